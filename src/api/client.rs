@@ -1,0 +1,522 @@
+//! Transport: builds signed RPC requests, sends them over HTTP(S), turns answers into
+//! JSON or typed errors, and retries what is safe to retry.
+
+use crate::api::credentials::Credentials;
+use crate::api::error::ApiError;
+use crate::api::sign;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const API_VERSION: &str = "2020-01-01";
+
+/// Whether a call changes anything in the service. Mutating calls are never resent once
+/// they may have reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallMode {
+    Read,
+    Mutating,
+}
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(400),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with full jitter in [d/2, d], honouring a server hint.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let capped = exp.min(self.max_delay);
+        let half = capped / 2;
+        let jitter = half.mul_f64(fastrand::f64());
+        let d = half + jitter;
+        match retry_after {
+            Some(r) => d.max(r.min(Duration::from_secs(60))),
+            None => d,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub endpoint: url::Url,
+    pub region: String,
+    pub credentials: Credentials,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+/// One finished attempt, as reported to observers (command log, tracing).
+#[derive(Debug, Clone)]
+pub struct CallRecord {
+    pub action: String,
+    pub attempt: u32,
+    pub request_id: Option<String>,
+    /// `ok`, or the error code / kind.
+    pub result: String,
+    pub elapsed: Duration,
+    pub will_retry: bool,
+}
+
+pub type Observer = Arc<dyn Fn(&CallRecord) + Send + Sync>;
+
+/// A successful answer: the JSON body and its RequestId.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub body: Value,
+    pub request_id: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    cfg: Arc<ClientConfig>,
+    observer: Option<Observer>,
+}
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.request_timeout)
+            .user_agent(concat!("dts-switch/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
+        Ok(Client {
+            http,
+            cfg: Arc::new(cfg),
+            observer: None,
+        })
+    }
+
+    pub fn with_observer(mut self, o: Observer) -> Self {
+        self.observer = Some(o);
+        self
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    pub fn region(&self) -> &str {
+        &self.cfg.region
+    }
+
+    /// Calls `action` with business `params` (RegionId is added), retrying per `mode`.
+    pub async fn call(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        mode: CallMode,
+    ) -> Result<Answer, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let (result, retry_after) = self.attempt(action, params).await;
+            let may_retry = match &result {
+                Ok(_) => false,
+                Err(e) => match mode {
+                    CallMode::Read => e.retryable_read(),
+                    CallMode::Mutating => e.proves_not_executed(),
+                },
+            };
+            let will_retry = may_retry && attempt < self.cfg.retry.max_attempts;
+            let record = CallRecord {
+                action: action.to_string(),
+                attempt,
+                request_id: match &result {
+                    Ok(a) => a.request_id.clone(),
+                    Err(e) => e.request_id().map(str::to_string),
+                },
+                result: match &result {
+                    Ok(_) => "ok".into(),
+                    Err(e) => e.code().map(str::to_string).unwrap_or_else(|| {
+                        match e {
+                            ApiError::Connect { .. } => "connect-error",
+                            ApiError::NoAnswer { .. } => "no-answer",
+                            ApiError::Malformed { .. } => "malformed-answer",
+                            ApiError::MissingTaskId { .. } => "missing-taskid",
+                            ApiError::Service { .. } => "service-error",
+                        }
+                        .to_string()
+                    }),
+                },
+                elapsed: started.elapsed(),
+                will_retry,
+            };
+            tracing::info!(
+                action = %record.action,
+                attempt = record.attempt,
+                request_id = record.request_id.as_deref().unwrap_or("-"),
+                result = %record.result,
+                elapsed_ms = record.elapsed.as_millis() as u64,
+                will_retry,
+                "api call"
+            );
+            if let Some(o) = &self.observer {
+                o(&record);
+            }
+            match result {
+                Ok(a) => return Ok(a),
+                Err(_) if will_retry => {
+                    let d = self.cfg.retry.delay(attempt, retry_after);
+                    tracing::debug!(?d, "backing off before retry");
+                    tokio::time::sleep(d).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Builds the full signed parameter list for one attempt (fresh nonce and timestamp).
+    pub fn signed_params(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+    ) -> Vec<(String, String)> {
+        let c = &self.cfg.credentials;
+        let mut all: Vec<(String, String)> = vec![
+            ("Action".into(), action.into()),
+            ("Version".into(), API_VERSION.into()),
+            ("Format".into(), "JSON".into()),
+            ("AccessKeyId".into(), c.access_key_id.clone()),
+            ("SignatureMethod".into(), "HMAC-SHA1".into()),
+            ("SignatureVersion".into(), "1.0".into()),
+            ("SignatureNonce".into(), uuid::Uuid::new_v4().to_string()),
+            (
+                "Timestamp".into(),
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ),
+        ];
+        if !params.iter().any(|(k, _)| k == "RegionId") {
+            all.push(("RegionId".into(), self.cfg.region.clone()));
+        }
+        if let Some(t) = &c.security_token {
+            all.push(("SecurityToken".into(), t.expose().to_string()));
+        }
+        all.extend(params.iter().cloned());
+        let sig = sign::sign(
+            "POST",
+            all.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            c.access_key_secret.expose(),
+        );
+        all.push(("Signature".into(), sig));
+        all
+    }
+
+    async fn attempt(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+    ) -> (Result<Answer, ApiError>, Option<Duration>) {
+        let all = self.signed_params(action, params);
+        let query = all
+            .iter()
+            .map(|(k, v)| format!("{}={}", sign::percent_encode(k), sign::percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut url = self.cfg.endpoint.clone();
+        url.set_path("/");
+        url.set_query(Some(&query));
+        let redact = |s: String| self.cfg.credentials.redact(&s);
+
+        let resp = match self.http.post(url).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let detail = redact(describe_reqwest(&e));
+                let err = if e.is_connect() || e.is_builder() {
+                    ApiError::Connect {
+                        action: action.into(),
+                        detail,
+                    }
+                } else {
+                    ApiError::NoAnswer {
+                        action: action.into(),
+                        detail,
+                    }
+                };
+                return (Err(err), None);
+            }
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("x-acs-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+        let text = match resp.text().await {
+            Ok(t) => t,
+            Err(e) => {
+                return (
+                    Err(ApiError::NoAnswer {
+                        action: action.into(),
+                        detail: redact(format!(
+                            "the answer (HTTP {status}) broke off: {}",
+                            describe_reqwest(&e)
+                        )),
+                    }),
+                    retry_after,
+                )
+            }
+        };
+        let result = parse_answer(action, status, &text).map_err(|e| redact_error(e, &redact));
+        (result, retry_after)
+    }
+}
+
+fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
+    match e {
+        ApiError::Service {
+            action,
+            http_status,
+            code,
+            message,
+            request_id,
+            recommend,
+        } => ApiError::Service {
+            action,
+            http_status,
+            code,
+            message: redact(message),
+            request_id,
+            recommend,
+        },
+        ApiError::Malformed {
+            action,
+            http_status,
+            detail,
+            request_id,
+        } => ApiError::Malformed {
+            action,
+            http_status,
+            detail: redact(detail),
+            request_id,
+        },
+        other => other,
+    }
+}
+
+/// A reqwest error in plain words, never with the URL (it carries the signature).
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut parts = Vec::new();
+    if e.is_timeout() {
+        parts.push("timed out".to_string());
+    }
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !t.contains("http://") && !t.contains("https://") && !parts.contains(&t) {
+            parts.push(t);
+        }
+        src = s.source();
+    }
+    if parts.is_empty() {
+        parts.push(e.without_url_ref());
+    }
+    parts.join(": ")
+}
+
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        if self.is_timeout() {
+            "timed out".into()
+        } else if self.is_connect() {
+            "connection failed".into()
+        } else if self.is_body() || self.is_decode() {
+            "the answer's body could not be read".into()
+        } else {
+            "request failed".into()
+        }
+    }
+}
+
+/// Returns a string for strings, numbers and booleans.
+pub fn str_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn field(obj: &serde_json::Map<String, Value>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| obj.get(*n).and_then(str_of))
+        .filter(|s| !s.is_empty())
+}
+
+/// Turns an HTTP status and body into an answer or a typed error (`dts-api.md` §5).
+pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, ApiError> {
+    let parsed: Result<Value, _> = serde_json::from_str(text);
+    let obj = match parsed {
+        Ok(Value::Object(o)) => o,
+        Ok(_) | Err(_) => {
+            let snippet: String = text.chars().take(120).collect();
+            let snippet = snippet.replace(['\n', '\r'], " ");
+            if status >= 400 {
+                return Err(ApiError::Service {
+                    action: action.into(),
+                    http_status: status,
+                    code: format!("HTTP{status}"),
+                    message: if snippet.trim().is_empty() {
+                        "(empty body)".into()
+                    } else {
+                        snippet
+                    },
+                    request_id: None,
+                    recommend: None,
+                });
+            }
+            return Err(ApiError::Malformed {
+                action: action.into(),
+                http_status: status,
+                detail: format!("expected a JSON object, got: {snippet:?}"),
+                request_id: None,
+            });
+        }
+    };
+    let request_id = field(&obj, &["RequestId", "requestId"]);
+    if status >= 400 {
+        let code =
+            field(&obj, &["Code", "code", "ErrCode"]).unwrap_or_else(|| format!("HTTP{status}"));
+        let message = field(&obj, &["Message", "message", "ErrMessage"])
+            .unwrap_or_else(|| "(no message)".into());
+        return Err(ApiError::Service {
+            action: action.into(),
+            http_status: status,
+            code,
+            message,
+            request_id,
+            recommend: field(&obj, &["Recommend"]),
+        });
+    }
+    let success = obj.get("Success").and_then(str_of);
+    if success.as_deref().map(|s| s.eq_ignore_ascii_case("false")) == Some(true) {
+        let code =
+            field(&obj, &["ErrCode", "Code", "code"]).unwrap_or_else(|| "UnknownError".into());
+        let mut message = field(&obj, &["ErrMessage", "Message", "message"])
+            .unwrap_or_else(|| "(no message)".into());
+        if let Some(dynamic) = field(&obj, &["DynamicMessage"]) {
+            if message.contains("%s") {
+                message = message.replacen("%s", &dynamic, 1);
+            }
+        }
+        return Err(ApiError::Service {
+            action: action.into(),
+            http_status: status,
+            code,
+            message,
+            request_id,
+            recommend: None,
+        });
+    }
+    Ok(Answer {
+        body: Value::Object(obj),
+        request_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_error_is_typed() {
+        let e = parse_answer(
+            "X",
+            400,
+            r#"{"RequestId":"R1","HostId":"h","Code":"Throttling.User","Message":"slow down"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), Some("Throttling.User"));
+        assert_eq!(e.request_id(), Some("R1"));
+    }
+
+    #[test]
+    fn lowercase_gateway_fields_are_accepted() {
+        let e = parse_answer(
+            "X",
+            403,
+            r#"{"requestId":"R2","code":"Forbidden.RAM","message":"no"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), Some("Forbidden.RAM"));
+        assert_eq!(e.request_id(), Some("R2"));
+    }
+
+    #[test]
+    fn success_false_in_200_body_is_an_error_bool_or_string() {
+        for s in [r#""false""#, "false", r#""False""#] {
+            let body = format!(
+                r#"{{"RequestId":"R","Success":{s},"ErrCode":"InvalidParameter","ErrMessage":"The Value of Input Parameter %s is not valid.","DynamicMessage":"DtsJobId"}}"#
+            );
+            let e = parse_answer("X", 200, &body).unwrap_err();
+            assert_eq!(e.code(), Some("InvalidParameter"));
+            assert!(
+                e.to_string().contains("Parameter DtsJobId is not valid"),
+                "{e}"
+            );
+        }
+        assert!(parse_answer("X", 200, r#"{"RequestId":"R","Success":true}"#).is_ok());
+        assert!(parse_answer("X", 200, r#"{"RequestId":"R","Success":"true"}"#).is_ok());
+    }
+
+    #[test]
+    fn malformed_bodies() {
+        assert!(matches!(
+            parse_answer("X", 200, "<html>oops"),
+            Err(ApiError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse_answer("X", 200, "[1,2]"),
+            Err(ApiError::Malformed { .. })
+        ));
+        let e = parse_answer("X", 502, "Bad Gateway").unwrap_err();
+        assert_eq!(e.code(), Some("HTTP502"));
+        assert!(e.outcome_unknown());
+    }
+
+    #[test]
+    fn backoff_is_bounded_and_grows() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(800),
+        };
+        for a in 1..10 {
+            let d = p.delay(a, None);
+            assert!(d <= Duration::from_millis(800));
+        }
+        assert!(p.delay(1, None) <= Duration::from_millis(100));
+        assert!(p.delay(4, None) >= Duration::from_millis(400));
+        assert!(p.delay(1, Some(Duration::from_secs(2))) >= Duration::from_secs(2));
+    }
+}

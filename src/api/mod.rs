@@ -1,0 +1,14 @@
+//! The DTS API client: signing, credentials, transport with retries, typed operations.
+//! No UI types here.
+
+pub mod client;
+pub mod credentials;
+pub mod endpoint;
+pub mod error;
+pub mod ops;
+pub mod sign;
+
+pub use client::{CallMode, CallRecord, Client, ClientConfig, RetryPolicy};
+pub use credentials::{Credentials, Secret};
+pub use error::{ApiError, ErrorKind};
+pub use ops::{EndpointInfo, SwitchStatus, SyncJobEntry};

@@ -1,0 +1,392 @@
+//! Typed DTS operations (API version 2020-01-01) on top of the transport.
+
+use crate::api::client::{str_of, CallMode, Client};
+use crate::api::error::ApiError;
+use serde_json::Value;
+
+/// Largest page the service accepts for DescribeSynchronizationJobs.
+pub const MAX_PAGE_SIZE: u32 = 30;
+
+/// One endpoint as the listing shows it (`SourceEndpoint` / `DestinationEndpoint`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EndpointInfo {
+    pub instance_type: String,
+    pub instance_id: String,
+    pub engine_name: String,
+    pub ip: String,
+    pub port: String,
+}
+
+impl EndpointInfo {
+    fn from_value(v: Option<&Value>) -> Self {
+        let g = |k: &str| {
+            v.and_then(|o| o.get(k))
+                .and_then(str_of)
+                .unwrap_or_default()
+        };
+        EndpointInfo {
+            instance_type: g("InstanceType"),
+            instance_id: g("InstanceId"),
+            engine_name: g("EngineName"),
+            ip: g("IP"),
+            port: g("Port"),
+        }
+    }
+
+    /// `ip:port`, or the instance id when there is no IP (ECS, ApsaraDB).
+    pub fn address(&self) -> String {
+        match (self.ip.is_empty(), self.port.is_empty()) {
+            (false, false) if self.ip.contains(':') => format!("[{}]:{}", self.ip, self.port),
+            (false, false) => format!("{}:{}", self.ip, self.port),
+            (false, true) => self.ip.clone(),
+            (true, false) if !self.instance_id.is_empty() => {
+                format!("{}:{}", self.instance_id, self.port)
+            }
+            _ => self.instance_id.clone(),
+        }
+    }
+}
+
+/// One entry of DescribeSynchronizationJobs (one direction of one job).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncJobEntry {
+    pub job_id: String,
+    pub name: String,
+    /// `Forward` or `Reverse` (an empty value is taken as `Forward`).
+    pub direction: String,
+    pub status: String,
+    pub delay: String,
+    pub error_message: String,
+    pub job_class: String,
+    pub create_time: String,
+    pub source: EndpointInfo,
+    pub destination: EndpointInfo,
+    /// The entry as the service sent it, for `--output json`.
+    pub raw: Value,
+}
+
+impl SyncJobEntry {
+    pub fn from_value(v: &Value) -> Option<Self> {
+        let g = |k: &str| v.get(k).and_then(str_of).unwrap_or_default();
+        let job_id = g("SynchronizationJobId");
+        if job_id.is_empty() {
+            return None;
+        }
+        let direction = match g("SynchronizationDirection") {
+            d if d.eq_ignore_ascii_case("reverse") => "Reverse".to_string(),
+            _ => "Forward".to_string(),
+        };
+        Some(SyncJobEntry {
+            job_id,
+            name: g("SynchronizationJobName"),
+            direction,
+            status: g("Status"),
+            delay: g("Delay"),
+            error_message: g("ErrorMessage"),
+            job_class: g("SynchronizationJobClass"),
+            create_time: g("CreateTime"),
+            source: EndpointInfo::from_value(v.get("SourceEndpoint")),
+            destination: EndpointInfo::from_value(v.get("DestinationEndpoint")),
+            raw: v.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsPage {
+    pub request_id: Option<String>,
+    pub page_number: u64,
+    pub page_record_count: u64,
+    pub total_record_count: u64,
+    pub entries: Vec<SyncJobEntry>,
+}
+
+/// Status of a switch task (DescribeEndpointSwitchStatus).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum SwitchStatus {
+    NotStarted,
+    Initializing,
+    Switching,
+    Failed,
+    Finished,
+    Other(String),
+}
+
+impl SwitchStatus {
+    pub fn parse(s: &str) -> Self {
+        match s.to_ascii_lowercase().as_str() {
+            "notstarted" => SwitchStatus::NotStarted,
+            "initializing" => SwitchStatus::Initializing,
+            "switching" => SwitchStatus::Switching,
+            "failed" => SwitchStatus::Failed,
+            "finished" => SwitchStatus::Finished,
+            _ => SwitchStatus::Other(s.to_string()),
+        }
+    }
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, SwitchStatus::Failed | SwitchStatus::Finished)
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            SwitchStatus::NotStarted => "NotStarted",
+            SwitchStatus::Initializing => "Initializing",
+            SwitchStatus::Switching => "Switching",
+            SwitchStatus::Failed => "Failed",
+            SwitchStatus::Finished => "Finished",
+            SwitchStatus::Other(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for SwitchStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchStatusAnswer {
+    pub request_id: Option<String>,
+    pub status: SwitchStatus,
+    /// The (discontinued) `ErrorMessage` field, when non-empty.
+    pub error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchAnswer {
+    pub request_id: Option<String>,
+    pub task_id: String,
+}
+
+/// One job's detail (DescribeSynchronizationJobStatus).
+#[derive(Debug, Clone)]
+pub struct JobStatusAnswer {
+    pub request_id: Option<String>,
+    pub status: String,
+    pub error_message: String,
+    pub delay: String,
+    pub source: EndpointInfo,
+    pub destination: EndpointInfo,
+    pub raw: Value,
+}
+
+fn u64_of(v: Option<&Value>) -> Option<u64> {
+    v.and_then(str_of).and_then(|s| s.trim().parse().ok())
+}
+
+fn malformed(action: &str, request_id: Option<String>, detail: String) -> ApiError {
+    ApiError::Malformed {
+        action: action.into(),
+        http_status: 200,
+        detail,
+        request_id,
+    }
+}
+
+impl Client {
+    /// One page of DescribeSynchronizationJobs (`PageNum` in, `PageNumber` out).
+    pub async fn describe_synchronization_jobs(
+        &self,
+        page_num: u32,
+        page_size: u32,
+    ) -> Result<JobsPage, ApiError> {
+        const A: &str = "DescribeSynchronizationJobs";
+        let params = vec![
+            ("PageNum".to_string(), page_num.to_string()),
+            (
+                "PageSize".to_string(),
+                page_size.min(MAX_PAGE_SIZE).to_string(),
+            ),
+        ];
+        let ans = self.call(A, &params, CallMode::Read).await?;
+        parse_jobs_page(&ans.body, ans.request_id, page_num)
+    }
+
+    /// All entries of all pages. `on_page(loaded, total)` reports progress.
+    pub async fn list_all_jobs(
+        &self,
+        mut on_page: impl FnMut(usize, u64),
+    ) -> Result<Vec<SyncJobEntry>, ApiError> {
+        let mut all = Vec::new();
+        let mut page = 1u32;
+        loop {
+            let p = self
+                .describe_synchronization_jobs(page, MAX_PAGE_SIZE)
+                .await?;
+            let got = p.entries.len();
+            all.extend(p.entries);
+            on_page(all.len(), p.total_record_count);
+            let max_pages = p.total_record_count.div_ceil(MAX_PAGE_SIZE as u64) + 1;
+            if got == 0 || all.len() as u64 >= p.total_record_count || page as u64 >= max_pages {
+                break;
+            }
+            page += 1;
+        }
+        Ok(all)
+    }
+
+    pub async fn describe_synchronization_job_status(
+        &self,
+        job_id: &str,
+        direction: &str,
+    ) -> Result<JobStatusAnswer, ApiError> {
+        let params = vec![
+            ("SynchronizationJobId".to_string(), job_id.to_string()),
+            (
+                "SynchronizationDirection".to_string(),
+                direction.to_string(),
+            ),
+        ];
+        let ans = self
+            .call("DescribeSynchronizationJobStatus", &params, CallMode::Read)
+            .await?;
+        let b = &ans.body;
+        let g = |k: &str| b.get(k).and_then(str_of).unwrap_or_default();
+        Ok(JobStatusAnswer {
+            request_id: ans.request_id.clone(),
+            status: g("Status"),
+            error_message: g("ErrorMessage"),
+            delay: g("Delay"),
+            source: EndpointInfo::from_value(b.get("SourceEndpoint")),
+            destination: EndpointInfo::from_value(b.get("DestinationEndpoint")),
+            raw: b.clone(),
+        })
+    }
+
+    /// Sends SwitchSynchronizationEndpoint once (never resent after it may have arrived).
+    pub async fn switch_synchronization_endpoint(
+        &self,
+        params: &[(String, String)],
+    ) -> Result<SwitchAnswer, ApiError> {
+        let ans = self
+            .call("SwitchSynchronizationEndpoint", params, CallMode::Mutating)
+            .await?;
+        parse_switch_answer(&ans.body, ans.request_id)
+    }
+
+    pub async fn describe_endpoint_switch_status(
+        &self,
+        task_id: &str,
+    ) -> Result<SwitchStatusAnswer, ApiError> {
+        const A: &str = "DescribeEndpointSwitchStatus";
+        let params = vec![("TaskId".to_string(), task_id.to_string())];
+        let ans = self.call(A, &params, CallMode::Read).await?;
+        parse_switch_status(&ans.body, ans.request_id)
+    }
+}
+
+pub fn parse_jobs_page(
+    body: &Value,
+    request_id: Option<String>,
+    page_num: u32,
+) -> Result<JobsPage, ApiError> {
+    const A: &str = "DescribeSynchronizationJobs";
+    let list = match body.get("SynchronizationInstances") {
+        Some(Value::Array(a)) => a.clone(),
+        // Tolerate the XML-style wrapping some docs show: {"SynchronizationInstance": [...]}.
+        Some(Value::Object(o)) => match o.values().next() {
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        },
+        None | Some(Value::Null) => Vec::new(),
+        Some(other) => {
+            return Err(malformed(
+                A,
+                request_id,
+                format!("SynchronizationInstances is not a list: {other}"),
+            ))
+        }
+    };
+    let entries: Vec<SyncJobEntry> = list.iter().filter_map(SyncJobEntry::from_value).collect();
+    let total = u64_of(body.get("TotalRecordCount")).unwrap_or(entries.len() as u64);
+    Ok(JobsPage {
+        request_id,
+        page_number: u64_of(body.get("PageNumber")).unwrap_or(page_num as u64),
+        page_record_count: u64_of(body.get("PageRecordCount")).unwrap_or(entries.len() as u64),
+        total_record_count: total,
+        entries,
+    })
+}
+
+pub fn parse_switch_answer(
+    body: &Value,
+    request_id: Option<String>,
+) -> Result<SwitchAnswer, ApiError> {
+    match body
+        .get("TaskId")
+        .and_then(str_of)
+        .filter(|t| !t.trim().is_empty())
+    {
+        Some(task_id) => Ok(SwitchAnswer {
+            request_id,
+            task_id,
+        }),
+        None => Err(ApiError::MissingTaskId { request_id }),
+    }
+}
+
+pub fn parse_switch_status(
+    body: &Value,
+    request_id: Option<String>,
+) -> Result<SwitchStatusAnswer, ApiError> {
+    let status = body
+        .get("Status")
+        .and_then(str_of)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            malformed(
+                "DescribeEndpointSwitchStatus",
+                request_id.clone(),
+                "the answer has no Status".into(),
+            )
+        })?;
+    Ok(SwitchStatusAnswer {
+        request_id,
+        status: SwitchStatus::parse(&status),
+        error_message: body
+            .get("ErrorMessage")
+            .and_then(str_of)
+            .filter(|s| !s.trim().is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn page_uses_page_number_and_string_numbers() {
+        let body = json!({"RequestId":"R","PageNumber":"2","PageRecordCount":1,"TotalRecordCount":"31",
+            "SynchronizationInstances":[{"SynchronizationJobId":"dtsa","SynchronizationDirection":"reverse",
+            "Status":"Synchronizing","Delay":0,"SourceEndpoint":{"IP":"1.2.3.4","Port":3306}}]});
+        let p = parse_jobs_page(&body, None, 2).unwrap();
+        assert_eq!(p.page_number, 2);
+        assert_eq!(p.total_record_count, 31);
+        assert_eq!(p.entries[0].direction, "Reverse");
+        assert_eq!(p.entries[0].delay, "0");
+        assert_eq!(p.entries[0].source.address(), "1.2.3.4:3306");
+    }
+
+    #[test]
+    fn switch_without_task_id_fails() {
+        assert!(matches!(
+            parse_switch_answer(&json!({"Success":"true","TaskId":""}), None),
+            Err(ApiError::MissingTaskId { .. })
+        ));
+        assert_eq!(
+            parse_switch_answer(&json!({"TaskId":12}), None)
+                .unwrap()
+                .task_id,
+            "12"
+        );
+    }
+
+    #[test]
+    fn status_case_insensitive() {
+        let s = parse_switch_status(&json!({"Status":"finished","ErrorMessage":""}), None).unwrap();
+        assert_eq!(s.status, SwitchStatus::Finished);
+        assert!(s.error_message.is_none());
+        assert!(parse_switch_status(&json!({}), None).is_err());
+    }
+}

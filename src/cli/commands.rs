@@ -1,0 +1,637 @@
+//! The subcommands.
+
+use crate::api::{ApiError, ErrorKind};
+use crate::cli::context::{self, Ctx};
+use crate::cli::output::{self, endpoint_long};
+use crate::cli::{
+    exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
+    SwitchArgs, SwitchCmd,
+};
+use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
+use crate::domain::plan::{self, Direction, Plan};
+use crate::domain::rules::{self, EndpointInput};
+use crate::domain::{merge_entries, Job, SwitchRequest};
+use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use serde_json::json;
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+pub async fn run(cli: Cli) -> Result<i32, CliError> {
+    let g = cli.global.clone();
+    match cli.command {
+        None => {
+            // The TUI is not built yet: with no subcommand, list the jobs.
+            let ctx = context::build(&g).await?;
+            jobs(
+                &ctx,
+                g.output,
+                &JobsArgs {
+                    job: None,
+                    filter: None,
+                    sort: SortKey::Listing,
+                },
+            )
+            .await
+        }
+        Some(Command::Jobs(a)) => {
+            let ctx = context::build(&g).await?;
+            jobs(&ctx, g.output, &a).await
+        }
+        Some(Command::Plan(a)) => {
+            let req = validate_request(&a)?;
+            let ctx = context::build(&g).await?;
+            let (plan, job) = make_plan(&ctx, &a, req).await?;
+            match g.output {
+                OutputFormat::Text => print!("{}", output::plan_text(&plan, &job, &ctx.banner())),
+                OutputFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output::plan_json(
+                        &plan,
+                        ctx.endpoint.as_str(),
+                        &ctx.masked_ak
+                    ))
+                    .expect("json")
+                ),
+            }
+            Ok(exit::OK)
+        }
+        Some(Command::Switch(s)) => switch(&g, s).await,
+        Some(Command::Status(a)) => {
+            let ctx = context::build(&g).await?;
+            status(&ctx, g.output, &a).await
+        }
+        Some(Command::Simulate(a)) => simulate(a).await,
+    }
+}
+
+fn api_exit(e: &ApiError) -> i32 {
+    match e.kind() {
+        ErrorKind::BadCredentials => exit::BAD_INPUT,
+        _ => exit::FAILED,
+    }
+}
+
+fn api_err(e: ApiError) -> CliError {
+    CliError::new(api_exit(&e), e.to_string())
+}
+
+async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Vec<Job>, CliError> {
+    let show = !quiet && std::io::stderr().is_terminal();
+    let entries = ctx
+        .client
+        .list_all_jobs(|loaded, total| {
+            if show {
+                eprint!("\rloading jobs: {loaded}/{total}   ");
+            }
+        })
+        .await;
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    Ok(merge_entries(&entries.map_err(api_err)?))
+}
+
+fn job_matches(j: &Job, needle: &str) -> bool {
+    let n = needle.to_lowercase();
+    [
+        j.id.as_str(),
+        j.name.as_str(),
+        j.status(),
+        &j.forward.source.address(),
+        &j.forward.destination.address(),
+        &j.forward.source.engine_name,
+    ]
+    .iter()
+    .any(|f| f.to_lowercase().contains(&n))
+}
+
+async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliError> {
+    if let Some(id) = &a.job {
+        return job_detail(ctx, out, id).await;
+    }
+    let all = load_jobs(ctx, out == OutputFormat::Json).await?;
+    let mut list: Vec<&Job> = all
+        .iter()
+        .filter(|j| a.filter.as_deref().is_none_or(|f| job_matches(j, f)))
+        .collect();
+    match a.sort {
+        SortKey::Listing => {}
+        SortKey::Id => list.sort_by(|x, y| x.id.cmp(&y.id)),
+        SortKey::Name => list.sort_by(|x, y| x.name.cmp(&y.name)),
+        SortKey::Status => list.sort_by(|x, y| x.status().cmp(y.status())),
+        SortKey::Delay => {
+            list.sort_by_key(|j| std::cmp::Reverse(j.forward.delay.parse::<u64>().unwrap_or(0)))
+        }
+    }
+    match out {
+        OutputFormat::Json => {
+            let v: Vec<_> = list.iter().map(|j| j.to_json()).collect();
+            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        }
+        OutputFormat::Text => {
+            println!("{}", ctx.banner());
+            print!("{}", output::jobs_table(&list));
+            println!(
+                "{} job(s){}",
+                list.len(),
+                if list.len() != all.len() {
+                    format!(" of {}", all.len())
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliError> {
+    let all = load_jobs(ctx, true).await?;
+    let job = find_job(&all, id, &ctx.region)?;
+    let fwd = ctx
+        .client
+        .describe_synchronization_job_status(&job.id, "Forward")
+        .await
+        .map_err(api_err)?;
+    let rev = match &job.reverse {
+        Some(_) => Some(
+            ctx.client
+                .describe_synchronization_job_status(&job.id, "Reverse")
+                .await
+                .map_err(api_err)?,
+        ),
+        None => None,
+    };
+    match out {
+        OutputFormat::Json => {
+            let mut v = job.to_json();
+            v["Forward"] = fwd.raw.clone();
+            if let Some(r) = &rev {
+                v["Reverse"] = r.raw.clone();
+            }
+            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        }
+        OutputFormat::Text => {
+            println!("{}", ctx.banner());
+            println!("Job {} ({})", job.id, job.name);
+            println!("  topology     {}", job.detected_topology().as_str());
+            println!("  class        {}", job.job_class);
+            println!("  created      {}", job.create_time);
+            for (label, d) in [("Forward", Some(&fwd)), ("Reverse", rev.as_ref())] {
+                let Some(d) = d else { continue };
+                println!("  {label}:");
+                println!("    status       {}", d.status);
+                println!(
+                    "    delay        {}s",
+                    if d.delay.is_empty() { "-" } else { &d.delay }
+                );
+                println!("    source       {}", endpoint_long(&d.source));
+                println!("    destination  {}", endpoint_long(&d.destination));
+                if !d.error_message.is_empty() {
+                    println!("    error        {}", d.error_message);
+                }
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliError> {
+    let id = id.trim();
+    if let Some(j) = all.iter().find(|j| j.id == id) {
+        return Ok(j);
+    }
+    let mut close: Vec<&Job> = all
+        .iter()
+        .filter(|j| {
+            strsim::levenshtein(&j.id, id) <= 3
+                || (id.len() >= 4 && (j.id.contains(id) || j.name.contains(id)))
+        })
+        .collect();
+    close.truncate(3);
+    let hint = if close.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; did you mean {}?",
+            close
+                .iter()
+                .map(|j| format!("{} ({})", j.id, j.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Err(CliError::new(
+        exit::BAD_INPUT,
+        format!(
+            "--job {id:?}: no such synchronization job in region {region} ({} jobs listed){hint}\n  next step: dts-switch jobs --region {region} lists them; check --region",
+            all.len()
+        ),
+    ))
+}
+
+/// Local checks only: nothing is sent when they fail.
+fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
+    let input = EndpointInput {
+        instance_id: a.instance_id.clone(),
+        ip: a.ip.clone(),
+        port: a.port.clone(),
+        owner_id: a.owner_id.clone(),
+        role: a.role.clone(),
+    };
+    let endpoint = rules::validate(a.instance_type, &input).map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
+        CliError::new(
+            exit::BAD_INPUT,
+            format!(
+                "invalid switch arguments (nothing was sent):\n{}",
+                lines.join("\n")
+            ),
+        )
+    })?;
+    Ok(SwitchRequest {
+        database: a.database,
+        endpoint,
+        only_direction: a.only_direction,
+        topology: a.topology,
+    })
+}
+
+async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Plan, Job), CliError> {
+    let all = load_jobs(ctx, true).await?;
+    let job = find_job(&all, &a.job, &ctx.region)?.clone();
+    let plan = plan::plan(&job, &ctx.region, &req)
+        .map_err(|e| CliError::new(exit::BAD_INPUT, e.to_string()))?;
+    Ok((plan, job))
+}
+
+/// The command line that redoes one direction of this switch.
+fn redo_command(a: &SwitchArgs, direction: Direction) -> String {
+    let mut s = format!(
+        "dts-switch switch --job {} --database {} --instance-type {}",
+        a.job,
+        a.database.as_str().to_ascii_lowercase(),
+        a.instance_type
+    );
+    for (flag, v) in [
+        ("--instance-id", &a.instance_id),
+        ("--ip", &a.ip),
+        ("--port", &a.port),
+        ("--owner-id", &a.owner_id),
+        ("--role", &a.role),
+    ] {
+        if let Some(v) = v {
+            s.push_str(&format!(" {flag} {}", v.trim()));
+        }
+    }
+    if let Some(t) = a.topology {
+        s.push_str(&format!(" --topology {}", t.as_str()));
+    }
+    s.push_str(&format!(
+        " --only-direction {}",
+        direction.as_str().to_ascii_lowercase()
+    ));
+    s
+}
+
+fn confirm(plan: &Plan) -> Result<bool, CliError> {
+    let n = plan.calls.len();
+    eprint!(
+        "\nThis sends {n} SwitchSynchronizationEndpoint call{} to the service. Type the job id ({}) to confirm, anything else cancels: ",
+        if n == 1 { "" } else { "s" },
+        plan.job_id
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        CliError::new(
+            exit::BAD_INPUT,
+            format!("cannot read the confirmation: {e}"),
+        )
+    })?;
+    Ok(line.trim() == plan.job_id)
+}
+
+fn now_hms() -> String {
+    chrono::Local::now().format("%H:%M:%S").to_string()
+}
+
+async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
+    let a = &s.args;
+    let req = validate_request(a)?;
+    let interactive = std::io::stdin().is_terminal();
+    if !s.yes && !interactive {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            "refusing to switch without confirmation: stdin is not a terminal; review `dts-switch plan` and pass --yes (nothing was sent)",
+        ));
+    }
+    let ctx = context::build(g).await?;
+    let (plan, job) = make_plan(&ctx, a, req).await?;
+    let json_out = g.output == OutputFormat::Json;
+    // The preview goes to stderr in JSON mode so stdout stays one JSON document.
+    let preview = output::plan_text(&plan, &job, &ctx.banner());
+    if json_out {
+        eprint!("{preview}");
+    } else {
+        print!("{preview}");
+    }
+    if !s.yes && !confirm(&plan)? {
+        eprintln!("cancelled: nothing was sent");
+        return Ok(exit::FAILED);
+    }
+    let demo = ctx.demo.is_some();
+    let opts = ExecOptions {
+        poll_interval: s.poll_interval.unwrap_or(if demo {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(5)
+        }),
+        max_poll_interval: Duration::from_secs(20),
+        wait_timeout: s.wait_timeout,
+        wait_last: !s.no_wait,
+        read_only: false,
+    };
+    let n = plan.calls.len();
+    let mut last_status: Vec<Option<String>> = vec![None; n];
+    let say = move |line: String| {
+        let line = format!("[{}] {line}", now_hms());
+        if json_out {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let mut handler = |ev: &ProgressEvent| -> Result<(), String> {
+        match ev {
+            ProgressEvent::Sending { index, call, .. } => say(format!(
+                "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
+                index + 1,
+                call.direction,
+                call.endpoint_type.as_str()
+            )),
+            ProgressEvent::Accepted {
+                index,
+                request_id,
+                task_id,
+            } => say(format!(
+                "call {}/{n}: accepted, TaskId {task_id} (RequestId {})",
+                index + 1,
+                request_id.as_deref().unwrap_or("-")
+            )),
+            ProgressEvent::Status {
+                index,
+                task_id,
+                status,
+                elapsed,
+            } => {
+                if last_status[*index].as_deref() != Some(status.as_str()) {
+                    last_status[*index] = Some(status.as_str().to_string());
+                    say(format!(
+                        "call {}/{n}: task {task_id} {status} ({}s)",
+                        index + 1,
+                        elapsed.as_secs()
+                    ));
+                }
+            }
+            ProgressEvent::PollError { index, error } => say(format!(
+                "call {}/{n}: status read failed, will retry: {}",
+                index + 1,
+                error.lines().next().unwrap_or("")
+            )),
+            ProgressEvent::Done { .. } => {}
+        }
+        Ok(())
+    };
+    let outcomes = executor::execute(&ctx.client, &plan, &opts, &mut handler).await;
+    let code = executor::exit_code(&outcomes);
+
+    if json_out {
+        let calls: Vec<_> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let mut v = serde_json::to_value(o).expect("json");
+                v["index"] = json!(i + 1);
+                v
+            })
+            .collect();
+        let result = if outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
+            "finished"
+        } else {
+            match code {
+                0 => "sent",
+                2 | 1 => "failed",
+                _ => "unknown",
+            }
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "plan_id": plan.id,
+                "job_id": plan.job_id,
+                "region": plan.region,
+                "endpoint": ctx.endpoint.as_str(),
+                "access_key_id": ctx.masked_ak,
+                "result": result,
+                "exit_code": code,
+                "calls": calls,
+            }))
+            .expect("json")
+        );
+        return Ok(code);
+    }
+
+    println!();
+    for (i, o) in outcomes.iter().enumerate() {
+        println!("{}", output::outcome_line(i, n, o));
+    }
+    println!();
+    println!("{}", next_step(a, &plan, &outcomes));
+    Ok(code)
+}
+
+fn next_step(a: &SwitchArgs, plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
+    let check = format!("dts-switch jobs --job {}", plan.job_id);
+    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Unknown) {
+        return format!(
+            "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",
+            o.direction,
+            o.sent_at.as_deref().unwrap_or("?"),
+            o.endpoint_type.as_str().to_ascii_lowercase(),
+            redo_command(a, o.direction)
+        );
+    }
+    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
+        return format!(
+            "Next step: the task is still running in the service; follow it with `dts-switch status {} --watch`.",
+            o.task_id.as_deref().unwrap_or("?")
+        );
+    }
+    if let Some(o) = outcomes
+        .iter()
+        .find(|o| matches!(o.outcome, Outcome::Failed | Outcome::Refused))
+    {
+        let mut s = format!(
+            "Next step: the {} call {}. Fix the cause (is the new database reachable from DTS? are the values right?), then redo that call with:\n  {}",
+            o.direction,
+            if o.outcome == Outcome::Failed { "failed" } else { "was refused" },
+            redo_command(a, o.direction)
+        );
+        for later in outcomes.iter().filter(|x| x.outcome == Outcome::NotSent) {
+            s.push_str(&format!(
+                "\nThe {} call was not sent; after that, send it with:\n  {}",
+                later.direction,
+                redo_command(a, later.direction)
+            ));
+        }
+        return s;
+    }
+    if outcomes.iter().any(|o| o.outcome == Outcome::Sent) {
+        return "Next step: the last task was not followed (--no-wait); check it with `dts-switch status TASK_ID --watch`.".into();
+    }
+    format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`")
+}
+
+async fn status(ctx: &Ctx, out: OutputFormat, a: &StatusArgs) -> Result<i32, CliError> {
+    let opts = ExecOptions {
+        poll_interval: a.poll_interval.unwrap_or(if ctx.demo.is_some() {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(5)
+        }),
+        wait_timeout: a.wait_timeout,
+        ..ExecOptions::default()
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for (i, id) in a.task_ids.iter().enumerate() {
+        let client = ctx.client.clone();
+        let id = id.trim().to_string();
+        let watch = a.watch;
+        let opts = opts.clone();
+        let text = out == OutputFormat::Text;
+        set.spawn(async move {
+            if watch {
+                let mut last = String::new();
+                let r = executor::watch_task(&client, &id, &opts, &mut |ev| {
+                    if let (WatchEvent::Status(s, el), true) = (ev, text) {
+                        if s.as_str() != last {
+                            last = s.as_str().to_string();
+                            println!("[{}] task {id}: {s} ({}s)", now_hms(), el.as_secs());
+                        }
+                    }
+                })
+                .await;
+                (
+                    i,
+                    id,
+                    r.last_status.map(|s| s.as_str().to_string()),
+                    r.error_message,
+                    r.last_error,
+                )
+            } else {
+                match client.describe_endpoint_switch_status(&id).await {
+                    Ok(s) => (
+                        i,
+                        id,
+                        Some(s.status.as_str().to_string()),
+                        s.error_message,
+                        None,
+                    ),
+                    Err(e) => (i, id, None, None, Some(e)),
+                }
+            }
+        });
+    }
+    let mut rows = Vec::new();
+    while let Some(r) = set.join_next().await {
+        rows.push(r.map_err(|e| CliError::new(exit::FAILED, format!("internal error: {e}")))?);
+    }
+    rows.sort_by_key(|r| r.0);
+    let mut code = exit::OK;
+    let mut json_rows = Vec::new();
+    for (_, id, st, msg, err) in &rows {
+        let row_code = match (st.as_deref(), err) {
+            (_, Some(e)) if e.kind() == ErrorKind::BadCredentials => exit::BAD_INPUT,
+            (Some("Finished"), None) => exit::OK,
+            (Some("Failed"), _) => exit::FAILED,
+            (_, Some(_)) => exit::FAILED,
+            _ => exit::UNKNOWN,
+        };
+        code = code.max(row_code);
+        match out {
+            OutputFormat::Json => json_rows.push(json!({
+                "task_id": id,
+                "status": st,
+                "error_message": msg,
+                "error": err.as_ref().map(|e| e.to_string()),
+            })),
+            OutputFormat::Text => {
+                let mut line = format!("task {id}: {}", st.as_deref().unwrap_or("?"));
+                if let Some(m) = msg {
+                    line.push_str(&format!(" · {m}"));
+                }
+                if let Some(e) = err {
+                    line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
+                }
+                println!("{line}");
+            }
+        }
+    }
+    if out == OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json_rows).expect("json")
+        );
+    }
+    Ok(code)
+}
+
+async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
+    if !a.listen.ip().is_loopback() {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            format!(
+                "--listen {}: the simulator listens on loopback only (127.0.0.1 or [::1])",
+                a.listen
+            ),
+        ));
+    }
+    if a.step.is_zero() {
+        return Err(CliError::new(exit::BAD_INPUT, "--step must be more than 0"));
+    }
+    let token = a.sts.then(|| "CAIS-sim-demo-sts-token".to_string());
+    let cfg = SimConfig {
+        jobs: a.jobs,
+        step: a.step,
+        faults: Faults {
+            throttle: a.throttle,
+            server_errors: a.server_errors,
+            malformed: a.malformed,
+            delay: a.delay.unwrap_or_default(),
+            drop_switch_answer: a.drop_switch_answer,
+            only_action: a.fault_action.clone(),
+        },
+        security_token: token.clone(),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(cfg, a.listen)
+        .await
+        .map_err(|e| CliError::new(exit::FAILED, format!("cannot listen on {}: {e}", a.listen)))?;
+    println!("dts-switch simulator listening on {}", sim.url());
+    println!("Point dts-switch at it (demo credentials, not secrets):");
+    println!("  export DTS_SWITCH_ENDPOINT={}", sim.url());
+    println!("  export ALIBABA_CLOUD_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID}");
+    println!("  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={DEMO_ACCESS_KEY_SECRET}");
+    if let Some(t) = &token {
+        println!("  export ALIBABA_CLOUD_SECURITY_TOKEN={t}");
+    }
+    println!("Requests it received: {}/_sim/requests", sim.url());
+    println!(
+        "{} jobs; a switch task takes about {}. Ctrl-C stops it.",
+        a.jobs,
+        humantime::format_duration(a.step * 3)
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(exit::OK)
+}

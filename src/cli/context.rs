@@ -1,0 +1,117 @@
+//! Turns global flags and the environment into a ready API client: credentials, region,
+//! endpoint, or an in-process simulator for `--demo`.
+
+use crate::api::credentials::{self, Credentials, REGION_VARS};
+use crate::api::endpoint::{default_endpoint, is_loopback, validate_region};
+use crate::api::{Client, ClientConfig, RetryPolicy};
+use crate::cli::{CliError, Global};
+use crate::sim::{SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use std::time::Duration;
+
+pub struct Ctx {
+    pub client: Client,
+    pub endpoint: url::Url,
+    pub region: String,
+    pub masked_ak: String,
+    /// True when the endpoint is a loopback simulator, not the cloud.
+    pub is_local: bool,
+    pub demo: Option<Simulator>,
+}
+
+impl Ctx {
+    /// One line naming where calls go, for headers of every output.
+    pub fn banner(&self) -> String {
+        let place = if self.demo.is_some() {
+            "DEMO simulator".to_string()
+        } else if self.is_local {
+            "local simulator".to_string()
+        } else {
+            "PRODUCTION".to_string()
+        };
+        format!(
+            "{place} {} · region {} · AccessKeyId {}",
+            self.endpoint.as_str().trim_end_matches('/'),
+            self.region,
+            self.masked_ak
+        )
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+pub async fn build(g: &Global) -> Result<Ctx, CliError> {
+    let (credentials, profile_region, demo) = if g.demo {
+        let sim = Simulator::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .map_err(|e| CliError::new(1, format!("cannot start the demo simulator: {e}")))?;
+        let mut c = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None);
+        c.source = "demo simulator".into();
+        (c, None, Some(sim))
+    } else {
+        let path = credentials::default_config_path();
+        let r = credentials::resolve(g.profile.as_deref(), &env_var, path.as_deref())
+            .map_err(|e| CliError::new(2, e.to_string()))?;
+        for w in &r.warnings {
+            eprintln!("{w}");
+        }
+        (r.credentials, r.profile_region, None)
+    };
+
+    let region = match &g.region {
+        Some(r) => r.clone(),
+        None => credentials::first_env(&env_var, REGION_VARS)
+            .map(|(_, v)| v)
+            .or(profile_region)
+            .unwrap_or_else(|| "cn-hangzhou".to_string()),
+    };
+    validate_region(&region).map_err(|e| CliError::new(2, e))?;
+
+    let endpoint_text = match (&demo, &g.endpoint) {
+        (Some(sim), _) => sim.url(),
+        (None, Some(e)) => e.clone(),
+        (None, None) => default_endpoint(&region),
+    };
+    let endpoint = parse_endpoint(&endpoint_text)?;
+    let is_local = is_loopback(&endpoint);
+    let masked_ak = credentials.masked_id();
+    let client = Client::new(ClientConfig {
+        endpoint: endpoint.clone(),
+        region: region.clone(),
+        credentials,
+        connect_timeout: g.timeout.min(Duration::from_secs(5)),
+        request_timeout: g.timeout,
+        retry: RetryPolicy::default(),
+    })
+    .map_err(|e| CliError::new(1, e))?;
+    tracing::info!(endpoint = %endpoint, region = %region, ak = %masked_ak, "client ready");
+    Ok(Ctx {
+        client,
+        endpoint,
+        region,
+        masked_ak,
+        is_local,
+        demo,
+    })
+}
+
+fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
+    let bad = |why: &str| {
+        CliError::new(
+            2,
+            format!("--endpoint {text:?} {why}; expected a URL such as https://dts.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080"),
+        )
+    };
+    let u = url::Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if u.scheme() != "http" && u.scheme() != "https" {
+        return Err(bad("must start with http:// or https://"));
+    }
+    if u.host().is_none() {
+        return Err(bad("has no host"));
+    }
+    if u.scheme() == "http" && !is_loopback(&u) {
+        return Err(bad("uses plain http to a remote host; use https (plain http only for a loopback simulator)"));
+    }
+    Ok(u)
+}

@@ -1,0 +1,278 @@
+//! The command line: flags, subcommands, exit codes.
+
+pub mod commands;
+pub mod context;
+pub mod logging;
+pub mod output;
+
+use crate::domain::plan::{Direction, Side};
+use crate::domain::rules::InstanceType;
+use crate::domain::Topology;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Exit codes (README "Exit codes").
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// The service refused, or a task failed.
+    pub const FAILED: i32 = 1;
+    /// Bad input or bad credentials; nothing mutating was sent.
+    pub const BAD_INPUT: i32 = 2;
+    /// A switch may have executed, but no answer says so.
+    pub const UNKNOWN: i32 = 3;
+}
+
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        CliError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dts-switch",
+    version,
+    about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely",
+    long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the region's synchronization jobs, plans the one or two SwitchSynchronizationEndpoint calls a failover needs (two for a two-way job), asks for confirmation, sends them once, and follows each switch task to its end.\n\nTry it with no cloud account: dts-switch --demo jobs",
+    after_help = "Exit codes: 0 success · 1 the service refused or a task failed · 2 bad input or bad credentials (nothing mutating sent) · 3 outcome unknown (a switch may have executed; check before resending)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Profile of the aliyun CLI config file (~/.aliyun/config.json) to take credentials from
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Region of the DTS jobs (default: ALIBABA_CLOUD_REGION_ID, the profile's region, cn-hangzhou)
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// API endpoint URL, e.g. http://127.0.0.1:8080 for a simulator (default: https://dts.<region>.aliyuncs.com)
+    #[arg(long, global = true, env = "DTS_SWITCH_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Run against a built-in simulator with demo data (no cloud account needed)
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Timeout of one API request, connection included (e.g. 20s, 1m)
+    #[arg(long, global = true, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the region's synchronization jobs (or one job's details with --job)
+    Jobs(JobsArgs),
+    /// Print the call(s) `switch` would send, in order; sends nothing that changes anything
+    Plan(SwitchArgs),
+    /// Validate, preview, confirm, send the switch call(s) and follow each task to its end
+    Switch(SwitchCmd),
+    /// Show the status of switch tasks
+    Status(StatusArgs),
+    /// Run the simulator as a local HTTP server and print how to point dts-switch at it
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct JobsArgs {
+    /// Show one job in detail, read live with DescribeSynchronizationJobStatus
+    #[arg(long, value_name = "ID")]
+    pub job: Option<String>,
+    /// Only jobs whose id, name, status or address contains TEXT (case-insensitive)
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Sort order of the table
+    #[arg(long, value_enum, default_value_t = SortKey::Listing)]
+    pub sort: SortKey,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// As the service lists them
+    Listing,
+    Id,
+    Name,
+    Status,
+    /// Largest delay first
+    Delay,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e}; examples: 500ms, 5s, 2m"))
+}
+fn parse_side(s: &str) -> Result<Side, String> {
+    s.parse()
+}
+fn parse_type(s: &str) -> Result<InstanceType, String> {
+    s.parse()
+}
+fn parse_direction(s: &str) -> Result<Direction, String> {
+    s.parse()
+}
+fn parse_topology(s: &str) -> Result<Topology, String> {
+    s.parse()
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SwitchArgs {
+    /// The synchronization job id (SynchronizationJobId), e.g. dtsa1b2c3d4e5f6g01
+    #[arg(long, value_name = "ID")]
+    pub job: String,
+    /// Which database was switched over, named as in the forward direction
+    #[arg(long, value_parser = parse_side, value_name = "source|destination")]
+    pub database: Side,
+    /// How DTS reaches the new database
+    #[arg(long, value_parser = parse_type, value_name = "LocalInstance|ECS|Express")]
+    pub instance_type: InstanceType,
+    /// ECS instance id (i-…) for ECS, VPC id (vpc-…) for Express; optional for LocalInstance
+    #[arg(long, value_name = "ID")]
+    pub instance_id: Option<String>,
+    /// The new database's port (1-65535)
+    #[arg(long, value_name = "N")]
+    pub port: Option<String>,
+    /// The new database's IP address (LocalInstance and Express; not used with ECS)
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Option<String>,
+    /// Cross-account: the Alibaba Cloud account id that owns the source (with --role)
+    #[arg(long, value_name = "ID")]
+    pub owner_id: Option<String>,
+    /// Cross-account: the RAM role authorised for the destination account (with --owner-id)
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Send only the call of this direction (e.g. to redo the second call of a two-way job)
+    #[arg(long, value_parser = parse_direction, value_name = "forward|reverse")]
+    pub only_direction: Option<Direction>,
+    /// Override the topology the service shows (you know what you built)
+    #[arg(long, value_parser = parse_topology, value_name = "one-way|two-way")]
+    pub topology: Option<Topology>,
+}
+
+#[derive(Args, Debug)]
+pub struct SwitchCmd {
+    #[command(flatten)]
+    pub args: SwitchArgs,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Do not follow the last task to its end (the first task of a two-way plan is always followed)
+    #[arg(long)]
+    pub no_wait: bool,
+    /// First interval between status polls (default 5s; 1s with --demo)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub poll_interval: Option<Duration>,
+    /// Stop following a task after this long; it goes on in the service
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
+    pub wait_timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Switch task ids (TaskId from SwitchSynchronizationEndpoint)
+    #[arg(required = true, value_name = "TASK_ID")]
+    pub task_ids: Vec<String>,
+    /// Follow the tasks until they end
+    #[arg(long)]
+    pub watch: bool,
+    /// First interval between polls with --watch (default 5s; 1s with --demo)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub poll_interval: Option<Duration>,
+    /// Stop watching after this long
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
+    pub wait_timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Loopback address to listen on (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR:PORT")]
+    pub listen: SocketAddr,
+    /// Number of jobs (the 12 demo jobs first, then generated ones)
+    #[arg(long, default_value_t = 12, value_name = "N")]
+    pub jobs: usize,
+    /// Time a switch task spends in each of NotStarted, Initializing, Switching
+    #[arg(long, default_value = "1500ms", value_parser = parse_duration, value_name = "DURATION")]
+    pub step: Duration,
+    /// Fault: answer the first N requests with Throttling.User
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub throttle: u32,
+    /// Fault: answer the next N requests with HTTP 503 ServiceUnavailable
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub server_errors: u32,
+    /// Fault: answer the next N successful requests with a malformed body
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub malformed: u32,
+    /// Fault: delay every answer by this much (e.g. 30s)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub delay: Option<Duration>,
+    /// Fault: execute each switch, then close the connection without answering
+    #[arg(long)]
+    pub drop_switch_answer: bool,
+    /// Apply --throttle, --server-errors, --malformed and --delay only to this action
+    #[arg(long, value_name = "ACTION")]
+    pub fault_action: Option<String>,
+    /// Require an STS security token (prints one with the demo credentials)
+    #[arg(long)]
+    pub sts: bool,
+}
+
+/// Parses arguments, runs the command, returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    logging::init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::FAILED;
+        }
+    };
+    let code = rt.block_on(async move {
+        match commands::run(cli).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {}", e.message);
+                tracing::warn!(code = e.code, "command failed");
+                e.code
+            }
+        }
+    });
+    rt.shutdown_timeout(Duration::from_millis(200));
+    code
+}

@@ -1,0 +1,201 @@
+//! Plain-text rendering for the CLI: tables, the plan, outcomes.
+
+use crate::api::ops::EndpointInfo;
+use crate::domain::executor::{CallOutcome, Outcome};
+use crate::domain::{Job, Plan};
+use serde_json::{json, Map, Value};
+
+/// Cuts `s` to `w` characters, marking the cut with `…`.
+pub fn fit(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n <= w {
+        format!("{s:<w$}")
+    } else if w == 0 {
+        String::new()
+    } else {
+        let mut t: String = s.chars().take(w - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// `MySQL ECS i-bp1…:3306`
+pub fn endpoint_short(e: &EndpointInfo) -> String {
+    let kind = match e.instance_type.as_str() {
+        "LocalInstance" => "Local",
+        other => other,
+    };
+    let mut parts = Vec::new();
+    if !e.engine_name.is_empty() {
+        parts.push(e.engine_name.clone());
+    }
+    if !kind.is_empty() {
+        parts.push(kind.to_string());
+    }
+    let addr = e.address();
+    if !addr.is_empty() {
+        parts.push(addr);
+    }
+    parts.join(" ")
+}
+
+/// `LocalInstance 47.98.12.34:3306 (MySQL)`, with the instance id when there is one.
+pub fn endpoint_long(e: &EndpointInfo) -> String {
+    let mut s = e.instance_type.clone();
+    if !e.instance_id.is_empty() {
+        s.push_str(&format!(" {}", e.instance_id));
+    }
+    if !e.ip.is_empty() || !e.port.is_empty() {
+        let addr = if e.ip.is_empty() {
+            format!("port {}", e.port)
+        } else if e.ip.contains(':') {
+            format!("[{}]:{}", e.ip, e.port)
+        } else {
+            format!("{}:{}", e.ip, e.port)
+        };
+        s.push_str(&format!(" {addr}"));
+    }
+    if !e.engine_name.is_empty() {
+        s.push_str(&format!(" ({})", e.engine_name));
+    }
+    s.trim().to_string()
+}
+
+pub fn jobs_table(jobs: &[&Job]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} {} {} {} {} {} {}\n",
+        fit("JOB ID", 18),
+        fit("NAME", 22),
+        fit("STATUS", 13),
+        fit("TOPOLOGY", 8),
+        fit("SOURCE", 34),
+        fit("DESTINATION", 34),
+        "DELAY"
+    ));
+    for j in jobs {
+        out.push_str(&format!(
+            "{} {} {} {} {} {} {}\n",
+            fit(&j.id, 18),
+            fit(&j.name, 22),
+            fit(j.status(), 13),
+            fit(j.detected_topology().as_str(), 8),
+            fit(&endpoint_short(&j.forward.source), 34),
+            fit(&endpoint_short(&j.forward.destination), 34),
+            if j.forward.delay.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{}s", j.forward.delay)
+            }
+        ));
+    }
+    out
+}
+
+/// The plan as text: every parameter of every call, in send order.
+pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("Target: {banner}\n"));
+    s.push_str(&format!(
+        "Job {} ({}), {}{}, status {}\n",
+        plan.job_id,
+        if plan.job_name.is_empty() {
+            "-"
+        } else {
+            &plan.job_name
+        },
+        plan.topology.as_str(),
+        if plan.topology_overridden {
+            " (set by --topology; the service shows otherwise)"
+        } else {
+            ""
+        },
+        job.status()
+    ));
+    s.push_str(&format!(
+        "Current endpoints (forward): source {} · destination {}\n",
+        endpoint_long(&job.forward.source),
+        endpoint_long(&job.forward.destination)
+    ));
+    s.push_str(&format!("{}\n", plan.explanation()));
+    let n = plan.calls.len();
+    for (i, c) in plan.calls.iter().enumerate() {
+        s.push_str(&format!(
+            "\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)\n",
+            i + 1,
+            c.direction,
+            c.endpoint_type.as_str()
+        ));
+        s.push_str(&format!("  {:<26} {}\n", "RegionId", plan.region));
+        for (k, v) in &c.params {
+            s.push_str(&format!("  {k:<26} {v}\n"));
+        }
+    }
+    s.push_str("\n(Signed with the AccessKeyId above; the secret, any security token and the signature are never shown.)\n");
+    s
+}
+
+pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
+    let calls: Vec<Value> = plan
+        .calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut params = Map::new();
+            params.insert("RegionId".into(), Value::String(plan.region.clone()));
+            for (k, v) in &c.params {
+                params.insert(k.clone(), Value::String(v.clone()));
+            }
+            json!({
+                "index": i + 1,
+                "action": "SwitchSynchronizationEndpoint",
+                "direction": c.direction,
+                "endpoint_type": c.endpoint_type,
+                "params": params,
+            })
+        })
+        .collect();
+    json!({
+        "plan_id": plan.id,
+        "job_id": plan.job_id,
+        "job_name": plan.job_name,
+        "region": plan.region,
+        "endpoint": banner_endpoint,
+        "access_key_id": masked_ak,
+        "topology": plan.topology,
+        "topology_overridden": plan.topology_overridden,
+        "explanation": plan.explanation(),
+        "calls": calls,
+    })
+}
+
+pub fn outcome_line(i: usize, n: usize, o: &CallOutcome) -> String {
+    let mut s = format!(
+        "call {}/{} {}/{}: {}",
+        i + 1,
+        n,
+        o.direction,
+        o.endpoint_type.as_str(),
+        match o.outcome {
+            Outcome::Finished => "FINISHED",
+            Outcome::Failed => "FAILED",
+            Outcome::Refused => "REFUSED by the service",
+            Outcome::Unknown => "OUTCOME UNKNOWN",
+            Outcome::Sent => "sent (not followed)",
+            Outcome::StillRunning => "STILL RUNNING",
+            Outcome::NotSent => "NOT SENT",
+        }
+    );
+    if let Some(t) = &o.task_id {
+        s.push_str(&format!(" · TaskId {t}"));
+    }
+    if let Some(r) = &o.request_id {
+        s.push_str(&format!(" · RequestId {r}"));
+    }
+    if let Some(e) = &o.error {
+        for line in e.lines() {
+            s.push_str(&format!("\n    {line}"));
+        }
+    }
+    s
+}

@@ -1,0 +1,175 @@
+//! Jobs as the operator thinks of them: one job, one or two directions.
+
+use crate::api::ops::{EndpointInfo, SyncJobEntry};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Topology {
+    #[serde(rename = "one-way")]
+    OneWay,
+    #[serde(rename = "two-way")]
+    TwoWay,
+}
+
+impl Topology {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topology::OneWay => "one-way",
+            Topology::TwoWay => "two-way",
+        }
+    }
+}
+
+/// One direction of a job as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectionInfo {
+    pub status: String,
+    pub delay: String,
+    pub error_message: String,
+    pub source: EndpointInfo,
+    pub destination: EndpointInfo,
+    pub raw: Value,
+}
+
+impl DirectionInfo {
+    fn from_entry(e: &SyncJobEntry) -> Self {
+        DirectionInfo {
+            status: e.status.clone(),
+            delay: e.delay.clone(),
+            error_message: e.error_message.clone(),
+            source: e.source.clone(),
+            destination: e.destination.clone(),
+            raw: e.raw.clone(),
+        }
+    }
+}
+
+/// A synchronization job with both of its directions merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub job_class: String,
+    pub create_time: String,
+    pub forward: DirectionInfo,
+    pub reverse: Option<DirectionInfo>,
+}
+
+impl Job {
+    /// What the service shows: two-way when a Reverse direction is listed.
+    pub fn detected_topology(&self) -> Topology {
+        if self.reverse.is_some() {
+            Topology::TwoWay
+        } else {
+            Topology::OneWay
+        }
+    }
+
+    /// The job's status, taken from the forward direction.
+    pub fn status(&self) -> &str {
+        &self.forward.status
+    }
+
+    /// The job in the API's own field names (the forward entry), plus `Topology` and,
+    /// for a two-way job, the reverse entry as `ReverseDirection`.
+    pub fn to_json(&self) -> Value {
+        let mut obj = match &self.forward.raw {
+            Value::Object(o) => o.clone(),
+            _ => Map::new(),
+        };
+        obj.insert(
+            "Topology".into(),
+            Value::String(self.detected_topology().as_str().into()),
+        );
+        if let Some(r) = &self.reverse {
+            obj.insert("ReverseDirection".into(), r.raw.clone());
+        }
+        Value::Object(obj)
+    }
+}
+
+/// Merges listing entries into jobs, keeping the order in which job ids first appear.
+/// A job listed only as a Reverse entry keeps that entry as its forward data too, so it
+/// is never lost (and is marked two-way).
+pub fn merge_entries(entries: &[SyncJobEntry]) -> Vec<Job> {
+    let mut order: Vec<String> = Vec::new();
+    let mut fwd: std::collections::HashMap<&str, &SyncJobEntry> = Default::default();
+    let mut rev: std::collections::HashMap<&str, &SyncJobEntry> = Default::default();
+    for e in entries {
+        if !fwd.contains_key(e.job_id.as_str()) && !rev.contains_key(e.job_id.as_str()) {
+            order.push(e.job_id.clone());
+        }
+        let map = if e.direction == "Reverse" {
+            &mut rev
+        } else {
+            &mut fwd
+        };
+        map.entry(e.job_id.as_str()).or_insert(e);
+    }
+    order
+        .into_iter()
+        .map(|id| {
+            let f = fwd.get(id.as_str()).copied();
+            let r = rev.get(id.as_str()).copied();
+            let base = f.or(r).expect("every id has an entry");
+            let forward = match f {
+                Some(f) => DirectionInfo::from_entry(f),
+                // Only a reverse entry: present its endpoints in forward terms.
+                None => {
+                    let mut d = DirectionInfo::from_entry(base);
+                    std::mem::swap(&mut d.source, &mut d.destination);
+                    d
+                }
+            };
+            Job {
+                id: id.clone(),
+                name: base.name.clone(),
+                job_class: base.job_class.clone(),
+                create_time: base.create_time.clone(),
+                forward,
+                reverse: r.map(DirectionInfo::from_entry),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(id: &str, dir: &str, src: &str) -> SyncJobEntry {
+        SyncJobEntry::from_value(&json!({
+            "SynchronizationJobId": id, "SynchronizationJobName": format!("n-{id}"),
+            "SynchronizationDirection": dir, "Status": "Synchronizing",
+            "SourceEndpoint": {"IP": src, "Port": "3306"},
+            "DestinationEndpoint": {"IP": "9.9.9.9", "Port": "3306"}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn forward_and_reverse_merge_into_one_two_way_job() {
+        let jobs = merge_entries(&[
+            entry("a", "Forward", "1.1.1.1"),
+            entry("b", "Forward", "2.2.2.2"),
+            entry("a", "Reverse", "9.9.9.9"),
+        ]);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[0].id, "a");
+        assert_eq!(jobs[0].detected_topology(), Topology::TwoWay);
+        assert_eq!(jobs[1].detected_topology(), Topology::OneWay);
+        let j = jobs[0].to_json();
+        assert_eq!(j["Topology"], "two-way");
+        assert_eq!(j["ReverseDirection"]["SynchronizationDirection"], "Reverse");
+        assert_eq!(j["SynchronizationJobId"], "a");
+    }
+
+    #[test]
+    fn reverse_only_job_is_kept() {
+        let jobs = merge_entries(&[entry("r", "Reverse", "9.9.9.9")]);
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].forward.destination.ip, "9.9.9.9");
+        assert_eq!(jobs[0].detected_topology(), Topology::TwoWay);
+    }
+}

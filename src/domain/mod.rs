@@ -1,0 +1,11 @@
+//! The domain: jobs, validation rules per instance type, the switch plan and its
+//! executor. Pure where it can be; no UI types.
+
+pub mod executor;
+pub mod job;
+pub mod plan;
+pub mod rules;
+
+pub use job::{merge_entries, Job, Topology};
+pub use plan::{plan, Direction, Plan, PlannedCall, Side, SwitchRequest};
+pub use rules::{EndpointInput, FieldError, InstanceType, ValidEndpoint};

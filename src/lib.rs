@@ -1,0 +1,8 @@
+//! dts-switch: switch Alibaba Cloud DTS synchronization endpoints after a database
+//! failover, safely. Layers: `api` (client), `domain` (jobs, rules, plan, executor),
+//! `sim` (simulator), `cli` (commands).
+
+pub mod api;
+pub mod cli;
+pub mod domain;
+pub mod sim;

@@ -1,0 +1,721 @@
+//! The simulator's state machine: authentication, the four operations, switch tasks,
+//! fault injection and a record of every request. No I/O here.
+
+use crate::api::sign;
+use crate::sim::data::{SimEndpoint, SimJob};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tSIMULATOR0DEMO0001";
+pub const DEMO_ACCESS_KEY_SECRET: &str = "sim-demo-secret-not-for-production";
+
+#[derive(Debug, Clone)]
+pub struct Faults {
+    /// Answer the first N requests with Throttling.User.
+    pub throttle: u32,
+    /// Answer the next N requests with HTTP 503 ServiceUnavailable.
+    pub server_errors: u32,
+    /// Answer the next N otherwise successful requests with a malformed body.
+    pub malformed: u32,
+    /// Delay every answer by this much.
+    pub delay: Duration,
+    /// Execute a switch, then close the connection without answering.
+    pub drop_switch_answer: bool,
+    /// Apply throttle / server_errors / malformed / delay only to this action.
+    pub only_action: Option<String>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            throttle: 0,
+            server_errors: 0,
+            malformed: 0,
+            delay: Duration::ZERO,
+            drop_switch_answer: false,
+            only_action: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub jobs: usize,
+    /// Time a switch task spends in each of NotStarted, Initializing, Switching.
+    pub step: Duration,
+    pub faults: Faults,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    /// When set, requests must carry this SecurityToken (STS-style demo credentials).
+    pub security_token: Option<String>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            jobs: 12,
+            step: Duration::from_millis(1500),
+            faults: Faults::default(),
+            access_key_id: DEMO_ACCESS_KEY_ID.into(),
+            access_key_secret: DEMO_ACCESS_KEY_SECRET.into(),
+            security_token: None,
+        }
+    }
+}
+
+/// One request as the simulator saw it (Signature and SecurityToken left out).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Recorded {
+    pub seq: u64,
+    pub method: String,
+    pub action: String,
+    pub params: BTreeMap<String, String>,
+    /// `executed`, `rejected:<Code>`, `dropped` or `malformed`.
+    pub outcome: String,
+    pub http_status: u16,
+}
+
+/// What the server should do with a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Json {
+        status: u16,
+        body: Value,
+        retry_after: Option<u32>,
+    },
+    /// A body that is not what the API promises.
+    Raw { status: u16, text: String },
+    /// Close the connection without answering.
+    Drop,
+}
+
+#[derive(Debug, Clone)]
+struct Task {
+    job_id: String,
+    direction: String,
+    side: String,
+    endpoint: SimEndpoint,
+    created: Instant,
+    failure: Option<String>,
+    applied: bool,
+}
+
+pub struct SimState {
+    pub config: SimConfig,
+    pub jobs: Vec<SimJob>,
+    tasks: HashMap<String, Task>,
+    nonces: HashSet<String>,
+    pub requests: Vec<Recorded>,
+    next_task: u64,
+    faults: Faults,
+}
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
+}
+
+fn gateway(status: u16, code: &str, message: &str) -> Reply {
+    let rid = request_id();
+    Reply::Json {
+        status,
+        body: json!({
+            "RequestId": rid,
+            "HostId": "dts.aliyuncs.com",
+            "Code": code,
+            "Message": message,
+            "Recommend": format!("https://api.aliyun.com/troubleshoot?q={code}&product=Dts&requestId={rid}"),
+        }),
+        retry_after: None,
+    }
+}
+
+fn business_error(code: &str, message: &str) -> Reply {
+    Reply::Json {
+        status: 200,
+        body: json!({"RequestId": request_id(), "Success": "false", "ErrCode": code, "ErrMessage": message}),
+        retry_after: None,
+    }
+}
+
+fn invalid(param: &str) -> Reply {
+    gateway(
+        400,
+        "InvalidParameter",
+        &format!("The Value of Input Parameter {param} is not valid."),
+    )
+}
+
+fn missing(param: &str) -> Reply {
+    gateway(
+        400,
+        &format!("Missing{}", param.replace('.', "")),
+        &format!("The input parameter \"{param}\" that is mandatory for processing this request is not supplied."),
+    )
+}
+
+const ACTIONS: &[&str] = &[
+    "DescribeSynchronizationJobs",
+    "DescribeSynchronizationJobStatus",
+    "SwitchSynchronizationEndpoint",
+    "DescribeEndpointSwitchStatus",
+];
+
+impl SimState {
+    pub fn new(config: SimConfig) -> Self {
+        let faults = config.faults.clone();
+        SimState {
+            jobs: crate::sim::data::jobs(config.jobs),
+            config,
+            tasks: HashMap::new(),
+            nonces: HashSet::new(),
+            requests: Vec::new(),
+            next_task: 730_001,
+            faults,
+        }
+    }
+
+    /// Requests of one action, in order.
+    pub fn requests_of(&self, action: &str) -> Vec<Recorded> {
+        self.requests
+            .iter()
+            .filter(|r| r.action == action)
+            .cloned()
+            .collect()
+    }
+
+    /// Handles one RPC request. `params` are all query and form parameters.
+    pub fn handle(&mut self, method: &str, params: &[(String, String)], now: Instant) -> Reply {
+        self.apply_finished_tasks(now);
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let action = get("Action").unwrap_or("").to_string();
+        let mut recorded: BTreeMap<String, String> = params
+            .iter()
+            .filter(|(k, _)| k != "Signature" && k != "SecurityToken")
+            .cloned()
+            .collect();
+        if get("SecurityToken").is_some() {
+            recorded.insert("SecurityToken".into(), "***".into());
+        }
+        let reply = self.dispatch(method, params, &action, now);
+        let (outcome, status) = match &reply {
+            Reply::Json { status, body, .. } => {
+                let code = body
+                    .get("Code")
+                    .or_else(|| body.get("ErrCode"))
+                    .and_then(Value::as_str);
+                match code {
+                    Some(c) => (format!("rejected:{c}"), *status),
+                    None => ("executed".to_string(), *status),
+                }
+            }
+            Reply::Raw { status, .. } => ("malformed".to_string(), *status),
+            Reply::Drop => ("dropped".to_string(), 0),
+        };
+        self.requests.push(Recorded {
+            seq: self.requests.len() as u64 + 1,
+            method: method.to_string(),
+            action,
+            params: recorded,
+            outcome,
+            http_status: status,
+        });
+        reply
+    }
+
+    fn fault_applies(&self, action: &str) -> bool {
+        self.faults
+            .only_action
+            .as_deref()
+            .is_none_or(|a| a.eq_ignore_ascii_case(action))
+    }
+
+    /// The delay to apply before answering a request of `action`.
+    pub fn delay_for(&self, action: &str) -> Duration {
+        if self.fault_applies(action) {
+            self.faults.delay
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        method: &str,
+        params: &[(String, String)],
+        action: &str,
+        now: Instant,
+    ) -> Reply {
+        if self.fault_applies(action) {
+            if self.faults.throttle > 0 {
+                self.faults.throttle -= 1;
+                let mut r = gateway(
+                    400,
+                    "Throttling.User",
+                    "Request was denied due to user flow control.",
+                );
+                if let Reply::Json { retry_after, .. } = &mut r {
+                    *retry_after = Some(0);
+                }
+                return r;
+            }
+            if self.faults.server_errors > 0 {
+                self.faults.server_errors -= 1;
+                return gateway(
+                    503,
+                    "ServiceUnavailable",
+                    "The request has failed due to a temporary failure of the server.",
+                );
+            }
+        }
+        if let Err(r) = self.authenticate(method, params, now) {
+            return r;
+        }
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let reply = match action {
+            "DescribeSynchronizationJobs" => self.describe_jobs(&get),
+            "DescribeSynchronizationJobStatus" => self.describe_job_status(&get),
+            "SwitchSynchronizationEndpoint" => self.switch(&get, now),
+            "DescribeEndpointSwitchStatus" => self.switch_status(&get, now),
+            _ => unreachable!("authenticate checks the action"),
+        };
+        let ok = matches!(&reply, Reply::Json { body, .. } if body.get("Code").is_none() && body.get("ErrCode").is_none());
+        if ok && action == "SwitchSynchronizationEndpoint" && self.faults.drop_switch_answer {
+            return Reply::Drop;
+        }
+        if ok && self.fault_applies(action) && self.faults.malformed > 0 {
+            self.faults.malformed -= 1;
+            return Reply::Raw {
+                status: 200,
+                text: "<html><body>502 Bad Gateway (upstream sent a truncated answer)</body>"
+                    .into(),
+            };
+        }
+        reply
+    }
+
+    fn authenticate(
+        &mut self,
+        method: &str,
+        params: &[(String, String)],
+        now: Instant,
+    ) -> Result<(), Reply> {
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        for p in [
+            "Action",
+            "Version",
+            "AccessKeyId",
+            "SignatureMethod",
+            "SignatureVersion",
+            "SignatureNonce",
+            "Timestamp",
+            "Signature",
+        ] {
+            if get(p).is_none_or(str::is_empty) {
+                return Err(missing(p));
+            }
+        }
+        let action = get("Action").unwrap_or_default();
+        if !ACTIONS.contains(&action) {
+            return Err(gateway(
+                404,
+                "InvalidAction.NotFound",
+                "Specified api is not found, please check your url and method.",
+            ));
+        }
+        if get("Version") != Some("2020-01-01") {
+            return Err(gateway(
+                400,
+                "InvalidVersion",
+                "Specified parameter Version is not valid.",
+            ));
+        }
+        if get("SignatureMethod") != Some("HMAC-SHA1") {
+            return Err(invalid("SignatureMethod"));
+        }
+        if get("SignatureVersion") != Some("1.0") {
+            return Err(invalid("SignatureVersion"));
+        }
+        if let Some(f) = get("Format") {
+            if !f.eq_ignore_ascii_case("json") {
+                return Err(invalid("Format"));
+            }
+        }
+        if get("AccessKeyId") != Some(self.config.access_key_id.as_str()) {
+            return Err(gateway(
+                404,
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.",
+            ));
+        }
+        let ts = get("Timestamp").unwrap_or_default();
+        let parsed =
+            chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%SZ").map(|t| t.and_utc());
+        match parsed {
+            Err(_) => {
+                return Err(gateway(
+                    400,
+                    "InvalidTimeStamp.Format",
+                    "Specified time stamp or date value is not well formatted.",
+                ))
+            }
+            Ok(t) => {
+                let skew = (chrono::Utc::now() - t).num_seconds().abs();
+                if skew > 15 * 60 {
+                    return Err(gateway(
+                        400,
+                        "InvalidTimeStamp.Expired",
+                        "Specified time stamp or date value is expired.",
+                    ));
+                }
+            }
+        }
+        match (&self.config.security_token, get("SecurityToken")) {
+            (None, None) => {}
+            (Some(want), Some(got)) if want == got => {}
+            (Some(_), None) => {
+                return Err(gateway(
+                    400,
+                    "InvalidSecurityToken.Malformed",
+                    "The security token you provided is malformed.",
+                ))
+            }
+            _ => {
+                return Err(gateway(
+                    400,
+                    "InvalidSecurityToken.MismatchWithAccessKey",
+                    "The security token you provided does not match the AccessKeyId.",
+                ))
+            }
+        }
+        let expected = sign::sign(
+            method,
+            params
+                .iter()
+                .filter(|(k, _)| k != "Signature")
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+            &self.config.access_key_secret,
+        );
+        if get("Signature") != Some(expected.as_str()) {
+            return Err(gateway(
+                400,
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            ));
+        }
+        let nonce = get("SignatureNonce").unwrap_or_default().to_string();
+        if !self.nonces.insert(nonce) {
+            return Err(gateway(
+                400,
+                "SignatureNonceUsed",
+                "Specified signature nonce was used already.",
+            ));
+        }
+        let _ = now;
+        Ok(())
+    }
+
+    fn find_job(&self, id: &str) -> Option<usize> {
+        self.jobs.iter().position(|j| j.id == id)
+    }
+
+    fn entry_json(job: &SimJob, reverse: bool) -> Value {
+        let d = if reverse {
+            job.reverse.as_ref().expect("reverse exists")
+        } else {
+            &job.forward
+        };
+        json!({
+            "SynchronizationJobId": job.id,
+            "SynchronizationJobName": job.name,
+            "SynchronizationDirection": if reverse { "Reverse" } else { "Forward" },
+            "SynchronizationJobClass": job.class,
+            "Status": d.status,
+            "ErrorMessage": d.error_message,
+            "Delay": d.delay.to_string(),
+            "PayType": "PostPaid",
+            "ExpireTime": "",
+            "CreateTime": job.create_time,
+            "InstanceCreateTime": "2026-01-01T02:00:00Z",
+            "JobCreateTime": "2026-01-01T02:05:00Z",
+            "DataInitialization": "true",
+            "StructureInitialization": "true",
+            "SourceEndpoint": d.src.to_json(),
+            "DestinationEndpoint": d.dst.to_json(),
+            "Performance": {"FLOW": "0.5", "RPS": "100"},
+            "PrecheckStatus": {"Status": "Success", "Percent": "100", "Detail": []},
+            "StructureInitializationStatus": {"Status": "Finished", "Percent": "100", "Progress": "", "ErrorMessage": ""},
+            "DataInitializationStatus": {"Status": "Finished", "Percent": "100", "Progress": "", "ErrorMessage": ""},
+            "DataSynchronizationStatus": {"Status": "Migrating", "Percent": "95", "Delay": d.delay.to_string(), "ErrorMessage": ""},
+            "SynchronizationObjects": [],
+            "Tags": [],
+        })
+    }
+
+    fn describe_jobs(&self, get: &dyn Fn(&str) -> Option<String>) -> Reply {
+        let size = match get("PageSize") {
+            None => 30,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n @ (10 | 20 | 30)) => n,
+                _ => return invalid("PageSize"),
+            },
+        };
+        let num = match get("PageNum") {
+            None => 1,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => return invalid("PageNum"),
+            },
+        };
+        let filter = get("SynchronizationJobName").map(|s| s.to_lowercase());
+        let entries: Vec<Value> = self
+            .jobs
+            .iter()
+            .filter(|j| {
+                filter
+                    .as_ref()
+                    .is_none_or(|f| j.name.to_lowercase().contains(f))
+            })
+            .flat_map(|j| {
+                let mut v = vec![Self::entry_json(j, false)];
+                if j.reverse.is_some() {
+                    v.push(Self::entry_json(j, true));
+                }
+                v
+            })
+            .collect();
+        let total = entries.len();
+        let page: Vec<Value> = entries
+            .into_iter()
+            .skip((num - 1) * size)
+            .take(size)
+            .collect();
+        Reply::Json {
+            status: 200,
+            body: json!({
+                "RequestId": request_id(),
+                "PageNumber": num,
+                "PageRecordCount": page.len(),
+                "TotalRecordCount": total,
+                "SynchronizationInstances": page,
+            }),
+            retry_after: None,
+        }
+    }
+
+    fn describe_job_status(&self, get: &dyn Fn(&str) -> Option<String>) -> Reply {
+        let Some(id) = get("SynchronizationJobId") else {
+            return missing("SynchronizationJobId");
+        };
+        let reverse = match get("SynchronizationDirection").as_deref() {
+            None | Some("Forward") => false,
+            Some("Reverse") => true,
+            Some(_) => return invalid("SynchronizationDirection"),
+        };
+        let Some(i) = self.find_job(&id) else {
+            return business_error(
+                "Forbidden.InstanceNotFound",
+                "The specified instance is not found.",
+            );
+        };
+        let job = &self.jobs[i];
+        if reverse && job.reverse.is_none() {
+            return invalid("SynchronizationDirection");
+        }
+        let mut body = Self::entry_json(job, reverse);
+        let d = if reverse {
+            job.reverse.as_ref().unwrap()
+        } else {
+            &job.forward
+        };
+        // This operation spells statuses in lower camel case (dts-api.md §2.4).
+        let mut status = d.status.clone();
+        if let Some(first) = status.get(..1) {
+            status = first.to_lowercase() + &status[1..];
+        }
+        let o = body.as_object_mut().expect("object");
+        o.insert("Status".into(), json!(status));
+        o.insert("RequestId".into(), json!(request_id()));
+        o.insert("Success".into(), json!("true"));
+        o.insert("Checkpoint".into(), json!("1767225600"));
+        o.insert("DelayMillis".into(), json!(d.delay * 1000));
+        o.insert("TaskId".into(), json!(format!("sync-{}", job.id)));
+        Reply::Json {
+            status: 200,
+            body,
+            retry_after: None,
+        }
+    }
+
+    fn switch(&mut self, get: &dyn Fn(&str) -> Option<String>, now: Instant) -> Reply {
+        let Some(id) = get("SynchronizationJobId") else {
+            return missing("SynchronizationJobId");
+        };
+        let Some(side) = get("Endpoint.Type") else {
+            return missing("Endpoint.Type");
+        };
+        if side != "Source" && side != "Destination" {
+            return invalid("Endpoint.Type");
+        }
+        let Some(itype) = get("Endpoint.InstanceType") else {
+            return missing("Endpoint.InstanceType");
+        };
+        if !["LocalInstance", "ECS", "Express"].contains(&itype.as_str()) {
+            return invalid("Endpoint.InstanceType");
+        }
+        let Some(port) = get("Endpoint.Port") else {
+            return missing("Endpoint.Port");
+        };
+        if !matches!(port.parse::<u32>(), Ok(1..=65535)) {
+            return invalid("Endpoint.Port");
+        }
+        let iid = get("Endpoint.InstanceId");
+        let ip = get("Endpoint.IP");
+        match itype.as_str() {
+            "ECS" if !iid.as_deref().is_some_and(|v| v.starts_with("i-")) => {
+                return if iid.is_none() {
+                    missing("Endpoint.InstanceId")
+                } else {
+                    invalid("Endpoint.InstanceId")
+                }
+            }
+            "Express" if !iid.as_deref().is_some_and(|v| v.starts_with("vpc-")) => {
+                return if iid.is_none() {
+                    missing("Endpoint.InstanceId")
+                } else {
+                    invalid("Endpoint.InstanceId")
+                }
+            }
+            "Express" | "LocalInstance" if ip.is_none() => return missing("Endpoint.IP"),
+            _ => {}
+        }
+        if let Some(ip) = &ip {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                return invalid("Endpoint.IP");
+            }
+        }
+        if get("SourceEndpoint.OwnerID").is_some() != get("SourceEndpoint.Role").is_some() {
+            return invalid(if get("SourceEndpoint.OwnerID").is_some() {
+                "SourceEndpoint.Role"
+            } else {
+                "SourceEndpoint.OwnerID"
+            });
+        }
+        let direction = match get("SynchronizationDirection").as_deref() {
+            None | Some("Forward") => "Forward",
+            Some("Reverse") => "Reverse",
+            Some(_) => return invalid("SynchronizationDirection"),
+        };
+        let Some(i) = self.find_job(&id) else {
+            return business_error(
+                "Forbidden.InstanceNotFound",
+                "The specified instance is not found.",
+            );
+        };
+        let job = &self.jobs[i];
+        if direction == "Reverse" && job.reverse.is_none() {
+            return invalid("SynchronizationDirection");
+        }
+        let engine = if side == "Source" {
+            &job.forward.src.engine
+        } else {
+            &job.forward.dst.engine
+        };
+        let task_id = self.next_task.to_string();
+        self.next_task += 1;
+        self.tasks.insert(
+            task_id.clone(),
+            Task {
+                job_id: id,
+                direction: direction.into(),
+                side,
+                endpoint: SimEndpoint {
+                    instance_type: itype,
+                    instance_id: iid.unwrap_or_default(),
+                    engine: engine.clone(),
+                    ip: ip.unwrap_or_default(),
+                    port,
+                    user: "dts_sync".into(),
+                },
+                created: now,
+                failure: job.switch_failure.clone(),
+                applied: false,
+            },
+        );
+        Reply::Json {
+            status: 200,
+            body: json!({"RequestId": request_id(), "Success": "true", "TaskId": task_id}),
+            retry_after: None,
+        }
+    }
+
+    fn task_status(&self, t: &Task, now: Instant) -> &'static str {
+        let steps =
+            now.duration_since(t.created).as_secs_f64() / self.config.step.as_secs_f64().max(0.001);
+        match steps as u64 {
+            0 => "NotStarted",
+            1 => "Initializing",
+            2 => "Switching",
+            _ if t.failure.is_some() => "Failed",
+            _ => "Finished",
+        }
+    }
+
+    fn switch_status(&mut self, get: &dyn Fn(&str) -> Option<String>, now: Instant) -> Reply {
+        let Some(id) = get("TaskId") else {
+            return missing("TaskId");
+        };
+        let Some(t) = self.tasks.get(&id) else {
+            return business_error(
+                "InvalidParameter",
+                "The Value of Input Parameter TaskId is not valid.",
+            );
+        };
+        let status = self.task_status(t, now);
+        let error = if status == "Failed" {
+            t.failure.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Reply::Json {
+            status: 200,
+            body: json!({"RequestId": request_id(), "Success": "true", "Status": status, "ErrorMessage": error}),
+            retry_after: None,
+        }
+    }
+
+    /// A finished task's endpoint becomes the job's endpoint.
+    fn apply_finished_tasks(&mut self, now: Instant) {
+        let done: Vec<String> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| !t.applied && self.task_status(t, now) == "Finished")
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in done {
+            let t = self.tasks.get_mut(&k).expect("present");
+            t.applied = true;
+            let t = t.clone();
+            if let Some(job) = self.jobs.iter_mut().find(|j| j.id == t.job_id) {
+                let d = if t.direction == "Reverse" {
+                    job.reverse.as_mut()
+                } else {
+                    Some(&mut job.forward)
+                };
+                if let Some(d) = d {
+                    if t.side == "Source" {
+                        d.src = t.endpoint.clone();
+                    } else {
+                        d.dst = t.endpoint.clone();
+                    }
+                }
+            }
+        }
+    }
+}
