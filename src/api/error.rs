@@ -182,7 +182,11 @@ impl ApiError {
                     "the service could not be reached; check the network, the --endpoint URL and any proxy"
                         .to_string()
                 }
-                _ => "the service did not answer in time; check the network, or raise --timeout"
+                ApiError::NoAnswer { detail, .. } if detail.contains("timed out") => {
+                    "the service did not answer within --timeout; check the network, or raise --timeout"
+                        .to_string()
+                }
+                _ => "the connection broke before the answer arrived; check the network and any proxy"
                     .to_string(),
             },
             ErrorKind::Unknown => return None,

@@ -279,7 +279,7 @@ pub fn demo_jobs() -> Vec<SimJob> {
     v[6].forward.error_message =
         "DTS-070211: Connect Source DB failed. cause by [com.mysql.jdbc.exceptions.jdbc4.CommunicationsException:Communications link failure]".into();
     v[5].switch_failure = Some(
-        "DTS-31009: the new endpoint 39.100.7.8:5432 refused the connection from DTS; check the whitelist and that the database listens on that port".into(),
+        "DTS-31009: the new endpoint {endpoint} refused the connection from DTS; check the whitelist and that the database listens on that port".into(),
     );
     v
 }

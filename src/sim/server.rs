@@ -134,14 +134,16 @@ async fn handle(
         .find(|(k, _)| k == "Action")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let delay = state.lock().expect("state").delay_for(&action);
+    // The request is executed at once; a slow answer is delayed after the work is done,
+    // like a service that is slow to respond (the case that makes a switch's outcome unknown).
+    let (reply, delay) = {
+        let mut st = state.lock().expect("state");
+        let reply = st.handle(&method, &params, Instant::now());
+        (reply, st.delay_for(&action))
+    };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let reply = state
-        .lock()
-        .expect("state")
-        .handle(&method, &params, Instant::now());
     match reply {
         Reply::Json {
             status,

@@ -637,14 +637,21 @@ impl SimState {
                 side,
                 endpoint: SimEndpoint {
                     instance_type: itype,
-                    instance_id: iid.unwrap_or_default(),
+                    instance_id: iid.clone().unwrap_or_default(),
                     engine: engine.clone(),
-                    ip: ip.unwrap_or_default(),
-                    port,
+                    ip: ip.clone().unwrap_or_default(),
+                    port: port.clone(),
                     user: "dts_sync".into(),
                 },
                 created: now,
-                failure: job.switch_failure.clone(),
+                failure: job.switch_failure.as_ref().map(|f| {
+                    let addr = match (&ip, &iid) {
+                        (Some(ip), _) => format!("{ip}:{port}"),
+                        (None, Some(id)) => format!("{id}:{port}"),
+                        (None, None) => format!("port {port}"),
+                    };
+                    f.replace("{endpoint}", &addr)
+                }),
                 applied: false,
             },
         );
