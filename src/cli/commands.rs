@@ -2,13 +2,15 @@
 
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
+use crate::cli::journal_cmds;
 use crate::cli::output::{self, endpoint_long};
 use crate::cli::{
     exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
     SwitchArgs, SwitchCmd,
 };
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
-use crate::domain::plan::{self, Direction, Plan};
+use crate::domain::journal;
+use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
 use crate::domain::{merge_entries, Job, SwitchRequest};
 use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
@@ -42,7 +44,9 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             let ctx = context::build(&g).await?;
             let (plan, job) = make_plan(&ctx, &a, req).await?;
             match g.output {
-                OutputFormat::Text => print!("{}", output::plan_text(&plan, &job, &ctx.banner())),
+                OutputFormat::Text | OutputFormat::Markdown => {
+                    print!("{}", output::plan_text(&plan, &job, &ctx.banner()))
+                }
                 OutputFormat::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&output::plan_json(
@@ -61,6 +65,11 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             status(&ctx, g.output, &a).await
         }
         Some(Command::Simulate(a)) => simulate(a).await,
+        Some(Command::Resume(a)) => {
+            let ctx = context::build(&g).await?;
+            journal_cmds::resume(&g, &ctx, &a).await
+        }
+        Some(Command::History(a)) => journal_cmds::history(&g, &a),
     }
 }
 
@@ -128,7 +137,7 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
             let v: Vec<_> = list.iter().map(|j| j.to_json()).collect();
             println!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
-        OutputFormat::Text => {
+        OutputFormat::Text | OutputFormat::Markdown => {
             println!("{}", ctx.banner());
             print!("{}", output::jobs_table(&list));
             println!(
@@ -171,7 +180,7 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
             }
             println!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
-        OutputFormat::Text => {
+        OutputFormat::Text | OutputFormat::Markdown => {
             println!("{}", ctx.banner());
             println!("Job {} ({})", job.id, job.name);
             println!("  topology     {}", job.detected_topology().as_str());
@@ -265,35 +274,6 @@ async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Pla
     Ok((plan, job))
 }
 
-/// The command line that redoes one direction of this switch.
-fn redo_command(a: &SwitchArgs, direction: Direction) -> String {
-    let mut s = format!(
-        "dts-switch switch --job {} --database {} --instance-type {}",
-        a.job,
-        a.database.as_str().to_ascii_lowercase(),
-        a.instance_type
-    );
-    for (flag, v) in [
-        ("--instance-id", &a.instance_id),
-        ("--ip", &a.ip),
-        ("--port", &a.port),
-        ("--owner-id", &a.owner_id),
-        ("--role", &a.role),
-    ] {
-        if let Some(v) = v {
-            s.push_str(&format!(" {flag} {}", v.trim()));
-        }
-    }
-    if let Some(t) = a.topology {
-        s.push_str(&format!(" --topology {}", t.as_str()));
-    }
-    s.push_str(&format!(
-        " --only-direction {}",
-        direction.as_str().to_ascii_lowercase()
-    ));
-    s
-}
-
 fn confirm(plan: &Plan) -> Result<bool, CliError> {
     let n = plan.calls.len();
     eprint!(
@@ -326,8 +306,10 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             "refusing to switch without confirmation: stdin is not a terminal; review `dts-switch plan` and pass --yes (nothing was sent)",
         ));
     }
+    let journal = journal_cmds::journal_for(g)?;
     let ctx = context::build(g).await?;
     let (plan, job) = make_plan(&ctx, a, req).await?;
+    journal_cmds::check_no_pending(&journal, &ctx, &plan.job_id)?;
     let json_out = g.output == OutputFormat::Json;
     // The preview goes to stderr in JSON mode so stdout stays one JSON document.
     let preview = output::plan_text(&plan, &job, &ctx.banner());
@@ -362,7 +344,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             println!("{line}");
         }
     };
-    let mut handler = |ev: &ProgressEvent| -> Result<(), String> {
+    let handler = move |ev: &ProgressEvent| -> Result<(), String> {
         match ev {
             ProgressEvent::Sending { index, call, .. } => say(format!(
                 "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
@@ -403,6 +385,18 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         }
         Ok(())
     };
+    journal
+        .append(&journal::plan_record(&plan, ctx.endpoint.as_str(), &ctx.masked_ak))
+        .map_err(|e| {
+            CliError::new(
+                exit::FAILED,
+                format!(
+                    "cannot write the journal {} ({e}); nothing was sent. Fix it, or pass --journal PATH",
+                    journal.path().display()
+                ),
+            )
+        })?;
+    let mut handler = journal::journalling(&journal, &plan.id, 0, handler);
     let outcomes = executor::execute(&ctx.client, &plan, &opts, &mut handler).await;
     let code = executor::exit_code(&outcomes);
 
@@ -447,11 +441,11 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         println!("{}", output::outcome_line(i, n, o));
     }
     println!();
-    println!("{}", next_step(a, &plan, &outcomes));
+    println!("{}", next_step(&plan, &outcomes));
     Ok(code)
 }
 
-fn next_step(a: &SwitchArgs, plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
+fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     let check = format!("dts-switch jobs --job {}", plan.job_id);
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Unknown) {
         return format!(
@@ -459,7 +453,7 @@ fn next_step(a: &SwitchArgs, plan: &Plan, outcomes: &[executor::CallOutcome]) ->
             o.direction,
             o.sent_at.as_deref().unwrap_or("?"),
             o.endpoint_type.as_str().to_ascii_lowercase(),
-            redo_command(a, o.direction)
+            output::redo_command(plan, o.direction)
         );
     }
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
@@ -476,13 +470,13 @@ fn next_step(a: &SwitchArgs, plan: &Plan, outcomes: &[executor::CallOutcome]) ->
             "Next step: the {} call {}. Fix the cause (is the new database reachable from DTS? are the values right?), then redo that call with:\n  {}",
             o.direction,
             if o.outcome == Outcome::Failed { "failed" } else { "was refused" },
-            redo_command(a, o.direction)
+            output::redo_command(plan, o.direction)
         );
         for later in outcomes.iter().filter(|x| x.outcome == Outcome::NotSent) {
             s.push_str(&format!(
                 "\nThe {} call was not sent; after that, send it with:\n  {}",
                 later.direction,
-                redo_command(a, later.direction)
+                output::redo_command(plan, later.direction)
             ));
         }
         return s;
@@ -566,7 +560,7 @@ async fn status(ctx: &Ctx, out: OutputFormat, a: &StatusArgs) -> Result<i32, Cli
                 "error_message": msg,
                 "error": err.as_ref().map(|e| e.to_string()),
             })),
-            OutputFormat::Text => {
+            OutputFormat::Text | OutputFormat::Markdown => {
                 let mut line = format!("task {id}: {}", st.as_deref().unwrap_or("?"));
                 if let Some(m) = msg {
                     line.push_str(&format!(" · {m}"));

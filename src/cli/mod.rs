@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod context;
+pub mod journal_cmds;
 pub mod logging;
 pub mod output;
 
@@ -70,6 +71,9 @@ pub struct Global {
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// The write-ahead journal of switches (default: <data dir>/journal.jsonl)
+    #[arg(long, global = true, env = "DTS_SWITCH_JOURNAL", value_name = "PATH")]
+    pub journal: Option<std::path::PathBuf>,
     /// Timeout of one API request, connection included (e.g. 20s, 1m)
     #[arg(long, global = true, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
@@ -79,6 +83,8 @@ pub struct Global {
 pub enum OutputFormat {
     Text,
     Json,
+    /// Markdown (history only; other commands print text)
+    Markdown,
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +97,10 @@ pub enum Command {
     Switch(SwitchCmd),
     /// Show the status of switch tasks
     Status(StatusArgs),
+    /// Follow switches an earlier run left unfinished; offer to send a two-way plan's second call
+    Resume(ResumeArgs),
+    /// Print the transcript of the switches in the journal (for an incident ticket)
+    History(HistoryArgs),
     /// Run the simulator as a local HTTP server and print how to point dts-switch at it
     Simulate(SimulateArgs),
 }
@@ -201,6 +211,32 @@ pub struct StatusArgs {
     /// Stop watching after this long
     #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
     pub wait_timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// Send a pending second call without asking (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Take a plan off the pending list after you checked it by hand (id or unique prefix)
+    #[arg(long, value_name = "PLAN_ID")]
+    pub dismiss: Option<String>,
+    /// First interval between status polls (default 5s)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub poll_interval: Option<Duration>,
+    /// Stop following a task after this long
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
+    pub wait_timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// Only switches of this job
+    #[arg(long, value_name = "ID")]
+    pub job: Option<String>,
+    /// Only the last N switches
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
 }
 
 #[derive(Args, Debug)]

@@ -2,6 +2,7 @@
 
 use crate::api::ops::EndpointInfo;
 use crate::domain::executor::{CallOutcome, Outcome};
+use crate::domain::plan::{Direction, PlannedCall};
 use crate::domain::{Job, Plan};
 use serde_json::{json, Map, Value};
 
@@ -198,4 +199,53 @@ pub fn outcome_line(i: usize, n: usize, o: &CallOutcome) -> String {
         }
     }
     s
+}
+
+/// The exact command that sends `call` again, alone. The database side is named in
+/// forward terms, as `--database` takes it.
+pub fn command_for_call(call: &PlannedCall, region: &str) -> String {
+    let get = |k: &str| {
+        call.params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let database = match call.direction {
+        Direction::Forward => call.endpoint_type,
+        Direction::Reverse => call.endpoint_type.opposite(),
+    };
+    let mut s = format!(
+        "dts-switch switch --region {region} --job {} --database {} --instance-type {}",
+        get("SynchronizationJobId").unwrap_or("?"),
+        database.as_str().to_ascii_lowercase(),
+        get("Endpoint.InstanceType").unwrap_or("?"),
+    );
+    for (flag, key) in [
+        ("--instance-id", "Endpoint.InstanceId"),
+        ("--ip", "Endpoint.IP"),
+        ("--port", "Endpoint.Port"),
+        ("--owner-id", "SourceEndpoint.OwnerID"),
+        ("--role", "SourceEndpoint.Role"),
+    ] {
+        if let Some(v) = get(key) {
+            s.push_str(&format!(" {flag} {v}"));
+        }
+    }
+    if call.direction == Direction::Reverse {
+        s.push_str(" --topology two-way");
+    }
+    s.push_str(&format!(
+        " --only-direction {}",
+        call.direction.as_str().to_ascii_lowercase()
+    ));
+    s
+}
+
+/// The command that redoes the call of `direction` in `plan`.
+pub fn redo_command(plan: &Plan, direction: Direction) -> String {
+    plan.calls
+        .iter()
+        .find(|c| c.direction == direction)
+        .map(|c| command_for_call(c, &plan.region))
+        .unwrap_or_default()
 }

@@ -34,7 +34,7 @@ impl Default for ExecOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// The task Finished.
@@ -163,7 +163,7 @@ pub async fn execute(
             outcomes.push(o);
             continue;
         }
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         if let Err(veto) = on_event(&ProgressEvent::Sending {
             index,
             call: call.clone(),

@@ -3,7 +3,7 @@
 use crate::api::ops::{EndpointInfo, SyncJobEntry};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Topology {
     #[serde(rename = "one-way")]
     OneWay,

@@ -3,6 +3,7 @@
 
 pub mod executor;
 pub mod job;
+pub mod journal;
 pub mod plan;
 pub mod rules;
 

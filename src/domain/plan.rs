@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A database of the job, named as in the forward direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     Source,
     Destination,
@@ -41,7 +41,7 @@ impl FromStr for Side {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     Forward,
     Reverse,

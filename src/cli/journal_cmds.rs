@@ -1,0 +1,648 @@
+//! Journal-backed commands: `resume`, `history`, and the checks `switch` makes.
+
+use crate::api::endpoint::is_loopback;
+use crate::cli::context::Ctx;
+use crate::cli::{exit, logging, output, CliError, Global, HistoryArgs, OutputFormat, ResumeArgs};
+use crate::domain::executor::{self, CallOutcome, ExecOptions, Outcome, WatchEvent};
+use crate::domain::journal::{self, CallState, Journal, Pending, PlanSummary, Record};
+use serde_json::json;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// `--journal`, else `<data dir>/journal.jsonl` (`demo-journal.jsonl` with `--demo`).
+pub fn journal_for(g: &Global) -> Result<Journal, CliError> {
+    if let Some(p) = &g.journal {
+        return Ok(Journal::new(p));
+    }
+    let dir = logging::data_dir().ok_or_else(|| {
+        CliError::new(
+            exit::BAD_INPUT,
+            "cannot find a data directory for the journal (no home directory?); pass --journal PATH",
+        )
+    })?;
+    Ok(Journal::new(dir.join(if g.demo {
+        "demo-journal.jsonl"
+    } else {
+        "journal.jsonl"
+    })))
+}
+
+/// Reads and summarizes the journal, printing skipped lines as warnings.
+pub fn load(j: &Journal) -> Result<Vec<PlanSummary>, CliError> {
+    let r = j.read().map_err(|e| {
+        CliError::new(
+            exit::FAILED,
+            format!("cannot read the journal {}: {e}", j.path().display()),
+        )
+    })?;
+    for p in &r.problems {
+        eprintln!("warning: {p}");
+    }
+    Ok(journal::summarize(&r.records))
+}
+
+fn same_endpoint(p: &PlanSummary, ctx: &Ctx) -> bool {
+    p.endpoint == ctx.endpoint.as_str()
+}
+
+/// Refuses a new switch on a job that has an unfinished one in the journal.
+pub fn check_no_pending(j: &Journal, ctx: &Ctx, job_id: &str) -> Result<(), CliError> {
+    let plans = load(j)?;
+    if let Some(p) = plans
+        .iter()
+        .rev()
+        .find(|p| p.job_id == job_id && same_endpoint(p, ctx) && p.pending().is_some())
+    {
+        let what = match p.pending() {
+            Some(Pending::Follow(_)) => "its task is still being followed or was not seen to end",
+            Some(Pending::Unknown(_)) => "the outcome of one of its calls is unknown",
+            _ => "a two-way plan's second call was never sent",
+        };
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            format!(
+                "job {job_id} has an unfinished switch in the journal (plan {}, started {}): {what}. Nothing was sent.\n  next step: run `dts-switch resume` to follow or finish it; if you checked by hand and want a new switch, first `dts-switch resume --dismiss {}`",
+                short(&p.plan_id),
+                p.at,
+                short(&p.plan_id)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+fn state_line(c: &journal::CallSummary) -> String {
+    match &c.state {
+        CallState::NotStarted => "not sent".into(),
+        CallState::IntentOnly { at } => format!(
+            "OUTCOME UNKNOWN: about to be sent at {at}, then no record (the process stopped); it may have reached the service"
+        ),
+        CallState::Running {
+            task_id,
+            request_id,
+            last_status,
+        } => format!(
+            "accepted, TaskId {task_id} (RequestId {}), last status {}",
+            request_id.as_deref().unwrap_or("-"),
+            last_status.as_deref().unwrap_or("not read yet")
+        ),
+        CallState::Done {
+            outcome,
+            task_id,
+            request_id,
+            status,
+            error,
+        } => {
+            let mut s = outcome.as_str().to_string();
+            if let Some(t) = task_id {
+                s.push_str(&format!(", TaskId {t}"));
+            }
+            if let Some(r) = request_id {
+                s.push_str(&format!(", RequestId {r}"));
+            }
+            if let Some(st) = status {
+                s.push_str(&format!(", status {st}"));
+            }
+            if let Some(e) = error {
+                s.push_str(&format!(": {}", e.lines().next().unwrap_or("")));
+            }
+            s
+        }
+    }
+}
+
+fn confirm_continue(plan_job: &str) -> Result<bool, CliError> {
+    use std::io::{BufRead, Write};
+    eprint!("Type the job id ({plan_job}) to send it, anything else leaves it pending: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        CliError::new(
+            exit::BAD_INPUT,
+            format!("cannot read the confirmation: {e}"),
+        )
+    })?;
+    Ok(line.trim() == plan_job)
+}
+
+pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
+    let j = journal_for(g)?;
+    let plans = load(&j)?;
+    if let Some(id) = &a.dismiss {
+        let matches: Vec<&PlanSummary> = plans
+            .iter()
+            .filter(|p| p.plan_id.starts_with(id.trim()))
+            .collect();
+        return match matches.as_slice() {
+            [p] => {
+                j.append(&Record::Dismissed {
+                    plan_id: p.plan_id.clone(),
+                    at: journal::now(),
+                })
+                .map_err(|e| {
+                    CliError::new(exit::FAILED, format!("cannot write the journal: {e}"))
+                })?;
+                println!(
+                    "plan {} (job {}) dismissed: it is no longer pending",
+                    short(&p.plan_id),
+                    p.job_id
+                );
+                Ok(exit::OK)
+            }
+            [] => Err(CliError::new(
+                exit::BAD_INPUT,
+                format!(
+                    "--dismiss {id:?}: no plan with that id in {}",
+                    j.path().display()
+                ),
+            )),
+            _ => Err(CliError::new(
+                exit::BAD_INPUT,
+                format!(
+                    "--dismiss {id:?}: {} plans start with that; give more of the id",
+                    matches.len()
+                ),
+            )),
+        };
+    }
+    let pending: Vec<&PlanSummary> = plans.iter().filter(|p| p.pending().is_some()).collect();
+    let (here, elsewhere): (Vec<&PlanSummary>, Vec<&PlanSummary>) =
+        pending.into_iter().partition(|p| same_endpoint(p, ctx));
+    for p in &elsewhere {
+        let dead_sim = url::Url::parse(&p.endpoint)
+            .map(|u| is_loopback(&u))
+            .unwrap_or(false);
+        if !dead_sim {
+            println!(
+                "plan {} (job {}) was started against {} (region {}): resume it with --endpoint {} --region {}",
+                short(&p.plan_id), p.job_id, p.endpoint, p.region, p.endpoint, p.region
+            );
+        }
+    }
+    if here.is_empty() {
+        println!(
+            "Nothing to resume against {}: no unfinished switch in {}",
+            ctx.banner(),
+            j.path().display()
+        );
+        return Ok(exit::OK);
+    }
+    let opts = ExecOptions {
+        poll_interval: a.poll_interval.unwrap_or(Duration::from_secs(5)),
+        wait_timeout: a.wait_timeout,
+        ..ExecOptions::default()
+    };
+    let mut code = exit::OK;
+    for p in here {
+        code = code.max(resume_plan(&j, ctx, p, &opts, a.yes).await?);
+    }
+    Ok(code)
+}
+
+async fn resume_plan(
+    j: &Journal,
+    ctx: &Ctx,
+    p: &PlanSummary,
+    opts: &ExecOptions,
+    yes: bool,
+) -> Result<i32, CliError> {
+    println!(
+        "Plan {} · job {} ({}) · {} · started {}",
+        short(&p.plan_id),
+        p.job_id,
+        p.job_name,
+        p.topology.as_str(),
+        p.at
+    );
+    let n = p.calls.len();
+    for (i, c) in p.calls.iter().enumerate() {
+        println!(
+            "  call {}/{n} {}/{}: {}",
+            i + 1,
+            c.direction,
+            c.endpoint_type.as_str(),
+            state_line(c)
+        );
+    }
+    let plan = p.to_plan();
+    let mut outcomes: Vec<CallOutcome> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
+            .into_iter()
+            .find(|x| x.plan_id == p.plan_id)
+            .unwrap_or_else(|| p.clone());
+        match fresh.pending() {
+            None => break,
+            Some(Pending::Unknown(k)) => {
+                let c = &fresh.calls[k];
+                println!(
+                    "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
+                    k + 1,
+                    c.direction,
+                    c.endpoint_type.as_str(),
+                    p.job_id,
+                    c.endpoint_type.as_str().to_ascii_lowercase(),
+                    describe_endpoint(&c.params),
+                    short(&p.plan_id),
+                    output::command_for_call(&plan.calls[k], &p.region)
+                );
+                return Ok(exit::UNKNOWN);
+            }
+            Some(Pending::Follow(k)) => {
+                let Some(task_id) = fresh.task_id(k).map(str::to_string) else {
+                    return Ok(exit::UNKNOWN);
+                };
+                println!(
+                    "[{}] call {}/{n}: following task {task_id}",
+                    now_hms(),
+                    k + 1
+                );
+                let o = follow(j, ctx, &p.plan_id, k, &plan, &task_id, opts).await;
+                let stop = o.outcome != Outcome::Finished;
+                println!("{}", output::outcome_line(k, n, &o));
+                outcomes.push(o);
+                if stop {
+                    break;
+                }
+                i = k + 1;
+            }
+            Some(Pending::Continue(k)) => {
+                println!(
+                    "\nCall {} of {n} was never sent; every earlier call Finished.",
+                    k + 1
+                );
+                let rest = crate::domain::Plan {
+                    calls: plan.calls[k..].to_vec(),
+                    ..plan.clone()
+                };
+                for (x, c) in rest.calls.iter().enumerate() {
+                    println!("\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)", k + x + 1, c.direction, c.endpoint_type.as_str());
+                    println!("  {:<26} {}", "RegionId", p.region);
+                    for (key, v) in &c.params {
+                        println!("  {key:<26} {v}");
+                    }
+                }
+                println!("Target: {}", ctx.banner());
+                if !yes {
+                    if !std::io::stdin().is_terminal() {
+                        eprintln!("not sent: stdin is not a terminal; run `dts-switch resume --yes` to send it");
+                        return Ok(exit::BAD_INPUT);
+                    }
+                    if !confirm_continue(&p.job_id)? {
+                        eprintln!("not sent: the plan stays pending");
+                        return Ok(exit::FAILED);
+                    }
+                }
+                let mut handler = journal::journalling(j, &p.plan_id, k, |ev| {
+                    print_event(ev, k, n);
+                    Ok(())
+                });
+                let outs = executor::execute(&ctx.client, &rest, opts, &mut handler).await;
+                for (x, o) in outs.iter().enumerate() {
+                    println!("{}", output::outcome_line(k + x, n, o));
+                }
+                outcomes.extend(outs);
+                break;
+            }
+        }
+    }
+    let code = executor::exit_code(&outcomes);
+    if code == exit::OK {
+        println!("Plan {}: every call Finished.", short(&p.plan_id));
+    }
+    Ok(code)
+}
+
+fn describe_endpoint(params: &[(String, String)]) -> String {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut s = get("Endpoint.InstanceType").unwrap_or("?").to_string();
+    if let Some(id) = get("Endpoint.InstanceId") {
+        s.push_str(&format!(" {id}"));
+    }
+    if let Some(ip) = get("Endpoint.IP") {
+        s.push_str(&format!(" {ip}"));
+    }
+    s.push_str(&format!(" port {}", get("Endpoint.Port").unwrap_or("?")));
+    s
+}
+
+fn now_hms() -> String {
+    chrono::Local::now().format("%H:%M:%S").to_string()
+}
+
+fn print_event(ev: &executor::ProgressEvent, offset: usize, n: usize) {
+    use executor::ProgressEvent as E;
+    match ev {
+        E::Sending { index, call, .. } => println!(
+            "[{}] call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
+            now_hms(),
+            index + offset + 1,
+            call.direction,
+            call.endpoint_type.as_str()
+        ),
+        E::Accepted {
+            index,
+            task_id,
+            request_id,
+        } => println!(
+            "[{}] call {}/{n}: accepted, TaskId {task_id} (RequestId {})",
+            now_hms(),
+            index + offset + 1,
+            request_id.as_deref().unwrap_or("-")
+        ),
+        E::Status {
+            index,
+            task_id,
+            status,
+            elapsed,
+        } => println!(
+            "[{}] call {}/{n}: task {task_id} {status} ({}s)",
+            now_hms(),
+            index + offset + 1,
+            elapsed.as_secs()
+        ),
+        E::PollError { index, error } => println!(
+            "[{}] call {}/{n}: status read failed, will retry: {}",
+            now_hms(),
+            index + offset + 1,
+            error.lines().next().unwrap_or("")
+        ),
+        E::Done { .. } => {}
+    }
+}
+
+/// Follows an accepted task to its end, journalling status changes and the end.
+async fn follow(
+    j: &Journal,
+    ctx: &Ctx,
+    plan_id: &str,
+    index: usize,
+    plan: &crate::domain::Plan,
+    task_id: &str,
+    opts: &ExecOptions,
+) -> CallOutcome {
+    let mut last = String::new();
+    let r = executor::watch_task(&ctx.client, task_id, opts, &mut |ev| match ev {
+        WatchEvent::Status(s, el) => {
+            if s.as_str() != last {
+                last = s.as_str().to_string();
+                println!("[{}] task {task_id}: {s} ({}s)", now_hms(), el.as_secs());
+                let _ = j.append(&Record::Status {
+                    plan_id: plan_id.to_string(),
+                    index,
+                    at: journal::now(),
+                    task_id: task_id.to_string(),
+                    status: s.as_str().to_string(),
+                });
+            }
+        }
+        WatchEvent::Error(e) => println!(
+            "[{}] task {task_id}: status read failed, will retry: {}",
+            now_hms(),
+            e.to_string().lines().next().unwrap_or("")
+        ),
+    })
+    .await;
+    let call = &plan.calls[index];
+    let (outcome, error) = match &r.last_status {
+        Some(crate::api::SwitchStatus::Finished) => (Outcome::Finished, None),
+        Some(crate::api::SwitchStatus::Failed) => (
+            Outcome::Failed,
+            Some(format!(
+                "the switch task failed: {}",
+                r.error_message.clone().unwrap_or_else(|| "the service gave no reason".into())
+            )),
+        ),
+        _ => (
+            Outcome::StillRunning,
+            Some(format!(
+                "task {task_id} had not ended when we stopped following it; run `dts-switch resume` again{}",
+                r.last_error.as_ref().map(|e| format!(" (last read: {})", e.to_string().lines().next().unwrap_or(""))).unwrap_or_default()
+            )),
+        ),
+    };
+    let o = CallOutcome {
+        direction: call.direction,
+        endpoint_type: call.endpoint_type,
+        request_id: None,
+        task_id: Some(task_id.to_string()),
+        status: r.last_status.as_ref().map(|s| s.as_str().to_string()),
+        outcome,
+        error,
+        error_code: None,
+        sent_at: None,
+        error_kind: None,
+    };
+    let _ = j.append(&journal::done_record(plan_id, index, &o));
+    o
+}
+
+pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
+    let j = journal_for(g)?;
+    let mut plans = load(&j)?;
+    if let Some(job) = &a.job {
+        plans.retain(|p| &p.job_id == job);
+    }
+    if let Some(n) = a.last {
+        let skip = plans.len().saturating_sub(n);
+        plans.drain(..skip);
+    }
+    match g.output {
+        OutputFormat::Json => {
+            let v: Vec<_> = plans.iter().map(plan_json).collect();
+            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        }
+        OutputFormat::Markdown => print!("{}", history_markdown(&plans, &j)),
+        OutputFormat::Text => print!("{}", history_text(&plans, &j)),
+    }
+    Ok(exit::OK)
+}
+
+fn call_fields(
+    c: &journal::CallSummary,
+) -> (String, Option<String>, Option<String>, Option<String>) {
+    match &c.state {
+        CallState::NotStarted => ("not sent".into(), None, None, None),
+        CallState::IntentOnly { .. } => ("unknown (no answer recorded)".into(), None, None, None),
+        CallState::Running {
+            task_id,
+            request_id,
+            last_status,
+        } => (
+            format!("running ({})", last_status.as_deref().unwrap_or("?")),
+            request_id.clone(),
+            Some(task_id.clone()),
+            None,
+        ),
+        CallState::Done {
+            outcome,
+            task_id,
+            request_id,
+            error,
+            ..
+        } => (
+            outcome.as_str().into(),
+            request_id.clone(),
+            task_id.clone(),
+            error.clone(),
+        ),
+    }
+}
+
+fn plan_json(p: &PlanSummary) -> serde_json::Value {
+    json!({
+        "plan_id": p.plan_id,
+        "started_at": p.at,
+        "region": p.region,
+        "endpoint": p.endpoint,
+        "access_key_id": p.access_key_id,
+        "job_id": p.job_id,
+        "job_name": p.job_name,
+        "topology": p.topology,
+        "pending": p.pending().is_some(),
+        "dismissed": p.dismissed,
+        "calls": p.calls.iter().enumerate().map(|(i, c)| {
+            let (outcome, rid, tid, err) = call_fields(c);
+            json!({
+                "index": i + 1,
+                "direction": c.direction,
+                "endpoint_type": c.endpoint_type,
+                "params": c.params.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                "sent_at": c.intent_at,
+                "accepted_at": c.accepted_at,
+                "ended_at": c.ended_at,
+                "request_id": rid,
+                "task_id": tid,
+                "outcome": outcome,
+                "error": err,
+                "statuses": c.statuses.iter().map(|(at, s)| json!({"at": at, "status": s})).collect::<Vec<_>>(),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn params_inline(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
+    if plans.is_empty() {
+        return format!("No switches recorded in {}\n", j.path().display());
+    }
+    let mut s = String::new();
+    for p in plans {
+        s.push_str(&format!(
+            "{} · plan {} · job {} ({}) · {}{}\n  target {} · region {} · AccessKeyId {}\n",
+            p.at,
+            short(&p.plan_id),
+            p.job_id,
+            p.job_name,
+            p.topology.as_str(),
+            if p.dismissed {
+                " · dismissed"
+            } else if p.pending().is_some() {
+                " · PENDING"
+            } else {
+                ""
+            },
+            p.endpoint.trim_end_matches('/'),
+            p.region,
+            p.access_key_id
+        ));
+        for (i, c) in p.calls.iter().enumerate() {
+            let (outcome, rid, tid, err) = call_fields(c);
+            s.push_str(&format!(
+                "  {}. {}/{}: {outcome} · sent {} · RequestId {} · TaskId {} · ended {}\n     {}\n",
+                i + 1,
+                c.direction,
+                c.endpoint_type.as_str(),
+                c.intent_at.as_deref().unwrap_or("-"),
+                rid.as_deref().unwrap_or("-"),
+                tid.as_deref().unwrap_or("-"),
+                c.ended_at.as_deref().unwrap_or("-"),
+                params_inline(&c.params)
+            ));
+            if !c.statuses.is_empty() {
+                s.push_str(&format!(
+                    "     statuses: {}\n",
+                    c.statuses
+                        .iter()
+                        .map(|(at, st)| format!("{st} {at}"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ));
+            }
+            if let Some(e) = err {
+                s.push_str(&format!(
+                    "     error: {}\n",
+                    e.replace('\n', "\n            ")
+                ));
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
+    if plans.is_empty() {
+        return format!("_No switches recorded in `{}`._\n", j.path().display());
+    }
+    let mut s = String::from("## DTS endpoint switches (dts-switch)\n\n");
+    for p in plans {
+        s.push_str(&format!(
+            "### Job `{}` ({}) — {}\n\n- Plan: `{}`{}\n- Target: `{}` · region `{}` · AccessKeyId `{}`\n- Topology: {}\n\n",
+            p.job_id,
+            p.job_name,
+            p.at,
+            p.plan_id,
+            if p.dismissed { " (dismissed)" } else if p.pending().is_some() { " (**pending**)" } else { "" },
+            p.endpoint.trim_end_matches('/'),
+            p.region,
+            p.access_key_id,
+            p.topology.as_str()
+        ));
+        s.push_str("| # | Direction | Endpoint | Sent (UTC) | RequestId | TaskId | Outcome | Ended (UTC) |\n|---|---|---|---|---|---|---|---|\n");
+        for (i, c) in p.calls.iter().enumerate() {
+            let (outcome, rid, tid, _) = call_fields(c);
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                i + 1,
+                c.direction,
+                c.endpoint_type.as_str(),
+                c.intent_at.as_deref().unwrap_or("-"),
+                rid.as_deref()
+                    .map(|r| format!("`{r}`"))
+                    .unwrap_or("-".into()),
+                tid.as_deref()
+                    .map(|r| format!("`{r}`"))
+                    .unwrap_or("-".into()),
+                outcome,
+                c.ended_at.as_deref().unwrap_or("-")
+            ));
+        }
+        s.push('\n');
+        for (i, c) in p.calls.iter().enumerate() {
+            s.push_str(&format!(
+                "Call {} parameters: `{}`\n",
+                i + 1,
+                params_inline(&c.params)
+            ));
+            let (_, _, _, err) = call_fields(c);
+            if let Some(e) = err {
+                s.push_str(&format!("\n> {}\n", e.replace('\n', "\n> ")));
+            }
+            s.push('\n');
+        }
+    }
+    s
+}

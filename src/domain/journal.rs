@@ -1,0 +1,757 @@
+//! The write-ahead journal: append-only JSON lines recording every switch this tool
+//! starts — the plan, the intent before each request is written to the network, the
+//! answer, each task status change, and the end. Each record is fsynced under an
+//! exclusive file lock, so several processes can share one journal.
+//!
+//! Secrets are never recorded: parameters are the business parameters of the plan
+//! (no signature, no token), and the AccessKeyId is masked.
+
+use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
+use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
+use crate::domain::Topology;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JournalCall {
+    pub direction: Direction,
+    pub endpoint_type: Side,
+    pub params: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// A plan the operator confirmed, written before its first call.
+    Plan {
+        plan_id: String,
+        at: String,
+        region: String,
+        endpoint: String,
+        access_key_id: String,
+        job_id: String,
+        job_name: String,
+        topology: Topology,
+        calls: Vec<JournalCall>,
+    },
+    /// Call `index` is about to be written to the network.
+    Intent {
+        plan_id: String,
+        index: usize,
+        at: String,
+    },
+    /// The service accepted call `index`.
+    Accepted {
+        plan_id: String,
+        index: usize,
+        at: String,
+        request_id: Option<String>,
+        task_id: String,
+    },
+    /// A task status change.
+    Status {
+        plan_id: String,
+        index: usize,
+        at: String,
+        task_id: String,
+        status: String,
+    },
+    /// Call `index` is over (as far as this process could tell).
+    Done {
+        plan_id: String,
+        index: usize,
+        at: String,
+        outcome: Outcome,
+        request_id: Option<String>,
+        task_id: Option<String>,
+        status: Option<String>,
+        error: Option<String>,
+    },
+    /// The operator checked by hand and took the plan off the pending list.
+    Dismissed { plan_id: String, at: String },
+}
+
+impl Record {
+    pub fn plan_id(&self) -> &str {
+        match self {
+            Record::Plan { plan_id, .. }
+            | Record::Intent { plan_id, .. }
+            | Record::Accepted { plan_id, .. }
+            | Record::Status { plan_id, .. }
+            | Record::Done { plan_id, .. }
+            | Record::Dismissed { plan_id, .. } => plan_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Journal {
+    path: PathBuf,
+}
+
+/// What reading the journal found: records, and lines it had to skip.
+#[derive(Debug, Default)]
+pub struct ReadResult {
+    pub records: Vec<Record>,
+    /// e.g. "line 12: not a journal record (truncated?): …"
+    pub problems: Vec<String>,
+}
+
+impl Journal {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Journal { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open_append(&self) -> io::Result<File> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut o = OpenOptions::new();
+        o.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        o.open(&self.path)
+    }
+
+    /// Appends one record as one line, under an exclusive lock, then fsyncs.
+    pub fn append(&self, rec: &Record) -> io::Result<()> {
+        let mut line = serde_json::to_string(rec).map_err(io::Error::other)?;
+        line.push('\n');
+        let mut f = self.open_append()?;
+        f.lock()?;
+        // A previous writer may have died mid-line: start on a fresh line.
+        let len = f.metadata()?.len();
+        let needs_newline = len > 0 && {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut r = File::open(&self.path)?;
+            r.seek(SeekFrom::Start(len - 1))?;
+            let mut b = [0u8; 1];
+            r.read_exact(&mut b)?;
+            b[0] != b'\n'
+        };
+        if needs_newline {
+            line.insert(0, '\n');
+        }
+        let res = f.write_all(line.as_bytes()).and_then(|_| f.sync_data());
+        let _ = f.unlock();
+        res
+    }
+
+    /// Reads every record; corrupt or truncated lines are reported and skipped.
+    pub fn read(&self) -> io::Result<ReadResult> {
+        let f = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ReadResult::default()),
+            Err(e) => return Err(e),
+        };
+        f.lock_shared()?;
+        let mut out = ReadResult::default();
+        for (i, line) in BufReader::new(&f).split(b'\n').enumerate() {
+            let line = line?;
+            let text = String::from_utf8_lossy(&line);
+            if text.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Record>(&text) {
+                Ok(r) => out.records.push(r),
+                Err(e) => {
+                    let snippet: String = text.chars().take(60).collect();
+                    out.problems.push(format!(
+                        "{}: line {}: skipped, not a journal record ({e}; truncated by a crash?): {snippet}",
+                        self.path.display(),
+                        i + 1
+                    ))
+                }
+            }
+        }
+        let _ = f.unlock();
+        Ok(out)
+    }
+}
+
+/// Where one call of a journalled plan stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallState {
+    /// No intent recorded: never sent.
+    NotStarted,
+    /// Intent recorded, then nothing: the process died around the send. It may have
+    /// reached the service.
+    IntentOnly { at: String },
+    /// Accepted; the task has not been seen to end.
+    Running {
+        task_id: String,
+        request_id: Option<String>,
+        last_status: Option<String>,
+    },
+    /// Over, with this outcome.
+    Done {
+        outcome: Outcome,
+        task_id: Option<String>,
+        request_id: Option<String>,
+        status: Option<String>,
+        error: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct CallSummary {
+    pub direction: Direction,
+    pub endpoint_type: Side,
+    pub params: Vec<(String, String)>,
+    pub intent_at: Option<String>,
+    pub accepted_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub state: CallState,
+    /// Every status seen, with its time.
+    pub statuses: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanSummary {
+    pub plan_id: String,
+    pub at: String,
+    pub region: String,
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub job_id: String,
+    pub job_name: String,
+    pub topology: Topology,
+    pub calls: Vec<CallSummary>,
+    pub dismissed: bool,
+}
+
+/// What a plan needs from the operator or from us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// Task(s) still running: follow them (index of the first).
+    Follow(usize),
+    /// A call's outcome is unknown: check by hand; never resent automatically.
+    Unknown(usize),
+    /// Earlier calls finished; call `index` was never sent: offer to continue.
+    Continue(usize),
+}
+
+impl PlanSummary {
+    pub fn pending(&self) -> Option<Pending> {
+        if self.dismissed {
+            return None;
+        }
+        for (i, c) in self.calls.iter().enumerate() {
+            match &c.state {
+                CallState::Done {
+                    outcome: Outcome::Finished,
+                    ..
+                } => continue,
+                CallState::Done {
+                    outcome: Outcome::Unknown,
+                    ..
+                }
+                | CallState::IntentOnly { .. } => return Some(Pending::Unknown(i)),
+                CallState::Done {
+                    outcome: Outcome::Sent | Outcome::StillRunning,
+                    ..
+                }
+                | CallState::Running { .. } => return Some(Pending::Follow(i)),
+                CallState::Done {
+                    outcome: Outcome::NotSent,
+                    ..
+                }
+                | CallState::NotStarted => {
+                    // Only offered when every earlier call finished.
+                    return (i > 0).then_some(Pending::Continue(i));
+                }
+                CallState::Done { .. } => return None,
+            }
+        }
+        None
+    }
+
+    /// The plan as the executor takes it, for continuing or following.
+    pub fn to_plan(&self) -> Plan {
+        Plan {
+            id: self.plan_id.clone(),
+            job_id: self.job_id.clone(),
+            job_name: self.job_name.clone(),
+            region: self.region.clone(),
+            topology: self.topology,
+            topology_overridden: false,
+            calls: self
+                .calls
+                .iter()
+                .map(|c| PlannedCall {
+                    direction: c.direction,
+                    endpoint_type: c.endpoint_type,
+                    params: c.params.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The task id of call `i`, when it was accepted.
+    pub fn task_id(&self, i: usize) -> Option<&str> {
+        match &self.calls.get(i)?.state {
+            CallState::Running { task_id, .. } => Some(task_id),
+            CallState::Done { task_id, .. } => task_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Folds records into per-plan summaries, in the order plans were started.
+pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
+    let mut plans: Vec<PlanSummary> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for r in records {
+        if let Record::Plan {
+            plan_id,
+            at,
+            region,
+            endpoint,
+            access_key_id,
+            job_id,
+            job_name,
+            topology,
+            calls,
+        } = r
+        {
+            if index.contains_key(plan_id) {
+                continue;
+            }
+            index.insert(plan_id.clone(), plans.len());
+            plans.push(PlanSummary {
+                plan_id: plan_id.clone(),
+                at: at.clone(),
+                region: region.clone(),
+                endpoint: endpoint.clone(),
+                access_key_id: access_key_id.clone(),
+                job_id: job_id.clone(),
+                job_name: job_name.clone(),
+                topology: *topology,
+                calls: calls
+                    .iter()
+                    .map(|c| CallSummary {
+                        direction: c.direction,
+                        endpoint_type: c.endpoint_type,
+                        params: c.params.clone(),
+                        intent_at: None,
+                        accepted_at: None,
+                        ended_at: None,
+                        state: CallState::NotStarted,
+                        statuses: vec![],
+                    })
+                    .collect(),
+                dismissed: false,
+            });
+            continue;
+        }
+        let Some(&p) = index.get(r.plan_id()) else {
+            continue;
+        };
+        let plan = &mut plans[p];
+        if let Record::Dismissed { .. } = r {
+            plan.dismissed = true;
+            continue;
+        }
+        let (idx, call) = match r {
+            Record::Intent { index, .. }
+            | Record::Accepted { index, .. }
+            | Record::Status { index, .. }
+            | Record::Done { index, .. } => match plan.calls.get_mut(*index) {
+                Some(c) => (*index, c),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let _ = idx;
+        match r {
+            Record::Intent { at, .. } => {
+                call.intent_at = Some(at.clone());
+                call.state = CallState::IntentOnly { at: at.clone() };
+            }
+            Record::Accepted {
+                at,
+                request_id,
+                task_id,
+                ..
+            } => {
+                call.accepted_at = Some(at.clone());
+                call.state = CallState::Running {
+                    task_id: task_id.clone(),
+                    request_id: request_id.clone(),
+                    last_status: None,
+                };
+            }
+            Record::Status {
+                at,
+                status,
+                task_id,
+                ..
+            } => {
+                call.statuses.push((at.clone(), status.clone()));
+                match &mut call.state {
+                    CallState::Running { last_status, .. } => *last_status = Some(status.clone()),
+                    CallState::Done { .. } => {}
+                    other => {
+                        *other = CallState::Running {
+                            task_id: task_id.clone(),
+                            request_id: None,
+                            last_status: Some(status.clone()),
+                        }
+                    }
+                }
+            }
+            Record::Done {
+                at,
+                outcome,
+                request_id,
+                task_id,
+                status,
+                error,
+                ..
+            } => {
+                // A later "finished/failed" from a resume overrides an earlier
+                // "still running"/"sent"; a stale not-terminal record never
+                // overrides a terminal one.
+                let terminal_before = matches!(
+                    call.state,
+                    CallState::Done {
+                        outcome: Outcome::Finished | Outcome::Failed | Outcome::Refused,
+                        ..
+                    }
+                );
+                if !terminal_before {
+                    let prev_req = match &call.state {
+                        CallState::Running { request_id, .. } => request_id.clone(),
+                        CallState::Done { request_id, .. } => request_id.clone(),
+                        _ => None,
+                    };
+                    call.ended_at = Some(at.clone());
+                    call.state = CallState::Done {
+                        outcome: *outcome,
+                        task_id: task_id.clone(),
+                        request_id: request_id.clone().or(prev_req),
+                        status: status.clone(),
+                        error: error.clone(),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    plans
+}
+
+/// Wraps a progress handler so that every event is journalled first. Journalling the
+/// intent must succeed, or the call is not sent. `offset` maps the executor's call
+/// indexes to the plan's (for a plan resumed at a later call).
+pub fn journalling<'a>(
+    journal: &'a Journal,
+    plan_id: &'a str,
+    offset: usize,
+    mut inner: impl FnMut(&ProgressEvent) -> Result<(), String> + Send + 'a,
+) -> impl FnMut(&ProgressEvent) -> Result<(), String> + Send + 'a {
+    let mut last_status: BTreeMap<usize, String> = BTreeMap::new();
+    move |ev: &ProgressEvent| {
+        let pid = plan_id.to_string();
+        let rec = match ev {
+            ProgressEvent::Sending { index, at, .. } => Some(Record::Intent {
+                plan_id: pid,
+                index: index + offset,
+                at: at.clone(),
+            }),
+            ProgressEvent::Accepted {
+                index,
+                request_id,
+                task_id,
+            } => Some(Record::Accepted {
+                plan_id: pid,
+                index: index + offset,
+                at: now(),
+                request_id: request_id.clone(),
+                task_id: task_id.clone(),
+            }),
+            ProgressEvent::Status {
+                index,
+                task_id,
+                status,
+                ..
+            } => {
+                let changed = last_status.get(index).map(String::as_str) != Some(status.as_str());
+                changed.then(|| {
+                    last_status.insert(*index, status.as_str().to_string());
+                    Record::Status {
+                        plan_id: pid,
+                        index: index + offset,
+                        at: now(),
+                        task_id: task_id.clone(),
+                        status: status.as_str().to_string(),
+                    }
+                })
+            }
+            ProgressEvent::PollError { .. } => None,
+            ProgressEvent::Done { index, outcome } => {
+                Some(done_record(&pid, index + offset, outcome))
+            }
+        };
+        if let Some(rec) = rec {
+            if let Err(e) = journal.append(&rec) {
+                if matches!(ev, ProgressEvent::Sending { .. }) {
+                    return Err(format!(
+                        "the journal {} cannot record the intent ({e}); refusing to send without a record",
+                        journal.path().display()
+                    ));
+                }
+                tracing::error!(error = %e, "journal write failed");
+            }
+        }
+        inner(ev)
+    }
+}
+
+pub fn done_record(plan_id: &str, index: usize, o: &CallOutcome) -> Record {
+    Record::Done {
+        plan_id: plan_id.to_string(),
+        index,
+        at: now(),
+        outcome: o.outcome,
+        request_id: o.request_id.clone(),
+        task_id: o.task_id.clone(),
+        status: o.status.clone(),
+        error: o.error.clone(),
+    }
+}
+
+pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str) -> Record {
+    Record::Plan {
+        plan_id: plan.id.clone(),
+        at: now(),
+        region: plan.region.clone(),
+        endpoint: endpoint.to_string(),
+        access_key_id: masked_ak.to_string(),
+        job_id: plan.job_id.clone(),
+        job_name: plan.job_name.clone(),
+        topology: plan.topology,
+        calls: plan
+            .calls
+            .iter()
+            .map(|c| JournalCall {
+                direction: c.direction,
+                endpoint_type: c.endpoint_type,
+                params: c.params.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_rec(id: &str, n: usize) -> Record {
+        let calls = (0..n)
+            .map(|i| JournalCall {
+                direction: if i == 0 {
+                    Direction::Forward
+                } else {
+                    Direction::Reverse
+                },
+                endpoint_type: if i == 0 {
+                    Side::Destination
+                } else {
+                    Side::Source
+                },
+                params: vec![("SynchronizationJobId".into(), "dtsx".into())],
+            })
+            .collect();
+        Record::Plan {
+            plan_id: id.into(),
+            at: now(),
+            region: "cn-hangzhou".into(),
+            endpoint: "http://127.0.0.1:1/".into(),
+            access_key_id: "LTAI****0001".into(),
+            job_id: "dtsx".into(),
+            job_name: "x".into(),
+            topology: if n == 2 {
+                Topology::TwoWay
+            } else {
+                Topology::OneWay
+            },
+            calls,
+        }
+    }
+
+    fn done(id: &str, i: usize, o: Outcome) -> Record {
+        Record::Done {
+            plan_id: id.into(),
+            index: i,
+            at: now(),
+            outcome: o,
+            request_id: None,
+            task_id: Some("1".into()),
+            status: None,
+            error: None,
+        }
+    }
+
+    fn intent(id: &str, i: usize) -> Record {
+        Record::Intent {
+            plan_id: id.into(),
+            index: i,
+            at: now(),
+        }
+    }
+
+    fn accepted(id: &str, i: usize) -> Record {
+        Record::Accepted {
+            plan_id: id.into(),
+            index: i,
+            at: now(),
+            request_id: Some("R".into()),
+            task_id: "77".into(),
+        }
+    }
+
+    #[test]
+    fn pending_states() {
+        let p = |recs: Vec<Record>| summarize(&recs).remove(0).pending();
+        assert_eq!(
+            p(vec![plan_rec("a", 1)]),
+            None,
+            "confirmed but never sent: nothing to do"
+        );
+        assert_eq!(
+            p(vec![plan_rec("a", 1), intent("a", 0)]),
+            Some(Pending::Unknown(0))
+        );
+        assert_eq!(
+            p(vec![plan_rec("a", 1), intent("a", 0), accepted("a", 0)]),
+            Some(Pending::Follow(0))
+        );
+        assert_eq!(
+            p(vec![
+                plan_rec("a", 1),
+                intent("a", 0),
+                accepted("a", 0),
+                done("a", 0, Outcome::Finished)
+            ]),
+            None
+        );
+        assert_eq!(
+            p(vec![
+                plan_rec("a", 2),
+                intent("a", 0),
+                accepted("a", 0),
+                done("a", 0, Outcome::Finished)
+            ]),
+            Some(Pending::Continue(1))
+        );
+        assert_eq!(
+            p(vec![
+                plan_rec("a", 2),
+                intent("a", 0),
+                done("a", 0, Outcome::Failed),
+                done("a", 1, Outcome::NotSent)
+            ]),
+            None,
+            "a failed first call needs the operator, not a resume"
+        );
+        assert_eq!(
+            p(vec![
+                plan_rec("a", 2),
+                intent("a", 0),
+                done("a", 0, Outcome::Unknown)
+            ]),
+            Some(Pending::Unknown(0))
+        );
+        assert_eq!(
+            p(vec![
+                plan_rec("a", 2),
+                intent("a", 0),
+                accepted("a", 0),
+                done("a", 0, Outcome::StillRunning),
+                done("a", 0, Outcome::Finished)
+            ]),
+            Some(Pending::Continue(1)),
+            "a resume's Finished overrides the earlier still-running"
+        );
+        assert_eq!(
+            p(vec![
+                plan_rec("a", 1),
+                intent("a", 0),
+                Record::Dismissed {
+                    plan_id: "a".into(),
+                    at: now()
+                }
+            ]),
+            None
+        );
+    }
+
+    #[test]
+    fn corrupt_last_line_is_reported_and_skipped() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::new(d.path().join("j.jsonl"));
+        j.append(&plan_rec("a", 1)).unwrap();
+        j.append(&intent("a", 0)).unwrap();
+        let mut f = OpenOptions::new().append(true).open(j.path()).unwrap();
+        f.write_all(br#"{"type":"accepted","plan_id":"a","ind"#)
+            .unwrap();
+        let r = j.read().unwrap();
+        assert_eq!(r.records.len(), 2);
+        assert_eq!(r.problems.len(), 1);
+        assert!(r.problems[0].contains("line 3"), "{:?}", r.problems);
+        // The next append starts on a fresh line, so it is readable.
+        j.append(&accepted("a", 0)).unwrap();
+        let r = j.read().unwrap();
+        assert_eq!(r.records.len(), 3);
+        assert_eq!(r.problems.len(), 1);
+    }
+
+    #[test]
+    fn concurrent_appends_do_not_interleave() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("j.jsonl");
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let j = Journal::new(&path);
+                std::thread::spawn(move || {
+                    for i in 0..40 {
+                        j.append(&plan_rec(&format!("p{t}-{i}-{}", "x".repeat(300)), 2))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let r = Journal::new(&path).read().unwrap();
+        assert_eq!(r.records.len(), 320);
+        assert!(r.problems.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn journal_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::new(d.path().join("sub/j.jsonl"));
+        j.append(&plan_rec("a", 1)).unwrap();
+        let mode = std::fs::metadata(j.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0);
+    }
+}

@@ -1,0 +1,244 @@
+//! The write-ahead journal: kill mid-switch and resume, pending checks, history.
+
+mod common;
+use common::*;
+use dts_switch::sim::data::{ONE_WAY_JOB_ID, TWO_WAY_JOB_ID};
+use dts_switch::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use std::time::{Duration, Instant};
+
+fn slow_sim() -> Simulator {
+    Simulator::start_background(SimConfig {
+        step: Duration::from_millis(400),
+        ..SimConfig::default()
+    })
+}
+
+fn journal_text(env: &Env) -> String {
+    std::fs::read_to_string(env.data().join("journal.jsonl")).unwrap_or_default()
+}
+
+/// Starts `switch` and SIGKILLs it right after the service accepted the first call.
+fn start_and_kill_after_accept(env: &Env, sim: &Simulator, args: &[&str]) {
+    let mut c = env.command();
+    c.env("DTS_SWITCH_ENDPOINT", sim.url())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let t0 = Instant::now();
+    while !journal_text(env).contains(r#""type":"accepted""#) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "switch never accepted"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !journal_text(env).contains(r#""type":"done""#),
+        "killed before the task ended"
+    );
+}
+
+fn one_way_switch() -> Vec<&'static str> {
+    vec![
+        "switch",
+        "--job",
+        ONE_WAY_JOB_ID,
+        "--database",
+        "destination",
+        "--instance-type",
+        "LocalInstance",
+        "--ip",
+        "8.136.20.77",
+        "--port",
+        "5432",
+        "--yes",
+        "--poll-interval",
+        "100ms",
+    ]
+}
+
+#[test]
+fn sigkill_after_send_then_resume_follows_the_task_without_resending() {
+    let sim = slow_sim();
+    let env = Env::new();
+    start_and_kill_after_accept(&env, &sim, &one_way_switch());
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+
+    // A new switch on the same job is refused while the first is unfinished.
+    let out = env.run(&sim, &one_way_switch());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("dts-switch resume"), "{out:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+
+    let out = env.run(&sim, &["resume", "--poll-interval", "50ms"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Finished"), "{out:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1, "followed, never resent");
+
+    let out = env.run(&sim, &["history", "--output", "json"]);
+    let h = out.json();
+    assert_eq!(h[0]["calls"][0]["outcome"], "finished");
+    assert_eq!(h[0]["pending"], false);
+
+    let out = env.run(&sim, &["resume"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("Nothing to resume"), "{out:?}");
+}
+
+#[test]
+fn two_way_killed_after_first_send_resume_continues_with_the_second_call() {
+    let sim = slow_sim();
+    let env = Env::new();
+    let mut args = two_way_args("switch");
+    args.extend(["--yes", "--poll-interval", "100ms"].map(String::from));
+    start_and_kill_after_accept(&env, &sim, &strs(&args));
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+
+    // Without a terminal and without --yes the second call is not sent.
+    let out = env.run(&sim, &["resume", "--poll-interval", "50ms"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout.contains("Call 2 of 2"),
+        "shows the preview: {out:?}"
+    );
+    assert!(out.stderr.contains("--yes"), "{out:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+
+    let out = env.run(&sim, &["resume", "--yes", "--poll-interval", "50ms"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let sent = sim.requests_of(SWITCH);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0].params["SynchronizationDirection"], "Forward");
+    assert_eq!(sent[1].params["SynchronizationDirection"], "Reverse");
+    assert_eq!(sent[1].params["Endpoint.Type"], "Source");
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    assert_eq!(h[0]["calls"][0]["outcome"], "finished");
+    assert_eq!(h[0]["calls"][1]["outcome"], "finished");
+    assert_eq!(
+        h.as_array().unwrap().len(),
+        1,
+        "one plan, resumed under its own id"
+    );
+}
+
+#[test]
+fn unknown_outcome_is_never_resent_and_can_be_dismissed() {
+    let sim = sim_with(
+        12,
+        Faults {
+            drop_switch_answer: true,
+            ..Faults::default()
+        },
+    );
+    let env = Env::new();
+    let out = env.run(&sim, &one_way_switch());
+    assert_eq!(out.code, 3, "{out:?}");
+    let out = env.run(&sim, &["resume", "--yes"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stdout.contains("never resent automatically"), "{out:?}");
+    assert!(out.stdout.contains("--dismiss"), "{out:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+    let plan_id = env.run(&sim, &["history", "--output", "json"]).json()[0]["plan_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = env.run(&sim, &["resume", "--dismiss", &plan_id[..8]]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = env.run(&sim, &["resume"]);
+    assert!(out.stdout.contains("Nothing to resume"), "{out:?}");
+}
+
+#[test]
+fn corrupt_last_line_is_reported_and_skipped() {
+    let sim = sim();
+    let env = Env::new();
+    let out = env.run(&sim, &one_way_switch());
+    assert_eq!(out.code, 0, "{out:?}");
+    let path = env.data().join("journal.jsonl");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let lines = text.lines().count();
+    text.push_str(r#"{"type":"status","plan_id":"x","ind"#);
+    std::fs::write(&path, text).unwrap();
+    let out = env.run(&sim, &["history"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!("line {}", lines + 1)),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains(ONE_WAY_JOB_ID), "{out:?}");
+    // And a new switch still journals after the damaged line.
+    let out = env.run(
+        &sim,
+        &strs(&{
+            let mut a = two_way_args("switch");
+            a.extend(["--yes", "--poll-interval", "50ms"].map(String::from));
+            a
+        }),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    assert_eq!(h.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn history_is_a_ticket_ready_transcript_without_secrets() {
+    let sim = sim();
+    let env = Env::new();
+    let mut a = two_way_args("switch");
+    a.extend(["--yes", "--poll-interval", "50ms"].map(String::from));
+    assert_eq!(env.run(&sim, &strs(&a)).code, 0);
+    let md = env.run(&sim, &["history", "--output", "markdown"]);
+    assert_eq!(md.code, 0, "{md:?}");
+    for needle in [
+        TWO_WAY_JOB_ID,
+        "| 1 | Forward | Destination",
+        "| 2 | Reverse | Source",
+        "LTAI****0001",
+        "Endpoint.InstanceId=i-bp1newdest0001",
+        "region `cn-hangzhou`",
+    ] {
+        assert!(md.stdout.contains(needle), "{needle}: {md:?}");
+    }
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    for c in h[0]["calls"].as_array().unwrap() {
+        assert!(c["task_id"].as_str().is_some_and(|t| !t.is_empty()), "{c}");
+        assert!(
+            c["request_id"].as_str().is_some_and(|t| !t.is_empty()),
+            "{c}"
+        );
+        assert_eq!(c["outcome"], "finished");
+    }
+    assert_eq!(h[0]["access_key_id"], "LTAI****0001");
+    let text = env.run(&sim, &["history", "--job", TWO_WAY_JOB_ID]).stdout;
+    assert!(text.contains("statuses: NotStarted"), "{text}");
+    let journal = journal_text(&env);
+    assert!(!journal.contains(DEMO_ACCESS_KEY_SECRET));
+    assert!(
+        !journal.contains(DEMO_ACCESS_KEY_ID),
+        "AccessKeyId is masked in the journal"
+    );
+    assert!(!journal.contains("Signature"));
+}
+
+#[test]
+fn unwritable_journal_refuses_to_send() {
+    let sim = sim();
+    let env = Env::new();
+    let dir = env.dir.path().join("a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut args = one_way_switch();
+    let d = dir.to_str().unwrap().to_string();
+    args.extend(["--journal", &d]);
+    let out = env.run(&sim, &args);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("journal"), "{out:?}");
+    assert!(
+        sim.requests_of(SWITCH).is_empty(),
+        "nothing sent without a journal"
+    );
+}
