@@ -45,9 +45,9 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             let (plan, job) = make_plan(&ctx, &a, req).await?;
             match g.output {
                 OutputFormat::Text | OutputFormat::Markdown => {
-                    print!("{}", output::plan_text(&plan, &job, &ctx.banner()))
+                    out!("{}", output::plan_text(&plan, &job, &ctx.banner()))
                 }
-                OutputFormat::Json => println!(
+                OutputFormat::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&output::plan_json(
                         &plan,
@@ -90,12 +90,12 @@ async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Vec<Job>, CliError> {
         .client
         .list_all_jobs(|loaded, total| {
             if show {
-                eprint!("\rloading jobs: {loaded}/{total}   ");
+                errout!("\rloading jobs: {loaded}/{total}   ");
             }
         })
         .await;
     if show {
-        eprint!("\r\x1b[2K");
+        errout!("\r\x1b[2K");
     }
     Ok(merge_entries(&entries.map_err(api_err)?))
 }
@@ -135,12 +135,12 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
     match out {
         OutputFormat::Json => {
             let v: Vec<_> = list.iter().map(|j| j.to_json()).collect();
-            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
         OutputFormat::Text | OutputFormat::Markdown => {
-            println!("{}", ctx.banner());
-            print!("{}", output::jobs_table(&list));
-            println!(
+            outln!("{}", ctx.banner());
+            out!("{}", output::jobs_table(&list));
+            outln!(
                 "{} job(s){}",
                 list.len(),
                 if list.len() != all.len() {
@@ -178,26 +178,26 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
             if let Some(r) = &rev {
                 v["Reverse"] = r.raw.clone();
             }
-            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
         OutputFormat::Text | OutputFormat::Markdown => {
-            println!("{}", ctx.banner());
-            println!("Job {} ({})", job.id, job.name);
-            println!("  topology     {}", job.detected_topology().as_str());
-            println!("  class        {}", job.job_class);
-            println!("  created      {}", job.create_time);
+            outln!("{}", ctx.banner());
+            outln!("Job {} ({})", job.id, job.name);
+            outln!("  topology     {}", job.detected_topology().as_str());
+            outln!("  class        {}", job.job_class);
+            outln!("  created      {}", job.create_time);
             for (label, d) in [("Forward", Some(&fwd)), ("Reverse", rev.as_ref())] {
                 let Some(d) = d else { continue };
-                println!("  {label}:");
-                println!("    status       {}", d.status);
-                println!(
+                outln!("  {label}:");
+                outln!("    status       {}", d.status);
+                outln!(
                     "    delay        {}s",
                     if d.delay.is_empty() { "-" } else { &d.delay }
                 );
-                println!("    source       {}", endpoint_long(&d.source));
-                println!("    destination  {}", endpoint_long(&d.destination));
+                outln!("    source       {}", endpoint_long(&d.source));
+                outln!("    destination  {}", endpoint_long(&d.destination));
                 if !d.error_message.is_empty() {
-                    println!("    error        {}", d.error_message);
+                    outln!("    error        {}", d.error_message);
                 }
             }
         }
@@ -276,7 +276,7 @@ async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Pla
 
 fn confirm(plan: &Plan) -> Result<bool, CliError> {
     let n = plan.calls.len();
-    eprint!(
+    errout!(
         "\nThis sends {n} SwitchSynchronizationEndpoint call{} to the service. Type the job id ({}) to confirm, anything else cancels: ",
         if n == 1 { "" } else { "s" },
         plan.job_id
@@ -314,12 +314,12 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     // The preview goes to stderr in JSON mode so stdout stays one JSON document.
     let preview = output::plan_text(&plan, &job, &ctx.banner());
     if json_out {
-        eprint!("{preview}");
+        errout!("{preview}");
     } else {
-        print!("{preview}");
+        out!("{preview}");
     }
     if !s.yes && !confirm(&plan)? {
-        eprintln!("cancelled: nothing was sent");
+        errln!("cancelled: nothing was sent");
         return Ok(exit::FAILED);
     }
     let demo = ctx.demo.is_some();
@@ -339,9 +339,9 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let say = move |line: String| {
         let line = format!("[{}] {line}", now_hms());
         if json_out {
-            eprintln!("{line}");
+            errln!("{line}");
         } else {
-            println!("{line}");
+            outln!("{line}");
         }
     };
     let handler = move |ev: &ProgressEvent| -> Result<(), String> {
@@ -419,7 +419,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
                 _ => "unknown",
             }
         };
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "plan_id": plan.id,
@@ -436,12 +436,12 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         return Ok(code);
     }
 
-    println!();
+    outln!();
     for (i, o) in outcomes.iter().enumerate() {
-        println!("{}", output::outcome_line(i, n, o));
+        outln!("{}", output::outcome_line(i, n, o));
     }
-    println!();
-    println!("{}", next_step(&plan, &outcomes));
+    outln!();
+    outln!("{}", next_step(&plan, &outcomes));
     Ok(code)
 }
 
@@ -511,7 +511,7 @@ async fn status(ctx: &Ctx, out: OutputFormat, a: &StatusArgs) -> Result<i32, Cli
                     if let (WatchEvent::Status(s, el), true) = (ev, text) {
                         if s.as_str() != last {
                             last = s.as_str().to_string();
-                            println!("[{}] task {id}: {s} ({}s)", now_hms(), el.as_secs());
+                            outln!("[{}] task {id}: {s} ({}s)", now_hms(), el.as_secs());
                         }
                     }
                 })
@@ -568,12 +568,12 @@ async fn status(ctx: &Ctx, out: OutputFormat, a: &StatusArgs) -> Result<i32, Cli
                 if let Some(e) = err {
                     line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
                 }
-                println!("{line}");
+                outln!("{line}");
             }
         }
     }
     if out == OutputFormat::Json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&json_rows).expect("json")
         );
@@ -612,16 +612,16 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     let sim = Simulator::start(cfg, a.listen)
         .await
         .map_err(|e| CliError::new(exit::FAILED, format!("cannot listen on {}: {e}", a.listen)))?;
-    println!("dts-switch simulator listening on {}", sim.url());
-    println!("Point dts-switch at it (demo credentials, not secrets):");
-    println!("  export DTS_SWITCH_ENDPOINT={}", sim.url());
-    println!("  export ALIBABA_CLOUD_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID}");
-    println!("  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={DEMO_ACCESS_KEY_SECRET}");
+    outln!("dts-switch simulator listening on {}", sim.url());
+    outln!("Point dts-switch at it (demo credentials, not secrets):");
+    outln!("  export DTS_SWITCH_ENDPOINT={}", sim.url());
+    outln!("  export ALIBABA_CLOUD_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID}");
+    outln!("  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={DEMO_ACCESS_KEY_SECRET}");
     if let Some(t) = &token {
-        println!("  export ALIBABA_CLOUD_SECURITY_TOKEN={t}");
+        outln!("  export ALIBABA_CLOUD_SECURITY_TOKEN={t}");
     }
-    println!("Requests it received: {}/_sim/requests", sim.url());
-    println!(
+    outln!("Requests it received: {}/_sim/requests", sim.url());
+    outln!(
         "{} jobs; a switch task takes about {}. Ctrl-C stops it.",
         a.jobs,
         humantime::format_duration(a.step * 3)

@@ -54,7 +54,7 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
         let r = credentials::resolve(g.profile.as_deref(), &env_var, path.as_deref())
             .map_err(|e| CliError::new(2, e.to_string()))?;
         for w in &r.warnings {
-            eprintln!("{w}");
+            errln!("{w}");
         }
         (r.credentials, r.profile_region, None)
     };

@@ -36,7 +36,7 @@ pub fn load(j: &Journal) -> Result<Vec<PlanSummary>, CliError> {
         )
     })?;
     for p in &r.problems {
-        eprintln!("warning: {p}");
+        errln!("warning: {p}");
     }
     Ok(journal::summarize(&r.records))
 }
@@ -117,7 +117,7 @@ fn state_line(c: &journal::CallSummary) -> String {
 
 fn confirm_continue(plan_job: &str) -> Result<bool, CliError> {
     use std::io::{BufRead, Write};
-    eprint!("Type the job id ({plan_job}) to send it, anything else leaves it pending: ");
+    errout!("Type the job id ({plan_job}) to send it, anything else leaves it pending: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| {
@@ -146,7 +146,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 .map_err(|e| {
                     CliError::new(exit::FAILED, format!("cannot write the journal: {e}"))
                 })?;
-                println!(
+                outln!(
                     "plan {} (job {}) dismissed: it is no longer pending",
                     short(&p.plan_id),
                     p.job_id
@@ -177,14 +177,14 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             .map(|u| is_loopback(&u))
             .unwrap_or(false);
         if !dead_sim {
-            println!(
+            outln!(
                 "plan {} (job {}) was started against {} (region {}): resume it with --endpoint {} --region {}",
                 short(&p.plan_id), p.job_id, p.endpoint, p.region, p.endpoint, p.region
             );
         }
     }
     if here.is_empty() {
-        println!(
+        outln!(
             "Nothing to resume against {}: no unfinished switch in {}",
             ctx.banner(),
             j.path().display()
@@ -210,7 +210,7 @@ async fn resume_plan(
     opts: &ExecOptions,
     yes: bool,
 ) -> Result<i32, CliError> {
-    println!(
+    outln!(
         "Plan {} · job {} ({}) · {} · started {}",
         short(&p.plan_id),
         p.job_id,
@@ -220,7 +220,7 @@ async fn resume_plan(
     );
     let n = p.calls.len();
     for (i, c) in p.calls.iter().enumerate() {
-        println!(
+        outln!(
             "  call {}/{n} {}/{}: {}",
             i + 1,
             c.direction,
@@ -240,7 +240,7 @@ async fn resume_plan(
             None => break,
             Some(Pending::Unknown(k)) => {
                 let c = &fresh.calls[k];
-                println!(
+                outln!(
                     "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
                     k + 1,
                     c.direction,
@@ -257,14 +257,14 @@ async fn resume_plan(
                 let Some(task_id) = fresh.task_id(k).map(str::to_string) else {
                     return Ok(exit::UNKNOWN);
                 };
-                println!(
+                outln!(
                     "[{}] call {}/{n}: following task {task_id}",
                     now_hms(),
                     k + 1
                 );
                 let o = follow(j, ctx, &p.plan_id, k, &plan, &task_id, opts).await;
                 let stop = o.outcome != Outcome::Finished;
-                println!("{}", output::outcome_line(k, n, &o));
+                outln!("{}", output::outcome_line(k, n, &o));
                 outcomes.push(o);
                 if stop {
                     break;
@@ -272,7 +272,7 @@ async fn resume_plan(
                 i = k + 1;
             }
             Some(Pending::Continue(k)) => {
-                println!(
+                outln!(
                     "\nCall {} of {n} was never sent; every earlier call Finished.",
                     k + 1
                 );
@@ -281,20 +281,20 @@ async fn resume_plan(
                     ..plan.clone()
                 };
                 for (x, c) in rest.calls.iter().enumerate() {
-                    println!("\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)", k + x + 1, c.direction, c.endpoint_type.as_str());
-                    println!("  {:<26} {}", "RegionId", p.region);
+                    outln!("\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)", k + x + 1, c.direction, c.endpoint_type.as_str());
+                    outln!("  {:<26} {}", "RegionId", p.region);
                     for (key, v) in &c.params {
-                        println!("  {key:<26} {v}");
+                        outln!("  {key:<26} {v}");
                     }
                 }
-                println!("Target: {}", ctx.banner());
+                outln!("Target: {}", ctx.banner());
                 if !yes {
                     if !std::io::stdin().is_terminal() {
-                        eprintln!("not sent: stdin is not a terminal; run `dts-switch resume --yes` to send it");
+                        errln!("not sent: stdin is not a terminal; run `dts-switch resume --yes` to send it");
                         return Ok(exit::BAD_INPUT);
                     }
                     if !confirm_continue(&p.job_id)? {
-                        eprintln!("not sent: the plan stays pending");
+                        errln!("not sent: the plan stays pending");
                         return Ok(exit::FAILED);
                     }
                 }
@@ -304,7 +304,7 @@ async fn resume_plan(
                 });
                 let outs = executor::execute(&ctx.client, &rest, opts, &mut handler).await;
                 for (x, o) in outs.iter().enumerate() {
-                    println!("{}", output::outcome_line(k + x, n, o));
+                    outln!("{}", output::outcome_line(k + x, n, o));
                 }
                 outcomes.extend(outs);
                 break;
@@ -313,7 +313,7 @@ async fn resume_plan(
     }
     let code = executor::exit_code(&outcomes);
     if code == exit::OK {
-        println!("Plan {}: every call Finished.", short(&p.plan_id));
+        outln!("Plan {}: every call Finished.", short(&p.plan_id));
     }
     Ok(code)
 }
@@ -338,7 +338,7 @@ fn now_hms() -> String {
 fn print_event(ev: &executor::ProgressEvent, offset: usize, n: usize) {
     use executor::ProgressEvent as E;
     match ev {
-        E::Sending { index, call, .. } => println!(
+        E::Sending { index, call, .. } => outln!(
             "[{}] call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
             now_hms(),
             index + offset + 1,
@@ -349,7 +349,7 @@ fn print_event(ev: &executor::ProgressEvent, offset: usize, n: usize) {
             index,
             task_id,
             request_id,
-        } => println!(
+        } => outln!(
             "[{}] call {}/{n}: accepted, TaskId {task_id} (RequestId {})",
             now_hms(),
             index + offset + 1,
@@ -360,13 +360,13 @@ fn print_event(ev: &executor::ProgressEvent, offset: usize, n: usize) {
             task_id,
             status,
             elapsed,
-        } => println!(
+        } => outln!(
             "[{}] call {}/{n}: task {task_id} {status} ({}s)",
             now_hms(),
             index + offset + 1,
             elapsed.as_secs()
         ),
-        E::PollError { index, error } => println!(
+        E::PollError { index, error } => outln!(
             "[{}] call {}/{n}: status read failed, will retry: {}",
             now_hms(),
             index + offset + 1,
@@ -391,7 +391,7 @@ async fn follow(
         WatchEvent::Status(s, el) => {
             if s.as_str() != last {
                 last = s.as_str().to_string();
-                println!("[{}] task {task_id}: {s} ({}s)", now_hms(), el.as_secs());
+                outln!("[{}] task {task_id}: {s} ({}s)", now_hms(), el.as_secs());
                 let _ = j.append(&Record::Status {
                     plan_id: plan_id.to_string(),
                     index,
@@ -401,7 +401,7 @@ async fn follow(
                 });
             }
         }
-        WatchEvent::Error(e) => println!(
+        WatchEvent::Error(e) => outln!(
             "[{}] task {task_id}: status read failed, will retry: {}",
             now_hms(),
             e.to_string().lines().next().unwrap_or("")
@@ -455,10 +455,10 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
     match g.output {
         OutputFormat::Json => {
             let v: Vec<_> = plans.iter().map(plan_json).collect();
-            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
-        OutputFormat::Markdown => print!("{}", history_markdown(&plans, &j)),
-        OutputFormat::Text => print!("{}", history_text(&plans, &j)),
+        OutputFormat::Markdown => out!("{}", history_markdown(&plans, &j)),
+        OutputFormat::Text => out!("{}", history_text(&plans, &j)),
     }
     Ok(exit::OK)
 }

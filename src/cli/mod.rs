@@ -1,5 +1,34 @@
 //! The command line: flags, subcommands, exit codes.
 
+// Printing that never panics: a closed pipe (`dts-switch jobs | head`) or a vanished
+// terminal must not abort a switch that is being followed and journalled.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+macro_rules! errout {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut e = std::io::stderr().lock();
+        let _ = write!(e, $($t)*);
+        let _ = e.flush();
+    }};
+}
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 pub mod commands;
 pub mod context;
 pub mod journal_cmds;
@@ -295,7 +324,7 @@ pub fn main() -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return exit::FAILED;
         }
     };
@@ -303,7 +332,7 @@ pub fn main() -> i32 {
         match commands::run(cli).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {}", e.message);
+                errln!("error: {}", e.message);
                 tracing::warn!(code = e.code, "command failed");
                 e.code
             }
