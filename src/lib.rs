@@ -6,3 +6,4 @@ pub mod api;
 pub mod cli;
 pub mod domain;
 pub mod sim;
+pub mod tui;

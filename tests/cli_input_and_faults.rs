@@ -733,13 +733,15 @@ fn simulate_subcommand_serves_over_http() {
 }
 
 #[test]
-fn demo_without_subcommand_lists_demo_jobs() {
+fn tui_without_a_terminal_exits_with_a_clear_message() {
     let env = Env::new();
     let out = Out::from(env.command().arg("--demo").output().unwrap());
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("DEMO simulator"), "{out:?}");
-    assert!(out.stdout.contains("orders-mysql-dr"), "{out:?}");
-    assert!(out.stdout.contains("12 job(s)"), "{out:?}");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("needs a terminal"), "{out:?}");
+    assert!(
+        out.stderr.contains("dts-switch jobs"),
+        "points at the subcommands: {out:?}"
+    );
 }
 
 #[test]

@@ -22,18 +22,8 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
     let g = cli.global.clone();
     match cli.command {
         None => {
-            // The TUI is not built yet: with no subcommand, list the jobs.
             let ctx = context::build(&g).await?;
-            jobs(
-                &ctx,
-                g.output,
-                &JobsArgs {
-                    job: None,
-                    filter: None,
-                    sort: SortKey::Listing,
-                },
-            )
-            .await
+            crate::tui::run(&g, ctx).await
         }
         Some(Command::Jobs(a)) => {
             let ctx = context::build(&g).await?;
@@ -66,6 +56,9 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Simulate(a)) => simulate(a).await,
         Some(Command::Resume(a)) => {
+            if g.read_only && a.dismiss.is_none() {
+                return Err(CliError::new(exit::BAD_INPUT, "--read-only: resume is refused (it may send a call); `dts-switch history` shows the journal"));
+            }
             let ctx = context::build(&g).await?;
             journal_cmds::resume(&g, &ctx, &a).await
         }
@@ -298,6 +291,9 @@ fn now_hms() -> String {
 
 async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let a = &s.args;
+    if g.read_only {
+        return Err(CliError::new(exit::BAD_INPUT, "--read-only: switch is refused (nothing was sent); `dts-switch plan` shows what it would send"));
+    }
     let req = validate_request(a)?;
     let interactive = std::io::stdin().is_terminal();
     if !s.yes && !interactive {

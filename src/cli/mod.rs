@@ -97,6 +97,12 @@ pub struct Global {
     /// Run against a built-in simulator with demo data (no cloud account needed)
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Hide and refuse every action that changes anything (TUI, switch, resume)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// No colours (also set by the NO_COLOR environment variable)
+    #[arg(long, global = true)]
+    pub no_color: bool,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,

@@ -109,7 +109,7 @@ pub struct PlannedCall {
     pub params: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Plan {
     pub id: String,
     pub job_id: String,

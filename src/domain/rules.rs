@@ -135,7 +135,7 @@ impl TypeSpec {
 pub static TABLE: [TypeSpec; 3] = [
     TypeSpec {
         instance_type: InstanceType::LocalInstance,
-        when: "self-managed database reached over a public IP address",
+        when: "self-managed database on a public IP address",
         fields: [
             FieldRule {
                 field: FieldId::InstanceId,
@@ -159,7 +159,7 @@ pub static TABLE: [TypeSpec; 3] = [
     },
     TypeSpec {
         instance_type: InstanceType::Ecs,
-        when: "self-managed database running on an ECS instance",
+        when: "self-managed database on an ECS instance",
         fields: [
             FieldRule {
                 field: FieldId::InstanceId,
@@ -183,7 +183,7 @@ pub static TABLE: [TypeSpec; 3] = [
     },
     TypeSpec {
         instance_type: InstanceType::Express,
-        when: "self-managed database reached through Express Connect / a leased line (VPC)",
+        when: "self-managed database reached over Express Connect (VPC)",
         fields: [
             FieldRule {
                 field: FieldId::InstanceId,

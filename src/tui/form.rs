@@ -1,0 +1,249 @@
+//! The switch form, generated from the domain's validation table: only the fields the
+//! chosen instance type uses, validated as you type.
+
+use crate::api::ops::EndpointInfo;
+use crate::domain::plan::{Side, SwitchRequest};
+use crate::domain::rules::{self, EndpointInput, FieldError, FieldId, InstanceType, Need};
+use crate::domain::{Job, Topology};
+use std::collections::HashMap;
+use tui_input::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Item {
+    Side,
+    Type,
+    Field(FieldId),
+    CrossAccount,
+    OwnerId,
+    Role,
+    Topology,
+}
+
+impl Item {
+    pub fn is_text(self) -> bool {
+        matches!(self, Item::Field(_) | Item::OwnerId | Item::Role)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FormState {
+    pub job: Job,
+    pub side: Side,
+    pub itype: InstanceType,
+    pub inputs: HashMap<FieldId, Input>,
+    pub owner: Input,
+    pub role: Input,
+    pub port_touched: bool,
+    pub cross: bool,
+    /// The operator's word on the topology (only offered when the service shows one-way).
+    pub declare_two_way: bool,
+    pub focus: usize,
+    pub tried_submit: bool,
+}
+
+fn endpoint_of(job: &Job, side: Side) -> &EndpointInfo {
+    match side {
+        Side::Source => &job.forward.source,
+        Side::Destination => &job.forward.destination,
+    }
+}
+
+impl FormState {
+    pub fn new(job: Job) -> Self {
+        let side = Side::Source;
+        let mut f = FormState {
+            job,
+            side,
+            itype: InstanceType::LocalInstance,
+            inputs: FieldId::ALL
+                .iter()
+                .map(|f| (*f, Input::default()))
+                .collect(),
+            owner: Input::default(),
+            role: Input::default(),
+            port_touched: false,
+            cross: false,
+            declare_two_way: false,
+            focus: 0,
+            tried_submit: false,
+        };
+        f.prefill();
+        f
+    }
+
+    pub fn current(&self) -> &EndpointInfo {
+        endpoint_of(&self.job, self.side)
+    }
+
+    pub fn current_of(&self, side: Side) -> &EndpointInfo {
+        endpoint_of(&self.job, side)
+    }
+
+    /// Keeps what is sensible to keep from the current endpoint: the port (until the
+    /// operator edits it), the instance type, and the VPC of an Express endpoint.
+    fn prefill(&mut self) {
+        let cur = self.current().clone();
+        if !self.port_touched {
+            self.inputs
+                .insert(FieldId::Port, Input::new(cur.port.clone()));
+        }
+        if let Ok(t) = cur.instance_type.parse::<InstanceType>() {
+            self.itype = t;
+        }
+        if self.itype == InstanceType::Express
+            && cur.instance_id.starts_with("vpc-")
+            && self.inputs[&FieldId::InstanceId].value().is_empty()
+        {
+            self.inputs
+                .insert(FieldId::InstanceId, Input::new(cur.instance_id.clone()));
+        }
+    }
+
+    /// The focusable items, in order; generated from the rules table.
+    pub fn items(&self) -> Vec<Item> {
+        let mut v = vec![Item::Side, Item::Type];
+        v.extend(self.itype.spec().shown().map(|r| Item::Field(r.field)));
+        v.push(Item::CrossAccount);
+        if self.cross {
+            v.push(Item::OwnerId);
+            v.push(Item::Role);
+        }
+        if self.job.detected_topology() == Topology::OneWay {
+            v.push(Item::Topology);
+        }
+        v
+    }
+
+    pub fn focused(&self) -> Item {
+        let items = self.items();
+        items[self.focus.min(items.len() - 1)]
+    }
+
+    pub fn focus_item(&mut self, item: Item) {
+        if let Some(i) = self.items().iter().position(|x| *x == item) {
+            self.focus = i;
+        }
+    }
+
+    pub fn next(&mut self) {
+        self.focus = (self.focus + 1) % self.items().len();
+    }
+
+    pub fn prev(&mut self) {
+        let n = self.items().len();
+        self.focus = (self.focus + n - 1) % n;
+    }
+
+    pub fn topology(&self) -> Topology {
+        if self.declare_two_way {
+            Topology::TwoWay
+        } else {
+            self.job.detected_topology()
+        }
+    }
+
+    /// ←/→ on a choice, Space on a toggle. `delta` is -1 or +1.
+    pub fn change(&mut self, delta: i32) {
+        match self.focused() {
+            Item::Side => {
+                self.side = self.side.opposite();
+                self.prefill();
+            }
+            Item::Type => {
+                let all = InstanceType::ALL;
+                let i = all.iter().position(|t| *t == self.itype).unwrap_or(0) as i32;
+                let n = all.len() as i32;
+                self.itype = all[((i + delta).rem_euclid(n)) as usize];
+            }
+            Item::CrossAccount => self.cross = !self.cross,
+            Item::Topology => self.declare_two_way = !self.declare_two_way,
+            _ => {}
+        }
+        let n = self.items().len();
+        self.focus = self.focus.min(n - 1);
+    }
+
+    pub fn input_mut(&mut self, item: Item) -> Option<&mut Input> {
+        match item {
+            Item::Field(f) => {
+                if f == FieldId::Port {
+                    self.port_touched = true;
+                }
+                self.inputs.get_mut(&f)
+            }
+            Item::OwnerId => Some(&mut self.owner),
+            Item::Role => Some(&mut self.role),
+            _ => None,
+        }
+    }
+
+    pub fn input(&self, item: Item) -> Option<&Input> {
+        match item {
+            Item::Field(f) => self.inputs.get(&f),
+            Item::OwnerId => Some(&self.owner),
+            Item::Role => Some(&self.role),
+            _ => None,
+        }
+    }
+
+    /// The message to show beside `item`: an error, or None when it is fine. Empty
+    /// fields are not flagged until the operator tries to go on.
+    pub fn error_for(&self, item: Item) -> Option<String> {
+        let value = self.input(item).map(|i| i.value().trim().to_string())?;
+        if value.is_empty() && !self.tried_submit {
+            return None;
+        }
+        match item {
+            Item::Field(f) => rules::validate_field(self.itype, f, &value).err(),
+            Item::OwnerId => {
+                if value.is_empty() {
+                    Some("required with a role: the pair goes together".into())
+                } else {
+                    rules::validate_owner_id(&value).err()
+                }
+            }
+            Item::Role => {
+                if value.is_empty() {
+                    Some("required with an account id: the pair goes together".into())
+                } else {
+                    rules::validate_role(&value).err()
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn need(&self, f: FieldId) -> Need {
+        self.itype.spec().rule(f).need
+    }
+
+    /// The validated request, or every problem. Fields the type does not show are
+    /// left out, so a value typed for another type is never sent.
+    pub fn to_request(&self) -> Result<SwitchRequest, Vec<FieldError>> {
+        let val = |f: FieldId| {
+            (self.need(f) != Need::NotShown).then(|| self.inputs[&f].value().to_string())
+        };
+        let input = EndpointInput {
+            instance_id: val(FieldId::InstanceId),
+            ip: val(FieldId::Ip),
+            port: val(FieldId::Port),
+            owner_id: self.cross.then(|| self.owner.value().to_string()),
+            role: self.cross.then(|| self.role.value().to_string()),
+        };
+        let endpoint = rules::validate(self.itype, &input)?;
+        Ok(SwitchRequest {
+            database: self.side,
+            endpoint,
+            only_direction: None,
+            topology: self.declare_two_way.then_some(Topology::TwoWay),
+        })
+    }
+
+    /// Focuses the first field with a problem.
+    pub fn focus_first_error(&mut self) {
+        let items = self.items();
+        if let Some(i) = items.iter().position(|it| self.error_for(*it).is_some()) {
+            self.focus = i;
+        }
+    }
+}

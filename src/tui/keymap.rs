@@ -1,0 +1,303 @@
+//! One key table per context drives both dispatch and the hints shown (footer, help),
+//! so they cannot drift apart.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Ctrl(char),
+    Enter,
+    Esc,
+    Up,
+    Down,
+    Left,
+    Right,
+    Tab,
+    BackTab,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Space,
+}
+
+impl Key {
+    pub fn label(self) -> String {
+        match self {
+            Key::Char(c) => c.to_string(),
+            Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
+            Key::Enter => "Enter".into(),
+            Key::Esc => "Esc".into(),
+            Key::Up => "↑".into(),
+            Key::Down => "↓".into(),
+            Key::Left => "←".into(),
+            Key::Right => "→".into(),
+            Key::Tab => "Tab".into(),
+            Key::BackTab => "S-Tab".into(),
+            Key::PageUp => "PgUp".into(),
+            Key::PageDown => "PgDn".into(),
+            Key::Home => "Home".into(),
+            Key::End => "End".into(),
+            Key::Space => "Space".into(),
+        }
+    }
+
+    pub fn from_event(e: &KeyEvent) -> Option<Key> {
+        let ctrl = e.modifiers.contains(KeyModifiers::CONTROL);
+        Some(match e.code {
+            KeyCode::Char(c) if ctrl => Key::Ctrl(c.to_ascii_lowercase()),
+            KeyCode::Char(' ') => Key::Space,
+            KeyCode::Char(c) => Key::Char(c),
+            KeyCode::Enter => Key::Enter,
+            KeyCode::Esc => Key::Esc,
+            KeyCode::Up => Key::Up,
+            KeyCode::Down => Key::Down,
+            KeyCode::Left => Key::Left,
+            KeyCode::Right => Key::Right,
+            KeyCode::Tab => Key::Tab,
+            KeyCode::BackTab => Key::BackTab,
+            KeyCode::PageUp => Key::PageUp,
+            KeyCode::PageDown => Key::PageDown,
+            KeyCode::Home => Key::Home,
+            KeyCode::End => Key::End,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Filter,
+    Refresh,
+    Sort,
+    Open,
+    Log,
+    Copy,
+    NextField,
+    PrevField,
+    ChoiceLeft,
+    ChoiceRight,
+    Toggle,
+    Submit,
+    Redo,
+    Continue,
+    ShowProgress,
+    Yes,
+    No,
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub label: &'static str,
+    /// Shown in the footer (the help overlay shows every binding).
+    pub footer: bool,
+    /// Starts or leads to a mutating call: hidden and unbound in read-only mode.
+    pub mutating: bool,
+}
+
+const fn b(keys: &'static [Key], action: Action, label: &'static str, footer: bool) -> Binding {
+    Binding {
+        keys,
+        action,
+        label,
+        footer,
+        mutating: false,
+    }
+}
+
+const fn m(keys: &'static [Key], action: Action, label: &'static str, footer: bool) -> Binding {
+    Binding {
+        keys,
+        action,
+        label,
+        footer,
+        mutating: true,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Jobs,
+    JobsFilter,
+    Form,
+    Preview,
+    Confirm,
+    Progress,
+    Log,
+    Help,
+    Ask,
+}
+
+use Key::*;
+
+pub static JOBS: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "move", false),
+    b(&[Down, Char('j')], Action::Down, "move", false),
+    b(&[PageUp], Action::PageUp, "page up", false),
+    b(&[PageDown], Action::PageDown, "page down", false),
+    b(&[Home, Char('g')], Action::Top, "first", false),
+    b(&[End, Char('G')], Action::Bottom, "last", false),
+    m(&[Enter], Action::Open, "switch", true),
+    b(&[Char('/')], Action::Filter, "filter", true),
+    b(&[Char('s')], Action::Sort, "sort", true),
+    b(&[Char('r')], Action::Refresh, "refresh", true),
+    b(&[Char('L')], Action::Log, "log", true),
+    b(&[Char('p')], Action::ShowProgress, "progress", false),
+    b(&[Char('y')], Action::Copy, "copy id", false),
+    b(&[Esc], Action::Back, "clear filter", false),
+    b(&[Char('q')], Action::Quit, "quit", true),
+    b(&[Char('?')], Action::Help, "help", true),
+];
+
+pub static JOBS_FILTER: &[Binding] = &[
+    b(&[Enter], Action::Submit, "keep filter", true),
+    b(&[Esc], Action::Back, "clear", true),
+    b(&[Up], Action::Up, "move", false),
+    b(&[Down], Action::Down, "move", false),
+];
+
+pub static FORM: &[Binding] = &[
+    b(&[Tab, Down], Action::NextField, "next", true),
+    b(&[BackTab, Up], Action::PrevField, "prev", true),
+    b(&[Left], Action::ChoiceLeft, "choose", false),
+    b(&[Right], Action::ChoiceRight, "choose", false),
+    b(&[Space], Action::Toggle, "choose/toggle", true),
+    m(&[Enter], Action::Submit, "preview", true),
+    b(&[Esc], Action::Back, "back", true),
+    b(&[Char('?')], Action::Help, "help", true),
+];
+
+pub static PREVIEW: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "scroll", false),
+    b(&[Down, Char('j')], Action::Down, "scroll", false),
+    m(&[Enter], Action::Submit, "confirm…", true),
+    b(&[Esc], Action::Back, "edit", true),
+    b(&[Char('?')], Action::Help, "help", true),
+];
+
+pub static CONFIRM: &[Binding] = &[
+    m(&[Enter], Action::Submit, "send", true),
+    b(&[Esc], Action::Back, "cancel", true),
+];
+
+pub static PROGRESS: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "move", false),
+    b(&[Down, Char('j')], Action::Down, "move", false),
+    m(&[Char('R')], Action::Redo, "redo failed call", true),
+    m(&[Char('c')], Action::Continue, "continue", true),
+    b(&[Char('y')], Action::Copy, "copy TaskId", true),
+    b(&[Char('L')], Action::Log, "log", true),
+    b(&[Esc, Char('q')], Action::Back, "jobs", true),
+    b(&[Char('?')], Action::Help, "help", true),
+];
+
+pub static LOG: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "move", false),
+    b(&[Down, Char('j')], Action::Down, "move", false),
+    b(&[Home, Char('g')], Action::Top, "first", false),
+    b(&[End, Char('G')], Action::Bottom, "last", false),
+    b(&[Char('y')], Action::Copy, "copy RequestId", true),
+    b(&[Esc, Char('q'), Char('L')], Action::Back, "back", true),
+    b(&[Char('?')], Action::Help, "help", true),
+];
+
+pub static HELP: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "scroll", true),
+    b(&[Down, Char('j')], Action::Down, "scroll", true),
+    b(&[Esc, Char('q'), Char('?')], Action::Back, "close", true),
+];
+
+pub static ASK: &[Binding] = &[
+    b(&[Char('y')], Action::Yes, "yes", true),
+    b(&[Char('n'), Esc], Action::No, "no", true),
+];
+
+/// Ctrl-C everywhere: quit (asking when something is in flight).
+pub static GLOBAL: &[Binding] = &[b(&[Ctrl('c')], Action::Quit, "quit", false)];
+
+pub fn table(ctx: Context) -> &'static [Binding] {
+    match ctx {
+        Context::Jobs => JOBS,
+        Context::JobsFilter => JOBS_FILTER,
+        Context::Form => FORM,
+        Context::Preview => PREVIEW,
+        Context::Confirm => CONFIRM,
+        Context::Progress => PROGRESS,
+        Context::Log => LOG,
+        Context::Help => HELP,
+        Context::Ask => ASK,
+    }
+}
+
+/// The action bound to `key` in `ctx` (read-only mode drops mutating bindings).
+pub fn lookup(ctx: Context, key: Key, read_only: bool) -> Option<Action> {
+    GLOBAL
+        .iter()
+        .chain(table(ctx).iter())
+        .filter(|bd| !(read_only && bd.mutating))
+        .find(|bd| bd.keys.contains(&key))
+        .map(|bd| bd.action)
+}
+
+/// Footer hints: `key label` pairs for the context.
+pub fn hints(ctx: Context, read_only: bool) -> Vec<(String, &'static str)> {
+    table(ctx)
+        .iter()
+        .filter(|bd| bd.footer && !(read_only && bd.mutating))
+        .map(|bd| {
+            (
+                bd.keys
+                    .iter()
+                    .map(|k| k.label())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                bd.label,
+            )
+        })
+        .collect()
+}
+
+/// Every binding of every screen, for the help overlay.
+pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+    [
+        ("Jobs", Context::Jobs),
+        ("Filter (after /)", Context::JobsFilter),
+        ("Switch form", Context::Form),
+        ("Preview", Context::Preview),
+        ("Confirm", Context::Confirm),
+        ("Progress", Context::Progress),
+        ("Command log", Context::Log),
+    ]
+    .into_iter()
+    .map(|(name, ctx)| {
+        (
+            name,
+            table(ctx)
+                .iter()
+                .filter(|bd| !(read_only && bd.mutating))
+                .map(|bd| {
+                    (
+                        bd.keys
+                            .iter()
+                            .map(|k| k.label())
+                            .collect::<Vec<_>>()
+                            .join("/"),
+                        bd.label,
+                    )
+                })
+                .collect(),
+        )
+    })
+    .collect()
+}

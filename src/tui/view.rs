@@ -1,0 +1,1020 @@
+//! Rendering: a pure function of the [`App`] state.
+
+use crate::api::ops::EndpointInfo;
+use crate::cli::output::endpoint_long;
+use crate::domain::executor::Outcome;
+use crate::domain::rules::{FieldId, InstanceType, Need};
+use crate::domain::Topology;
+use crate::tui::app::{elapsed, App, Overlay, Screen, Target};
+use crate::tui::form::Item;
+use crate::tui::keymap::{self, Context};
+use crate::tui::theme::Theme;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+/// Cuts `s` to `w` display characters with `…`.
+fn fit(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
+    } else if w == 0 {
+        String::new()
+    } else {
+        let mut t: String = s.chars().take(w - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn short_endpoint(url: &str) -> &str {
+    url.trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+}
+
+pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
+    let area = f.area();
+    if area.width < 60 || area.height < 15 {
+        let msg = format!(
+            "terminal too small: need 80x24, have {}x{}",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg)
+                .style(theme.warning())
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let compact = area.width < 80 || area.height < 24;
+    let [header, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(app, f, header, theme);
+    match app.screen {
+        Screen::Jobs => render_jobs(app, f, body, theme, compact),
+        Screen::Form => render_form(app, f, body, theme),
+        Screen::Preview => render_preview(app, f, body, theme),
+        Screen::Confirm => {
+            render_preview(app, f, body, theme);
+            render_confirm(app, f, body, theme);
+        }
+        Screen::Progress => render_progress(app, f, body, theme),
+        Screen::Log => render_log(app, f, body, theme),
+    }
+    if let Some(n) = &app.notice {
+        f.render_widget(
+            Paragraph::new(fit(n, notice.width as usize)).style(theme.warning()),
+            notice,
+        );
+    }
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => render_help(app, f, body, theme, *scroll),
+        Some(Overlay::Quit) => render_ask(
+            f,
+            body,
+            theme,
+            "Quit?",
+            "A switch is in progress. Its tasks go on in the service; `dts-switch resume` picks them up from the journal. Quit anyway?",
+        ),
+        Some(Overlay::LeaveProgress) => render_ask(
+            f,
+            body,
+            theme,
+            "Leave progress?",
+            "Tasks are running. They go on in the service, and this program keeps following them in the background (p comes back). Leave this screen?",
+        ),
+        None => {}
+    }
+    render_footer(app, f, footer, theme);
+}
+
+fn render_header(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let h = &app.header;
+    let (badge, style) = match h.target {
+        Target::Production => (" PRODUCTION ", theme.prod_banner()),
+        Target::Simulator => (" SIMULATOR ", theme.sim_banner()),
+        Target::Demo => (" DEMO ", theme.sim_banner()),
+    };
+    let mut spans = vec![
+        Span::styled(" dts-switch ", theme.title()),
+        Span::styled(badge, style),
+        Span::raw(format!(" {} ", short_endpoint(&h.endpoint))),
+        Span::styled("│", theme.muted()),
+        Span::raw(format!(" {} ", h.region)),
+        Span::styled("│", theme.muted()),
+        Span::raw(format!(" AK {} ", h.masked_ak)),
+    ];
+    if h.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            theme
+                .warning()
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_footer(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let ctx = app.context();
+    let mut hints = keymap::hints(ctx, app.header.read_only);
+    if ctx == Context::Progress {
+        let p = app.progress.as_ref();
+        hints.retain(|(_, label)| match *label {
+            "redo failed call" => p.is_some_and(|p| !p.running && p.failed_index().is_some()),
+            "continue" => p.is_some_and(|p| !p.running && p.continue_index().is_some()),
+            _ => true,
+        });
+    }
+    // "? help" always last.
+    if let Some(i) = hints.iter().position(|(_, l)| *l == "help") {
+        let h = hints.remove(i);
+        hints.push(h);
+    }
+    let mut spans = vec![];
+    for (k, label) in hints {
+        spans.push(Span::styled(k, theme.key()));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn banner_lines<'a>(b: &crate::tui::app::Banner, theme: &Theme) -> Vec<Line<'a>> {
+    let mut v = vec![Line::from(vec![
+        Span::styled("! ", theme.danger()),
+        Span::styled(
+            format!(
+                "{}{}",
+                b.what,
+                b.code
+                    .as_deref()
+                    .map(|c| format!(": {c}"))
+                    .unwrap_or_default()
+            ),
+            theme.danger(),
+        ),
+    ])];
+    v.push(Line::raw(b.message.clone()));
+    if let Some(r) = &b.request_id {
+        v.push(Line::raw(format!("RequestId: {r}")));
+    }
+    if let Some(n) = &b.next {
+        v.push(Line::raw(format!("next step: {n}")));
+    }
+    v.push(Line::styled("r retries", theme.muted()));
+    v
+}
+
+fn endpoint_cell(e: &EndpointInfo) -> String {
+    let kind = match e.instance_type.as_str() {
+        "LocalInstance" => "Local",
+        o => o,
+    };
+    format!("{kind} {}", e.address())
+}
+
+fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {
+    let jv = &app.jobs;
+    let mut constraints = vec![];
+    let banner = jv.error.as_ref().map(|b| banner_lines(b, theme));
+    if let Some(b) = &banner {
+        constraints.push(Constraint::Length(b.len() as u16 + 2));
+    }
+    let show_filter = jv.filtering || !jv.filter.value().is_empty();
+    if show_filter {
+        constraints.push(Constraint::Length(1));
+    }
+    constraints.push(Constraint::Min(3));
+    let details = !compact && area.height >= 18;
+    if details {
+        constraints.push(Constraint::Length(7));
+    }
+    let chunks = Layout::vertical(constraints).split(area);
+    let mut ci = 0;
+    if let Some(b) = banner {
+        f.render_widget(
+            Paragraph::new(b).wrap(Wrap { trim: true }).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.danger()),
+            ),
+            chunks[ci],
+        );
+        ci += 1;
+    }
+    let visible = jv.visible();
+    if show_filter {
+        let label = "/ filter: ";
+        let line = Line::from(vec![
+            Span::styled(label, theme.key()),
+            Span::styled(jv.filter.value().to_string(), theme.input()),
+            Span::styled(
+                format!(
+                    "   {} of {} · sort: {}",
+                    visible.len(),
+                    jv.all.len(),
+                    jv.sort.label()
+                ),
+                theme.muted(),
+            ),
+        ]);
+        f.render_widget(Paragraph::new(line), chunks[ci]);
+        if jv.filtering {
+            let x = chunks[ci].x + label.len() as u16 + jv.filter.visual_cursor() as u16;
+            f.set_cursor_position(Position::new(
+                x.min(chunks[ci].right().saturating_sub(1)),
+                chunks[ci].y,
+            ));
+        }
+        ci += 1;
+    }
+    let table_area = chunks[ci];
+    let wide = table_area.width >= 118;
+    let title = match jv.loading {
+        Some((loaded, total)) => format!(
+            " Jobs · loading {loaded}/{} {} ",
+            if total == 0 {
+                "?".to_string()
+            } else {
+                total.to_string()
+            },
+            SPINNER[app.spinner % 4]
+        ),
+        None => format!(" Jobs ({}) · sort: {} ", visible.len(), jv.sort.label()),
+    };
+    let inner_h = table_area.height.saturating_sub(3) as usize; // borders + header
+    let sel = jv.selected.min(visible.len().saturating_sub(1));
+    let offset = if inner_h == 0 {
+        0
+    } else {
+        sel.saturating_sub(inner_h - 1)
+    };
+    let rows: Vec<Row> = visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_h.max(1))
+        .map(|(i, j)| {
+            let marker = if i == sel { ">" } else { " " };
+            let status_style = match j.status().to_ascii_lowercase().as_str() {
+                "synchronizing" => theme.ok(),
+                s if s.contains("fail") => theme.danger(),
+                "suspending" => theme.warning(),
+                _ => theme.base(),
+            };
+            let mut cells = vec![
+                Cell::from(format!("{marker}{}", j.id)),
+                Cell::from(j.name.clone()),
+                Cell::from(Span::styled(j.status().to_string(), status_style)),
+                Cell::from(j.detected_topology().as_str()),
+            ];
+            if wide {
+                cells.push(Cell::from(endpoint_cell(&j.forward.source)));
+                cells.push(Cell::from(endpoint_cell(&j.forward.destination)));
+            }
+            cells.push(Cell::from(if j.forward.delay.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{}s", j.forward.delay)
+            }));
+            let r = Row::new(cells);
+            if i == sel {
+                r.style(theme.selected())
+            } else {
+                r
+            }
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(19),
+        Constraint::Min(12),
+        Constraint::Length(14),
+        Constraint::Length(7),
+    ];
+    let mut head = vec!["  JOB ID", "NAME", "STATUS", "TOPO"];
+    if wide {
+        widths.push(Constraint::Length(26));
+        widths.push(Constraint::Length(26));
+        head.push("SOURCE");
+        head.push("DESTINATION");
+    }
+    widths.push(Constraint::Length(6));
+    head.push("DELAY");
+    let empty = visible.is_empty() && jv.loading.is_none();
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(theme.title()))
+        .block(Block::default().borders(Borders::ALL).title(title));
+    f.render_widget(table, table_area);
+    if empty {
+        let msg = if jv.all.is_empty() {
+            "No synchronization jobs in this region. (--region picks another; r refreshes)"
+        } else {
+            "No job matches the filter. (Esc clears it)"
+        };
+        let a = Rect::new(
+            table_area.x + 2,
+            table_area.y + 2,
+            table_area.width.saturating_sub(4),
+            1,
+        );
+        f.render_widget(Paragraph::new(msg).style(theme.muted()), a);
+    }
+    if details {
+        let d = chunks[ci + 1];
+        let lines = match visible.get(sel) {
+            None => vec![Line::styled("No job selected.", theme.muted())],
+            Some(j) => {
+                let created = j.create_time.get(..16).unwrap_or(&j.create_time);
+                let mut v = vec![Line::from(vec![
+                    Span::styled(format!("{} ", j.name), theme.title()),
+                    Span::raw(format!(
+                        "· {} · {} · created {created}",
+                        j.detected_topology().as_str(),
+                        j.job_class
+                    )),
+                ])];
+                v.push(Line::raw(format!(
+                    "Forward  source       {}",
+                    endpoint_long(&j.forward.source)
+                )));
+                v.push(Line::raw(format!(
+                    "         destination  {}",
+                    endpoint_long(&j.forward.destination)
+                )));
+                match &j.reverse {
+                    Some(r) => v.push(Line::raw(format!(
+                        "Reverse  {} · delay {}s",
+                        r.status, r.delay
+                    ))),
+                    None => v.push(Line::styled(
+                        "No Reverse direction shown by the service (one-way).",
+                        theme.muted(),
+                    )),
+                }
+                if !j.forward.error_message.is_empty() {
+                    v.push(Line::styled(
+                        format!("! {}", j.forward.error_message),
+                        theme.danger(),
+                    ));
+                }
+                v
+            }
+        };
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::default().borders(Borders::ALL).title(" Details ")),
+            d,
+        );
+    }
+}
+
+fn type_help(t: InstanceType) -> &'static str {
+    t.spec().when
+}
+
+fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(form) = &app.form else { return };
+    let job = &form.job;
+    let title = format!(
+        " Switch endpoint · {} {} · {} ",
+        job.id,
+        job.name,
+        form.topology().as_str()
+    );
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let focused = form.focused();
+    let mark = |item: Item| if item == focused { ">" } else { " " };
+    let radio = |on: bool| if on { "(•)" } else { "( )" };
+    let mut lines: Vec<Line> = vec![];
+    let mut cursor: Option<(u16, u16)> = None;
+    lines.push(Line::styled(
+        "1 Which database was switched over?",
+        theme.title(),
+    ));
+    for side in [
+        crate::domain::Side::Source,
+        crate::domain::Side::Destination,
+    ] {
+        let on = focused == Item::Side && form.side == side;
+        let style = if on { theme.selected() } else { theme.base() };
+        lines.push(Line::from(vec![
+            Span::raw(if on { "> " } else { "  " }),
+            Span::styled(
+                format!(
+                    "{} {:<12}",
+                    radio(form.side == side),
+                    side.as_str().to_ascii_lowercase()
+                ),
+                style,
+            ),
+            Span::styled(
+                format!(" now {}", endpoint_long(form.current_of(side))),
+                theme.muted(),
+            ),
+        ]));
+    }
+    lines.push(Line::styled(
+        "2 How does DTS reach the new database?",
+        theme.title(),
+    ));
+    for t in InstanceType::ALL {
+        let on = focused == Item::Type && form.itype == t;
+        let style = if on { theme.selected() } else { theme.base() };
+        lines.push(Line::from(vec![
+            Span::raw(if on { "> " } else { "  " }),
+            Span::styled(
+                format!("{} {:<14}", radio(form.itype == t), t.as_str()),
+                style,
+            ),
+            Span::styled(format!(" {}", type_help(t)), theme.muted()),
+        ]));
+    }
+    lines.push(Line::styled(
+        format!("3 The new endpoint ({})", form.itype),
+        theme.title(),
+    ));
+    let label_w = 14usize;
+    let box_w = 26usize;
+    let mut text_item = |lines: &mut Vec<Line>, item: Item, label: &str, required: bool| {
+        let Some(inp) = form.input(item) else { return };
+        let err = form.error_for(item);
+        let value = inp.value();
+        let scroll = inp.visual_scroll(box_w);
+        let shown: String = value.chars().skip(scroll).take(box_w).collect();
+        let status = match (&err, value.trim().is_empty()) {
+            (Some(e), _) => Span::styled(format!(" ✗ {e}"), theme.danger()),
+            (None, true) => Span::styled(
+                if required { " required" } else { " optional" }.to_string(),
+                theme.muted(),
+            ),
+            (None, false) => Span::styled(" ✓".to_string(), theme.ok()),
+        };
+        let y = lines.len() as u16;
+        if item == focused {
+            let x = 2 + label_w as u16 + 1 + (inp.visual_cursor().saturating_sub(scroll)) as u16;
+            cursor = Some((x, y));
+        }
+        lines.push(Line::from(vec![
+            Span::raw(format!("{} ", mark(item))),
+            Span::raw(format!(
+                "{:<w$}",
+                format!("{label}{}", if required { " *" } else { "" }),
+                w = label_w
+            )),
+            Span::raw("["),
+            Span::styled(
+                format!("{shown:<box_w$}"),
+                if item == focused {
+                    theme.input().add_modifier(ratatui::style::Modifier::BOLD)
+                } else {
+                    theme.input()
+                },
+            ),
+            Span::raw("]"),
+            status,
+        ]));
+    };
+    for r in form.itype.spec().shown() {
+        let label = match r.field {
+            FieldId::InstanceId => match form.itype {
+                InstanceType::Ecs => "ECS instance",
+                InstanceType::Express => "VPC ID",
+                InstanceType::LocalInstance => "Instance ID",
+            },
+            f => f.label(),
+        };
+        text_item(
+            &mut lines,
+            Item::Field(r.field),
+            label,
+            r.need == Need::Required,
+        );
+    }
+    let toggle = |on: bool| if on { "[x]" } else { "[ ]" };
+    let tstyle = |item: Item| {
+        if focused == item {
+            theme.selected()
+        } else {
+            theme.base()
+        }
+    };
+    lines.push(Line::from(vec![
+        Span::raw(format!("{} ", mark(Item::CrossAccount))),
+        Span::styled(
+            format!(
+                "{} cross-account (source owned by another account)",
+                toggle(form.cross)
+            ),
+            tstyle(Item::CrossAccount),
+        ),
+    ]));
+    if form.cross {
+        text_item(&mut lines, Item::OwnerId, "  Account ID", true);
+        text_item(&mut lines, Item::Role, "  RAM role", true);
+    }
+    if job.detected_topology() == Topology::OneWay {
+        lines.push(Line::from(vec![
+            Span::raw(format!("{} ", mark(Item::Topology))),
+            Span::styled(
+                format!(
+                    "{} two-way (the service shows no Reverse direction; tick if you built one)",
+                    toggle(form.declare_two_way)
+                ),
+                tstyle(Item::Topology),
+            ),
+        ]));
+    }
+    let calls = if form.topology() == Topology::TwoWay {
+        2
+    } else {
+        1
+    };
+    lines.push(Line::styled(
+        format!(
+            "Enter previews the {calls} call{} · nothing is sent before you confirm",
+            if calls == 1 { "" } else { "s" }
+        ),
+        theme.muted(),
+    ));
+    if let Some(e) = form.error_for(focused) {
+        lines.push(Line::styled(
+            format!(
+                "! {}: {e}",
+                match focused {
+                    Item::Field(f) => f.param(),
+                    Item::OwnerId => "SourceEndpoint.OwnerID",
+                    Item::Role => "SourceEndpoint.Role",
+                    _ => "",
+                }
+            ),
+            theme.danger(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+    if let Some((x, y)) = cursor {
+        if y < inner.height {
+            f.set_cursor_position(Position::new(
+                (inner.x + x).min(inner.right().saturating_sub(1)),
+                inner.y + y,
+            ));
+        }
+    }
+}
+
+fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(pv) = &app.preview else {
+        return vec![];
+    };
+    let plan = &pv.plan;
+    let h = &app.header;
+    let mut v = vec![
+        Line::from(vec![
+            Span::raw("Target: "),
+            Span::styled(
+                match h.target {
+                    Target::Production => "PRODUCTION",
+                    Target::Simulator => "SIMULATOR",
+                    Target::Demo => "DEMO",
+                },
+                if h.target == Target::Production {
+                    theme.danger()
+                } else {
+                    theme.title()
+                },
+            ),
+            Span::raw(format!(
+                " {} · region {} · AK {}",
+                short_endpoint(&h.endpoint),
+                h.region,
+                h.masked_ak
+            )),
+        ]),
+        Line::raw(format!(
+            "Job {} ({}) · {}{} · status {}",
+            plan.job_id,
+            plan.job_name,
+            plan.topology.as_str(),
+            if plan.topology_overridden {
+                " (declared by you)"
+            } else {
+                ""
+            },
+            pv.job.status()
+        )),
+    ];
+    v.push(Line::styled(plan.explanation(), theme.warning()));
+    if pv.start > 0 {
+        v.push(Line::styled(
+            format!(
+                "Calls before call {} are done and are not sent again.",
+                pv.start + 1
+            ),
+            theme.muted(),
+        ));
+    }
+    let n = plan.calls.len();
+    for (i, c) in plan.calls.iter().enumerate() {
+        let done = i < pv.start;
+        v.push(Line::raw(""));
+        v.push(Line::styled(
+            format!(
+                "Call {} of {n} · {} direction · {} endpoint{}",
+                i + 1,
+                c.direction,
+                c.endpoint_type.as_str(),
+                if done { " (done, not sent)" } else { "" }
+            ),
+            if done { theme.muted() } else { theme.title() },
+        ));
+        if done {
+            continue;
+        }
+        v.push(Line::raw(format!("  {:<26} {}", "RegionId", plan.region)));
+        for (k, val) in &c.params {
+            v.push(Line::raw(format!("  {k:<26} {val}")));
+        }
+    }
+    v.push(Line::raw(""));
+    v.push(Line::styled(
+        "Signed with the AccessKeyId above; secret, security token and signature are never shown.",
+        theme.muted(),
+    ));
+    v
+}
+
+fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let scroll = app.preview.as_ref().map(|p| p.scroll).unwrap_or(0);
+    f.render_widget(
+        Paragraph::new(plan_lines(app, theme))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Preview: exactly what will be sent "),
+            ),
+        area,
+    );
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(pv) = &app.preview else { return };
+    let n = pv.plan.calls.len() - pv.start;
+    let r = centered(area, 70, 11);
+    f.render_widget(Clear, r);
+    let prod = app.header.target == Target::Production;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Confirm ")
+        .border_style(if prod { theme.danger() } else { theme.title() });
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let input = app.confirm.input.value();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(if prod { "! " } else { "" }, theme.danger()),
+            Span::raw(format!(
+                "Send {n} SwitchSynchronizationEndpoint call{} to {} {}",
+                if n == 1 { "" } else { "s" },
+                if prod {
+                    "PRODUCTION"
+                } else {
+                    "the simulator at"
+                },
+                short_endpoint(&app.header.endpoint)
+            )),
+        ]),
+        Line::raw(format!(
+            "for job {} ({}).",
+            pv.plan.job_id, pv.plan.job_name
+        )),
+        Line::raw("Type the job id to confirm:"),
+        Line::from(vec![
+            Span::raw("["),
+            Span::styled(format!("{:<40}", fit(input, 40)), theme.input()),
+            Span::raw("]"),
+        ]),
+        Line::styled(
+            app.confirm.message.clone().unwrap_or_default(),
+            theme.danger(),
+        ),
+        Line::styled("Enter sends · Esc cancels (nothing is sent)", theme.muted()),
+    ];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    let x = inner.x + 1 + app.confirm.input.visual_cursor().min(40) as u16;
+    f.set_cursor_position(Position::new(x, inner.y + 3));
+}
+
+fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
+    match r.outcome {
+        Some(Outcome::Finished) => ("Finished".into(), false),
+        Some(Outcome::Failed) => ("! Failed".into(), true),
+        Some(Outcome::Refused) => ("! Refused".into(), true),
+        Some(Outcome::Unknown) => ("! UNKNOWN".into(), true),
+        Some(Outcome::NotSent) => ("not sent".into(), false),
+        Some(Outcome::Sent) => ("sent".into(), false),
+        Some(Outcome::StillRunning) => ("still running".into(), true),
+        None if r.sending => ("sending…".into(), false),
+        None => match &r.status {
+            Some(s) => (s.clone(), false),
+            None if r.task_id.is_some() => ("accepted".into(), false),
+            None => ("waiting".into(), false),
+        },
+    }
+}
+
+fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(p) = &app.progress else { return };
+    let [table_area, detail] = Layout::vertical([
+        Constraint::Length(p.rows.len() as u16 + 3),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let wide = area.width >= 110;
+    let rows: Vec<Row> = p
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (label, bad) = outcome_label(r);
+            let running = app.busy() && r.outcome.is_none() && (r.sending || r.task_id.is_some());
+            let spin = if running {
+                format!(" {}", SPINNER[app.spinner % 4])
+            } else {
+                String::new()
+            };
+            let el = elapsed(r, app.now)
+                .map(|d| format!("{}s", d.as_secs()))
+                .unwrap_or_else(|| "-".into());
+            let mut cells = vec![
+                Cell::from(format!(
+                    "{}{}",
+                    if i == p.selected { ">" } else { " " },
+                    i + 1
+                )),
+                Cell::from(format!("{}/{}", r.direction, r.endpoint_type.as_str())),
+                Cell::from(Span::styled(
+                    format!("{label}{spin}"),
+                    if bad {
+                        theme.danger()
+                    } else if r.outcome == Some(Outcome::Finished) {
+                        theme.ok()
+                    } else {
+                        theme.base()
+                    },
+                )),
+                Cell::from(r.task_id.clone().unwrap_or_else(|| "-".into())),
+            ];
+            if wide {
+                cells.push(Cell::from(
+                    r.request_id.clone().unwrap_or_else(|| "-".into()),
+                ));
+            }
+            cells.push(Cell::from(el));
+            let row = Row::new(cells);
+            if i == p.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let title = format!(
+        " Progress · job {} {} · {} ",
+        p.plan.job_id,
+        p.plan.job_name,
+        if p.running {
+            "running"
+        } else if p.all_finished() {
+            "finished"
+        } else {
+            "stopped"
+        }
+    );
+    let mut widths = vec![
+        Constraint::Length(3),
+        Constraint::Length(20),
+        Constraint::Length(16),
+        Constraint::Min(10),
+    ];
+    let mut head = vec!["#", "DIRECTION/ENDPOINT", "STATUS", "TASK ID"];
+    if wide {
+        widths.push(Constraint::Length(37));
+        head.push("REQUEST ID");
+    }
+    widths.push(Constraint::Length(7));
+    head.push("TIME");
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(head).style(theme.title()))
+            .block(Block::default().borders(Borders::ALL).title(title)),
+        table_area,
+    );
+    let mut lines = vec![];
+    if let Some(r) = p.rows.get(p.selected) {
+        lines.push(Line::raw(format!(
+            "Call {}: {} direction, {} endpoint · TaskId {} · RequestId {}",
+            p.selected + 1,
+            r.direction,
+            r.endpoint_type.as_str(),
+            r.task_id.as_deref().unwrap_or("-"),
+            r.request_id.as_deref().unwrap_or("-")
+        )));
+        if let Some(n) = &r.note {
+            lines.push(Line::styled(format!("({n})"), theme.muted()));
+        }
+        if let Some(e) = &r.error {
+            for l in e.lines() {
+                lines.push(Line::styled(
+                    l.to_string(),
+                    if r.outcome.is_some_and(|o| o != Outcome::Finished) {
+                        theme.danger()
+                    } else {
+                        theme.warning()
+                    },
+                ));
+            }
+        }
+    }
+    let next = p.next_step();
+    if !next.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("Next: ", theme.title()),
+            Span::raw(next),
+        ]));
+    }
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Selected call · next step "),
+        ),
+        detail,
+    );
+}
+
+fn short_action(a: &str) -> &str {
+    match a {
+        "DescribeSynchronizationJobs" => "DescribeSyncJobs",
+        "DescribeSynchronizationJobStatus" => "DescribeSyncJobStatus",
+        "SwitchSynchronizationEndpoint" => "SwitchSyncEndpoint",
+        "DescribeEndpointSwitchStatus" => "DescribeSwitchStatus",
+        other => other,
+    }
+}
+
+fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let wide = area.width >= 110;
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let sel = app.log_selected.min(app.log.len().saturating_sub(1));
+    let offset = if inner_h == 0 {
+        0
+    } else {
+        sel.saturating_sub(inner_h - 1)
+    };
+    let rows: Vec<Row> = app
+        .log
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_h.max(1))
+        .map(|(i, e)| {
+            let ok = e.result == "ok";
+            let mut cells = vec![
+                Cell::from(format!("{}{}", if i == sel { ">" } else { " " }, e.time)),
+                Cell::from(if wide {
+                    e.action.clone()
+                } else {
+                    short_action(&e.action).to_string()
+                }),
+            ];
+            if wide {
+                cells.push(Cell::from(e.attempt.to_string()));
+            }
+            cells.push(Cell::from(Span::styled(
+                e.result.clone(),
+                if ok { theme.ok() } else { theme.danger() },
+            )));
+            cells.push(Cell::from(
+                e.request_id.clone().unwrap_or_else(|| "-".into()),
+            ));
+            if wide {
+                cells.push(Cell::from(format!("{}ms", e.elapsed_ms)));
+            }
+            let row = Row::new(cells);
+            if i == sel {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let (widths, head) = if wide {
+        (
+            vec![
+                Constraint::Length(9),
+                Constraint::Length(33),
+                Constraint::Length(2),
+                Constraint::Min(16),
+                Constraint::Length(36),
+                Constraint::Length(8),
+            ],
+            vec![" TIME", "ACTION", "#", "RESULT", "REQUEST ID", "TOOK"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Length(9),
+                Constraint::Length(21),
+                Constraint::Min(8),
+                Constraint::Length(36),
+            ],
+            vec![" TIME", "ACTION", "RESULT", "REQUEST ID"],
+        )
+    };
+    f.render_widget(
+        Table::new(rows, widths)
+            .column_spacing(1)
+            .header(Row::new(head).style(theme.title()))
+            .block(Block::default().borders(Borders::ALL).title(format!(
+                " Command log · {} API calls this session ",
+                app.log.len()
+            ))),
+        area,
+    );
+}
+
+fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16) {
+    let r = centered(area, 70, area.height);
+    f.render_widget(Clear, r);
+    let mut lines = vec![Line::styled(
+        "Keys (arrows and vi keys both move; Ctrl-C quits, asking while a switch runs)",
+        theme.muted(),
+    )];
+    for (name, binds) in keymap::help_sections(app.header.read_only) {
+        lines.push(Line::styled(name, theme.title()));
+        for (k, label) in binds {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {k:<22}"), theme.key()),
+                Span::raw(label),
+            ]));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines).scroll((scroll, 0)).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Help · Esc closes "),
+        ),
+        r,
+    );
+}
+
+fn render_ask(f: &mut Frame, area: Rect, theme: &Theme, title: &str, text: &str) {
+    let r = centered(area, 60, 7);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::raw(text.to_string()),
+            Line::raw(""),
+            Line::from(vec![
+                Span::styled("y", theme.key()),
+                Span::raw(" yes   "),
+                Span::styled("n/Esc", theme.key()),
+                Span::raw(" no"),
+            ]),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {title} "))
+                .border_style(theme.warning()),
+        ),
+        r,
+    );
+}
