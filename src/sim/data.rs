@@ -318,3 +318,18 @@ pub fn jobs(n: usize) -> Vec<SimJob> {
     }
     v
 }
+
+/// The listing entries of `jobs` (Forward, then Reverse for two-way jobs), as the
+/// simulator sends them: for tests and benchmarks that need realistic jobs offline.
+pub fn listing_entries(jobs: &[SimJob]) -> Vec<crate::api::ops::SyncJobEntry> {
+    jobs.iter()
+        .flat_map(|j| {
+            let mut v = vec![crate::sim::state::SimState::entry_json(j, false)];
+            if j.reverse.is_some() {
+                v.push(crate::sim::state::SimState::entry_json(j, true));
+            }
+            v
+        })
+        .filter_map(|v| crate::api::ops::SyncJobEntry::from_value(&v))
+        .collect()
+}

@@ -425,7 +425,7 @@ impl SimState {
         self.jobs.iter().position(|j| j.id == id)
     }
 
-    fn entry_json(job: &SimJob, reverse: bool) -> Value {
+    pub fn entry_json(job: &SimJob, reverse: bool) -> Value {
         let d = if reverse {
             job.reverse.as_ref().expect("reverse exists")
         } else {

@@ -99,23 +99,25 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
 
 fn render_header(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let h = &app.header;
+    let wide = area.width >= 100;
     let (badge, style) = match h.target {
         Target::Production => (" PRODUCTION ", theme.prod_banner()),
         Target::Simulator => (" SIMULATOR ", theme.sim_banner()),
         Target::Demo => (" DEMO ", theme.sim_banner()),
     };
-    let mut spans = vec![
-        Span::styled(" dts-switch ", theme.title()),
-        Span::styled(badge, style),
-        Span::raw(format!(" {} ", short_endpoint(&h.endpoint))),
-        Span::styled("│", theme.muted()),
-        Span::raw(format!(" {} ", h.region)),
-        Span::styled("│", theme.muted()),
-        Span::raw(format!(" AK {} ", h.masked_ak)),
-    ];
+    let mut spans = vec![];
+    if wide {
+        spans.push(Span::styled(" dts-switch ", theme.title()));
+    }
+    spans.push(Span::styled(badge, style));
+    spans.push(Span::raw(format!(" {} ", short_endpoint(&h.endpoint))));
+    spans.push(Span::styled("·", theme.muted()));
+    spans.push(Span::raw(format!(" {} ", h.region)));
+    spans.push(Span::styled("·", theme.muted()));
+    spans.push(Span::raw(format!(" AK {} ", h.masked_ak)));
     if h.read_only {
         spans.push(Span::styled(
-            " READ-ONLY ",
+            if wide { " READ-ONLY " } else { " RO " },
             theme
                 .warning()
                 .add_modifier(ratatui::style::Modifier::REVERSED),
@@ -315,7 +317,9 @@ fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: boo
         .block(Block::default().borders(Borders::ALL).title(title));
     f.render_widget(table, table_area);
     if empty {
-        let msg = if jv.all.is_empty() {
+        let msg = if jv.error.is_some() {
+            "Could not list the jobs (see above). r retries."
+        } else if jv.all.is_empty() {
             "No synchronization jobs in this region. (--region picks another; r refreshes)"
         } else {
             "No job matches the filter. (Esc clears it)"
@@ -392,8 +396,10 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         form.topology().as_str()
     );
     let block = Block::default().borders(Borders::ALL).title(title);
-    let inner = block.inner(area);
+    let outer = block.inner(area);
     f.render_widget(block, area);
+    let [inner, msg_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(outer);
     let focused = form.focused();
     let mark = |item: Item| if item == focused { ">" } else { " " };
     let radio = |on: bool| if on { "(•)" } else { "( )" };
@@ -445,7 +451,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         format!("3 The new endpoint ({})", form.itype),
         theme.title(),
     ));
-    let label_w = 14usize;
+    let label_w = 15usize;
     let box_w = 26usize;
     let mut text_item = |lines: &mut Vec<Line>, item: Item, label: &str, required: bool| {
         let Some(inp) = form.input(item) else { return };
@@ -549,18 +555,17 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         theme.muted(),
     ));
     if let Some(e) = form.error_for(focused) {
-        lines.push(Line::styled(
-            format!(
-                "! {}: {e}",
-                match focused {
-                    Item::Field(f) => f.param(),
-                    Item::OwnerId => "SourceEndpoint.OwnerID",
-                    Item::Role => "SourceEndpoint.Role",
-                    _ => "",
-                }
-            ),
-            theme.danger(),
-        ));
+        let param = match focused {
+            Item::Field(f) => f.param(),
+            Item::OwnerId => "SourceEndpoint.OwnerID",
+            Item::Role => "SourceEndpoint.Role",
+            _ => "",
+        };
+        f.render_widget(
+            Paragraph::new(Line::styled(format!("! {param}: {e}"), theme.danger()))
+                .wrap(Wrap { trim: true }),
+            msg_area,
+        );
     }
     f.render_widget(Paragraph::new(lines), inner);
     if let Some((x, y)) = cursor {
@@ -889,7 +894,7 @@ fn short_action(a: &str) -> &str {
 
 fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let wide = area.width >= 110;
-    let inner_h = area.height.saturating_sub(3) as usize;
+    let inner_h = area.height.saturating_sub(4) as usize;
     let sel = app.log_selected.min(app.log.len().saturating_sub(1));
     let offset = if inner_h == 0 {
         0
@@ -950,12 +955,14 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             vec![
                 Constraint::Length(9),
                 Constraint::Length(21),
-                Constraint::Min(8),
-                Constraint::Length(36),
+                Constraint::Length(16),
+                Constraint::Min(12),
             ],
             vec![" TIME", "ACTION", "RESULT", "REQUEST ID"],
         )
     };
+    let [table_area, detail] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
     f.render_widget(
         Table::new(rows, widths)
             .column_spacing(1)
@@ -964,12 +971,26 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
                 " Command log · {} API calls this session ",
                 app.log.len()
             ))),
-        area,
+        table_area,
     );
+    if let Some(e) = app.log.get(sel) {
+        f.render_widget(
+            Paragraph::new(format!(
+                "RequestId {} · {} · attempt {} · {} · {}ms",
+                e.request_id.as_deref().unwrap_or("-"),
+                e.action,
+                e.attempt,
+                e.result,
+                e.elapsed_ms
+            ))
+            .style(theme.muted()),
+            detail,
+        );
+    }
 }
 
 fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16) {
-    let r = centered(area, 70, area.height);
+    let r = centered(area, 76, area.height);
     f.render_widget(Clear, r);
     let mut lines = vec![Line::styled(
         "Keys (arrows and vi keys both move; Ctrl-C quits, asking while a switch runs)",

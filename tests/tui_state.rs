@@ -1,0 +1,370 @@
+//! The TUI's state machine: key sequences → expected state and effects.
+
+mod tui_common;
+use dts_switch::domain::executor::{CallOutcome, Outcome, ProgressEvent};
+use dts_switch::domain::plan::{Direction, Side};
+use dts_switch::domain::rules::FieldId;
+use dts_switch::sim::data::{FAILING_JOB_ID, ONE_WAY_JOB_ID, TWO_WAY_JOB_ID};
+use dts_switch::tui::app::{update, Effect, Msg, Overlay, Screen, Target};
+use dts_switch::tui::form::Item;
+use ratatui::crossterm::event::KeyCode;
+use tui_common::*;
+
+/// Opens the form on `job` and fills a valid ECS endpoint for the destination.
+fn fill_ecs_destination(app: &mut dts_switch::tui::app::App, job: &str) {
+    select_job(app, job);
+    key(app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Form);
+    // Side: destination.
+    key(app, KeyCode::Right);
+    assert_eq!(app.form.as_ref().unwrap().side, Side::Destination);
+    // Type: ECS.
+    key(app, KeyCode::Tab);
+    while app.form.as_ref().unwrap().itype != dts_switch::domain::InstanceType::Ecs {
+        key(app, KeyCode::Right);
+    }
+    key(app, KeyCode::Tab);
+    assert_eq!(
+        app.form.as_ref().unwrap().focused(),
+        Item::Field(FieldId::InstanceId)
+    );
+    ctrl(app, 'u');
+    typ(app, "i-bp1newdest0001");
+}
+
+#[test]
+fn choosing_express_adds_the_ip_field_and_ecs_removes_it() {
+    let mut app = app();
+    select_job(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    let f = app.form.as_mut().unwrap();
+    f.focus_item(Item::Type);
+    f.itype = dts_switch::domain::InstanceType::LocalInstance;
+    while app.form.as_ref().unwrap().itype != dts_switch::domain::InstanceType::Ecs {
+        key(&mut app, KeyCode::Right);
+    }
+    assert!(
+        !app.form
+            .as_ref()
+            .unwrap()
+            .items()
+            .contains(&Item::Field(FieldId::Ip)),
+        "ECS has no IP field"
+    );
+    key(&mut app, KeyCode::Right);
+    assert_eq!(
+        app.form.as_ref().unwrap().itype,
+        dts_switch::domain::InstanceType::Express
+    );
+    assert!(
+        app.form
+            .as_ref()
+            .unwrap()
+            .items()
+            .contains(&Item::Field(FieldId::Ip)),
+        "Express adds the IP field"
+    );
+    assert!(app
+        .form
+        .as_ref()
+        .unwrap()
+        .items()
+        .contains(&Item::Field(FieldId::InstanceId)));
+}
+
+#[test]
+fn port_is_prefilled_from_the_current_endpoint_and_kept_across_type_changes() {
+    let mut app = app();
+    select_job(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.inputs[&FieldId::Port].value(), "5432");
+    assert_eq!(
+        f.itype,
+        dts_switch::domain::InstanceType::Express,
+        "type of the current source"
+    );
+    assert_eq!(
+        f.inputs[&FieldId::InstanceId].value(),
+        "vpc-bp1core0001",
+        "the VPC is kept"
+    );
+}
+
+#[test]
+fn an_invalid_port_blocks_the_preview() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(
+        app.form.as_ref().unwrap().focused(),
+        Item::Field(FieldId::Port)
+    );
+    ctrl(&mut app, 'u');
+    typ(&mut app, "70000");
+    assert!(app
+        .form
+        .as_ref()
+        .unwrap()
+        .error_for(Item::Field(FieldId::Port))
+        .unwrap()
+        .contains("1 to 65535"));
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(fx.is_empty());
+    assert_eq!(app.screen, Screen::Form, "no preview with an invalid port");
+    assert_eq!(
+        app.form.as_ref().unwrap().focused(),
+        Item::Field(FieldId::Port)
+    );
+    ctrl(&mut app, 'u');
+    typ(&mut app, "3307");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Preview);
+}
+
+#[test]
+fn cancel_at_confirm_sends_nothing_and_a_stray_enter_does_nothing() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Preview);
+    let plan = app.preview.as_ref().unwrap().plan.clone();
+    assert_eq!(
+        plan.calls
+            .iter()
+            .map(|c| (c.direction, c.endpoint_type))
+            .collect::<Vec<_>>(),
+        [
+            (Direction::Forward, Side::Destination),
+            (Direction::Reverse, Side::Source)
+        ]
+    );
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.screen, Screen::Confirm);
+    // A held Enter never confirms.
+    for _ in 0..5 {
+        assert!(key(&mut app, KeyCode::Enter).is_empty());
+    }
+    assert_eq!(app.screen, Screen::Confirm);
+    typ(&mut app, "dtsa1b2c3d4e5f6g0");
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "a wrong id sends nothing"
+    );
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.screen, Screen::Preview, "cancel returns to the preview");
+    assert!(app.progress.is_none());
+}
+
+#[test]
+fn typing_the_job_id_sends_the_two_way_plan_once() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, TWO_WAY_JOB_ID);
+    let fx = key(&mut app, KeyCode::Enter);
+    assert_eq!(fx.len(), 1);
+    let Effect::Execute {
+        plan,
+        start,
+        new_plan,
+    } = &fx[0]
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((*start, *new_plan), (0, true));
+    assert_eq!(plan.calls.len(), 2);
+    assert_eq!(
+        plan.calls[0].params[4],
+        ("Endpoint.InstanceId".into(), "i-bp1newdest0001".into())
+    );
+    assert_eq!(app.screen, Screen::Progress);
+    assert!(app.busy());
+    // Nothing can start a second execution while it runs.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    // Quitting while it runs asks first.
+    typ(&mut app, "q");
+    assert_eq!(app.overlay, Some(Overlay::LeaveProgress));
+    key(&mut app, KeyCode::Char('n'));
+    ctrl(&mut app, 'c');
+    assert_eq!(app.overlay, Some(Overlay::Quit));
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.quit);
+}
+
+#[test]
+fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
+    let mut app = app();
+    select_job(&mut app, FAILING_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    {
+        let f = app.form.as_mut().unwrap();
+        f.focus_item(Item::Field(FieldId::Ip));
+    }
+    typ(&mut app, "39.100.7.99");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, FAILING_JOB_ID);
+    let fx = key(&mut app, KeyCode::Enter);
+    let Effect::Execute { plan, .. } = &fx[0] else {
+        panic!()
+    };
+    let pid = plan.id.clone();
+    let call = &plan.calls[0];
+    update(
+        &mut app,
+        Msg::Exec {
+            plan_id: pid.clone(),
+            offset: 0,
+            event: ProgressEvent::Accepted {
+                index: 0,
+                request_id: Some("R1".into()),
+                task_id: "730001".into(),
+            },
+        },
+    );
+    update(
+        &mut app,
+        Msg::Exec {
+            plan_id: pid.clone(),
+            offset: 0,
+            event: ProgressEvent::Done {
+                index: 0,
+                outcome: CallOutcome {
+                    direction: call.direction,
+                    endpoint_type: call.endpoint_type,
+                    request_id: Some("R1".into()),
+                    task_id: Some("730001".into()),
+                    status: Some("Failed".into()),
+                    outcome: Outcome::Failed,
+                    error: Some("the switch task failed: DTS-31009: refused".into()),
+                    error_code: None,
+                    sent_at: None,
+                    error_kind: None,
+                },
+            },
+        },
+    );
+    let fx = update(
+        &mut app,
+        Msg::ExecFinished {
+            plan_id: pid.clone(),
+        },
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::LoadJobs],
+        "the listing is refreshed after a switch"
+    );
+    assert!(!app.busy());
+    let p = app.progress.as_ref().unwrap();
+    assert_eq!(p.failed_index(), Some(0));
+    assert!(p.next_step().contains("R redoes"));
+    key(&mut app, KeyCode::Char('R'));
+    assert_eq!(app.screen, Screen::Preview);
+    let pv = app.preview.as_ref().unwrap();
+    assert_eq!(
+        (pv.start, pv.new_plan, pv.plan.id.clone()),
+        (0, false, pid.clone())
+    );
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, FAILING_JOB_ID);
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        &fx[0],
+        Effect::Execute {
+            start: 0,
+            new_plan: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn read_only_hides_and_refuses_switching() {
+    let mut app = app_with(Target::Production, true);
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.screen, Screen::Jobs, "no form in read-only mode");
+    assert!(app.notice.as_deref().unwrap().contains("read-only"));
+    let hints = dts_switch::tui::keymap::hints(dts_switch::tui::keymap::Context::Jobs, true);
+    assert!(
+        !hints.iter().any(|(_, l)| *l == "switch"),
+        "the key is not hinted"
+    );
+}
+
+#[test]
+fn filter_as_you_type_and_sort() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "redis");
+    let names: Vec<String> = app.jobs.visible().iter().map(|j| j.name.clone()).collect();
+    assert_eq!(names, ["session-redis-active", "cache-redis-eu"]);
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.jobs.filtering);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.jobs.visible().len(), 12);
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(
+        app.jobs.visible()[0].name,
+        "catalog-mysql-paused",
+        "delay, largest first"
+    );
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.jobs.selected, 2);
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.jobs.selected, 1);
+}
+
+#[test]
+fn declaring_two_way_on_a_one_way_job_gives_two_calls() {
+    let mut app = app();
+    select_job(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    let f = app.form.as_mut().unwrap();
+    f.focus_item(Item::Field(FieldId::Ip));
+    typ(&mut app, "10.20.1.99");
+    app.form.as_mut().unwrap().focus_item(Item::Topology);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    let pv = app.preview.as_ref().unwrap();
+    assert_eq!(pv.plan.calls.len(), 2);
+    assert!(pv.plan.topology_overridden);
+}
+
+#[test]
+fn quit_when_idle_and_error_banner_then_retry() {
+    let mut app = dts_switch::tui::app::App::new(header(Target::Production, false), vec![]);
+    app.start();
+    let err = dts_switch::api::ApiError::Service {
+        action: "DescribeSynchronizationJobs".into(),
+        http_status: 403,
+        code: "Forbidden.RAM".into(),
+        message: "User not authorized to operate on the specified resource.".into(),
+        request_id: Some("RID-1".into()),
+        recommend: None,
+    };
+    update(&mut app, Msg::JobsLoaded(Err(err)));
+    let b = app.jobs.error.clone().unwrap();
+    assert_eq!(b.code.as_deref(), Some("Forbidden.RAM"));
+    assert!(b.next.unwrap().contains("dts:DescribeSynchronizationJobs"));
+    assert_eq!(key(&mut app, KeyCode::Char('r')), vec![Effect::LoadJobs]);
+    assert!(app.jobs.loading.is_some());
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn copy_sends_osc52_effect_with_the_selected_id() {
+    let mut app = app();
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('y')),
+        vec![Effect::Copy(TWO_WAY_JOB_ID.into())]
+    );
+}
