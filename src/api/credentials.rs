@@ -504,5 +504,7 @@ mod tests {
         let r = c.redact(text);
         assert!(!r.contains("s3cr3t") && !r.contains("tok"), "{r}");
         assert_eq!(format!("{:?}", c.access_key_secret), "Secret(***)");
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("s3cr3t") && !dbg.contains("tok*en"), "{dbg}");
     }
 }

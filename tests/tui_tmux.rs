@@ -1,0 +1,270 @@
+//! End to end: the real binary in tmux against the simulator, driven by keystrokes.
+//! Lists jobs, completes a two-way switch through every screen, and checks the
+//! simulator received exactly the two expected calls in order.
+
+mod common;
+use common::*;
+use dts_switch::sim::data::TWO_WAY_JOB_ID;
+use dts_switch::sim::{SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn start(name: &str, w: u16, h: u16, cmd: &str) -> Tmux {
+        let socket = format!("dts-switch-test-{name}-{}", std::process::id());
+        let st = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                cmd,
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        Tmux { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "t", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn text(&self, s: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", s]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(secs),
+                "timed out waiting for {needle:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn command_line(env: &Env, sim: &Simulator, extra_env: &str) -> String {
+    std::fs::create_dir_all(env.home()).unwrap();
+    format!(
+        "env -u ALIBABA_CLOUD_PROFILE HOME={} DTS_SWITCH_DATA={} DTS_SWITCH_ENDPOINT={} ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={} {extra_env} {}; echo EXIT=$?; sleep 60",
+        env.home().display(),
+        env.data().display(),
+        sim.url(),
+        DEMO_ACCESS_KEY_ID,
+        DEMO_ACCESS_KEY_SECRET,
+        bin()
+    )
+}
+
+#[test]
+fn two_way_switch_through_every_screen_in_tmux() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig {
+        step: Duration::from_millis(300),
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    let t = Tmux::start(
+        "e2e",
+        120,
+        40,
+        &command_line(&env, &sim, "NO_COLOR=1 TERM=screen-256color"),
+    );
+
+    let s = t.wait_for("Jobs (12)", 15);
+    assert!(s.contains("SIMULATOR"), "{s}");
+    assert!(s.contains("LTAI****0001"), "{s}");
+    assert!(s.contains(TWO_WAY_JOB_ID), "{s}");
+
+    // Resize to compact and back: it redraws, never crashes.
+    t.tmux(&["resize-window", "-t", "t", "-x", "70", "-y", "20"]);
+    t.wait_for("Jobs (12)", 5);
+    t.tmux(&["resize-window", "-t", "t", "-x", "120", "-y", "40"]);
+    t.wait_for("Details", 5);
+
+    // The two-way job is the first row. Enter opens the form.
+    t.keys(&["Enter"]);
+    t.wait_for("Which database was switched over?", 5);
+    // Destination (its current type, ECS, is preselected), then the instance id.
+    t.keys(&["Right", "Tab", "Tab"]);
+    t.text("i-bp1tmux00001");
+    let s = t.wait_for("✓", 5);
+    assert!(s.contains("3 The new endpoint (ECS)"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Call 2 of 2", 5);
+    assert!(
+        s.lines()
+            .any(|l| l.contains("Endpoint.InstanceId") && l.contains("i-bp1tmux00001")),
+        "{s}"
+    );
+    assert!(
+        sim.requests_of(SWITCH).is_empty(),
+        "nothing sent by the preview"
+    );
+
+    // Confirm: a stray Enter does nothing; Esc cancels; typing the id sends.
+    t.keys(&["Enter"]);
+    t.wait_for("Type the job id to confirm", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("exactly to send", 5);
+    t.keys(&["Escape"]);
+    t.wait_for("cancelled: nothing was sent", 5);
+    assert!(sim.requests_of(SWITCH).is_empty());
+    t.keys(&["Enter"]);
+    t.wait_for("Type the job id to confirm", 5);
+    t.text(TWO_WAY_JOB_ID);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("· finished", 30);
+    assert!(s.contains("Done:"), "{s}");
+
+    let sent = sim.requests_of(SWITCH);
+    assert_eq!(sent.len(), 2, "exactly two switch calls: {sent:?}");
+    assert_eq!(
+        (
+            sent[0].params["SynchronizationDirection"].as_str(),
+            sent[0].params["Endpoint.Type"].as_str()
+        ),
+        ("Forward", "Destination")
+    );
+    assert_eq!(
+        (
+            sent[1].params["SynchronizationDirection"].as_str(),
+            sent[1].params["Endpoint.Type"].as_str()
+        ),
+        ("Reverse", "Source")
+    );
+    for r in &sent {
+        assert_eq!(r.params["Endpoint.InstanceId"], "i-bp1tmux00001");
+        assert_eq!(r.params["Endpoint.Port"], "3306");
+    }
+
+    // The command log lists every call with its RequestId.
+    t.keys(&["L"]);
+    let s = t.wait_for("Command log", 5);
+    assert!(s.contains("SwitchSynchronizationEndpoint"), "{s}");
+    t.keys(&["Escape", "Escape"]);
+    t.wait_for("Jobs (", 5);
+    // Quit: the terminal is restored and the shell sees exit status 0.
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=", 10);
+    assert!(s.contains("EXIT=0"), "{s}");
+
+    // The journal recorded the plan and both calls.
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    assert_eq!(h[0]["calls"][0]["outcome"], "finished");
+    assert_eq!(h[0]["calls"][1]["outcome"], "finished");
+}
+
+#[test]
+fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig {
+        step: Duration::from_millis(3000),
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    let t = Tmux::start("ctrlc", 80, 24, &command_line(&env, &sim, ""));
+    t.wait_for("Jobs (12)", 15);
+    t.keys(&["Enter"]);
+    t.wait_for("Which database", 5);
+    t.keys(&["Right", "Tab", "Tab"]);
+    t.text("i-bp1ctrlc0001");
+    t.keys(&["Enter"]);
+    t.wait_for("Call 2 of 2", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Type the job id", 5);
+    t.text(TWO_WAY_JOB_ID);
+    t.keys(&["Enter"]);
+    t.wait_for("running", 10);
+    t.keys(&["C-c"]);
+    t.wait_for("Quit?", 5);
+    t.keys(&["n"]);
+    t.keys(&["C-c"]);
+    t.wait_for("Quit?", 5);
+    t.keys(&["y"]);
+    let s = t.wait_for("EXIT=", 10);
+    assert!(
+        s.contains("EXIT=3"),
+        "quit while running: outcome not known to this run: {s}"
+    );
+    assert_eq!(
+        sim.requests_of(SWITCH).len(),
+        1,
+        "only the first call was sent"
+    );
+
+    // A new TUI finds the unfinished switch in the journal and follows it.
+    let t2 = Tmux::start("ctrlc2", 80, 24, &command_line(&env, &sim, ""));
+    let s = t2.wait_for("Unfinished switch found in the journal", 15);
+    assert!(s.contains("Progress"), "{s}");
+    let s = t2.wait_for("c continue", 20);
+    assert!(s.contains("Finished"), "{s}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1, "never resent");
+    t2.keys(&["c"]);
+    let s = t2.wait_for("Calls before call 2 are done", 5);
+    assert!(s.contains("Preview"), "{s}");
+    t2.keys(&["Enter"]);
+    t2.text(TWO_WAY_JOB_ID);
+    t2.keys(&["Enter"]);
+    t2.wait_for("· finished", 30);
+    let sent = sim.requests_of(SWITCH);
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].params["SynchronizationDirection"], "Reverse");
+}
