@@ -123,7 +123,7 @@ proptest! {
             let _ = SyncJobEntry::from_value(&a.body);
             if let Some(Value::Array(items)) = a.body.get("SynchronizationInstances") {
                 let entries: Vec<_> = items.iter().filter_map(SyncJobEntry::from_value).collect();
-                let jobs = dts_switch::domain::merge_entries(&entries);
+                let jobs = dts_switch::domain::merge_entries(entries);
                 for j in jobs {
                     let _ = j.to_json();
                     let _ = j.forward.source.address();

@@ -90,7 +90,7 @@ async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Vec<Job>, CliError> {
     if show {
         errout!("\r\x1b[2K");
     }
-    Ok(merge_entries(&entries.map_err(api_err)?))
+    Ok(merge_entries(entries.map_err(api_err)?))
 }
 
 fn job_matches(j: &Job, needle: &str) -> bool {

@@ -32,15 +32,18 @@ pub struct DirectionInfo {
 }
 
 impl DirectionInfo {
-    fn from_entry(e: &SyncJobEntry) -> Self {
+    fn from_entry(e: SyncJobEntry) -> Self {
         DirectionInfo {
-            status: e.status.clone(),
-            delay: e.delay.clone(),
-            error_message: e.error_message.clone(),
-            source: e.source.clone(),
-            destination: e.destination.clone(),
-            raw: e.raw.clone(),
+            status: e.status,
+            delay: e.delay,
+            error_message: e.error_message,
+            source: e.source,
+            destination: e.destination,
+            raw: e.raw,
         }
+    }
+    fn from_entry_ref(e: &SyncJobEntry) -> Self {
+        DirectionInfo::from_entry(e.clone())
     }
 }
 
@@ -90,13 +93,13 @@ impl Job {
 
 /// Merges listing entries into jobs, keeping the order in which job ids first appear.
 /// A job listed only as a Reverse entry keeps that entry as its forward data too, so it
-/// is never lost (and is marked two-way).
-pub fn merge_entries(entries: &[SyncJobEntry]) -> Vec<Job> {
+/// is never lost (and is marked two-way). Takes the entries by value: no JSON is copied.
+pub fn merge_entries(entries: Vec<SyncJobEntry>) -> Vec<Job> {
     let mut order: Vec<String> = Vec::new();
-    let mut fwd: std::collections::HashMap<&str, &SyncJobEntry> = Default::default();
-    let mut rev: std::collections::HashMap<&str, &SyncJobEntry> = Default::default();
+    let mut fwd: std::collections::HashMap<String, SyncJobEntry> = Default::default();
+    let mut rev: std::collections::HashMap<String, SyncJobEntry> = Default::default();
     for e in entries {
-        if !fwd.contains_key(e.job_id.as_str()) && !rev.contains_key(e.job_id.as_str()) {
+        if !fwd.contains_key(&e.job_id) && !rev.contains_key(&e.job_id) {
             order.push(e.job_id.clone());
         }
         let map = if e.direction == "Reverse" {
@@ -104,30 +107,38 @@ pub fn merge_entries(entries: &[SyncJobEntry]) -> Vec<Job> {
         } else {
             &mut fwd
         };
-        map.entry(e.job_id.as_str()).or_insert(e);
+        map.entry(e.job_id.clone()).or_insert(e);
     }
     order
         .into_iter()
         .map(|id| {
-            let f = fwd.get(id.as_str()).copied();
-            let r = rev.get(id.as_str()).copied();
-            let base = f.or(r).expect("every id has an entry");
+            let f = fwd.remove(&id);
+            let r = rev.remove(&id);
+            let (name, job_class, create_time) = {
+                let base = f.as_ref().or(r.as_ref()).expect("every id has an entry");
+                (
+                    base.name.clone(),
+                    base.job_class.clone(),
+                    base.create_time.clone(),
+                )
+            };
+            let reverse = r.as_ref().map(DirectionInfo::from_entry_ref);
             let forward = match f {
                 Some(f) => DirectionInfo::from_entry(f),
                 // Only a reverse entry: present its endpoints in forward terms.
                 None => {
-                    let mut d = DirectionInfo::from_entry(base);
+                    let mut d = DirectionInfo::from_entry(r.expect("reverse entry"));
                     std::mem::swap(&mut d.source, &mut d.destination);
                     d
                 }
             };
             Job {
-                id: id.clone(),
-                name: base.name.clone(),
-                job_class: base.job_class.clone(),
-                create_time: base.create_time.clone(),
+                id,
+                name,
+                job_class,
+                create_time,
                 forward,
-                reverse: r.map(DirectionInfo::from_entry),
+                reverse,
             }
         })
         .collect()
@@ -150,7 +161,7 @@ mod tests {
 
     #[test]
     fn forward_and_reverse_merge_into_one_two_way_job() {
-        let jobs = merge_entries(&[
+        let jobs = merge_entries(vec![
             entry("a", "Forward", "1.1.1.1"),
             entry("b", "Forward", "2.2.2.2"),
             entry("a", "Reverse", "9.9.9.9"),
@@ -167,7 +178,7 @@ mod tests {
 
     #[test]
     fn reverse_only_job_is_kept() {
-        let jobs = merge_entries(&[entry("r", "Reverse", "9.9.9.9")]);
+        let jobs = merge_entries(vec![entry("r", "Reverse", "9.9.9.9")]);
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].forward.destination.ip, "9.9.9.9");
         assert_eq!(jobs[0].detected_topology(), Topology::TwoWay);

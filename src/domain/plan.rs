@@ -227,7 +227,7 @@ mod tests {
                 .unwrap(),
             );
         }
-        merge_entries(&entries).remove(0)
+        merge_entries(entries).remove(0)
     }
 
     fn req(side: Side, only: Option<Direction>, topo: Option<Topology>) -> SwitchRequest {

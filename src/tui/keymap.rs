@@ -170,9 +170,9 @@ pub static JOBS_FILTER: &[Binding] = &[
 pub static FORM: &[Binding] = &[
     b(&[Tab, Down], Action::NextField, "next", true),
     b(&[BackTab, Up], Action::PrevField, "prev", true),
-    b(&[Left], Action::ChoiceLeft, "choose", false),
-    b(&[Right], Action::ChoiceRight, "choose", false),
-    b(&[Space], Action::Toggle, "choose/toggle", true),
+    b(&[Left], Action::ChoiceLeft, "choose/toggle", true),
+    b(&[Right], Action::ChoiceRight, "choose/toggle", true),
+    b(&[Space], Action::Toggle, "toggle", false),
     m(&[Enter], Action::Submit, "preview", true),
     b(&[Esc], Action::Back, "back", true),
     b(&[Char('?')], Action::Help, "help", true),
@@ -250,22 +250,29 @@ pub fn lookup(ctx: Context, key: Key, read_only: bool) -> Option<Action> {
         .map(|bd| bd.action)
 }
 
-/// Footer hints: `key label` pairs for the context.
+/// Footer hints: `key label` pairs for the context (bindings sharing a label are
+/// shown once, their keys joined).
 pub fn hints(ctx: Context, read_only: bool) -> Vec<(String, &'static str)> {
-    table(ctx)
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for bd in table(ctx)
         .iter()
         .filter(|bd| bd.footer && !(read_only && bd.mutating))
-        .map(|bd| {
-            (
-                bd.keys
-                    .iter()
-                    .map(|k| k.label())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-                bd.label,
-            )
-        })
-        .collect()
+    {
+        let keys = bd
+            .keys
+            .iter()
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join("/");
+        match out.iter_mut().find(|(_, l)| *l == bd.label) {
+            Some((k, _)) => {
+                k.push('/');
+                k.push_str(&keys);
+            }
+            None => out.push((keys, bd.label)),
+        }
+    }
+    out
 }
 
 /// Every binding of every screen, for the help overlay.

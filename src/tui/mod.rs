@@ -112,7 +112,7 @@ impl Runner {
                             let _ = t2.send(Msg::JobsProgress(l, t));
                         })
                         .await
-                        .map(|e| merge_entries(&e));
+                        .map(merge_entries);
                     let _ = tx.send(Msg::JobsLoaded(r));
                 });
             }

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 
 pub fn demo_jobs() -> Vec<Job> {
-    merge_entries(&dts_switch::sim::data::listing_entries(
+    merge_entries(dts_switch::sim::data::listing_entries(
         &dts_switch::sim::data::demo_jobs(),
     ))
 }
