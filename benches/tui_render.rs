@@ -84,7 +84,7 @@ fn main() {
     );
     let mut i = 0u32;
     per_iter("filter keystroke + draw, 5000 jobs (80x24)", 100, || {
-        let c = if i % 2 == 0 { '1' } else { '\u{8}' };
+        let c = if i.is_multiple_of(2) { '1' } else { '\u{8}' };
         i += 1;
         let code = if c == '\u{8}' {
             KeyCode::Backspace
