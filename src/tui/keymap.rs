@@ -179,8 +179,8 @@ pub static FORM: &[Binding] = &[
 ];
 
 pub static PREVIEW: &[Binding] = &[
-    b(&[Up, Char('k')], Action::Up, "scroll", false),
-    b(&[Down, Char('j')], Action::Down, "scroll", false),
+    b(&[Up, Char('k')], Action::Up, "scroll", true),
+    b(&[Down, Char('j')], Action::Down, "scroll", true),
     m(&[Enter], Action::Submit, "confirm…", true),
     b(&[Esc], Action::Back, "edit", true),
     b(&[Char('?')], Action::Help, "help", true),
