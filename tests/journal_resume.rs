@@ -242,3 +242,172 @@ fn unwritable_journal_refuses_to_send() {
         "nothing sent without a journal"
     );
 }
+
+/// Every fault mode: the right exit code, a journal that says what happened, and never a
+/// duplicated switch request.
+#[test]
+fn each_fault_leaves_a_consistent_journal_and_no_duplicate_switch() {
+    use dts_switch::sim::data::FAILING_JOB_ID;
+    let on_switch = |f: Faults| Faults {
+        only_action: Some(SWITCH.into()),
+        ..f
+    };
+    let cases: Vec<(&str, Faults, &str, i32, &str, usize)> = vec![
+        // name, faults, job, exit, journal outcome of call 1, switch requests executed or dropped
+        (
+            "throttled once",
+            on_switch(Faults {
+                throttle: 1,
+                ..Faults::default()
+            }),
+            ONE_WAY_JOB_ID,
+            0,
+            "finished",
+            1,
+        ),
+        (
+            "5xx",
+            on_switch(Faults {
+                server_errors: 1,
+                ..Faults::default()
+            }),
+            ONE_WAY_JOB_ID,
+            3,
+            "unknown",
+            0,
+        ),
+        (
+            "slow beyond timeout",
+            on_switch(Faults {
+                delay: Duration::from_secs(3),
+                ..Faults::default()
+            }),
+            ONE_WAY_JOB_ID,
+            3,
+            "unknown",
+            1,
+        ),
+        (
+            "malformed answer",
+            on_switch(Faults {
+                malformed: 1,
+                ..Faults::default()
+            }),
+            ONE_WAY_JOB_ID,
+            3,
+            "unknown",
+            0,
+        ),
+        (
+            "dropped answer",
+            Faults {
+                drop_switch_answer: true,
+                ..Faults::default()
+            },
+            ONE_WAY_JOB_ID,
+            3,
+            "unknown",
+            1,
+        ),
+        (
+            "task fails",
+            Faults::default(),
+            FAILING_JOB_ID,
+            1,
+            "failed",
+            1,
+        ),
+    ];
+    for (name, faults, job, code, outcome, executed) in cases {
+        let sim = Simulator::start_background(SimConfig {
+            step: Duration::from_millis(100),
+            faults,
+            ..SimConfig::default()
+        });
+        let env = Env::new();
+        let ip = if job == FAILING_JOB_ID {
+            "39.100.7.99"
+        } else {
+            "8.136.20.77"
+        };
+        let out = env.run(
+            &sim,
+            &[
+                "switch",
+                "--job",
+                job,
+                "--database",
+                "source",
+                "--instance-type",
+                "LocalInstance",
+                "--ip",
+                ip,
+                "--port",
+                "5432",
+                "--yes",
+                "--poll-interval",
+                "50ms",
+                "--timeout",
+                "1s",
+            ],
+        );
+        assert_eq!(out.code, code, "{name}: {out:?}");
+        assert!(!out.all().contains("panicked"), "{name}: {out:?}");
+        if code != 0 {
+            assert!(
+                out.stdout.contains("Next step"),
+                "{name}: a next step is named: {out:?}"
+            );
+        }
+        let sent = sim.requests_of(SWITCH);
+        let executed_or_dropped = sent
+            .iter()
+            .filter(|r| r.outcome == "executed" || r.outcome == "dropped")
+            .count();
+        // Malformed and 5xx answers are rejected by the simulator before or instead of
+        // executing; a slow answer executes once and answers late.
+        assert!(
+            executed_or_dropped <= 1,
+            "{name}: never two switches: {sent:?}"
+        );
+        assert_eq!(executed_or_dropped, executed, "{name}: {sent:?}");
+        let not_throttled = sent
+            .iter()
+            .filter(|r| !r.outcome.starts_with("rejected:Throttling"))
+            .count();
+        assert_eq!(
+            not_throttled, 1,
+            "{name}: one request reached the service (throttled ones were refused): {sent:?}"
+        );
+        let h = env.run(&sim, &["history", "--output", "json"]).json();
+        assert_eq!(h[0]["calls"][0]["outcome"], outcome, "{name}: {h}");
+        assert!(
+            h[0]["calls"][0]["sent_at"].is_string(),
+            "{name}: the intent was recorded: {h}"
+        );
+        assert_eq!(h[0]["pending"], outcome == "unknown", "{name}: {h}");
+    }
+}
+
+#[test]
+fn connection_refused_before_anything_is_planned_leaves_no_journal_entry() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    let env = Env::new();
+    let out = Out::from(
+        env.command()
+            .env("DTS_SWITCH_ENDPOINT", format!("http://127.0.0.1:{port}"))
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+            .args(one_way_switch())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("could not connect"), "{out:?}");
+    assert!(
+        journal_text(&env).is_empty(),
+        "nothing planned, nothing journalled"
+    );
+}

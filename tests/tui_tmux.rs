@@ -268,3 +268,32 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[1].params["SynchronizationDirection"], "Reverse");
 }
+
+#[test]
+fn terminal_is_restored_after_a_panic() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    let t = Tmux::start(
+        "panic",
+        80,
+        24,
+        &command_line(&env, &sim, "DTS_SWITCH_TEST_PANIC=1"),
+    );
+    let s = t.wait_for("EXIT=", 15);
+    assert!(s.contains("EXIT=101"), "{s}");
+    let all = t.tmux(&["capture-pane", "-p", "-t", "t", "-S", "-500"]);
+    assert!(
+        all.contains("forced panic"),
+        "the report is shown after the restore: {all}"
+    );
+    let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(alt.trim(), "0", "left the alternate screen");
+    assert!(
+        env.log().contains("forced panic"),
+        "the panic is in the log file"
+    );
+}

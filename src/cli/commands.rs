@@ -132,7 +132,17 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
         }
         OutputFormat::Text | OutputFormat::Markdown => {
             outln!("{}", ctx.banner());
-            out!("{}", output::jobs_table(&list));
+            let width = if std::io::stdout().is_terminal() {
+                ratatui::crossterm::terminal::size()
+                    .map(|(w, _)| w as usize)
+                    .unwrap_or(80)
+            } else {
+                std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(200)
+            };
+            out!("{}", output::jobs_table(&list, width));
             outln!(
                 "{} job(s){}",
                 list.len(),

@@ -62,8 +62,47 @@ pub fn endpoint_long(e: &EndpointInfo) -> String {
     s.trim().to_string()
 }
 
-pub fn jobs_table(jobs: &[&Job]) -> String {
+fn delay_text(j: &Job) -> String {
+    if j.forward.delay.is_empty() {
+        "-".to_string()
+    } else {
+        format!("{}s", j.forward.delay)
+    }
+}
+
+/// The jobs table. At `width` under 140 columns each job takes two lines (the endpoints
+/// on the second), so it reads on an 80-column terminal.
+pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
     let mut out = String::new();
+    if width < 140 {
+        let name_w = width.saturating_sub(18 + 13 + 7 + 6 + 4).clamp(10, 40);
+        out.push_str(&format!(
+            "{} {} {} {} {}\n",
+            fit("JOB ID", 18),
+            fit("NAME", name_w),
+            fit("STATUS", 13),
+            fit("TOPO", 7),
+            "DELAY"
+        ));
+        for j in jobs {
+            out.push_str(&format!(
+                "{} {} {} {} {}\n",
+                fit(&j.id, 18),
+                fit(&j.name, name_w),
+                fit(j.status(), 13),
+                fit(j.detected_topology().as_str(), 7),
+                delay_text(j)
+            ));
+            let line = format!(
+                "  {} → {}",
+                endpoint_short(&j.forward.source),
+                endpoint_short(&j.forward.destination)
+            );
+            out.push_str(fit(&line, width.max(20)).trim_end());
+            out.push('\n');
+        }
+        return out;
+    }
     out.push_str(&format!(
         "{} {} {} {} {} {} {}\n",
         fit("JOB ID", 18),
@@ -83,11 +122,7 @@ pub fn jobs_table(jobs: &[&Job]) -> String {
             fit(j.detected_topology().as_str(), 8),
             fit(&endpoint_short(&j.forward.source), 34),
             fit(&endpoint_short(&j.forward.destination), 34),
-            if j.forward.delay.is_empty() {
-                "-".to_string()
-            } else {
-                format!("{}s", j.forward.delay)
-            }
+            delay_text(j)
         ));
     }
     out

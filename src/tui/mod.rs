@@ -338,6 +338,10 @@ pub async fn run(g: &Global, ctx: Ctx) -> Result<i32, CliError> {
     if let Ok(s) = term.size() {
         let _ = app::update(&mut app, Msg::Resize(s.width, s.height));
     }
+    // For the test that proves the terminal is restored after a panic.
+    if std::env::var_os("DTS_SWITCH_TEST_PANIC").is_some() {
+        panic!("forced panic (DTS_SWITCH_TEST_PANIC)");
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     let input_tx = tx.clone();
