@@ -358,3 +358,43 @@ fn no_wait_then_status_watch_follows_the_task() {
     assert_eq!(out.code, 1, "unknown task: {out:?}");
     assert!(out.stdout.contains("InvalidParameter"), "{out:?}");
 }
+
+/// Answer shapes the docs leave uncertain: small pages that ignore PageSize, no
+/// TotalRecordCount, bodies wrapped as {"<Action>Response": …}.
+#[test]
+fn uncertain_answer_shapes_are_handled() {
+    use dts_switch::sim::{Quirks, SimConfig, Simulator};
+    for quirks in [
+        Quirks {
+            page_size: Some(10),
+            omit_total: true,
+            wrap_response: false,
+        },
+        Quirks {
+            page_size: Some(7),
+            omit_total: false,
+            wrap_response: true,
+        },
+        Quirks {
+            page_size: None,
+            omit_total: true,
+            wrap_response: true,
+        },
+    ] {
+        let sim = Simulator::start_background(SimConfig {
+            jobs: 45,
+            step: std::time::Duration::from_millis(100),
+            quirks: quirks.clone(),
+            ..SimConfig::default()
+        });
+        let env = Env::new();
+        let out = env.run(&sim, &["jobs", "--output", "json"]);
+        assert_eq!(out.code, 0, "{quirks:?}: {out:?}");
+        assert_eq!(out.json().as_array().unwrap().len(), 45, "{quirks:?}");
+        let mut args = two_way_args("switch");
+        args.extend(["--yes", "--poll-interval", "50ms"].map(String::from));
+        let out = env.run(&sim, &strs(&args));
+        assert_eq!(out.code, 0, "{quirks:?}: {out:?}");
+        assert_eq!(sim.requests_of(SWITCH).len(), 2);
+    }
+}

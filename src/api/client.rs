@@ -373,6 +373,17 @@ fn field(obj: &serde_json::Map<String, Value>, names: &[&str]) -> Option<String>
         .filter(|s| !s.is_empty())
 }
 
+fn unwrap_response(obj: &serde_json::Map<String, Value>) -> Option<serde_json::Map<String, Value>> {
+    if obj.len() != 1 {
+        return None;
+    }
+    let (k, v) = obj.iter().next()?;
+    match v {
+        Value::Object(inner) if k.ends_with("Response") => Some(inner.clone()),
+        _ => None,
+    }
+}
+
 /// Turns an HTTP status and body into an answer or a typed error (`dts-api.md` §5).
 pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, ApiError> {
     let parsed: Result<Value, _> = serde_json::from_str(text);
@@ -402,6 +413,12 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, Api
                 request_id: None,
             });
         }
+    };
+    // Some docs show the body wrapped as {"<Action>Response": {...}}; real answers are
+    // not, but accept both.
+    let obj = match unwrap_response(&obj) {
+        Some(inner) => inner,
+        None => obj,
     };
     let request_id = field(&obj, &["RequestId", "requestId"]);
     if status >= 400 {
@@ -487,6 +504,18 @@ mod tests {
         }
         assert!(parse_answer("X", 200, r#"{"RequestId":"R","Success":true}"#).is_ok());
         assert!(parse_answer("X", 200, r#"{"RequestId":"R","Success":"true"}"#).is_ok());
+    }
+
+    #[test]
+    fn wrapped_answers_are_unwrapped() {
+        let a = parse_answer(
+            "SwitchSynchronizationEndpoint",
+            200,
+            r#"{"SwitchSynchronizationEndpointResponse":{"RequestId":"R9","Success":"true","TaskId":"5"}}"#,
+        )
+        .unwrap();
+        assert_eq!(a.request_id.as_deref(), Some("R9"));
+        assert_eq!(a.body["TaskId"], "5");
     }
 
     #[test]

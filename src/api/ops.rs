@@ -97,7 +97,8 @@ pub struct JobsPage {
     pub request_id: Option<String>,
     pub page_number: u64,
     pub page_record_count: u64,
-    pub total_record_count: u64,
+    /// `TotalRecordCount`, when the answer has one.
+    pub total_record_count: Option<u64>,
     pub entries: Vec<SyncJobEntry>,
 }
 
@@ -203,21 +204,42 @@ impl Client {
     }
 
     /// All entries of all pages. `on_page(loaded, total)` reports progress.
+    ///
+    /// Stops at the first empty page, once `TotalRecordCount` entries arrived, or (when
+    /// the answer has no total) at the first page shorter than the largest one seen. A page that repeats the previous
+    /// one (a service ignoring `PageNum`) also ends it, so the loop always terminates.
     pub async fn list_all_jobs(
         &self,
         mut on_page: impl FnMut(usize, u64),
     ) -> Result<Vec<SyncJobEntry>, ApiError> {
-        let mut all = Vec::new();
+        const HARD_CAP: u32 = 10_000;
+        let mut all: Vec<SyncJobEntry> = Vec::new();
         let mut page = 1u32;
+        let mut previous_first: Option<(String, String)> = None;
+        let mut largest_page = 0usize;
         loop {
             let p = self
                 .describe_synchronization_jobs(page, MAX_PAGE_SIZE)
                 .await?;
             let got = p.entries.len();
+            let first = p
+                .entries
+                .first()
+                .map(|e| (e.job_id.clone(), e.direction.clone()));
+            if got > 0 && first == previous_first {
+                break;
+            }
+            previous_first = first;
+            largest_page = largest_page.max(got);
             all.extend(p.entries);
-            on_page(all.len(), p.total_record_count);
-            let max_pages = p.total_record_count.div_ceil(MAX_PAGE_SIZE as u64) + 1;
-            if got == 0 || all.len() as u64 >= p.total_record_count || page as u64 >= max_pages {
+            let total = p.total_record_count.unwrap_or(all.len() as u64);
+            on_page(all.len(), total);
+            let done = match p.total_record_count {
+                Some(t) => all.len() as u64 >= t,
+                // No total: a page shorter than the largest seen is the last.
+                None => got < largest_page,
+            };
+            if got == 0 || done || page >= HARD_CAP {
                 break;
             }
             page += 1;
@@ -298,7 +320,7 @@ pub fn parse_jobs_page(
         }
     };
     let entries: Vec<SyncJobEntry> = list.iter().filter_map(SyncJobEntry::from_value).collect();
-    let total = u64_of(body.get("TotalRecordCount")).unwrap_or(entries.len() as u64);
+    let total = u64_of(body.get("TotalRecordCount"));
     Ok(JobsPage {
         request_id,
         page_number: u64_of(body.get("PageNumber")).unwrap_or(page_num as u64),
@@ -362,7 +384,7 @@ mod tests {
             "Status":"Synchronizing","Delay":0,"SourceEndpoint":{"IP":"1.2.3.4","Port":3306}}]});
         let p = parse_jobs_page(&body, None, 2).unwrap();
         assert_eq!(p.page_number, 2);
-        assert_eq!(p.total_record_count, 31);
+        assert_eq!(p.total_record_count, Some(31));
         assert_eq!(p.entries[0].direction, "Reverse");
         assert_eq!(p.entries[0].delay, "0");
         assert_eq!(p.entries[0].source.address(), "1.2.3.4:3306");

@@ -39,6 +39,17 @@ impl Default for Faults {
     }
 }
 
+/// Shapes of answers the docs leave uncertain, to test the client against them.
+#[derive(Debug, Clone, Default)]
+pub struct Quirks {
+    /// Ignore PageSize and answer this many entries per page.
+    pub page_size: Option<usize>,
+    /// Leave TotalRecordCount out of the listing.
+    pub omit_total: bool,
+    /// Wrap every JSON answer as {"<Action>Response": {...}}, like the docs' examples.
+    pub wrap_response: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     pub jobs: usize,
@@ -49,6 +60,7 @@ pub struct SimConfig {
     pub access_key_secret: String,
     /// When set, requests must carry this SecurityToken (STS-style demo credentials).
     pub security_token: Option<String>,
+    pub quirks: Quirks,
 }
 
 impl Default for SimConfig {
@@ -60,6 +72,7 @@ impl Default for SimConfig {
             access_key_id: DEMO_ACCESS_KEY_ID.into(),
             access_key_secret: DEMO_ACCESS_KEY_SECRET.into(),
             security_token: None,
+            quirks: Quirks::default(),
         }
     }
 }
@@ -197,7 +210,7 @@ impl SimState {
         if get("SecurityToken").is_some() {
             recorded.insert("SecurityToken".into(), "***".into());
         }
-        let reply = self.dispatch(method, params, &action, now);
+        let mut reply = self.dispatch(method, params, &action, now);
         let (outcome, status) = match &reply {
             Reply::Json { status, body, .. } => {
                 let code = body
@@ -212,6 +225,15 @@ impl SimState {
             Reply::Raw { status, .. } => ("malformed".to_string(), *status),
             Reply::Drop => ("dropped".to_string(), 0),
         };
+        if self.config.quirks.wrap_response {
+            if let Reply::Json {
+                status: 200, body, ..
+            } = &mut reply
+            {
+                let inner = std::mem::take(body);
+                *body = json!({ format!("{action}Response"): inner });
+            }
+        }
         self.requests.push(Recorded {
             seq: self.requests.len() as u64 + 1,
             method: method.to_string(),
