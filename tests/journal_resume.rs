@@ -411,3 +411,36 @@ fn connection_refused_before_anything_is_planned_leaves_no_journal_entry() {
         "nothing planned, nothing journalled"
     );
 }
+
+#[test]
+fn sigterm_while_following_says_how_to_resume() {
+    let sim = slow_sim();
+    let env = Env::new();
+    let mut c = env.command();
+    c.env("DTS_SWITCH_ENDPOINT", sim.url())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        .args(one_way_switch())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().unwrap();
+    let t0 = Instant::now();
+    while !journal_text(&env).contains(r#""type":"accepted""#) {
+        assert!(t0.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = Out::from(child.wait_with_output().unwrap());
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr.contains("SIGTERM") && out.stderr.contains("dts-switch resume"),
+        "{out:?}"
+    );
+    let out = env.run(&sim, &["resume", "--poll-interval", "50ms"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+}

@@ -403,7 +403,16 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             )
         })?;
     let mut handler = journal::journalling(&journal, &plan.id, 0, handler);
-    let outcomes = executor::execute(&ctx.client, &plan, &opts, &mut handler).await;
+    let outcomes = tokio::select! {
+        o = executor::execute(&ctx.client, &plan, &opts, &mut handler) => o,
+        sig = interrupted() => {
+            errln!(
+                "\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them: `dts-switch resume` picks them up (plan {})",
+                journal_cmds::short(&plan.id)
+            );
+            return Ok(exit::UNKNOWN);
+        }
+    };
     let code = executor::exit_code(&outcomes);
 
     if json_out {
@@ -634,4 +643,24 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     );
     let _ = tokio::signal::ctrl_c().await;
     Ok(exit::OK)
+}
+
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP, naming which.
+pub async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
+            Some(_) = async { match term.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "terminated (SIGTERM)",
+            Some(_) = async { match hup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "hung up (SIGHUP)",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "interrupted (Ctrl-C)"
+    }
 }

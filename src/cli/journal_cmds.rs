@@ -196,11 +196,20 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         wait_timeout: a.wait_timeout,
         ..ExecOptions::default()
     };
-    let mut code = exit::OK;
-    for p in here {
-        code = code.max(resume_plan(&j, ctx, p, &opts, a.yes).await?);
+    let work = async {
+        let mut code = exit::OK;
+        for p in here {
+            code = code.max(resume_plan(&j, ctx, p, &opts, a.yes).await?);
+        }
+        Ok(code)
+    };
+    tokio::select! {
+        r = work => r,
+        sig = crate::cli::commands::interrupted() => {
+            errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch resume` again");
+            Ok(exit::UNKNOWN)
+        }
     }
-    Ok(code)
 }
 
 async fn resume_plan(

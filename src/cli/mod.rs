@@ -73,7 +73,7 @@ impl CliError {
     name = "dts-switch",
     version,
     about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely",
-    long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the region's synchronization jobs, plans the one or two SwitchSynchronizationEndpoint calls a failover needs (two for a two-way job), asks for confirmation, sends them once, and follows each switch task to its end.\n\nTry it with no cloud account: dts-switch --demo jobs",
+    long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the region's synchronization jobs, plans the one or two SwitchSynchronizationEndpoint calls a failover needs (two for a two-way job), asks for confirmation, sends them once, and follows each switch task to its end.\n\nWith no subcommand it opens the interactive TUI. Try it with no cloud account: dts-switch --demo",
     after_help = "Exit codes: 0 success · 1 the service refused or a task failed · 2 bad input or bad credentials (nothing mutating sent) · 3 outcome unknown (a switch may have executed; check before resending)"
 )]
 pub struct Cli {
@@ -84,6 +84,7 @@ pub struct Cli {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Profile of the aliyun CLI config file (~/.aliyun/config.json) to take credentials from
     #[arg(long, global = true, value_name = "NAME")]
@@ -165,7 +166,11 @@ pub enum SortKey {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e}; examples: 500ms, 5s, 2m"))
+    match humantime::parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be more than 0; examples: 500ms, 5s, 2m".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e}; examples: 500ms, 5s, 2m")),
+    }
 }
 fn parse_side(s: &str) -> Result<Side, String> {
     s.parse()

@@ -154,6 +154,9 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
         endpoint_long(&job.forward.destination)
     ));
     s.push_str(&format!("{}\n", plan.explanation()));
+    for w in &plan.warnings {
+        s.push_str(&format!("! warning: {w}\n"));
+    }
     let n = plan.calls.len();
     for (i, c) in plan.calls.iter().enumerate() {
         s.push_str(&format!(
@@ -201,6 +204,7 @@ pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
         "topology": plan.topology,
         "topology_overridden": plan.topology_overridden,
         "explanation": plan.explanation(),
+        "warnings": plan.warnings,
         "calls": calls,
     })
 }

@@ -289,6 +289,7 @@ impl PlanSummary {
             region: self.region.clone(),
             topology: self.topology,
             topology_overridden: false,
+            warnings: vec![],
             calls: self
                 .calls
                 .iter()

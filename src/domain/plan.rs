@@ -119,6 +119,9 @@ pub struct Plan {
     /// True when the topology came from the operator rather than the service.
     pub topology_overridden: bool,
     pub calls: Vec<PlannedCall>,
+    /// See [`warnings`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -135,6 +138,47 @@ impl Plan {
             _ => "One-way job: one call.".to_string(),
         }
     }
+}
+
+/// Things the operator should see before confirming: not errors, since they may know
+/// better, but worth a second look.
+pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
+    let mut w = Vec::new();
+    let cur = match req.database {
+        Side::Source => &job.forward.source,
+        Side::Destination => &job.forward.destination,
+    };
+    let side = req.database.as_str().to_ascii_lowercase();
+    let managed = !cur.instance_type.is_empty()
+        && !["LocalInstance", "ECS", "Express"]
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&cur.instance_type));
+    if managed {
+        w.push(format!(
+            "the {side} is a {} instance ({}): DTS updates ApsaraDB endpoints by itself after a switchover; this call is for self-managed databases. Is --database right?",
+            cur.instance_type, cur.instance_id
+        ));
+    }
+    let e = &req.endpoint;
+    let same = cur
+        .instance_type
+        .eq_ignore_ascii_case(e.instance_type.as_str())
+        && cur.port == e.port.to_string()
+        && e.ip.as_deref().unwrap_or("") == cur.ip
+        && e.instance_id.as_deref().unwrap_or("") == cur.instance_id;
+    if same {
+        w.push(format!(
+            "the new endpoint is the same as the {side}'s current one: nothing would change"
+        ));
+    }
+    let status = job.status().to_ascii_lowercase();
+    if !status.is_empty() && status != "synchronizing" {
+        w.push(format!(
+            "the job's status is {}, not Synchronizing",
+            job.status()
+        ));
+    }
+    w
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,6 +218,7 @@ pub fn plan(job: &Job, region: &str, req: &SwitchRequest) -> Result<Plan, PlanEr
         topology,
         topology_overridden: req.topology.is_some_and(|t| t != job.detected_topology()),
         calls,
+        warnings: warnings(job, req),
     })
 }
 
@@ -286,6 +331,29 @@ mod tests {
             ]
         );
         assert!(p.explanation().contains("only after call 1"));
+    }
+
+    #[test]
+    fn warnings_for_managed_side_same_endpoint_and_status() {
+        let mut j = job(false);
+        j.forward.destination.instance_type = "RDS".into();
+        j.forward.destination.instance_id = "rm-1".into();
+        j.forward.status = "Failed".into();
+        let w = plan(&j, "r", &req(Side::Destination, None, None))
+            .unwrap()
+            .warnings;
+        assert!(w.iter().any(|x| x.contains("ApsaraDB")), "{w:?}");
+        assert!(w.iter().any(|x| x.contains("Failed")), "{w:?}");
+        let mut j = job(false);
+        j.forward.status = "Synchronizing".into();
+        j.forward.source.instance_type = "ECS".into();
+        j.forward.source.instance_id = "i-new".into();
+        j.forward.source.port = "3307".into();
+        let w = plan(&j, "r", &req(Side::Source, None, None))
+            .unwrap()
+            .warnings;
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("same"), "{w:?}");
     }
 
     #[test]

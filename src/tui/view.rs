@@ -620,6 +620,9 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         )),
     ];
     v.push(Line::styled(plan.explanation(), theme.warning()));
+    for w in &plan.warnings {
+        v.push(Line::styled(format!("! warning: {w}"), theme.danger()));
+    }
     if pv.start > 0 {
         v.push(Line::styled(
             format!(
