@@ -3,7 +3,7 @@
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
 use crate::cli::journal_cmds;
-use crate::cli::output::{self, endpoint_long};
+use crate::cli::output::{self, endpoint_long, now_hms};
 use crate::cli::{
     exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
     SwitchArgs, SwitchCmd,
@@ -15,7 +15,7 @@ use crate::domain::rules::{self, EndpointInput};
 use crate::domain::{merge_entries, Job, SwitchRequest};
 use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 use serde_json::json;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
 pub async fn run(cli: Cli) -> Result<i32, CliError> {
@@ -277,14 +277,9 @@ async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Pla
     Ok((plan, job))
 }
 
-fn confirm(plan: &Plan) -> Result<bool, CliError> {
-    let n = plan.calls.len();
-    errout!(
-        "\nThis sends {n} SwitchSynchronizationEndpoint call{} to the service. Type the job id ({}) to confirm, anything else cancels: ",
-        if n == 1 { "" } else { "s" },
-        plan.job_id
-    );
-    let _ = std::io::stderr().flush();
+/// Asks on the terminal; true only when the operator types `expected` exactly.
+pub fn typed_confirmation(prompt: &str, expected: &str) -> Result<bool, CliError> {
+    errout!("{prompt}");
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| {
         CliError::new(
@@ -292,11 +287,19 @@ fn confirm(plan: &Plan) -> Result<bool, CliError> {
             format!("cannot read the confirmation: {e}"),
         )
     })?;
-    Ok(line.trim() == plan.job_id)
+    Ok(line.trim() == expected)
 }
 
-fn now_hms() -> String {
-    chrono::Local::now().format("%H:%M:%S").to_string()
+fn confirm(plan: &Plan) -> Result<bool, CliError> {
+    let n = plan.calls.len();
+    typed_confirmation(
+        &format!(
+            "\nThis sends {n} SwitchSynchronizationEndpoint call{} to the service. Type the job id ({}) to confirm, anything else cancels: ",
+            if n == 1 { "" } else { "s" },
+            plan.job_id
+        ),
+        &plan.job_id,
+    )
 }
 
 async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {

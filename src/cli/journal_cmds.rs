@@ -2,8 +2,9 @@
 
 use crate::api::endpoint::is_loopback;
 use crate::cli::context::Ctx;
+use crate::cli::output::now_hms;
 use crate::cli::{exit, logging, output, CliError, Global, HistoryArgs, OutputFormat, ResumeArgs};
-use crate::domain::executor::{self, CallOutcome, ExecOptions, Outcome, WatchEvent};
+use crate::domain::executor::{self, CallOutcome, ExecOptions, Outcome};
 use crate::domain::journal::{self, CallState, Journal, Pending, PlanSummary, Record};
 use serde_json::json;
 use std::io::IsTerminal;
@@ -113,20 +114,6 @@ fn state_line(c: &journal::CallSummary) -> String {
             s
         }
     }
-}
-
-fn confirm_continue(plan_job: &str) -> Result<bool, CliError> {
-    use std::io::{BufRead, Write};
-    errout!("Type the job id ({plan_job}) to send it, anything else leaves it pending: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-        CliError::new(
-            exit::BAD_INPUT,
-            format!("cannot read the confirmation: {e}"),
-        )
-    })?;
-    Ok(line.trim() == plan_job)
 }
 
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
@@ -271,7 +258,13 @@ async fn resume_plan(
                     now_hms(),
                     k + 1
                 );
-                let o = follow(j, ctx, &p.plan_id, k, &plan, &task_id, opts).await;
+                let mut handler = journal::journalling(j, &p.plan_id, 0, |ev| {
+                    print_event(ev, 0, n);
+                    Ok(())
+                });
+                let o =
+                    executor::follow(&ctx.client, k, &plan.calls[k], &task_id, opts, &mut handler)
+                        .await;
                 let stop = o.outcome != Outcome::Finished;
                 outln!("{}", output::outcome_line(k, n, &o));
                 outcomes.push(o);
@@ -302,7 +295,13 @@ async fn resume_plan(
                         errln!("not sent: stdin is not a terminal; run `dts-switch resume --yes` to send it");
                         return Ok(exit::BAD_INPUT);
                     }
-                    if !confirm_continue(&p.job_id)? {
+                    if !crate::cli::commands::typed_confirmation(
+                        &format!(
+                            "Type the job id ({}) to send it, anything else leaves it pending: ",
+                            p.job_id
+                        ),
+                        &p.job_id,
+                    )? {
                         errln!("not sent: the plan stays pending");
                         return Ok(exit::FAILED);
                     }
@@ -338,10 +337,6 @@ fn describe_endpoint(params: &[(String, String)]) -> String {
     }
     s.push_str(&format!(" port {}", get("Endpoint.Port").unwrap_or("?")));
     s
-}
-
-fn now_hms() -> String {
-    chrono::Local::now().format("%H:%M:%S").to_string()
 }
 
 fn print_event(ev: &executor::ProgressEvent, offset: usize, n: usize) {
@@ -383,72 +378,6 @@ fn print_event(ev: &executor::ProgressEvent, offset: usize, n: usize) {
         ),
         E::Done { .. } => {}
     }
-}
-
-/// Follows an accepted task to its end, journalling status changes and the end.
-async fn follow(
-    j: &Journal,
-    ctx: &Ctx,
-    plan_id: &str,
-    index: usize,
-    plan: &crate::domain::Plan,
-    task_id: &str,
-    opts: &ExecOptions,
-) -> CallOutcome {
-    let mut last = String::new();
-    let r = executor::watch_task(&ctx.client, task_id, opts, &mut |ev| match ev {
-        WatchEvent::Status(s, el) => {
-            if s.as_str() != last {
-                last = s.as_str().to_string();
-                outln!("[{}] task {task_id}: {s} ({}s)", now_hms(), el.as_secs());
-                let _ = j.append(&Record::Status {
-                    plan_id: plan_id.to_string(),
-                    index,
-                    at: journal::now(),
-                    task_id: task_id.to_string(),
-                    status: s.as_str().to_string(),
-                });
-            }
-        }
-        WatchEvent::Error(e) => outln!(
-            "[{}] task {task_id}: status read failed, will retry: {}",
-            now_hms(),
-            e.to_string().lines().next().unwrap_or("")
-        ),
-    })
-    .await;
-    let call = &plan.calls[index];
-    let (outcome, error) = match &r.last_status {
-        Some(crate::api::SwitchStatus::Finished) => (Outcome::Finished, None),
-        Some(crate::api::SwitchStatus::Failed) => (
-            Outcome::Failed,
-            Some(format!(
-                "the switch task failed: {}",
-                r.error_message.clone().unwrap_or_else(|| "the service gave no reason".into())
-            )),
-        ),
-        _ => (
-            Outcome::StillRunning,
-            Some(format!(
-                "task {task_id} had not ended when we stopped following it; run `dts-switch resume` again{}",
-                r.last_error.as_ref().map(|e| format!(" (last read: {})", e.to_string().lines().next().unwrap_or(""))).unwrap_or_default()
-            )),
-        ),
-    };
-    let o = CallOutcome {
-        direction: call.direction,
-        endpoint_type: call.endpoint_type,
-        request_id: None,
-        task_id: Some(task_id.to_string()),
-        status: r.last_status.as_ref().map(|s| s.as_str().to_string()),
-        outcome,
-        error,
-        error_code: None,
-        sent_at: None,
-        error_kind: None,
-    };
-    let _ = j.append(&journal::done_record(plan_id, index, &o));
-    o
 }
 
 pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {

@@ -6,6 +6,11 @@ use crate::domain::plan::{Direction, PlannedCall};
 use crate::domain::{Job, Plan};
 use serde_json::{json, Map, Value};
 
+/// Local wall-clock time for progress lines, `HH:MM:SS`.
+pub fn now_hms() -> String {
+    chrono::Local::now().format("%H:%M:%S").to_string()
+}
+
 /// Cuts `s` to `w` characters, marking the cut with `…`.
 pub fn fit(s: &str, w: usize) -> String {
     let n = s.chars().count();

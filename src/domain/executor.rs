@@ -208,44 +208,11 @@ pub async fn execute(
                 if index == last && !opts.wait_last {
                     o.outcome = Outcome::Sent;
                 } else {
-                    let r = watch_task(client, &ans.task_id, opts, &mut |ev| match ev {
-                        WatchEvent::Status(status, elapsed) => {
-                            let _ = on_event(&ProgressEvent::Status {
-                                index,
-                                task_id: ans.task_id.clone(),
-                                status: status.clone(),
-                                elapsed,
-                            });
-                        }
-                        WatchEvent::Error(e) => {
-                            let _ = on_event(&ProgressEvent::PollError {
-                                index,
-                                error: e.to_string(),
-                            });
-                        }
-                    })
-                    .await;
-                    o.status = r.last_status.as_ref().map(|s| s.as_str().to_string());
-                    match r.last_status {
-                        Some(SwitchStatus::Finished) => o.outcome = Outcome::Finished,
-                        Some(SwitchStatus::Failed) => {
-                            o.outcome = Outcome::Failed;
-                            o.error = Some(match r.error_message {
-                                Some(m) => format!("the switch task failed: {m}"),
-                                None => "the switch task failed; the service gave no reason: see the job's ErrorMessage (dts-switch jobs --job ID)".into(),
-                            });
-                        }
-                        _ => {
-                            o.outcome = Outcome::StillRunning;
-                            o.error = Some(format!(
-                                "stopped following task {} after {}; it goes on in the service: dts-switch status {} --watch{}",
-                                ans.task_id,
-                                humantime::format_duration(opts.wait_timeout),
-                                ans.task_id,
-                                r.last_error.map(|e| format!("\n  last status read failed: {e}")).unwrap_or_default()
-                            ));
-                        }
-                    }
+                    let (outcome, status, error) =
+                        watch_to_end(client, index, &ans.task_id, opts, on_event).await;
+                    o.outcome = outcome;
+                    o.status = status;
+                    o.error = error;
                 }
             }
         }
@@ -256,6 +223,81 @@ pub async fn execute(
         outcomes.push(o);
     }
     outcomes
+}
+
+/// Polls task `task_id` of call `index` to its end (or the wait timeout), reporting
+/// Status and PollError events; returns the outcome, the last status and the error text.
+async fn watch_to_end(
+    client: &Client,
+    index: usize,
+    task_id: &str,
+    opts: &ExecOptions,
+    on_event: &mut Handler<'_>,
+) -> (Outcome, Option<String>, Option<String>) {
+    let r = watch_task(client, task_id, opts, &mut |ev| match ev {
+        WatchEvent::Status(status, elapsed) => {
+            let _ = on_event(&ProgressEvent::Status {
+                index,
+                task_id: task_id.to_string(),
+                status: status.clone(),
+                elapsed,
+            });
+        }
+        WatchEvent::Error(e) => {
+            let _ = on_event(&ProgressEvent::PollError {
+                index,
+                error: e.to_string(),
+            });
+        }
+    })
+    .await;
+    let status = r.last_status.as_ref().map(|s| s.as_str().to_string());
+    match r.last_status {
+        Some(SwitchStatus::Finished) => (Outcome::Finished, status, None),
+        Some(SwitchStatus::Failed) => (
+            Outcome::Failed,
+            status,
+            Some(match r.error_message {
+                Some(m) => format!("the switch task failed: {m}"),
+                None => "the switch task failed; the service gave no reason: see the job's ErrorMessage (dts-switch jobs --job ID)".into(),
+            }),
+        ),
+        _ => (
+            Outcome::StillRunning,
+            status,
+            Some(format!(
+                "stopped following task {task_id} after {}; it goes on in the service: dts-switch resume (or dts-switch status {task_id} --watch){}",
+                humantime::format_duration(opts.wait_timeout),
+                r.last_error
+                    .map(|e| format!("\n  last status read failed: {e}"))
+                    .unwrap_or_default()
+            )),
+        ),
+    }
+}
+
+/// Follows an already accepted task (e.g. one found in the journal) to its end: the
+/// same events as [`execute`] gives for a call after it was accepted, Done included.
+pub async fn follow(
+    client: &Client,
+    index: usize,
+    call: &PlannedCall,
+    task_id: &str,
+    opts: &ExecOptions,
+    on_event: &mut Handler<'_>,
+) -> CallOutcome {
+    let (outcome, status, error) = watch_to_end(client, index, task_id, opts, on_event).await;
+    let o = CallOutcome {
+        task_id: Some(task_id.to_string()),
+        status,
+        error,
+        ..CallOutcome::new(call, outcome)
+    };
+    let _ = on_event(&ProgressEvent::Done {
+        index,
+        outcome: o.clone(),
+    });
+    o
 }
 
 pub enum WatchEvent<'a> {

@@ -13,9 +13,10 @@ pub mod view;
 use crate::api::endpoint::is_loopback;
 use crate::api::Client;
 use crate::cli::context::Ctx;
+use crate::cli::output::now_hms;
 use crate::cli::{exit, journal_cmds, CliError, Global};
-use crate::domain::executor::{self, CallOutcome, ExecOptions, Outcome, ProgressEvent, WatchEvent};
-use crate::domain::journal::{self, Journal, Record};
+use crate::domain::executor::{self, ExecOptions, ProgressEvent};
+use crate::domain::journal::{self, Journal};
 use crate::domain::{merge_entries, Plan};
 use app::{App, Effect, Header, Msg, Target};
 use ratatui::backend::CrosstermBackend;
@@ -27,10 +28,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
-
-fn now_hms() -> String {
-    chrono::Local::now().format("%H:%M:%S").to_string()
-}
 
 /// Restores the terminal: each step on its own, so one failure does not skip the rest.
 pub fn restore_terminal() {
@@ -192,79 +189,27 @@ impl Runner {
                 let opts = self.opts.clone();
                 tokio::spawn(async move {
                     let pid = plan.id.clone();
-                    let mut last = String::new();
-                    let r = executor::watch_task(&client, &task_id, &opts, &mut |ev| match ev {
-                        WatchEvent::Status(s, elapsed) => {
-                            if s.as_str() != last {
-                                last = s.as_str().to_string();
-                                let _ = journal.append(&Record::Status {
-                                    plan_id: pid.clone(),
-                                    index,
-                                    at: journal::now(),
-                                    task_id: task_id.clone(),
-                                    status: last.clone(),
-                                });
-                            }
-                            let _ = tx.send(Msg::Exec {
-                                plan_id: pid.clone(),
-                                offset: 0,
-                                event: ProgressEvent::Status {
-                                    index,
-                                    task_id: task_id.clone(),
-                                    status: s.clone(),
-                                    elapsed,
-                                },
-                            });
-                        }
-                        WatchEvent::Error(e) => {
-                            let _ = tx.send(Msg::Exec {
-                                plan_id: pid.clone(),
-                                offset: 0,
-                                event: ProgressEvent::PollError {
-                                    index,
-                                    error: e.to_string(),
-                                },
-                            });
-                        }
-                    })
+                    let t2 = tx.clone();
+                    let p2 = pid.clone();
+                    let inner = move |ev: &ProgressEvent| {
+                        let _ = t2.send(Msg::Exec {
+                            plan_id: p2.clone(),
+                            offset: 0,
+                            event: ev.clone(),
+                        });
+                        Ok(())
+                    };
+                    let mut handler = journal::journalling(&journal, &pid, 0, inner);
+                    executor::follow(
+                        &client,
+                        index,
+                        &plan.calls[index],
+                        &task_id,
+                        &opts,
+                        &mut handler,
+                    )
                     .await;
-                    let call = &plan.calls[index];
-                    let (outcome, error) = match &r.last_status {
-                        Some(crate::api::SwitchStatus::Finished) => (Outcome::Finished, None),
-                        Some(crate::api::SwitchStatus::Failed) => (
-                            Outcome::Failed,
-                            Some(format!(
-                                "the switch task failed: {}",
-                                r.error_message
-                                    .clone()
-                                    .unwrap_or_else(|| "the service gave no reason".into())
-                            )),
-                        ),
-                        _ => (
-                            Outcome::StillRunning,
-                            Some(format!(
-                                "task {task_id} had not ended when we stopped following it"
-                            )),
-                        ),
-                    };
-                    let o = CallOutcome {
-                        direction: call.direction,
-                        endpoint_type: call.endpoint_type,
-                        request_id: None,
-                        task_id: Some(task_id.clone()),
-                        status: r.last_status.as_ref().map(|s| s.as_str().to_string()),
-                        outcome,
-                        error,
-                        error_code: None,
-                        sent_at: None,
-                        error_kind: None,
-                    };
-                    let _ = journal.append(&journal::done_record(&pid, index, &o));
-                    let _ = tx.send(Msg::Exec {
-                        plan_id: pid.clone(),
-                        offset: 0,
-                        event: ProgressEvent::Done { index, outcome: o },
-                    });
+                    drop(handler);
                     let _ = tx.send(Msg::ExecFinished { plan_id: pid });
                 });
             }
