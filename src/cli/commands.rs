@@ -343,55 +343,9 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         wait_last: !s.no_wait,
         read_only: false,
     };
-    let n = plan.calls.len();
-    let mut last_status: Vec<Option<String>> = vec![None; n];
-    let say = move |line: String| {
-        let line = format!("[{}] {line}", now_hms());
-        if json_out {
-            errln!("{line}");
-        } else {
-            outln!("{line}");
-        }
-    };
+    let mut printer = output::ProgressPrinter::new(plan.calls.len(), 0, json_out);
     let handler = move |ev: &ProgressEvent| -> Result<(), String> {
-        match ev {
-            ProgressEvent::Sending { index, call, .. } => say(format!(
-                "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
-                index + 1,
-                call.direction,
-                call.endpoint_type.as_str()
-            )),
-            ProgressEvent::Accepted {
-                index,
-                request_id,
-                task_id,
-            } => say(format!(
-                "call {}/{n}: accepted, TaskId {task_id} (RequestId {})",
-                index + 1,
-                request_id.as_deref().unwrap_or("-")
-            )),
-            ProgressEvent::Status {
-                index,
-                task_id,
-                status,
-                elapsed,
-            } => {
-                if last_status[*index].as_deref() != Some(status.as_str()) {
-                    last_status[*index] = Some(status.as_str().to_string());
-                    say(format!(
-                        "call {}/{n}: task {task_id} {status} ({}s)",
-                        index + 1,
-                        elapsed.as_secs()
-                    ));
-                }
-            }
-            ProgressEvent::PollError { index, error } => say(format!(
-                "call {}/{n}: status read failed, will retry: {}",
-                index + 1,
-                error.lines().next().unwrap_or("")
-            )),
-            ProgressEvent::Done { .. } => {}
-        }
+        printer.event(ev);
         Ok(())
     };
     journal
@@ -456,7 +410,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
 
     outln!();
     for (i, o) in outcomes.iter().enumerate() {
-        outln!("{}", output::outcome_line(i, n, o));
+        outln!("{}", output::outcome_line(i, plan.calls.len(), o));
     }
     outln!();
     outln!("{}", next_step(&plan, &outcomes));

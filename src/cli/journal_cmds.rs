@@ -258,8 +258,9 @@ async fn resume_plan(
                     now_hms(),
                     k + 1
                 );
-                let mut handler = journal::journalling(j, &p.plan_id, 0, |ev| {
-                    print_event(ev, 0, n);
+                let mut printer = output::ProgressPrinter::new(n, 0, false);
+                let mut handler = journal::journalling(j, &p.plan_id, 0, move |ev| {
+                    printer.event(ev);
                     Ok(())
                 });
                 let o =
@@ -306,8 +307,9 @@ async fn resume_plan(
                         return Ok(exit::FAILED);
                     }
                 }
-                let mut handler = journal::journalling(j, &p.plan_id, k, |ev| {
-                    print_event(ev, k, n);
+                let mut printer = output::ProgressPrinter::new(n, k, false);
+                let mut handler = journal::journalling(j, &p.plan_id, k, move |ev| {
+                    printer.event(ev);
                     Ok(())
                 });
                 let outs = executor::execute(&ctx.client, &rest, opts, &mut handler).await;
@@ -337,47 +339,6 @@ fn describe_endpoint(params: &[(String, String)]) -> String {
     }
     s.push_str(&format!(" port {}", get("Endpoint.Port").unwrap_or("?")));
     s
-}
-
-fn print_event(ev: &executor::ProgressEvent, offset: usize, n: usize) {
-    use executor::ProgressEvent as E;
-    match ev {
-        E::Sending { index, call, .. } => outln!(
-            "[{}] call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
-            now_hms(),
-            index + offset + 1,
-            call.direction,
-            call.endpoint_type.as_str()
-        ),
-        E::Accepted {
-            index,
-            task_id,
-            request_id,
-        } => outln!(
-            "[{}] call {}/{n}: accepted, TaskId {task_id} (RequestId {})",
-            now_hms(),
-            index + offset + 1,
-            request_id.as_deref().unwrap_or("-")
-        ),
-        E::Status {
-            index,
-            task_id,
-            status,
-            elapsed,
-        } => outln!(
-            "[{}] call {}/{n}: task {task_id} {status} ({}s)",
-            now_hms(),
-            index + offset + 1,
-            elapsed.as_secs()
-        ),
-        E::PollError { index, error } => outln!(
-            "[{}] call {}/{n}: status read failed, will retry: {}",
-            now_hms(),
-            index + offset + 1,
-            error.lines().next().unwrap_or("")
-        ),
-        E::Done { .. } => {}
-    }
 }
 
 pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {

@@ -1,7 +1,7 @@
 //! Plain-text rendering for the CLI: tables, the plan, outcomes.
 
 use crate::api::ops::EndpointInfo;
-use crate::domain::executor::{CallOutcome, Outcome};
+use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
 use crate::domain::plan::{Direction, PlannedCall};
 use crate::domain::{Job, Plan};
 use serde_json::{json, Map, Value};
@@ -292,4 +292,77 @@ pub fn redo_command(plan: &Plan, direction: Direction) -> String {
         .find(|c| c.direction == direction)
         .map(|c| command_for_call(c, &plan.region))
         .unwrap_or_default()
+}
+
+/// Prints executor events as timestamped progress lines (a status only when it changes).
+/// `offset` maps the executor's call indexes to the plan's; `to_stderr` keeps stdout for
+/// a JSON document.
+pub struct ProgressPrinter {
+    n: usize,
+    offset: usize,
+    to_stderr: bool,
+    last: std::collections::HashMap<usize, String>,
+}
+
+impl ProgressPrinter {
+    pub fn new(n: usize, offset: usize, to_stderr: bool) -> Self {
+        ProgressPrinter {
+            n,
+            offset,
+            to_stderr,
+            last: Default::default(),
+        }
+    }
+
+    fn say(&self, line: String) {
+        let line = format!("[{}] {line}", now_hms());
+        if self.to_stderr {
+            errln!("{line}");
+        } else {
+            outln!("{line}");
+        }
+    }
+
+    pub fn event(&mut self, ev: &ProgressEvent) {
+        let n = self.n;
+        let no = |i: &usize| i + self.offset + 1;
+        match ev {
+            ProgressEvent::Sending { index, call, .. } => self.say(format!(
+                "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
+                no(index),
+                call.direction,
+                call.endpoint_type.as_str()
+            )),
+            ProgressEvent::Accepted {
+                index,
+                request_id,
+                task_id,
+            } => self.say(format!(
+                "call {}/{n}: accepted, TaskId {task_id} (RequestId {})",
+                no(index),
+                request_id.as_deref().unwrap_or("-")
+            )),
+            ProgressEvent::Status {
+                index,
+                task_id,
+                status,
+                elapsed,
+            } => {
+                if self.last.get(index).map(String::as_str) != Some(status.as_str()) {
+                    self.last.insert(*index, status.as_str().to_string());
+                    self.say(format!(
+                        "call {}/{n}: task {task_id} {status} ({}s)",
+                        no(index),
+                        elapsed.as_secs()
+                    ));
+                }
+            }
+            ProgressEvent::PollError { index, error } => self.say(format!(
+                "call {}/{n}: status read failed, will retry: {}",
+                no(index),
+                error.lines().next().unwrap_or("")
+            )),
+            ProgressEvent::Done { .. } => {}
+        }
+    }
 }
