@@ -300,6 +300,8 @@ pub struct LogEntry {
     pub attempt: u32,
     pub request_id: Option<String>,
     pub result: String,
+    /// The client retried after this attempt.
+    pub will_retry: bool,
     pub elapsed_ms: u64,
 }
 
@@ -578,11 +580,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 action: rec.action,
                 attempt: rec.attempt,
                 request_id: rec.request_id,
-                result: if rec.will_retry {
-                    format!("{} (retrying)", rec.result)
-                } else {
-                    rec.result
-                },
+                result: rec.result,
+                will_retry: rec.will_retry,
                 elapsed_ms: rec.elapsed.as_millis() as u64,
             });
             if follow {

@@ -189,7 +189,9 @@ fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: boo
     let mut constraints = vec![];
     let banner = jv.error.as_ref().map(|b| banner_lines(b, theme));
     if let Some(b) = &banner {
-        constraints.push(Constraint::Length(b.len() as u16 + 2));
+        let inner_w = area.width.saturating_sub(2).max(1) as usize;
+        let h: usize = b.iter().map(|l| l.width().max(1).div_ceil(inner_w)).sum();
+        constraints.push(Constraint::Length(h as u16 + 2));
     }
     let show_filter = jv.filtering || !jv.filter.value().is_empty();
     if show_filter {
@@ -924,7 +926,11 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
                 cells.push(Cell::from(e.attempt.to_string()));
             }
             cells.push(Cell::from(Span::styled(
-                e.result.clone(),
+                if e.will_retry {
+                    format!("↻ {}", e.result)
+                } else {
+                    e.result.clone()
+                },
                 if ok { theme.ok() } else { theme.danger() },
             )));
             cells.push(Cell::from(
@@ -958,7 +964,7 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             vec![
                 Constraint::Length(9),
                 Constraint::Length(21),
-                Constraint::Length(16),
+                Constraint::Length(18),
                 Constraint::Min(12),
             ],
             vec![" TIME", "ACTION", "RESULT", "REQUEST ID"],
@@ -979,11 +985,12 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(e) = app.log.get(sel) {
         f.render_widget(
             Paragraph::new(format!(
-                "RequestId {} · {} · attempt {} · {} · {}ms",
+                "RequestId {} · {} · attempt {} · {}{} · {}ms",
                 e.request_id.as_deref().unwrap_or("-"),
                 e.action,
                 e.attempt,
                 e.result,
+                if e.will_retry { " (retried)" } else { "" },
                 e.elapsed_ms
             ))
             .style(theme.muted()),
