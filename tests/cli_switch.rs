@@ -369,16 +369,19 @@ fn uncertain_answer_shapes_are_handled() {
             page_size: Some(10),
             omit_total: true,
             wrap_response: false,
+            ..Quirks::default()
         },
         Quirks {
             page_size: Some(7),
             omit_total: false,
             wrap_response: true,
+            ..Quirks::default()
         },
         Quirks {
             page_size: None,
             omit_total: true,
             wrap_response: true,
+            ..Quirks::default()
         },
     ] {
         let sim = Simulator::start_background(SimConfig {
@@ -397,4 +400,74 @@ fn uncertain_answer_shapes_are_handled() {
         assert_eq!(out.code, 0, "{quirks:?}: {out:?}");
         assert_eq!(sim.requests_of(SWITCH).len(), 2);
     }
+}
+
+/// Two-way shown only by DescribeDtsJobs (ReverseJob), not by Reverse entries in the
+/// listing; and a service without DescribeDtsJobs, where the operator says two-way.
+#[test]
+fn two_way_detected_from_describe_dts_jobs_or_declared() {
+    use dts_switch::sim::{Quirks, SimConfig, Simulator};
+    let sim = Simulator::start_background(SimConfig {
+        step: std::time::Duration::from_millis(100),
+        quirks: Quirks {
+            no_reverse_entries: true,
+            ..Quirks::default()
+        },
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    let jobs = env.run(&sim, &["jobs", "--output", "json"]).json();
+    let two = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["SynchronizationJobId"] == TWO_WAY_JOB_ID)
+        .unwrap()
+        .clone();
+    assert_eq!(two["Topology"], "two-way", "{two}");
+    assert!(two.get("ReverseDirection").is_none());
+    let dts = sim.requests_of("DescribeDtsJobs");
+    assert_eq!(dts[0].params["JobType"], "SYNC");
+    assert_eq!(dts[0].params["PageNumber"], "1");
+    let mut args = two_way_args("plan");
+    args.extend(["--output".into(), "json".into()]);
+    assert_eq!(
+        env.run(&sim, &strs(&args)).json()["calls"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let sim = Simulator::start_background(SimConfig {
+        quirks: Quirks {
+            no_reverse_entries: true,
+            no_dts_jobs: true,
+            ..Quirks::default()
+        },
+        ..SimConfig::default()
+    });
+    let out = env.run(&sim, &["jobs", "--output", "json"]);
+    assert_eq!(
+        out.code, 0,
+        "DescribeDtsJobs failing does not fail the listing: {out:?}"
+    );
+    let two = out
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["SynchronizationJobId"] == TWO_WAY_JOB_ID)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        two["Topology"], "one-way",
+        "no sign of the reverse direction"
+    );
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(out.json()["calls"].as_array().unwrap().len(), 1);
+    args.extend(["--topology".into(), "two-way".into()]);
+    let v = env.run(&sim, &strs(&args)).json();
+    assert_eq!(v["calls"].as_array().unwrap().len(), 2);
+    assert_eq!(v["topology_overridden"], true);
 }

@@ -247,6 +247,51 @@ impl Client {
         Ok(all)
     }
 
+    /// The ids of two-way sync jobs per DescribeDtsJobs (`JobType=SYNC`): every entry
+    /// with a `ReverseJob`, by both its `DtsInstanceID` and its `DtsJobId`. All pages.
+    pub async fn two_way_job_ids(&self) -> Result<std::collections::HashSet<String>, ApiError> {
+        const A: &str = "DescribeDtsJobs";
+        let mut ids = std::collections::HashSet::new();
+        let mut page = 1u32;
+        let mut seen = 0usize;
+        loop {
+            let params = vec![
+                ("JobType".to_string(), "SYNC".to_string()),
+                ("Region".to_string(), self.region().to_string()),
+                ("PageSize".to_string(), MAX_PAGE_SIZE.to_string()),
+                ("PageNumber".to_string(), page.to_string()),
+                ("WithoutDbList".to_string(), "true".to_string()),
+            ];
+            let ans = self.call(A, &params, CallMode::Read).await?;
+            let list = match ans.body.get("DtsJobList") {
+                Some(Value::Array(a)) => a.clone(),
+                _ => Vec::new(),
+            };
+            for j in &list {
+                let has_reverse =
+                    matches!(j.get("ReverseJob"), Some(Value::Object(o)) if !o.is_empty());
+                if has_reverse {
+                    for k in ["DtsInstanceID", "DtsInstanceId", "DtsJobId"] {
+                        if let Some(id) = j.get(k).and_then(str_of).filter(|s| !s.is_empty()) {
+                            ids.insert(id);
+                        }
+                    }
+                }
+            }
+            seen += list.len();
+            let total = u64_of(ans.body.get("TotalRecordCount"));
+            let done = match total {
+                Some(t) => seen as u64 >= t,
+                None => list.len() < MAX_PAGE_SIZE as usize,
+            };
+            if list.is_empty() || done || page >= 10_000 {
+                break;
+            }
+            page += 1;
+        }
+        Ok(ids)
+    }
+
     pub async fn describe_synchronization_job_status(
         &self,
         job_id: &str,

@@ -12,7 +12,7 @@ use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEv
 use crate::domain::journal;
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
-use crate::domain::{merge_entries, Job, SwitchRequest};
+use crate::domain::{Job, SwitchRequest};
 use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
@@ -79,18 +79,16 @@ fn api_err(e: ApiError) -> CliError {
 
 async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Vec<Job>, CliError> {
     let show = !quiet && std::io::stderr().is_terminal();
-    let entries = ctx
-        .client
-        .list_all_jobs(|loaded, total| {
-            if show {
-                errout!("\rloading jobs: {loaded}/{total}   ");
-            }
-        })
-        .await;
+    let jobs = crate::domain::load_jobs(&ctx.client, |loaded, total| {
+        if show {
+            errout!("\rloading jobs: {loaded}/{total}   ");
+        }
+    })
+    .await;
     if show {
         errout!("\r\x1b[2K");
     }
-    Ok(merge_entries(entries.map_err(api_err)?))
+    jobs.map_err(api_err)
 }
 
 fn job_matches(j: &Job, needle: &str) -> bool {
@@ -165,14 +163,21 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
         .describe_synchronization_job_status(&job.id, "Forward")
         .await
         .map_err(api_err)?;
-    let rev = match &job.reverse {
-        Some(_) => Some(
+    let rev = if job.reverse.is_some() {
+        Some(
             ctx.client
                 .describe_synchronization_job_status(&job.id, "Reverse")
                 .await
                 .map_err(api_err)?,
-        ),
-        None => None,
+        )
+    } else if job.reverse_hint {
+        // Two-way per DescribeDtsJobs only: the old family may not know the direction.
+        ctx.client
+            .describe_synchronization_job_status(&job.id, "Reverse")
+            .await
+            .ok()
+    } else {
+        None
     };
     match out {
         OutputFormat::Json => {

@@ -56,12 +56,15 @@ pub struct Job {
     pub create_time: String,
     pub forward: DirectionInfo,
     pub reverse: Option<DirectionInfo>,
+    /// DescribeDtsJobs shows a `ReverseJob` for this job (the listing may not).
+    pub reverse_hint: bool,
 }
 
 impl Job {
-    /// What the service shows: two-way when a Reverse direction is listed.
+    /// What the service shows: two-way when a Reverse direction is listed, or when
+    /// DescribeDtsJobs shows a reverse job for it.
     pub fn detected_topology(&self) -> Topology {
-        if self.reverse.is_some() {
+        if self.reverse.is_some() || self.reverse_hint {
             Topology::TwoWay
         } else {
             Topology::OneWay
@@ -139,9 +142,37 @@ pub fn merge_entries(entries: Vec<SyncJobEntry>) -> Vec<Job> {
                 create_time,
                 forward,
                 reverse,
+                reverse_hint: false,
             }
         })
         .collect()
+}
+
+/// Marks the jobs DescribeDtsJobs shows as two-way.
+pub fn apply_two_way_hints(jobs: &mut [Job], ids: &std::collections::HashSet<String>) {
+    for j in jobs.iter_mut() {
+        if ids.contains(&j.id) {
+            j.reverse_hint = true;
+        }
+    }
+}
+
+/// Lists every job of the region: all pages of DescribeSynchronizationJobs, merged, then
+/// two-way hints from DescribeDtsJobs. The hints are best effort: when that call fails
+/// (not permitted, not available), the listing alone decides.
+pub async fn load_jobs(
+    client: &crate::api::Client,
+    on_page: impl FnMut(usize, u64),
+) -> Result<Vec<Job>, crate::api::ApiError> {
+    let entries = client.list_all_jobs(on_page).await?;
+    let mut jobs = merge_entries(entries);
+    match client.two_way_job_ids().await {
+        Ok(ids) => apply_two_way_hints(&mut jobs, &ids),
+        Err(e) => {
+            tracing::warn!(error = %e, "DescribeDtsJobs failed; topology from the listing only")
+        }
+    }
+    Ok(jobs)
 }
 
 #[cfg(test)]

@@ -7,6 +7,6 @@ pub mod journal;
 pub mod plan;
 pub mod rules;
 
-pub use job::{merge_entries, Job, Topology};
+pub use job::{load_jobs, merge_entries, Job, Topology};
 pub use plan::{plan, Direction, Plan, PlannedCall, Side, SwitchRequest};
 pub use rules::{EndpointInput, FieldError, InstanceType, ValidEndpoint};

@@ -48,6 +48,10 @@ pub struct Quirks {
     pub omit_total: bool,
     /// Wrap every JSON answer as {"<Action>Response": {...}}, like the docs' examples.
     pub wrap_response: bool,
+    /// List two-way jobs by their Forward entry only (two-way shows only in DescribeDtsJobs).
+    pub no_reverse_entries: bool,
+    /// Answer DescribeDtsJobs with InvalidAction.NotFound, as a service without it would.
+    pub no_dts_jobs: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +172,7 @@ fn missing(param: &str) -> Reply {
 }
 
 const ACTIONS: &[&str] = &[
+    "DescribeDtsJobs",
     "DescribeSynchronizationJobs",
     "DescribeSynchronizationJobStatus",
     "SwitchSynchronizationEndpoint",
@@ -305,6 +310,7 @@ impl SimState {
             "DescribeSynchronizationJobStatus" => self.describe_job_status(&get),
             "SwitchSynchronizationEndpoint" => self.switch(&get, now),
             "DescribeEndpointSwitchStatus" => self.switch_status(&get, now),
+            "DescribeDtsJobs" => self.describe_dts_jobs(&get),
             _ => unreachable!("authenticate checks the action"),
         };
         let ok = matches!(&reply, Reply::Json { body, .. } if body.get("Code").is_none() && body.get("ErrCode").is_none());
@@ -344,7 +350,9 @@ impl SimState {
             }
         }
         let action = get("Action").unwrap_or_default();
-        if !ACTIONS.contains(&action) {
+        if !ACTIONS.contains(&action)
+            || (action == "DescribeDtsJobs" && self.config.quirks.no_dts_jobs)
+        {
             return Err(gateway(
                 404,
                 "InvalidAction.NotFound",
@@ -506,7 +514,7 @@ impl SimState {
             })
             .flat_map(|j| {
                 let mut v = vec![Self::entry_json(j, false)];
-                if j.reverse.is_some() {
+                if j.reverse.is_some() && !self.config.quirks.no_reverse_entries {
                     v.push(Self::entry_json(j, true));
                 }
                 v
@@ -526,6 +534,71 @@ impl SimState {
                 "PageRecordCount": page.len(),
                 "TotalRecordCount": total,
                 "SynchronizationInstances": page,
+            }),
+            retry_after: None,
+        }
+    }
+
+    /// DescribeDtsJobs (new family): `PageNumber` in the request, `Success` a boolean,
+    /// endpoints spelled `InstanceID`/`Ip`, and `ReverseJob` present for two-way jobs.
+    fn describe_dts_jobs(&self, get: &dyn Fn(&str) -> Option<String>) -> Reply {
+        let size = match get("PageSize") {
+            None => 20,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n @ (10 | 20 | 30)) => n,
+                _ => return invalid("PageSize"),
+            },
+        };
+        let num = match get("PageNumber") {
+            None => 1,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => return invalid("PageNumber"),
+            },
+        };
+        let sync = get("JobType").is_some_and(|t| t.eq_ignore_ascii_case("SYNC"));
+        let ep = |e: &SimEndpoint| json!({"InstanceID": e.instance_id, "InstanceType": e.instance_type, "EngineName": e.engine, "Ip": e.ip, "Port": e.port});
+        let item = |j: &SimJob, d: &crate::sim::data::SimDirection, dir: &str, id: String| {
+            json!({
+                "DtsJobId": id,
+                "DtsInstanceID": j.id,
+                "DtsJobName": j.name,
+                "JobType": "sync",
+                "Status": d.status,
+                "Delay": d.delay,
+                "DtsJobDirection": dir,
+                "DtsJobClass": j.class,
+                "SourceEndpoint": ep(&d.src),
+                "DestinationEndpoint": ep(&d.dst),
+            })
+        };
+        let all: Vec<Value> = if sync {
+            self.jobs
+                .iter()
+                .map(|j| {
+                    let mut v = item(j, &j.forward, "Forward", format!("{}j", j.id));
+                    if let Some(r) = &j.reverse {
+                        v["ReverseJob"] = item(j, r, "Reverse", format!("{}r", j.id));
+                    }
+                    v
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let total = all.len();
+        let page: Vec<Value> = all.into_iter().skip((num - 1) * size).take(size).collect();
+        Reply::Json {
+            status: 200,
+            body: json!({
+                "RequestId": request_id(),
+                "Success": true,
+                "HttpStatusCode": 200,
+                "PageNumber": num,
+                "PageRecordCount": page.len(),
+                "TotalRecordCount": total,
+                "DtsJobList": page,
+                "EtlDemoList": [],
             }),
             retry_after: None,
         }

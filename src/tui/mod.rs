@@ -17,7 +17,7 @@ use crate::cli::output::now_hms;
 use crate::cli::{exit, journal_cmds, CliError, Global};
 use crate::domain::executor::{self, ExecOptions, ProgressEvent};
 use crate::domain::journal::{self, Journal};
-use crate::domain::{merge_entries, Plan};
+use crate::domain::Plan;
 use app::{App, Effect, Header, Msg, Target};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
@@ -104,12 +104,10 @@ impl Runner {
                 let client = self.client.clone();
                 tokio::spawn(async move {
                     let t2 = tx.clone();
-                    let r = client
-                        .list_all_jobs(move |l, t| {
-                            let _ = t2.send(Msg::JobsProgress(l, t));
-                        })
-                        .await
-                        .map(merge_entries);
+                    let r = crate::domain::load_jobs(&client, move |l, t| {
+                        let _ = t2.send(Msg::JobsProgress(l, t));
+                    })
+                    .await;
                     let _ = tx.send(Msg::JobsLoaded(r));
                 });
             }

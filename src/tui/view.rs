@@ -361,6 +361,9 @@ fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: boo
                         "Reverse  {} · delay {}s",
                         r.status, r.delay
                     ))),
+                    None if j.reverse_hint => {
+                        v.push(Line::raw("Reverse  shown by DescribeDtsJobs (two-way)"))
+                    }
                     None => v.push(Line::styled(
                         "No Reverse direction shown by the service (one-way).",
                         theme.muted(),
