@@ -444,3 +444,63 @@ fn sigterm_while_following_says_how_to_resume() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(sim.requests_of(SWITCH).len(), 1);
 }
+
+#[test]
+fn several_processes_share_one_journal_without_corrupting_it() {
+    let sim = Simulator::start_background(SimConfig {
+        step: Duration::from_millis(100),
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    let jobs = [
+        ONE_WAY_JOB_ID,
+        "dtse9f8g7h6j5k4m04",
+        "dtsk4m5n6p7q8r9s10",
+        "dtsn3p4q5r6s7t8u12",
+    ];
+    let children: Vec<_> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, job)| {
+            let mut c = env.command();
+            c.env("DTS_SWITCH_ENDPOINT", sim.url())
+                .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+                .args([
+                    "switch",
+                    "--job",
+                    job,
+                    "--database",
+                    "source",
+                    "--instance-type",
+                    "LocalInstance",
+                    "--ip",
+                    &format!("47.1.1.{}", i + 1),
+                    "--port",
+                    "3306",
+                    "--yes",
+                    "--poll-interval",
+                    "20ms",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for ch in children {
+        let out = Out::from(ch.wait_with_output().unwrap());
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let out = env.run(&sim, &["history", "--output", "json"]);
+    assert!(out.stderr.is_empty(), "no skipped lines: {out:?}");
+    let h = out.json();
+    assert_eq!(h.as_array().unwrap().len(), 4);
+    for p in h.as_array().unwrap() {
+        assert_eq!(p["calls"][0]["outcome"], "finished", "{p}");
+    }
+    for line in journal_text(&env).lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("corrupt line {line:?}: {e}"));
+    }
+    assert_eq!(sim.requests_of(SWITCH).len(), 4);
+}
