@@ -368,3 +368,24 @@ fn copy_sends_osc52_effect_with_the_selected_id() {
         vec![Effect::Copy(TWO_WAY_JOB_ID.into())]
     );
 }
+
+#[test]
+fn reopening_the_same_job_keeps_the_typed_values() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Jobs);
+    key(&mut app, KeyCode::Enter);
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.inputs[&FieldId::InstanceId].value(), "i-bp1newdest0001");
+    assert_eq!(f.side, Side::Destination);
+    key(&mut app, KeyCode::Esc);
+    select_job(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.form.as_ref().unwrap().job.id, ONE_WAY_JOB_ID);
+    assert_eq!(
+        app.form.as_ref().unwrap().side,
+        Side::Source,
+        "another job starts fresh"
+    );
+}

@@ -954,7 +954,17 @@ fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
             if app.busy() {
                 app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
             } else if let Some(j) = app.jobs.selected_job().cloned() {
-                app.form = Some(FormState::new(j));
+                // Reopening the same job keeps what was typed (e.g. to fix a refused
+                // value); another job starts fresh.
+                let keep = app.form.as_ref().is_some_and(|f| f.job.id == j.id);
+                if keep {
+                    if let Some(f) = app.form.as_mut() {
+                        f.job = j;
+                        f.tried_submit = false;
+                    }
+                } else {
+                    app.form = Some(FormState::new(j));
+                }
                 app.screen = Screen::Form;
             }
         }
