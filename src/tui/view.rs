@@ -306,8 +306,9 @@ fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: boo
     ];
     let mut head = vec!["  JOB ID", "NAME", "STATUS", "TOPO"];
     if wide {
-        widths.push(Constraint::Length(26));
-        widths.push(Constraint::Length(26));
+        let ep_w = if table_area.width >= 140 { 30 } else { 24 };
+        widths.push(Constraint::Length(ep_w));
+        widths.push(Constraint::Length(ep_w));
         head.push("SOURCE");
         head.push("DESTINATION");
     }
