@@ -348,12 +348,20 @@ fn no_wait_then_status_watch_follows_the_task() {
     let task = v["calls"][0]["task_id"].as_str().unwrap().to_string();
     let out = env.run(&sim, &["status", &task]);
     assert_eq!(out.code, 3, "not ended yet: {out:?}");
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    assert_eq!(h[0]["pending"], true, "a task nobody followed yet");
     let out = env.run(
         &sim,
         &["status", &task, "--watch", "--poll-interval", "50ms"],
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("Finished"), "{out:?}");
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    assert_eq!(
+        h[0]["calls"][0]["outcome"], "finished",
+        "status recorded the end: {h}"
+    );
+    assert_eq!(h[0]["pending"], false);
     let out = env.run(&sim, &["status", "999999"]);
     assert_eq!(out.code, 1, "unknown task: {out:?}");
     assert!(out.stdout.contains("InvalidParameter"), "{out:?}");

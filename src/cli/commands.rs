@@ -52,7 +52,8 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Status(a)) => {
             let ctx = context::build(&g).await?;
-            status(&ctx, g.output, &a).await
+            let journal = journal_cmds::journal_for(&g).ok();
+            status(&ctx, g.output, &a, journal.as_ref()).await
         }
         Some(Command::Simulate(a)) => simulate(a).await,
         Some(Command::Resume(a)) => {
@@ -464,7 +465,12 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`")
 }
 
-async fn status(ctx: &Ctx, out: OutputFormat, a: &StatusArgs) -> Result<i32, CliError> {
+async fn status(
+    ctx: &Ctx,
+    out: OutputFormat,
+    a: &StatusArgs,
+    journal: Option<&journal::Journal>,
+) -> Result<i32, CliError> {
     let opts = ExecOptions {
         poll_interval: a.poll_interval.unwrap_or(if ctx.demo.is_some() {
             Duration::from_secs(1)
@@ -519,6 +525,17 @@ async fn status(ctx: &Ctx, out: OutputFormat, a: &StatusArgs) -> Result<i32, Cli
         rows.push(r.map_err(|e| CliError::new(exit::FAILED, format!("internal error: {e}")))?);
     }
     rows.sort_by_key(|r| r.0);
+    if let Some(j) = journal {
+        let ended: Vec<(String, String, Option<String>)> = rows
+            .iter()
+            .filter_map(|(_, id, st, msg, _)| {
+                st.as_ref()
+                    .filter(|s| s.as_str() == "Finished" || s.as_str() == "Failed")
+                    .map(|s| (id.clone(), s.clone(), msg.clone()))
+            })
+            .collect();
+        journal_cmds::record_task_ends(j, ctx, &ended);
+    }
     let mut code = exit::OK;
     let mut json_rows = Vec::new();
     for (_, id, st, msg, err) in &rows {

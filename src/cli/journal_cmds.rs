@@ -72,6 +72,56 @@ pub fn check_no_pending(j: &Journal, ctx: &Ctx, job_id: &str) -> Result<(), CliE
     Ok(())
 }
 
+/// Records in the journal the end of tasks that `status` saw end, when they belong to a
+/// journalled plan still waiting for them (e.g. after `switch --no-wait`).
+pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option<String>)]) {
+    let Ok(read) = j.read() else { return };
+    for p in journal::summarize(&read.records)
+        .iter()
+        .filter(|p| same_endpoint(p, ctx) && matches!(p.pending(), Some(Pending::Follow(_))))
+    {
+        for (i, c) in p.calls.iter().enumerate() {
+            let waiting = matches!(
+                &c.state,
+                CallState::Running { .. }
+                    | CallState::Done {
+                        outcome: Outcome::Sent | Outcome::StillRunning,
+                        ..
+                    }
+            );
+            let Some(task) = p.task_id(i).filter(|_| waiting) else {
+                continue;
+            };
+            if let Some((_, status, msg)) = ended.iter().find(|(id, _, _)| id == task) {
+                let failed = status == "Failed";
+                let o = CallOutcome {
+                    direction: c.direction,
+                    endpoint_type: c.endpoint_type,
+                    request_id: None,
+                    task_id: Some(task.to_string()),
+                    status: Some(status.clone()),
+                    outcome: if failed {
+                        Outcome::Failed
+                    } else {
+                        Outcome::Finished
+                    },
+                    error: failed.then(|| {
+                        format!(
+                            "the switch task failed: {}",
+                            msg.clone()
+                                .unwrap_or_else(|| "the service gave no reason".into())
+                        )
+                    }),
+                    error_code: None,
+                    sent_at: None,
+                    error_kind: None,
+                };
+                let _ = j.append(&journal::done_record(&p.plan_id, i, &o));
+            }
+        }
+    }
+}
+
 pub fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
