@@ -389,3 +389,108 @@ fn reopening_the_same_job_keeps_the_typed_values() {
         "another job starts fresh"
     );
 }
+
+#[test]
+fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed() {
+    use dts_switch::domain::journal::{summarize, JournalCall, Record};
+    use dts_switch::domain::Topology;
+    let recs = vec![
+        Record::Plan {
+            plan_id: "plan-1".into(),
+            at: "2026-11-26T03:00:00Z".into(),
+            region: "cn-hangzhou".into(),
+            endpoint: "http://127.0.0.1:8080/".into(),
+            access_key_id: "LTAI****0001".into(),
+            job_id: TWO_WAY_JOB_ID.into(),
+            job_name: "orders-mysql-dr".into(),
+            topology: Topology::TwoWay,
+            calls: vec![
+                JournalCall {
+                    direction: Direction::Forward,
+                    endpoint_type: Side::Destination,
+                    params: vec![],
+                },
+                JournalCall {
+                    direction: Direction::Reverse,
+                    endpoint_type: Side::Source,
+                    params: vec![],
+                },
+            ],
+        },
+        Record::Intent {
+            plan_id: "plan-1".into(),
+            index: 0,
+            at: "2026-11-26T03:00:01Z".into(),
+        },
+    ];
+    let pending = summarize(&recs);
+    let mut app = dts_switch::tui::app::App::new(header(Target::Simulator, false), pending);
+    let fx = app.start();
+    assert_eq!(
+        fx,
+        vec![Effect::LoadJobs],
+        "an unknown outcome is not followed or resent"
+    );
+    assert_eq!(app.screen, Screen::Progress);
+    let p = app.progress.as_ref().unwrap();
+    assert_eq!(p.rows[0].outcome, Some(Outcome::Unknown));
+    assert!(p.next_step().contains("OUTCOME UNKNOWN"));
+    assert!(
+        key(&mut app, KeyCode::Char('c')).is_empty(),
+        "no continue past an unknown call"
+    );
+    assert!(key(&mut app, KeyCode::Char('R')).is_empty());
+    key(&mut app, KeyCode::Char('D'));
+    assert_eq!(app.overlay, Some(Overlay::Dismiss));
+    let fx = key(&mut app, KeyCode::Char('y'));
+    assert_eq!(fx, vec![Effect::Dismiss("plan-1".into())]);
+    assert!(app
+        .progress
+        .as_ref()
+        .unwrap()
+        .next_step()
+        .contains("Dismissed"));
+}
+
+#[test]
+fn running_task_from_the_journal_is_followed_on_start() {
+    use dts_switch::domain::journal::{summarize, JournalCall, Record};
+    use dts_switch::domain::Topology;
+    let recs = vec![
+        Record::Plan {
+            plan_id: "plan-2".into(),
+            at: "2026-11-26T03:00:00Z".into(),
+            region: "cn-hangzhou".into(),
+            endpoint: "http://127.0.0.1:8080/".into(),
+            access_key_id: "LTAI****0001".into(),
+            job_id: ONE_WAY_JOB_ID.into(),
+            job_name: "users-pg-analytics".into(),
+            topology: Topology::OneWay,
+            calls: vec![JournalCall {
+                direction: Direction::Forward,
+                endpoint_type: Side::Source,
+                params: vec![],
+            }],
+        },
+        Record::Intent {
+            plan_id: "plan-2".into(),
+            index: 0,
+            at: "t".into(),
+        },
+        Record::Accepted {
+            plan_id: "plan-2".into(),
+            index: 0,
+            at: "t".into(),
+            request_id: Some("R".into()),
+            task_id: "730009".into(),
+        },
+    ];
+    let mut app =
+        dts_switch::tui::app::App::new(header(Target::Simulator, false), summarize(&recs));
+    let fx = app.start();
+    assert!(
+        matches!(&fx[1], Effect::Follow { index: 0, task_id, .. } if task_id == "730009"),
+        "{fx:?}"
+    );
+    assert!(app.busy());
+}

@@ -48,6 +48,8 @@ pub enum Overlay {
     Quit,
     /// Leave the progress screen while tasks run?
     LeaveProgress,
+    /// Take a plan with an unknown outcome off the pending list?
+    Dismiss,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +198,8 @@ pub struct ProgressState {
     pub rows: Vec<CallRow>,
     pub running: bool,
     pub selected: usize,
+    /// The operator dismissed this plan's unknown outcome.
+    pub dismissed: bool,
 }
 
 impl ProgressState {
@@ -222,6 +226,7 @@ impl ProgressState {
             rows,
             running: false,
             selected: 0,
+            dismissed: false,
         }
     }
 
@@ -246,6 +251,15 @@ impl ProgressState {
             .then_some(i)
     }
 
+    /// An unknown outcome the operator has not dismissed yet.
+    pub fn has_unknown(&self) -> bool {
+        !self.dismissed
+            && self
+                .rows
+                .iter()
+                .any(|r| r.outcome == Some(Outcome::Unknown))
+    }
+
     pub fn all_finished(&self) -> bool {
         self.rows
             .iter()
@@ -261,13 +275,16 @@ impl ProgressState {
         if self.all_finished() {
             return format!("Done: DTS uses the new endpoint and resumes from its checkpoint. Check the job's delay in the jobs list (r refreshes). Job {job}.");
         }
+        if self.dismissed {
+            return "Dismissed after a check by hand: a new switch of this job can be started from the jobs list.".into();
+        }
         if let Some(r) = self
             .rows
             .iter()
             .find(|r| r.outcome == Some(Outcome::Unknown))
         {
             return format!(
-                "OUTCOME UNKNOWN for the {} call: it may have executed. Do not resend blindly: check the job's {} endpoint (jobs list, r to refresh); `dts-switch resume --dismiss` once checked.",
+                "OUTCOME UNKNOWN for the {} call: it may have executed. Do not resend blindly: check the job's {} endpoint (jobs list, r to refresh); once checked, D dismisses it.",
                 r.direction,
                 r.endpoint_type.as_str().to_ascii_lowercase()
             );
@@ -373,6 +390,8 @@ pub enum Effect {
         task_id: String,
     },
     Copy(String),
+    /// Record in the journal that the operator checked a plan by hand.
+    Dismiss(String),
 }
 
 impl App {
@@ -726,9 +745,8 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         _ => false,
     };
     if typing && matches!(key, Key::Space) {
-        if let Some(f) = app.form.as_ref().filter(|_| ctx == Context::Form) {
+        if ctx == Context::Form {
             // A space is no part of any endpoint value: ignore it.
-            let _ = f;
             return vec![];
         }
         text_edit(app, &k);
@@ -784,6 +802,17 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     app.screen = Screen::Jobs;
                     app.notice =
                         Some("The switch goes on in the background; p shows its progress.".into());
+                }
+                (Some(Overlay::Dismiss), Action::Yes) => {
+                    if let Some(p) = app.progress.as_mut() {
+                        let id = p.plan.id.clone();
+                        p.dismissed = true;
+                        app.pending.retain(|x| x.plan_id != id);
+                        app.notice = Some(
+                            "dismissed: the switch is no longer pending; nothing was sent".into(),
+                        );
+                        return vec![Effect::Dismiss(id)];
+                    }
                 }
                 _ => {}
             }
@@ -1093,6 +1122,13 @@ fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.overlay = Some(Overlay::LeaveProgress);
             } else {
                 app.screen = Screen::Jobs;
+            }
+        }
+        Action::Dismiss => {
+            if p.running || !p.has_unknown() {
+                app.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
+            } else {
+                app.overlay = Some(Overlay::Dismiss);
             }
         }
         Action::Redo | Action::Continue => {

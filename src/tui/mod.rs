@@ -100,6 +100,18 @@ impl Runner {
         let tx = self.tx.clone();
         match fx {
             Effect::Copy(text) => copy_osc52(&text),
+            Effect::Dismiss(plan_id) => {
+                let rec = journal::Record::Dismissed {
+                    plan_id,
+                    at: journal::now(),
+                };
+                if let Err(e) = self.journal.append(&rec) {
+                    let _ = tx.send(Msg::ExecRefused {
+                        plan_id: String::new(),
+                        reason: format!("the journal cannot be written: {e}"),
+                    });
+                }
+            }
             Effect::LoadJobs => {
                 let client = self.client.clone();
                 tokio::spawn(async move {

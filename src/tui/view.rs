@@ -85,6 +85,13 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
             "Quit?",
             "A switch is in progress. Its tasks go on in the service; `dts-switch resume` picks them up from the journal. Quit anyway?",
         ),
+        Some(Overlay::Dismiss) => render_ask(
+            f,
+            body,
+            theme,
+            "Dismiss?",
+            "Did you check the job's endpoint by hand? Dismissing records that in the journal and takes this switch off the pending list. Nothing is sent.",
+        ),
         Some(Overlay::LeaveProgress) => render_ask(
             f,
             body,
@@ -134,6 +141,7 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         hints.retain(|(_, label)| match *label {
             "redo failed call" => p.is_some_and(|p| !p.running && p.failed_index().is_some()),
             "continue" => p.is_some_and(|p| !p.running && p.continue_index().is_some()),
+            "dismiss (checked)" => p.is_some_and(|p| !p.running && p.has_unknown()),
             _ => true,
         });
     }
