@@ -282,6 +282,16 @@ fn compact_and_too_small() {
     let app = app();
     insta::assert_snapshot!("jobs_compact_70x20", screen_text(&render(&app, 70, 20)));
     insta::assert_snapshot!("too_small_50x12", screen_text(&render(&app, 50, 12)));
+    // A short terminal scrolls the form so the focused field stays visible.
+    let mut app = app;
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Port));
+    let text = screen_text(&render(&app, 70, 15));
+    assert!(text.contains("> Port"), "{text}");
     // Never panics on tiny areas.
     for (w, h) in [(1, 1), (10, 3), (59, 14), (60, 15)] {
         render(&app, w, h);

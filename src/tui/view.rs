@@ -581,8 +581,15 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             msg_area,
         );
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    // Keep the focused item (the line marked '>') in view on short terminals.
+    let focus_line = lines
+        .iter()
+        .position(|l| l.spans.first().is_some_and(|s| s.content.starts_with('>')))
+        .unwrap_or(0) as u16;
+    let scroll = focus_line.saturating_sub(inner.height.saturating_sub(1));
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     if let Some((x, y)) = cursor {
+        let y = y.saturating_sub(scroll);
         if y < inner.height {
             f.set_cursor_position(Position::new(
                 (inner.x + x).min(inner.right().saturating_sub(1)),
