@@ -785,7 +785,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             if let Some(Overlay::Help { scroll }) = &mut app.overlay {
                 match action {
                     Action::Up => *scroll = scroll.saturating_sub(1),
-                    Action::Down => *scroll = scroll.saturating_add(1),
+                    Action::Down => *scroll = (*scroll + 1).min(80),
                     Action::Back => app.overlay = None,
                     Action::Quit => request_quit(app),
                     _ => {}
@@ -900,7 +900,15 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
             if let Some(p) = app.preview.as_mut() {
                 match action {
                     Action::Up => p.scroll = p.scroll.saturating_sub(1),
-                    Action::Down => p.scroll = p.scroll.saturating_add(1),
+                    Action::Down => {
+                        let lines: usize = 8 + p
+                            .plan
+                            .calls
+                            .iter()
+                            .map(|c| c.params.len() + 3)
+                            .sum::<usize>();
+                        p.scroll = (p.scroll + 1).min(lines as u16);
+                    }
                     Action::Back => {
                         app.screen = if p.new_plan {
                             Screen::Form

@@ -684,9 +684,12 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let scroll = app.preview.as_ref().map(|p| p.scroll).unwrap_or(0);
+    let lines = plan_lines(app, theme);
+    let visible = area.height.saturating_sub(2);
+    let max = (lines.len() as u16).saturating_sub(visible.max(1) / 2);
+    let scroll = app.preview.as_ref().map(|p| p.scroll).unwrap_or(0).min(max);
     f.render_widget(
-        Paragraph::new(plan_lines(app, theme))
+        Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0))
             .block(
