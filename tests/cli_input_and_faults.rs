@@ -14,6 +14,24 @@ fn switch_args(extra: &[&str]) -> Vec<String> {
     v
 }
 
+/// `switch --yes` of the demo one-way job's source to a new ECS instance, plus `extra`.
+fn one_way_ecs_switch(extra: &[&str]) -> Vec<String> {
+    let mut v = switch_args(&[
+        "--job",
+        ONE_WAY_JOB_ID,
+        "--database",
+        "source",
+        "--instance-type",
+        "ECS",
+        "--instance-id",
+        "i-1",
+        "--port",
+        "5432",
+    ]);
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
 #[test]
 fn each_kind_of_bad_input_exits_2_and_sends_no_switch() {
     let sim = sim();
@@ -566,21 +584,7 @@ fn server_error_on_switch_is_unknown_and_not_retried() {
         },
     );
     let env = Env::new();
-    let out = env.run(
-        &sim,
-        &strs(&switch_args(&[
-            "--job",
-            ONE_WAY_JOB_ID,
-            "--database",
-            "source",
-            "--instance-type",
-            "ECS",
-            "--instance-id",
-            "i-1",
-            "--port",
-            "5432",
-        ])),
-    );
+    let out = env.run(&sim, &strs(&one_way_ecs_switch(&[])));
     assert_eq!(out.code, 3, "{out:?}");
     assert_eq!(sim.requests_of(SWITCH).len(), 1);
     assert!(out.stdout.contains("ServiceUnavailable"), "{out:?}");
@@ -597,21 +601,7 @@ fn throttled_switch_is_retried_because_it_was_not_executed() {
         },
     );
     let env = Env::new();
-    let out = env.run(
-        &sim,
-        &strs(&switch_args(&[
-            "--job",
-            ONE_WAY_JOB_ID,
-            "--database",
-            "source",
-            "--instance-type",
-            "ECS",
-            "--instance-id",
-            "i-1",
-            "--port",
-            "5432",
-        ])),
-    );
+    let out = env.run(&sim, &strs(&one_way_ecs_switch(&[])));
     assert_eq!(out.code, 0, "{out:?}");
     let sent = sim.requests_of(SWITCH);
     assert_eq!(sent.len(), 2);
@@ -630,23 +620,7 @@ fn slow_switch_answer_beyond_timeout_is_unknown_and_sent_once() {
         },
     );
     let env = Env::new();
-    let out = env.run(
-        &sim,
-        &strs(&switch_args(&[
-            "--job",
-            ONE_WAY_JOB_ID,
-            "--database",
-            "source",
-            "--instance-type",
-            "ECS",
-            "--instance-id",
-            "i-1",
-            "--port",
-            "5432",
-            "--timeout",
-            "1s",
-        ])),
-    );
+    let out = env.run(&sim, &strs(&one_way_ecs_switch(&["--timeout", "1s"])));
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stdout.contains("timed out"), "{out:?}");
     assert_eq!(sim.requests_of(SWITCH).len(), 1);
@@ -663,21 +637,7 @@ fn malformed_switch_answer_is_unknown() {
         },
     );
     let env = Env::new();
-    let out = env.run(
-        &sim,
-        &strs(&switch_args(&[
-            "--job",
-            ONE_WAY_JOB_ID,
-            "--database",
-            "source",
-            "--instance-type",
-            "ECS",
-            "--instance-id",
-            "i-1",
-            "--port",
-            "5432",
-        ])),
-    );
+    let out = env.run(&sim, &strs(&one_way_ecs_switch(&[])));
     assert_eq!(out.code, 3, "{out:?}");
     assert_eq!(sim.requests_of(SWITCH).len(), 1);
 }
@@ -718,10 +678,7 @@ fn simulate_subcommand_serves_over_http() {
     let url = first.trim().rsplit(' ').next().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
     let out = Out::from(
-        env.command()
-            .env("DTS_SWITCH_ENDPOINT", &url)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        env.command_at(&url)
             .args(["jobs", "--output", "json"])
             .output()
             .unwrap(),

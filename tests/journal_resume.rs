@@ -19,11 +19,8 @@ fn journal_text(env: &Env) -> String {
 
 /// Starts `switch` and SIGKILLs it right after the service accepted the first call.
 fn start_and_kill_after_accept(env: &Env, sim: &Simulator, args: &[&str]) {
-    let mut c = env.command();
-    c.env("DTS_SWITCH_ENDPOINT", sim.url())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-        .args(args)
+    let mut c = env.command_at(&sim.url());
+    c.args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let mut child = c.spawn().unwrap();
@@ -396,10 +393,7 @@ fn connection_refused_before_anything_is_planned_leaves_no_journal_entry() {
     drop(l);
     let env = Env::new();
     let out = Out::from(
-        env.command()
-            .env("DTS_SWITCH_ENDPOINT", format!("http://127.0.0.1:{port}"))
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        env.command_at(&format!("http://127.0.0.1:{port}"))
             .args(one_way_switch())
             .output()
             .unwrap(),
@@ -416,11 +410,8 @@ fn connection_refused_before_anything_is_planned_leaves_no_journal_entry() {
 fn sigterm_while_following_says_how_to_resume() {
     let sim = slow_sim();
     let env = Env::new();
-    let mut c = env.command();
-    c.env("DTS_SWITCH_ENDPOINT", sim.url())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-        .args(one_way_switch())
+    let mut c = env.command_at(&sim.url());
+    c.args(one_way_switch())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = c.spawn().unwrap();
@@ -462,28 +453,25 @@ fn several_processes_share_one_journal_without_corrupting_it() {
         .iter()
         .enumerate()
         .map(|(i, job)| {
-            let mut c = env.command();
-            c.env("DTS_SWITCH_ENDPOINT", sim.url())
-                .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-                .args([
-                    "switch",
-                    "--job",
-                    job,
-                    "--database",
-                    "source",
-                    "--instance-type",
-                    "LocalInstance",
-                    "--ip",
-                    &format!("47.1.1.{}", i + 1),
-                    "--port",
-                    "3306",
-                    "--yes",
-                    "--poll-interval",
-                    "20ms",
-                ])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped());
+            let mut c = env.command_at(&sim.url());
+            c.args([
+                "switch",
+                "--job",
+                job,
+                "--database",
+                "source",
+                "--instance-type",
+                "LocalInstance",
+                "--ip",
+                &format!("47.1.1.{}", i + 1),
+                "--port",
+                "3306",
+                "--yes",
+                "--poll-interval",
+                "20ms",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
             c.spawn().unwrap()
         })
         .collect();

@@ -66,14 +66,17 @@ impl Env {
             .stdin(Stdio::null());
         c
     }
+    /// A command aimed at `endpoint` with the demo credentials in the environment.
+    pub fn command_at(&self, endpoint: &str) -> Command {
+        let mut c = self.command();
+        c.env("DTS_SWITCH_ENDPOINT", endpoint)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET);
+        c
+    }
     /// Runs against `sim` with the demo credentials from the environment.
     pub fn run(&self, sim: &Simulator, args: &[&str]) -> Out {
-        let mut c = self.command();
-        c.env("DTS_SWITCH_ENDPOINT", sim.url())
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-            .args(args);
-        Out::from(c.output().unwrap())
+        Out::from(self.command_at(&sim.url()).args(args).output().unwrap())
     }
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data().join("dts-switch.log")).unwrap_or_default()
