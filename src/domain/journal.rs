@@ -148,6 +148,15 @@ impl Journal {
         }
         let res = f.write_all(line.as_bytes()).and_then(|_| f.sync_data());
         let _ = f.unlock();
+        // The first record also makes the file's directory entry durable.
+        #[cfg(unix)]
+        if res.is_ok() && len == 0 {
+            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if let Ok(d) = File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+        }
         res
     }
 
