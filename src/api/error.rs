@@ -110,7 +110,9 @@ impl ApiError {
     pub fn proves_not_executed(&self) -> bool {
         match self {
             ApiError::Connect { .. } => true,
-            ApiError::Service { code, .. } => is_throttling(code) || code == "SignatureNonceUsed",
+            ApiError::Service {
+                code, http_status, ..
+            } => is_throttling(code) || *http_status == 429 || code == "SignatureNonceUsed",
             _ => false,
         }
     }
@@ -125,6 +127,7 @@ impl ApiError {
                 code, http_status, ..
             } => {
                 is_throttling(code)
+                    || *http_status == 429
                     || code == "SignatureNonceUsed"
                     || code == "ServiceUnavailable"
                     || code == "InternalError"
@@ -200,7 +203,7 @@ fn is_throttling(code: &str) -> bool {
 }
 
 fn classify_code(code: &str, http_status: u16) -> ErrorKind {
-    if is_throttling(code) {
+    if is_throttling(code) || http_status == 429 {
         ErrorKind::Throttled
     } else if BAD_CREDENTIAL_CODES.contains(&code) {
         ErrorKind::BadCredentials
@@ -320,6 +323,9 @@ mod tests {
     #[test]
     fn switch_safety_classes() {
         assert!(svc("Throttling.User", 400).proves_not_executed());
+        assert!(svc("HTTP429", 429).proves_not_executed());
+        assert!(svc("HTTP429", 429).retryable_read());
+        assert_eq!(svc("HTTP429", 429).kind(), ErrorKind::Throttled);
         assert!(!svc("InternalError", 500).proves_not_executed());
         assert!(svc("InternalError", 500).outcome_unknown());
         assert!(!svc("InvalidParameter", 400).outcome_unknown());
