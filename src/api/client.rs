@@ -333,27 +333,16 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
         src = s.source();
     }
     if parts.is_empty() {
-        parts.push(e.without_url_ref());
+        let what = if e.is_connect() {
+            "connection failed"
+        } else if e.is_body() || e.is_decode() {
+            "the answer's body could not be read"
+        } else {
+            "request failed"
+        };
+        parts.push(what.to_string());
     }
     parts.join(": ")
-}
-
-trait WithoutUrlRef {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrlRef for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        if self.is_timeout() {
-            "timed out".into()
-        } else if self.is_connect() {
-            "connection failed".into()
-        } else if self.is_body() || self.is_decode() {
-            "the answer's body could not be read".into()
-        } else {
-            "request failed".into()
-        }
-    }
 }
 
 /// Returns a string for strings, numbers and booleans.

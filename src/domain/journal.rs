@@ -376,17 +376,16 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             plan.dismissed = true;
             continue;
         }
-        let (idx, call) = match r {
+        let call = match r {
             Record::Intent { index, .. }
             | Record::Accepted { index, .. }
             | Record::Status { index, .. }
             | Record::Done { index, .. } => match plan.calls.get_mut(*index) {
-                Some(c) => (*index, c),
+                Some(c) => c,
                 None => continue,
             },
             _ => continue,
         };
-        let _ = idx;
         match r {
             Record::Intent { at, .. } => {
                 call.intent_at = Some(at.clone());

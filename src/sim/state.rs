@@ -295,7 +295,7 @@ impl SimState {
                 );
             }
         }
-        if let Err(r) = self.authenticate(method, params, now) {
+        if let Err(r) = self.authenticate(method, params) {
             return r;
         }
         let get = |k: &str| {
@@ -328,12 +328,7 @@ impl SimState {
         reply
     }
 
-    fn authenticate(
-        &mut self,
-        method: &str,
-        params: &[(String, String)],
-        now: Instant,
-    ) -> Result<(), Reply> {
+    fn authenticate(&mut self, method: &str, params: &[(String, String)]) -> Result<(), Reply> {
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         for p in [
             "Action",
@@ -447,7 +442,6 @@ impl SimState {
                 "Specified signature nonce was used already.",
             ));
         }
-        let _ = now;
         Ok(())
     }
 
