@@ -92,20 +92,6 @@ async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Vec<Job>, CliError> {
     jobs.map_err(api_err)
 }
 
-fn job_matches(j: &Job, needle: &str) -> bool {
-    let n = needle.to_lowercase();
-    [
-        j.id.as_str(),
-        j.name.as_str(),
-        j.status(),
-        &j.forward.source.address(),
-        &j.forward.destination.address(),
-        &j.forward.source.engine_name,
-    ]
-    .iter()
-    .any(|f| f.to_lowercase().contains(&n))
-}
-
 async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliError> {
     if let Some(id) = &a.job {
         return job_detail(ctx, out, id).await;
@@ -113,16 +99,14 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
     let all = load_jobs(ctx, out == OutputFormat::Json).await?;
     let mut list: Vec<&Job> = all
         .iter()
-        .filter(|j| a.filter.as_deref().is_none_or(|f| job_matches(j, f)))
+        .filter(|j| a.filter.as_deref().is_none_or(|f| j.matches(f)))
         .collect();
     match a.sort {
         SortKey::Listing => {}
         SortKey::Id => list.sort_by(|x, y| x.id.cmp(&y.id)),
         SortKey::Name => list.sort_by(|x, y| x.name.cmp(&y.name)),
         SortKey::Status => list.sort_by(|x, y| x.status().cmp(y.status())),
-        SortKey::Delay => {
-            list.sort_by_key(|j| std::cmp::Reverse(j.forward.delay.parse::<u64>().unwrap_or(0)))
-        }
+        SortKey::Delay => list.sort_by_key(|j| std::cmp::Reverse(j.delay_secs())),
     }
     match out {
         OutputFormat::Json => {

@@ -71,6 +71,27 @@ impl Job {
         }
     }
 
+    /// True when the id, name, status, either forward address or the source engine
+    /// contains `needle` (case-insensitive): the jobs filter of the CLI and the TUI.
+    pub fn matches(&self, needle: &str) -> bool {
+        let n = needle.trim().to_lowercase();
+        [
+            self.id.as_str(),
+            self.name.as_str(),
+            self.status(),
+            &self.forward.source.address(),
+            &self.forward.destination.address(),
+            &self.forward.source.engine_name,
+        ]
+        .iter()
+        .any(|f| f.to_lowercase().contains(&n))
+    }
+
+    /// The forward delay in seconds, 0 when unknown (for sorting).
+    pub fn delay_secs(&self) -> u64 {
+        self.forward.delay.trim().parse().unwrap_or(0)
+    }
+
     /// The job's status, taken from the forward direction.
     pub fn status(&self) -> &str {
         &self.forward.status

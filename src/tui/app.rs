@@ -130,26 +130,15 @@ impl JobsView {
             .iter()
             .filter(|j| {
                 needle.is_empty()
-                    || [
-                        j.id.as_str(),
-                        j.name.as_str(),
-                        j.status(),
-                        j.detected_topology().as_str(),
-                        &j.forward.source.address(),
-                        &j.forward.destination.address(),
-                        &j.forward.source.engine_name,
-                    ]
-                    .iter()
-                    .any(|f| f.to_lowercase().contains(&needle))
+                    || j.matches(&needle)
+                    || j.detected_topology().as_str().contains(&needle)
             })
             .collect();
         match self.sort {
             SortKey::Listing => {}
             SortKey::Name => v.sort_by(|a, b| a.name.cmp(&b.name)),
             SortKey::Status => v.sort_by(|a, b| a.status().cmp(b.status())),
-            SortKey::Delay => {
-                v.sort_by_key(|j| std::cmp::Reverse(j.forward.delay.parse::<u64>().unwrap_or(0)))
-            }
+            SortKey::Delay => v.sort_by_key(|j| std::cmp::Reverse(j.delay_secs())),
         }
         v
     }
