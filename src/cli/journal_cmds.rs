@@ -1,6 +1,7 @@
 //! Journal-backed commands: `resume`, `history`, and the checks `switch` makes.
 
 use crate::api::endpoint::is_loopback;
+use crate::api::SwitchStatus;
 use crate::cli::context::Ctx;
 use crate::cli::output::now_hms;
 use crate::cli::{exit, logging, output, CliError, Global, HistoryArgs, OutputFormat, ResumeArgs};
@@ -49,11 +50,7 @@ fn same_endpoint(p: &PlanSummary, ctx: &Ctx) -> bool {
 /// Refuses a new switch on a job that has an unfinished one in the journal.
 pub fn check_no_pending(j: &Journal, ctx: &Ctx, job_id: &str) -> Result<(), CliError> {
     let plans = load(j)?;
-    if let Some(p) = plans
-        .iter()
-        .rev()
-        .find(|p| p.job_id == job_id && same_endpoint(p, ctx) && p.pending().is_some())
-    {
+    if let Some(p) = journal::pending_for(&plans, ctx.endpoint.as_str(), job_id) {
         let what = match p.pending() {
             Some(Pending::Follow(_)) => "its task is still being followed or was not seen to end",
             Some(Pending::Unknown(_)) => "the outcome of one of its calls is unknown",
@@ -92,26 +89,22 @@ pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option
             let Some(task) = p.task_id(i).filter(|_| waiting) else {
                 continue;
             };
-            if let Some((_, status, msg)) = ended.iter().find(|(id, _, _)| id == task) {
-                let failed = status == "Failed";
+            let end = ended
+                .iter()
+                .find(|(id, _, _)| id == task)
+                .and_then(|(_, st, msg)| {
+                    executor::task_end(&SwitchStatus::parse(st), msg.as_deref())
+                        .map(|(outcome, error)| (st, outcome, error))
+                });
+            if let Some((status, outcome, error)) = end {
                 let o = CallOutcome {
                     direction: c.direction,
                     endpoint_type: c.endpoint_type,
                     request_id: None,
                     task_id: Some(task.to_string()),
                     status: Some(status.clone()),
-                    outcome: if failed {
-                        Outcome::Failed
-                    } else {
-                        Outcome::Finished
-                    },
-                    error: failed.then(|| {
-                        format!(
-                            "the switch task failed: {}",
-                            msg.clone()
-                                .unwrap_or_else(|| "the service gave no reason".into())
-                        )
-                    }),
+                    outcome,
+                    error,
                     error_code: None,
                     sent_at: None,
                     error_kind: None,

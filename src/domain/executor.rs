@@ -252,27 +252,42 @@ async fn watch_to_end(
     })
     .await;
     let status = r.last_status.as_ref().map(|s| s.as_str().to_string());
-    match r.last_status {
-        Some(SwitchStatus::Finished) => (Outcome::Finished, status, None),
-        Some(SwitchStatus::Failed) => (
+    if let Some((outcome, error)) = r
+        .last_status
+        .as_ref()
+        .and_then(|s| task_end(s, r.error_message.as_deref()))
+    {
+        return (outcome, status, error);
+    }
+    (
+        Outcome::StillRunning,
+        status,
+        Some(format!(
+            "stopped following task {task_id} after {}; it goes on in the service: dts-switch resume (or dts-switch status {task_id} --watch){}",
+            humantime::format_duration(opts.wait_timeout),
+            r.last_error
+                .map(|e| format!("\n  last status read failed: {e}"))
+                .unwrap_or_default()
+        )),
+    )
+}
+
+/// What a task's end status means for its call: the outcome and, for a failure, the
+/// message to show. None while the task has not ended.
+pub fn task_end(
+    status: &SwitchStatus,
+    error_message: Option<&str>,
+) -> Option<(Outcome, Option<String>)> {
+    match status {
+        SwitchStatus::Finished => Some((Outcome::Finished, None)),
+        SwitchStatus::Failed => Some((
             Outcome::Failed,
-            status,
-            Some(match r.error_message {
+            Some(match error_message {
                 Some(m) => format!("the switch task failed: {m}"),
                 None => "the switch task failed; the service gave no reason: see the job's ErrorMessage (dts-switch jobs --job ID)".into(),
             }),
-        ),
-        _ => (
-            Outcome::StillRunning,
-            status,
-            Some(format!(
-                "stopped following task {task_id} after {}; it goes on in the service: dts-switch resume (or dts-switch status {task_id} --watch){}",
-                humantime::format_duration(opts.wait_timeout),
-                r.last_error
-                    .map(|e| format!("\n  last status read failed: {e}"))
-                    .unwrap_or_default()
-            )),
-        ),
+        )),
+        _ => None,
     }
 }
 

@@ -321,6 +321,19 @@ impl PlanSummary {
     }
 }
 
+/// The latest plan of `job_id` against `endpoint` that still needs something: a new
+/// switch of that job must wait until it is resumed or dismissed.
+pub fn pending_for<'a>(
+    plans: &'a [PlanSummary],
+    endpoint: &str,
+    job_id: &str,
+) -> Option<&'a PlanSummary> {
+    plans
+        .iter()
+        .rev()
+        .find(|p| p.job_id == job_id && p.endpoint == endpoint && p.pending().is_some())
+}
+
 /// Folds records into per-plan summaries, in the order plans were started.
 pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
     let mut plans: Vec<PlanSummary> = Vec::new();

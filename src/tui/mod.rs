@@ -149,11 +149,7 @@ impl Runner {
                             .read()
                             .map(|r| journal::summarize(&r.records))
                             .unwrap_or_default();
-                        if let Some(p) = pending.iter().find(|p| {
-                            p.job_id == plan.job_id
-                                && p.endpoint == endpoint
-                                && p.pending().is_some()
-                        }) {
+                        if let Some(p) = journal::pending_for(&pending, &endpoint, &plan.job_id) {
                             return refuse(format!(
                                 "job {} has an unfinished switch in the journal (plan {}); run `dts-switch resume` first",
                                 plan.job_id,
