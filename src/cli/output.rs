@@ -11,11 +11,15 @@ pub fn now_hms() -> String {
     chrono::Local::now().format("%H:%M:%S").to_string()
 }
 
-/// Cuts `s` to `w` characters, marking the cut with `…`.
+/// Cuts `s` to `w` characters, marking the cut with `…`, and pads it to `w`.
 pub fn fit(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
-        format!("{s:<w$}")
+    format!("{:<w$}", truncate(s, w))
+}
+
+/// Cuts `s` to `w` characters, marking the cut with `…` (no padding).
+pub fn truncate(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
     } else if w == 0 {
         String::new()
     } else {

@@ -1,7 +1,7 @@
 //! Rendering: a pure function of the [`App`] state.
 
 use crate::api::ops::EndpointInfo;
-use crate::cli::output::endpoint_long;
+use crate::cli::output::{endpoint_long, truncate as fit};
 use crate::domain::executor::Outcome;
 use crate::domain::rules::{FieldId, InstanceType, Need};
 use crate::domain::Topology;
@@ -15,19 +15,6 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap}
 use ratatui::Frame;
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
-
-/// Cuts `s` to `w` display characters with `…`.
-fn fit(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        s.to_string()
-    } else if w == 0 {
-        String::new()
-    } else {
-        let mut t: String = s.chars().take(w - 1).collect();
-        t.push('…');
-        t
-    }
-}
 
 fn short_endpoint(url: &str) -> &str {
     url.trim_start_matches("https://")
