@@ -84,6 +84,16 @@ pub struct Answer {
     pub request_id: Option<String>,
 }
 
+/// The outcome of one attempt of a call.
+#[derive(Debug)]
+pub struct Attempt {
+    pub result: Result<Answer, ApiError>,
+    /// The service's `x-acs-retry-after` hint, when it sent one.
+    pub retry_after: Option<Duration>,
+    /// The error may be retried (per the call's mode) and attempts are left.
+    pub will_retry: bool,
+}
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -130,60 +140,78 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let started = Instant::now();
-            let (result, retry_after) = self.attempt(action, params).await;
-            let may_retry = match &result {
-                Ok(_) => false,
-                Err(e) => match mode {
-                    CallMode::Read => e.retryable_read(),
-                    CallMode::Mutating => e.proves_not_executed(),
-                },
-            };
-            let will_retry = may_retry && attempt < self.cfg.retry.max_attempts;
-            let record = CallRecord {
-                action: action.to_string(),
-                attempt,
-                request_id: match &result {
-                    Ok(a) => a.request_id.clone(),
-                    Err(e) => e.request_id().map(str::to_string),
-                },
-                result: match &result {
-                    Ok(_) => "ok".into(),
-                    Err(e) => e.code().map(str::to_string).unwrap_or_else(|| {
-                        match e {
-                            ApiError::Connect { .. } => "connect-error",
-                            ApiError::NoAnswer { .. } => "no-answer",
-                            ApiError::Malformed { .. } => "malformed-answer",
-                            ApiError::MissingTaskId { .. } => "missing-taskid",
-                            ApiError::Service { .. } => "service-error",
-                        }
-                        .to_string()
-                    }),
-                },
-                elapsed: started.elapsed(),
-                will_retry,
-            };
-            tracing::info!(
-                action = %record.action,
-                attempt = record.attempt,
-                request_id = record.request_id.as_deref().unwrap_or("-"),
-                result = %record.result,
-                elapsed_ms = record.elapsed.as_millis() as u64,
-                will_retry,
-                "api call"
-            );
-            if let Some(o) = &self.observer {
-                o(&record);
-            }
-            match result {
-                Ok(a) => return Ok(a),
-                Err(_) if will_retry => {
-                    let d = self.cfg.retry.delay(attempt, retry_after);
+            let a = self.call_attempt(action, params, mode, attempt).await;
+            match a.result {
+                Ok(ans) => return Ok(ans),
+                Err(_) if a.will_retry => {
+                    let d = self.cfg.retry.delay(attempt, a.retry_after);
                     tracing::debug!(?d, "backing off before retry");
                     tokio::time::sleep(d).await;
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// One attempt of a call (attempt number `attempt`, from 1), recorded for observers and
+    /// the log like every attempt. The caller retries when `will_retry` says so, after
+    /// [`RetryPolicy::delay`]; [`Client::call`] does exactly that.
+    pub async fn call_attempt(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        mode: CallMode,
+        attempt: u32,
+    ) -> Attempt {
+        let started = Instant::now();
+        let (result, retry_after) = self.attempt(action, params).await;
+        let may_retry = match &result {
+            Ok(_) => false,
+            Err(e) => match mode {
+                CallMode::Read => e.retryable_read(),
+                CallMode::Mutating => e.proves_not_executed(),
+            },
+        };
+        let will_retry = may_retry && attempt < self.cfg.retry.max_attempts;
+        let record = CallRecord {
+            action: action.to_string(),
+            attempt,
+            request_id: match &result {
+                Ok(a) => a.request_id.clone(),
+                Err(e) => e.request_id().map(str::to_string),
+            },
+            result: match &result {
+                Ok(_) => "ok".into(),
+                Err(e) => e.code().map(str::to_string).unwrap_or_else(|| {
+                    match e {
+                        ApiError::Connect { .. } => "connect-error",
+                        ApiError::NoAnswer { .. } => "no-answer",
+                        ApiError::Malformed { .. } => "malformed-answer",
+                        ApiError::MissingTaskId { .. } => "missing-taskid",
+                        ApiError::Service { .. } => "service-error",
+                    }
+                    .to_string()
+                }),
+            },
+            elapsed: started.elapsed(),
+            will_retry,
+        };
+        tracing::info!(
+            action = %record.action,
+            attempt = record.attempt,
+            request_id = record.request_id.as_deref().unwrap_or("-"),
+            result = %record.result,
+            elapsed_ms = record.elapsed.as_millis() as u64,
+            will_retry,
+            "api call"
+        );
+        if let Some(o) = &self.observer {
+            o(&record);
+        }
+        Attempt {
+            result,
+            retry_after,
+            will_retry,
         }
     }
 
