@@ -492,10 +492,12 @@ fn throttled_reads_are_retried() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json().as_array().unwrap().len(), 12);
     let reqs = sim.requests_of(LIST);
-    assert_eq!(reqs.len(), 3);
+    // Page 1 twice throttled, then read; page 2 (empty) shows the end.
+    assert_eq!(reqs.len(), 4);
     assert_eq!(reqs[0].outcome, "rejected:Throttling.User");
     assert_eq!(reqs[1].outcome, "rejected:Throttling.User");
     assert_eq!(reqs[2].outcome, "executed");
+    assert_eq!(reqs[2].params["PageNum"], "1");
     assert_ne!(
         reqs[0].params["SignatureNonce"], reqs[1].params["SignatureNonce"],
         "fresh nonce per attempt"
@@ -522,7 +524,13 @@ fn server_errors_and_malformed_answers_on_reads_are_retried() {
         .collect();
     assert_eq!(
         outcomes,
-        ["rejected:ServiceUnavailable", "malformed", "executed"]
+        [
+            "rejected:ServiceUnavailable",
+            "malformed",
+            "executed",
+            "executed"
+        ],
+        "page 1 retried twice, then page 2 (empty: the end)"
     );
 }
 

@@ -2,7 +2,9 @@
 
 use crate::api::client::{str_of, CallMode, Client};
 use crate::api::error::ApiError;
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Largest page the service accepts for DescribeSynchronizationJobs.
 pub const MAX_PAGE_SIZE: u32 = 30;
@@ -47,7 +49,46 @@ impl EndpointInfo {
     }
 }
 
-/// One entry of DescribeSynchronizationJobs (one direction of one job).
+/// A JSON value kept as its (compact) text rather than as a parsed tree: a few hundred
+/// bytes per listing entry instead of a tree of maps and strings. Cheap to clone.
+#[derive(Clone)]
+pub struct RawJson(Arc<RawValue>);
+
+impl RawJson {
+    pub fn from_value(v: &Value) -> Self {
+        let raw = serde_json::value::to_raw_value(v).expect("a JSON value serializes");
+        RawJson(Arc::from(raw))
+    }
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+    /// The value, parsed (a tree for as long as the caller keeps it).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl std::fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawJson({} bytes)", self.get().len())
+    }
+}
+
+impl serde::Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// One entry of DescribeSynchronizationJobs (one direction of one job): the fields the
+/// screens, filters and plans use, plus the entry as the service sent it, as text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncJobEntry {
     pub job_id: String,
@@ -62,7 +103,7 @@ pub struct SyncJobEntry {
     pub source: EndpointInfo,
     pub destination: EndpointInfo,
     /// The entry as the service sent it, for `--output json`.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl SyncJobEntry {
@@ -87,8 +128,12 @@ impl SyncJobEntry {
             create_time: g("CreateTime"),
             source: EndpointInfo::from_value(v.get("SourceEndpoint")),
             destination: EndpointInfo::from_value(v.get("DestinationEndpoint")),
-            raw: v.clone(),
+            raw: RawJson::from_value(v),
         })
+    }
+
+    pub fn is_reverse(&self) -> bool {
+        self.direction == "Reverse"
     }
 }
 
@@ -99,7 +144,26 @@ pub struct JobsPage {
     pub page_record_count: u64,
     /// `TotalRecordCount`, when the answer has one.
     pub total_record_count: Option<u64>,
+    /// Items in the answer's list, those without a job id included.
+    pub listed: usize,
     pub entries: Vec<SyncJobEntry>,
+}
+
+/// One item of DescribeDtsJobs: its ids and whether it shows a `ReverseJob` (two-way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DtsJobItem {
+    /// `DtsInstanceID` (the id the listing calls SynchronizationJobId) and `DtsJobId`.
+    pub ids: Vec<String>,
+    pub two_way: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DtsJobsPage {
+    pub request_id: Option<String>,
+    pub total_record_count: Option<u64>,
+    /// Items in the answer's list, those without an id included.
+    pub listed: usize,
+    pub items: Vec<DtsJobItem>,
 }
 
 /// Status of a switch task (DescribeEndpointSwitchStatus).
@@ -184,6 +248,34 @@ fn malformed(action: &str, request_id: Option<String>, detail: String) -> ApiErr
     }
 }
 
+pub const SYNC_JOBS: &str = "DescribeSynchronizationJobs";
+pub const DTS_JOBS: &str = "DescribeDtsJobs";
+
+/// Parameters of one DescribeSynchronizationJobs page.
+pub fn jobs_params(page_num: u32, page_size: u32) -> Vec<(String, String)> {
+    vec![
+        ("PageNum".to_string(), page_num.to_string()),
+        (
+            "PageSize".to_string(),
+            page_size.clamp(1, MAX_PAGE_SIZE).to_string(),
+        ),
+    ]
+}
+
+/// Parameters of one DescribeDtsJobs page (sync jobs, without their database lists).
+pub fn dts_jobs_params(region: &str, page_number: u32, page_size: u32) -> Vec<(String, String)> {
+    vec![
+        ("JobType".to_string(), "SYNC".to_string()),
+        ("Region".to_string(), region.to_string()),
+        (
+            "PageSize".to_string(),
+            page_size.clamp(1, MAX_PAGE_SIZE).to_string(),
+        ),
+        ("PageNumber".to_string(), page_number.to_string()),
+        ("WithoutDbList".to_string(), "true".to_string()),
+    ]
+}
+
 impl Client {
     /// One page of DescribeSynchronizationJobs (`PageNum` in, `PageNumber` out).
     pub async fn describe_synchronization_jobs(
@@ -191,105 +283,21 @@ impl Client {
         page_num: u32,
         page_size: u32,
     ) -> Result<JobsPage, ApiError> {
-        const A: &str = "DescribeSynchronizationJobs";
-        let params = vec![
-            ("PageNum".to_string(), page_num.to_string()),
-            (
-                "PageSize".to_string(),
-                page_size.min(MAX_PAGE_SIZE).to_string(),
-            ),
-        ];
-        let ans = self.call(A, &params, CallMode::Read).await?;
+        let params = jobs_params(page_num, page_size);
+        let ans = self.call(SYNC_JOBS, &params, CallMode::Read).await?;
         parse_jobs_page(&ans.body, ans.request_id, page_num)
     }
 
-    /// All entries of all pages. `on_page(loaded, total)` reports progress.
-    ///
-    /// Stops at the first empty page, once `TotalRecordCount` entries arrived, or (when
-    /// the answer has no total) at the first page shorter than the largest one seen. A page that repeats the previous
-    /// one (a service ignoring `PageNum`) also ends it, so the loop always terminates.
-    pub async fn list_all_jobs(
+    /// One page of DescribeDtsJobs with `JobType=SYNC` (`PageNumber` in and out), for the
+    /// `ReverseJob` of two-way jobs.
+    pub async fn describe_dts_jobs(
         &self,
-        mut on_page: impl FnMut(usize, u64),
-    ) -> Result<Vec<SyncJobEntry>, ApiError> {
-        const HARD_CAP: u32 = 10_000;
-        let mut all: Vec<SyncJobEntry> = Vec::new();
-        let mut page = 1u32;
-        let mut previous_first: Option<(String, String)> = None;
-        let mut largest_page = 0usize;
-        loop {
-            let p = self
-                .describe_synchronization_jobs(page, MAX_PAGE_SIZE)
-                .await?;
-            let got = p.entries.len();
-            let first = p
-                .entries
-                .first()
-                .map(|e| (e.job_id.clone(), e.direction.clone()));
-            if got > 0 && first == previous_first {
-                break;
-            }
-            previous_first = first;
-            largest_page = largest_page.max(got);
-            all.extend(p.entries);
-            let total = p.total_record_count.unwrap_or(all.len() as u64);
-            on_page(all.len(), total);
-            let done = match p.total_record_count {
-                Some(t) => all.len() as u64 >= t,
-                // No total: a page shorter than the largest seen is the last.
-                None => got < largest_page,
-            };
-            if got == 0 || done || page >= HARD_CAP {
-                break;
-            }
-            page += 1;
-        }
-        Ok(all)
-    }
-
-    /// The ids of two-way sync jobs per DescribeDtsJobs (`JobType=SYNC`): every entry
-    /// with a `ReverseJob`, by both its `DtsInstanceID` and its `DtsJobId`. All pages.
-    pub async fn two_way_job_ids(&self) -> Result<std::collections::HashSet<String>, ApiError> {
-        const A: &str = "DescribeDtsJobs";
-        let mut ids = std::collections::HashSet::new();
-        let mut page = 1u32;
-        let mut seen = 0usize;
-        loop {
-            let params = vec![
-                ("JobType".to_string(), "SYNC".to_string()),
-                ("Region".to_string(), self.region().to_string()),
-                ("PageSize".to_string(), MAX_PAGE_SIZE.to_string()),
-                ("PageNumber".to_string(), page.to_string()),
-                ("WithoutDbList".to_string(), "true".to_string()),
-            ];
-            let ans = self.call(A, &params, CallMode::Read).await?;
-            let list = match ans.body.get("DtsJobList") {
-                Some(Value::Array(a)) => a.clone(),
-                _ => Vec::new(),
-            };
-            for j in &list {
-                let has_reverse =
-                    matches!(j.get("ReverseJob"), Some(Value::Object(o)) if !o.is_empty());
-                if has_reverse {
-                    for k in ["DtsInstanceID", "DtsInstanceId", "DtsJobId"] {
-                        if let Some(id) = j.get(k).and_then(str_of).filter(|s| !s.is_empty()) {
-                            ids.insert(id);
-                        }
-                    }
-                }
-            }
-            seen += list.len();
-            let total = u64_of(ans.body.get("TotalRecordCount"));
-            let done = match total {
-                Some(t) => seen as u64 >= t,
-                None => list.len() < MAX_PAGE_SIZE as usize,
-            };
-            if list.is_empty() || done || page >= 10_000 {
-                break;
-            }
-            page += 1;
-        }
-        Ok(ids)
+        page_number: u32,
+        page_size: u32,
+    ) -> Result<DtsJobsPage, ApiError> {
+        let params = dts_jobs_params(self.region(), page_number, page_size);
+        let ans = self.call(DTS_JOBS, &params, CallMode::Read).await?;
+        parse_dts_jobs_page(&ans.body, ans.request_id)
     }
 
     pub async fn describe_synchronization_job_status(
@@ -347,15 +355,15 @@ pub fn parse_jobs_page(
     request_id: Option<String>,
     page_num: u32,
 ) -> Result<JobsPage, ApiError> {
-    const A: &str = "DescribeSynchronizationJobs";
-    let list = match body.get("SynchronizationInstances") {
-        Some(Value::Array(a)) => a.clone(),
+    const A: &str = SYNC_JOBS;
+    let list: &[Value] = match body.get("SynchronizationInstances") {
+        Some(Value::Array(a)) => a,
         // Tolerate the XML-style wrapping some docs show: {"SynchronizationInstance": [...]}.
         Some(Value::Object(o)) => match o.values().next() {
-            Some(Value::Array(a)) => a.clone(),
-            _ => Vec::new(),
+            Some(Value::Array(a)) => a,
+            _ => &[],
         },
-        None | Some(Value::Null) => Vec::new(),
+        None | Some(Value::Null) => &[],
         Some(other) => {
             return Err(malformed(
                 A,
@@ -371,7 +379,43 @@ pub fn parse_jobs_page(
         page_number: u64_of(body.get("PageNumber")).unwrap_or(page_num as u64),
         page_record_count: u64_of(body.get("PageRecordCount")).unwrap_or(entries.len() as u64),
         total_record_count: total,
+        listed: list.len(),
         entries,
+    })
+}
+
+pub fn parse_dts_jobs_page(
+    body: &Value,
+    request_id: Option<String>,
+) -> Result<DtsJobsPage, ApiError> {
+    let list: &[Value] = match body.get("DtsJobList") {
+        Some(Value::Array(a)) => a,
+        None | Some(Value::Null) => &[],
+        Some(other) => {
+            return Err(malformed(
+                DTS_JOBS,
+                request_id,
+                format!("DtsJobList is not a list: {other}"),
+            ))
+        }
+    };
+    let items = list
+        .iter()
+        .filter_map(|j| {
+            let ids: Vec<String> = ["DtsInstanceID", "DtsInstanceId", "DtsJobId"]
+                .iter()
+                .filter_map(|k| j.get(*k).and_then(str_of))
+                .filter(|s| !s.is_empty())
+                .collect();
+            let two_way = matches!(j.get("ReverseJob"), Some(Value::Object(o)) if !o.is_empty());
+            (!ids.is_empty()).then_some(DtsJobItem { ids, two_way })
+        })
+        .collect();
+    Ok(DtsJobsPage {
+        request_id,
+        total_record_count: u64_of(body.get("TotalRecordCount")),
+        listed: list.len(),
+        items,
     })
 }
 

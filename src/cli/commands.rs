@@ -6,14 +6,16 @@ use crate::cli::journal_cmds;
 use crate::cli::output::{self, endpoint_long, now_hms};
 use crate::cli::{
     exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
-    SwitchArgs, SwitchCmd,
+    SwitchArgs, SwitchCmd, TotalCounts,
 };
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
 use crate::domain::journal;
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
-use crate::domain::{Job, SwitchRequest};
-use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use crate::domain::{Job, LoadEvent, SwitchRequest};
+use crate::sim::{
+    Faults, Quirks, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
+};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
@@ -80,10 +82,19 @@ fn api_err(e: ApiError) -> CliError {
 
 async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Vec<Job>, CliError> {
     let show = !quiet && std::io::stderr().is_terminal();
-    let jobs = crate::domain::load_jobs(&ctx.client, |loaded, total| {
-        if show {
-            errout!("\rloading jobs: {loaded}/{total}   ");
+    let mut last = std::time::Instant::now();
+    let mut jobs_so_far = 0usize;
+    let opts = crate::api::listing::ListOptions::default();
+    let jobs = crate::domain::load_jobs_with(&ctx.client, &opts, |ev| match ev {
+        LoadEvent::Jobs(batch) => jobs_so_far += batch.len(),
+        LoadEvent::Progress(p) if show && last.elapsed() >= Duration::from_millis(100) => {
+            last = std::time::Instant::now();
+            errout!(
+                "\r\x1b[2Kloading jobs: {}",
+                output::progress_line(p, jobs_so_far)
+            );
         }
+        LoadEvent::Progress(_) => {}
     })
     .await;
     if show {
@@ -109,10 +120,7 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
         SortKey::Delay => list.sort_by_key(|j| std::cmp::Reverse(j.delay_secs())),
     }
     match out {
-        OutputFormat::Json => {
-            let v: Vec<_> = list.iter().map(|j| j.to_json()).collect();
-            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
-        }
+        OutputFormat::Json => output::write_jobs_json(&list),
         OutputFormat::Text | OutputFormat::Markdown => {
             outln!("{}", ctx.banner());
             let width = if std::io::stdout().is_terminal() {
@@ -575,9 +583,18 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     let token = a.sts.then(|| "CAIS-sim-demo-sts-token".to_string());
     let cfg = SimConfig {
         jobs: a.jobs,
+        two_way_every: a.two_way_every.map(|n| n as usize),
+        latency: a.latency.unwrap_or_default(),
         step: a.step,
+        quirks: Quirks {
+            no_reverse_entries: a.no_reverse_entries,
+            forbid_dts_jobs: a.forbid_dts_jobs,
+            total_counts_entries: a.total_counts == TotalCounts::Entries,
+            ..Quirks::default()
+        },
         faults: Faults {
             throttle: a.throttle,
+            throttle_after: 0,
             server_errors: a.server_errors,
             malformed: a.malformed,
             delay: a.delay.unwrap_or_default(),

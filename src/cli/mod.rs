@@ -311,6 +311,28 @@ pub struct SimulateArgs {
     /// Require an STS security token (prints one with the demo credentials)
     #[arg(long)]
     pub sts: bool,
+    /// Add this much to every answer, like a real network and service (e.g. 50ms)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub latency: Option<Duration>,
+    /// Make every N-th generated job two-way (default: about one in seven)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub two_way_every: Option<u64>,
+    /// What the listing's TotalRecordCount counts: instances (as the API reference says;
+    /// a two-way job has two entries) or entries
+    #[arg(long, value_enum, default_value_t = TotalCounts::Instances)]
+    pub total_counts: TotalCounts,
+    /// List two-way jobs by their Forward entry only (two-way shows only in DescribeDtsJobs)
+    #[arg(long)]
+    pub no_reverse_entries: bool,
+    /// Refuse DescribeDtsJobs with Forbidden.RAM (a RAM user without that permission)
+    #[arg(long)]
+    pub forbid_dts_jobs: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalCounts {
+    Instances,
+    Entries,
 }
 
 /// Parses arguments, runs the command, returns the process exit code.

@@ -1,9 +1,10 @@
 //! Plain-text rendering for the CLI: tables, the plan, outcomes.
 
+use crate::api::listing::ListProgress;
 use crate::api::ops::EndpointInfo;
 use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
 use crate::domain::plan::{Direction, PlannedCall};
-use crate::domain::{Job, Plan};
+use crate::domain::{Job, Plan, Topology};
 use serde_json::{json, Map, Value};
 
 /// Local wall-clock time for progress lines, `HH:MM:SS`.
@@ -137,6 +138,52 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
     out
 }
 
+/// `jobs --output json`: a JSON array, the API's own field names per job (see
+/// `Job::to_json`), written as it is produced: one job's tree at a time, never the whole
+/// document in memory. A closed pipe ends it quietly.
+pub fn write_jobs_json(jobs: &[&Job]) {
+    use std::io::Write as _;
+    struct All<'a>(&'a [&'a Job]);
+    impl serde::Serialize for All<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|j| j.json()))
+        }
+    }
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let _ = serde_json::to_writer_pretty(&mut w, &All(jobs))
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(w))
+        .and_then(|()| w.flush());
+}
+
+/// One line about a listing in progress: pages, jobs, retries, waits.
+pub fn progress_line(p: &ListProgress, jobs: usize) -> String {
+    let mut s = format!(
+        "page {}/{} · {jobs} jobs",
+        p.pages_done,
+        p.pages_expected
+            .map(|e| e.max(p.pages_done).to_string())
+            .unwrap_or_else(|| "?".into())
+    );
+    if p.dts_pages_done > 0 {
+        s.push_str(&format!(
+            " · DescribeDtsJobs page {}/{}",
+            p.dts_pages_done,
+            p.dts_pages_expected
+                .map(|e| e.max(p.dts_pages_done).to_string())
+                .unwrap_or_else(|| "?".into())
+        ));
+    }
+    if p.retries > 0 {
+        s.push_str(&format!(" · {} retried", p.retries));
+    }
+    if let Some(w) = p.waiting.filter(|w| !w.is_zero()) {
+        s.push_str(&format!(" · throttled, waiting {:.1}s", w.as_secs_f64()));
+    }
+    s.push_str(&format!(" · timeout {}s each", p.request_timeout.as_secs()));
+    s
+}
+
 /// The plan as text: every parameter of every call, in send order.
 pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
     let mut s = String::new();
@@ -150,7 +197,9 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
             &plan.job_name
         },
         plan.topology.as_str(),
-        if plan.topology_overridden {
+        if plan.topology_overridden && job.detected_topology() == Topology::Unknown {
+            " (set by --topology; the service does not show it)"
+        } else if plan.topology_overridden {
             " (set by --topology; the service shows otherwise)"
         } else {
             ""

@@ -1,7 +1,9 @@
 //! Jobs as the operator thinks of them: one job, one or two directions.
 
-use crate::api::ops::{EndpointInfo, SyncJobEntry};
+use crate::api::listing::{self, HintsState, ListEvent, ListOptions, ListProgress};
+use crate::api::ops::{EndpointInfo, RawJson, SyncJobEntry};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Topology {
@@ -9,6 +11,10 @@ pub enum Topology {
     OneWay,
     #[serde(rename = "two-way")]
     TwoWay,
+    /// The service does not say: the listing shows no Reverse entry for any job, and
+    /// DescribeDtsJobs could not be read (for this job).
+    #[serde(rename = "unknown")]
+    Unknown,
 }
 
 impl Topology {
@@ -16,11 +22,13 @@ impl Topology {
         match self {
             Topology::OneWay => "one-way",
             Topology::TwoWay => "two-way",
+            Topology::Unknown => "unknown",
         }
     }
 }
 
-/// One direction of a job as listed.
+/// One direction of a job as listed: the fields the screens, filters and plans use, and
+/// the entry as the service sent it (as JSON text, not a parsed tree).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DirectionInfo {
     pub status: String,
@@ -28,7 +36,7 @@ pub struct DirectionInfo {
     pub error_message: String,
     pub source: EndpointInfo,
     pub destination: EndpointInfo,
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl DirectionInfo {
@@ -41,9 +49,6 @@ impl DirectionInfo {
             destination: e.destination,
             raw: e.raw,
         }
-    }
-    fn from_entry_ref(e: &SyncJobEntry) -> Self {
-        DirectionInfo::from_entry(e.clone())
     }
 }
 
@@ -58,16 +63,24 @@ pub struct Job {
     pub reverse: Option<DirectionInfo>,
     /// DescribeDtsJobs shows a `ReverseJob` for this job (the listing may not).
     pub reverse_hint: bool,
+    /// Without a reverse direction, the job is known to be one-way: the listing shows
+    /// Reverse entries (so it lists both directions of two-way jobs), or DescribeDtsJobs
+    /// was read for this job. When false and nothing shows a reverse direction, the
+    /// topology is [`Topology::Unknown`].
+    pub one_way_known: bool,
 }
 
 impl Job {
-    /// What the service shows: two-way when a Reverse direction is listed, or when
-    /// DescribeDtsJobs shows a reverse job for it.
+    /// What the service shows: two-way when a Reverse direction is listed or DescribeDtsJobs
+    /// shows a reverse job for it; one-way when the absence of both is known to mean it;
+    /// otherwise unknown.
     pub fn detected_topology(&self) -> Topology {
         if self.reverse.is_some() || self.reverse_hint {
             Topology::TwoWay
-        } else {
+        } else if self.one_way_known {
             Topology::OneWay
+        } else {
+            Topology::Unknown
         }
     }
 
@@ -98,102 +111,207 @@ impl Job {
     }
 
     /// The job in the API's own field names (the forward entry), plus `Topology` and,
-    /// for a two-way job, the reverse entry as `ReverseDirection`.
+    /// for a two-way job, the reverse entry as `ReverseDirection`. Parsed on demand: for
+    /// many jobs, serialize [`Job::json`] one job at a time instead.
     pub fn to_json(&self) -> Value {
-        let mut obj = match &self.forward.raw {
-            Value::Object(o) => o.clone(),
+        serde_json::to_value(self.json()).unwrap_or(Value::Null)
+    }
+
+    /// [`Job::to_json`] as something to serialize: only one job's tree exists at a time.
+    pub fn json(&self) -> JobJson<'_> {
+        JobJson(self)
+    }
+}
+
+/// See [`Job::json`].
+pub struct JobJson<'a>(&'a Job);
+
+impl serde::Serialize for JobJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let j = self.0;
+        let mut obj = match j.forward.raw.to_value() {
+            Value::Object(o) => o,
             _ => Map::new(),
         };
         obj.insert(
             "Topology".into(),
-            Value::String(self.detected_topology().as_str().into()),
+            Value::String(j.detected_topology().as_str().into()),
         );
-        if let Some(r) = &self.reverse {
-            obj.insert("ReverseDirection".into(), r.raw.clone());
+        if let Some(r) = &j.reverse {
+            obj.insert("ReverseDirection".into(), r.raw.to_value());
         }
-        Value::Object(obj)
+        obj.serialize(s)
     }
 }
 
-/// Merges listing entries into jobs, keeping the order in which job ids first appear.
-/// A job listed only as a Reverse entry keeps that entry as its forward data too, so it
-/// is never lost (and is marked two-way). Takes the entries by value: no JSON is copied.
-pub fn merge_entries(entries: Vec<SyncJobEntry>) -> Vec<Job> {
-    let mut order: Vec<String> = Vec::new();
-    let mut fwd: std::collections::HashMap<String, SyncJobEntry> = Default::default();
-    let mut rev: std::collections::HashMap<String, SyncJobEntry> = Default::default();
-    for e in entries {
-        if !fwd.contains_key(&e.job_id) && !rev.contains_key(&e.job_id) {
-            order.push(e.job_id.clone());
-        }
-        let map = if e.direction == "Reverse" {
-            &mut rev
-        } else {
-            &mut fwd
-        };
-        map.entry(e.job_id.clone()).or_insert(e);
-    }
-    order
-        .into_iter()
-        .map(|id| {
-            let f = fwd.remove(&id);
-            let r = rev.remove(&id);
-            let (name, job_class, create_time) = {
-                let base = f.as_ref().or(r.as_ref()).expect("every id has an entry");
-                (
-                    base.name.clone(),
-                    base.job_class.clone(),
-                    base.create_time.clone(),
-                )
-            };
-            let reverse = r.as_ref().map(DirectionInfo::from_entry_ref);
-            let forward = match f {
-                Some(f) => DirectionInfo::from_entry(f),
-                // Only a reverse entry: present its endpoints in forward terms.
-                None => {
-                    let mut d = DirectionInfo::from_entry(r.expect("reverse entry"));
-                    std::mem::swap(&mut d.source, &mut d.destination);
-                    d
+/// Builds jobs from listing entries as they arrive, keeping the order in which job ids
+/// first appear. The first entry of each (job, direction) counts. A job listed only as a
+/// Reverse entry keeps that entry as its forward data too (endpoints swapped into forward
+/// terms), so it is never lost, until its Forward entry turns up.
+#[derive(Debug, Default)]
+pub struct JobMerger {
+    jobs: Vec<Job>,
+    /// Job id → (index, a Forward entry was seen).
+    index: HashMap<String, (usize, bool)>,
+    reverse_entries: bool,
+}
+
+impl JobMerger {
+    /// Adds entries; the jobs they start are appended (see [`JobMerger::jobs`]).
+    pub fn add(&mut self, entries: impl IntoIterator<Item = SyncJobEntry>) {
+        for e in entries {
+            let reverse = e.is_reverse();
+            if reverse && !self.reverse_entries {
+                // From now on the listing is known to show both directions.
+                self.reverse_entries = true;
+                for j in &mut self.jobs {
+                    j.one_way_known = true;
                 }
-            };
-            Job {
-                id,
-                name,
-                job_class,
-                create_time,
-                forward,
-                reverse,
-                reverse_hint: false,
             }
-        })
-        .collect()
+            match self.index.get_mut(&e.job_id) {
+                None => {
+                    self.index
+                        .insert(e.job_id.clone(), (self.jobs.len(), !reverse));
+                    let mut job = new_job(e);
+                    job.one_way_known = self.reverse_entries;
+                    self.jobs.push(job);
+                }
+                Some((i, has_forward)) => {
+                    let job = &mut self.jobs[*i];
+                    if reverse {
+                        if job.reverse.is_none() {
+                            job.reverse = Some(DirectionInfo::from_entry(e));
+                        }
+                    } else if !*has_forward {
+                        *has_forward = true;
+                        job.name = e.name.clone();
+                        job.job_class = e.job_class.clone();
+                        job.create_time = e.create_time.clone();
+                        job.forward = DirectionInfo::from_entry(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The jobs so far, in listing order (provisional until every entry is in: a later
+    /// entry may add a job's reverse direction).
+    pub fn jobs(&self) -> &[Job] {
+        &self.jobs
+    }
+
+    /// Some entry was a Reverse one.
+    pub fn has_reverse_entries(&self) -> bool {
+        self.reverse_entries
+    }
+
+    pub fn finish(self) -> Vec<Job> {
+        self.jobs
+    }
 }
 
-/// Marks the jobs DescribeDtsJobs shows as two-way.
-pub fn apply_two_way_hints(jobs: &mut [Job], ids: &std::collections::HashSet<String>) {
+fn new_job(e: SyncJobEntry) -> Job {
+    let (id, name, job_class, create_time) = (
+        e.job_id.clone(),
+        e.name.clone(),
+        e.job_class.clone(),
+        e.create_time.clone(),
+    );
+    let (forward, reverse) = if e.is_reverse() {
+        let rev = DirectionInfo::from_entry(e);
+        let mut fwd = rev.clone();
+        std::mem::swap(&mut fwd.source, &mut fwd.destination);
+        (fwd, Some(rev))
+    } else {
+        (DirectionInfo::from_entry(e), None)
+    };
+    Job {
+        id,
+        name,
+        job_class,
+        create_time,
+        forward,
+        reverse,
+        reverse_hint: false,
+        one_way_known: false,
+    }
+}
+
+/// Merges listing entries into jobs (see [`JobMerger`]). Without DescribeDtsJobs, a job
+/// is one-way only when the listing shows Reverse entries for some job.
+pub fn merge_entries(entries: Vec<SyncJobEntry>) -> Vec<Job> {
+    let mut m = JobMerger::default();
+    m.add(entries);
+    m.finish()
+}
+
+/// Applies what DescribeDtsJobs said (id → shows a `ReverseJob`): a job it lists is
+/// two-way or one-way by that; the others keep what the listing says.
+pub fn apply_two_way_hints(jobs: &mut [Job], hints: &HashMap<String, bool>) {
     for j in jobs.iter_mut() {
-        if ids.contains(&j.id) {
-            j.reverse_hint = true;
+        if let Some(&two_way) = hints.get(&j.id) {
+            j.reverse_hint |= two_way;
+            j.one_way_known = true;
         }
     }
 }
 
-/// Lists every job of the region: all pages of DescribeSynchronizationJobs, merged, then
-/// two-way hints from DescribeDtsJobs. The hints are best effort: when that call fails
-/// (not permitted, not available), the listing alone decides.
-pub async fn load_jobs(
+/// What [`load_jobs_with`] reports while it works.
+pub enum LoadEvent<'a> {
+    Progress(&'a ListProgress),
+    /// Jobs first seen in the pages read so far, in listing order, following those of
+    /// the previous batches. Provisional: the list [`load_jobs_with`] returns (same jobs,
+    /// same order) replaces them; until then a job may still gain its reverse direction,
+    /// and topologies are settled only at the end.
+    Jobs(&'a [Job]),
+}
+
+/// Lists every job of the region: every page of DescribeSynchronizationJobs (concurrently,
+/// in listing order; see [`crate::api::listing`]), merged per job. When the listing shows
+/// no Reverse entry at all, DescribeDtsJobs tells two-way jobs apart (read alongside);
+/// where it cannot be read, those jobs' topology is [`Topology::Unknown`].
+pub async fn load_jobs_with(
     client: &crate::api::Client,
-    on_page: impl FnMut(usize, u64),
+    opts: &ListOptions,
+    mut on_event: impl FnMut(LoadEvent<'_>),
 ) -> Result<Vec<Job>, crate::api::ApiError> {
-    let entries = client.list_all_jobs(on_page).await?;
-    let mut jobs = merge_entries(entries);
-    match client.two_way_job_ids().await {
-        Ok(ids) => apply_two_way_hints(&mut jobs, &ids),
-        Err(e) => {
-            tracing::warn!(error = %e, "DescribeDtsJobs failed; topology from the listing only")
+    let mut merger = JobMerger::default();
+    let summary = listing::list_jobs(client, opts, |ev| match ev {
+        ListEvent::Progress(p) => on_event(LoadEvent::Progress(p)),
+        ListEvent::Entries(entries) => {
+            let from = merger.jobs().len();
+            merger.add(entries);
+            on_event(LoadEvent::Jobs(&merger.jobs()[from..]));
         }
+    })
+    .await?;
+    let mut jobs = merger.finish();
+    match &summary.two_way.state {
+        HintsState::Complete | HintsState::Failed(_) => {
+            apply_two_way_hints(&mut jobs, &summary.two_way.jobs)
+        }
+        HintsState::NotNeeded | HintsState::NotAsked => {}
+    }
+    if let HintsState::Failed(e) = &summary.two_way.state {
+        tracing::warn!(error = %e, "DescribeDtsJobs could not be read; jobs without a listed Reverse entry have an unknown topology");
     }
     Ok(jobs)
+}
+
+/// [`load_jobs_with`] with the default options; `on_progress(jobs so far, expected)`
+/// (expected: the TotalRecordCount, 0 when the service gives none).
+pub async fn load_jobs(
+    client: &crate::api::Client,
+    mut on_progress: impl FnMut(usize, u64),
+) -> Result<Vec<Job>, crate::api::ApiError> {
+    let mut count = 0usize;
+    load_jobs_with(client, &ListOptions::default(), |ev| match ev {
+        LoadEvent::Jobs(batch) => count += batch.len(),
+        LoadEvent::Progress(p) => {
+            on_progress(count, p.total_record_count.unwrap_or(0).max(count as u64))
+        }
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -226,6 +344,62 @@ mod tests {
         assert_eq!(j["Topology"], "two-way");
         assert_eq!(j["ReverseDirection"]["SynchronizationDirection"], "Reverse");
         assert_eq!(j["SynchronizationJobId"], "a");
+    }
+
+    #[test]
+    fn without_any_reverse_entry_the_topology_is_unknown_until_describe_dts_jobs_says() {
+        let mut jobs = merge_entries(vec![
+            entry("a", "Forward", "1.1.1.1"),
+            entry("b", "Forward", "2.2.2.2"),
+            entry("c", "Forward", "3.3.3.3"),
+        ]);
+        assert!(jobs
+            .iter()
+            .all(|j| j.detected_topology() == Topology::Unknown));
+        assert_eq!(jobs[0].to_json()["Topology"], "unknown");
+        let hints: HashMap<String, bool> =
+            [("a".to_string(), true), ("b".to_string(), false)].into();
+        apply_two_way_hints(&mut jobs, &hints);
+        assert_eq!(jobs[0].detected_topology(), Topology::TwoWay);
+        assert_eq!(jobs[1].detected_topology(), Topology::OneWay);
+        assert_eq!(
+            jobs[2].detected_topology(),
+            Topology::Unknown,
+            "not listed by DescribeDtsJobs"
+        );
+    }
+
+    #[test]
+    fn merging_in_batches_equals_merging_at_once() {
+        let entries = vec![
+            entry("a", "Forward", "1.1.1.1"),
+            entry("b", "Reverse", "9.9.9.9"),
+            entry("c", "Forward", "3.3.3.3"),
+            entry("a", "Reverse", "9.9.9.9"),
+            entry("b", "Forward", "2.2.2.2"),
+            entry("a", "Forward", "7.7.7.7"),
+        ];
+        let whole = merge_entries(entries.clone());
+        let mut m = JobMerger::default();
+        let mut firsts = Vec::new();
+        for chunk in entries.chunks(2) {
+            let from = m.jobs().len();
+            m.add(chunk.to_vec());
+            firsts.extend(m.jobs()[from..].iter().map(|j| j.id.clone()));
+        }
+        assert_eq!(firsts, ["a", "b", "c"]);
+        let batched = m.finish();
+        assert_eq!(batched, whole);
+        assert_eq!(
+            whole[0].forward.source.ip, "1.1.1.1",
+            "the first Forward counts"
+        );
+        assert_eq!(
+            whole[1].forward.source.ip, "2.2.2.2",
+            "Forward replaces the stand-in"
+        );
+        assert!(whole.iter().all(|j| j.one_way_known));
+        assert_eq!(whole[2].detected_topology(), Topology::OneWay);
     }
 
     #[test]

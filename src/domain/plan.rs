@@ -185,11 +185,21 @@ pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
 pub enum PlanError {
     #[error("--only-direction reverse: job {job} is one-way, it has no Reverse direction (if it is two-way, say so with --topology two-way)")]
     ReverseOnOneWay { job: String },
+    #[error("job {job}: the service does not show whether it is one-way or two-way (the listing shows no Reverse entries and DescribeDtsJobs could not be read); say which with --topology one-way or --topology two-way (a two-way job needs two calls)")]
+    UnknownTopology { job: String },
 }
 
 /// Builds the ordered calls for `req` on `job`.
 pub fn plan(job: &Job, region: &str, req: &SwitchRequest) -> Result<Plan, PlanError> {
-    let topology = req.topology.unwrap_or_else(|| job.detected_topology());
+    let topology = match (req.topology, job.detected_topology()) {
+        (Some(t), _) => t,
+        (None, Topology::Unknown) => {
+            return Err(PlanError::UnknownTopology {
+                job: job.id.clone(),
+            })
+        }
+        (None, t) => t,
+    };
     let mut legs = vec![(Direction::Forward, req.database)];
     if topology == Topology::TwoWay {
         legs.push((Direction::Reverse, req.database.opposite()));
@@ -272,7 +282,9 @@ mod tests {
                 .unwrap(),
             );
         }
-        merge_entries(entries).remove(0)
+        let mut j = merge_entries(entries).remove(0);
+        j.one_way_known = true;
+        j
     }
 
     fn req(side: Side, only: Option<Direction>, topo: Option<Topology>) -> SwitchRequest {
@@ -388,5 +400,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.calls.len(), 1);
+    }
+
+    #[test]
+    fn unknown_topology_needs_the_operators_word() {
+        let mut j = job(false);
+        j.one_way_known = false;
+        assert_eq!(j.detected_topology(), Topology::Unknown);
+        let e = plan(&j, "r", &req(Side::Source, None, None)).unwrap_err();
+        assert!(matches!(e, PlanError::UnknownTopology { .. }));
+        assert!(e.to_string().contains("--topology"), "{e}");
+        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::TwoWay))).unwrap();
+        assert_eq!(p.calls.len(), 2);
+        assert!(p.topology_overridden);
+        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::OneWay))).unwrap();
+        assert_eq!(p.calls.len(), 1);
+        assert_eq!(p.topology, Topology::OneWay);
     }
 }

@@ -284,8 +284,14 @@ pub fn demo_jobs() -> Vec<SimJob> {
     v
 }
 
-/// `n` jobs: the demo jobs first, then generated ones (about a fifth two-way).
+/// `n` jobs: the demo jobs first, then generated ones (about one in seven two-way).
 pub fn jobs(n: usize) -> Vec<SimJob> {
+    jobs_with(n, None)
+}
+
+/// `n` jobs: the demo jobs first, then generated ones, of which every `two_way_every`-th
+/// is two-way (`None`: about one in seven).
+pub fn jobs_with(n: usize, two_way_every: Option<usize>) -> Vec<SimJob> {
     let mut v = demo_jobs();
     v.truncate(n);
     let engines = [("MySQL", 3306u16), ("PostgreSQL", 5432), ("Redis", 6379)];
@@ -313,7 +319,10 @@ pub fn jobs(n: usize) -> Vec<SimJob> {
             ["micro", "small", "medium", "large"][i % 4],
             i as u32,
             dir(status, (i % 7) as u64, src, dst),
-            i % 5 == 0 && engine != "PostgreSQL",
+            match two_way_every {
+                Some(k) => i % k.max(1) == 0,
+                None => i % 5 == 0 && engine != "PostgreSQL",
+            },
         ));
     }
     v

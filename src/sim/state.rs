@@ -12,8 +12,10 @@ pub const DEMO_ACCESS_KEY_SECRET: &str = "sim-demo-secret-not-for-production";
 
 #[derive(Debug, Clone)]
 pub struct Faults {
-    /// Answer the first N requests with Throttling.User.
+    /// Answer N requests with Throttling.User (the first N, or those after `throttle_after`).
     pub throttle: u32,
+    /// Let this many requests through before the `throttle` ones (throttling mid-listing).
+    pub throttle_after: u32,
     /// Answer the next N requests with HTTP 503 ServiceUnavailable.
     pub server_errors: u32,
     /// Answer the next N otherwise successful requests with a malformed body.
@@ -30,6 +32,7 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             throttle: 0,
+            throttle_after: 0,
             server_errors: 0,
             malformed: 0,
             delay: Duration::ZERO,
@@ -52,11 +55,25 @@ pub struct Quirks {
     pub no_reverse_entries: bool,
     /// Answer DescribeDtsJobs with InvalidAction.NotFound, as a service without it would.
     pub no_dts_jobs: bool,
+    /// Answer DescribeDtsJobs with Forbidden.RAM, as for a RAM user without that permission.
+    pub forbid_dts_jobs: bool,
+    /// TotalRecordCount counts listing entries (a two-way job counts twice). By default it
+    /// counts instances, as the API reference says, while a two-way job has two entries.
+    pub total_counts_entries: bool,
+    /// Ignore PageNum: every page is the first one.
+    pub ignore_page_num: bool,
+    /// A PageNum past the last page answers the last page again.
+    pub clamp_page_num: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     pub jobs: usize,
+    /// Every n-th generated job is two-way (the demo jobs keep theirs); `None`: the default
+    /// mix (about one in seven).
+    pub two_way_every: Option<usize>,
+    /// Added to every answer, like the network and the service would (for benchmarks).
+    pub latency: Duration,
     /// Time a switch task spends in each of NotStarted, Initializing, Switching.
     pub step: Duration,
     pub faults: Faults,
@@ -71,6 +88,8 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             jobs: 12,
+            two_way_every: None,
+            latency: Duration::ZERO,
             step: Duration::from_millis(1500),
             faults: Faults::default(),
             access_key_id: DEMO_ACCESS_KEY_ID.into(),
@@ -183,7 +202,7 @@ impl SimState {
     pub fn new(config: SimConfig) -> Self {
         let faults = config.faults.clone();
         SimState {
-            jobs: crate::sim::data::jobs(config.jobs),
+            jobs: crate::sim::data::jobs_with(config.jobs, config.two_way_every),
             config,
             tasks: HashMap::new(),
             nonces: HashSet::new(),
@@ -259,11 +278,12 @@ impl SimState {
 
     /// The delay to apply before answering a request of `action`.
     pub fn delay_for(&self, action: &str) -> Duration {
-        if self.fault_applies(action) {
+        let fault = if self.fault_applies(action) {
             self.faults.delay
         } else {
             Duration::ZERO
-        }
+        };
+        fault + self.config.latency
     }
 
     fn dispatch(
@@ -274,7 +294,9 @@ impl SimState {
         now: Instant,
     ) -> Reply {
         if self.fault_applies(action) {
-            if self.faults.throttle > 0 {
+            if self.faults.throttle_after > 0 {
+                self.faults.throttle_after -= 1;
+            } else if self.faults.throttle > 0 {
                 self.faults.throttle -= 1;
                 let mut r = gateway(
                     400,
@@ -305,6 +327,13 @@ impl SimState {
                 .map(|(_, v)| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
+        if action == "DescribeDtsJobs" && self.config.quirks.forbid_dts_jobs {
+            return gateway(
+                403,
+                "Forbidden.RAM",
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+            );
+        }
         let reply = match action {
             "DescribeSynchronizationJobs" => self.describe_jobs(&get),
             "DescribeSynchronizationJobStatus" => self.describe_job_status(&get),
@@ -483,6 +512,7 @@ impl SimState {
     }
 
     fn describe_jobs(&self, get: &dyn Fn(&str) -> Option<String>) -> Reply {
+        let q = &self.config.quirks;
         let size = match get("PageSize") {
             None => 30,
             Some(s) => match s.parse::<usize>() {
@@ -490,6 +520,7 @@ impl SimState {
                 _ => return invalid("PageSize"),
             },
         };
+        let size = q.page_size.unwrap_or(size).max(1);
         let num = match get("PageNum") {
             None => 1,
             Some(s) => match s.parse::<usize>() {
@@ -498,37 +529,57 @@ impl SimState {
             },
         };
         let filter = get("SynchronizationJobName").map(|s| s.to_lowercase());
-        let entries: Vec<Value> = self
+        // (job, reverse) per entry: JSON is built for the answered page only.
+        let mut instances = 0usize;
+        let entries: Vec<(usize, bool)> = self
             .jobs
             .iter()
-            .filter(|j| {
+            .enumerate()
+            .filter(|(_, j)| {
                 filter
                     .as_ref()
                     .is_none_or(|f| j.name.to_lowercase().contains(f))
             })
-            .flat_map(|j| {
-                let mut v = vec![Self::entry_json(j, false)];
-                if j.reverse.is_some() && !self.config.quirks.no_reverse_entries {
-                    v.push(Self::entry_json(j, true));
-                }
-                v
+            .flat_map(|(i, j)| {
+                instances += 1;
+                let reverse = j.reverse.is_some() && !q.no_reverse_entries;
+                std::iter::once((i, false)).chain(reverse.then_some((i, true)))
             })
             .collect();
-        let total = entries.len();
+        let last_page = entries.len().div_ceil(size).max(1);
+        let num = if q.ignore_page_num {
+            1
+        } else if q.clamp_page_num {
+            num.min(last_page)
+        } else {
+            num
+        };
         let page: Vec<Value> = entries
-            .into_iter()
-            .skip((num - 1) * size)
+            .iter()
+            .skip((num - 1).saturating_mul(size))
             .take(size)
+            .map(|&(i, reverse)| Self::entry_json(&self.jobs[i], reverse))
             .collect();
+        let total = if q.total_counts_entries {
+            entries.len()
+        } else {
+            instances
+        };
+        let mut body = json!({
+            "RequestId": request_id(),
+            "PageNumber": num,
+            "PageRecordCount": page.len(),
+            "TotalRecordCount": total,
+            "SynchronizationInstances": page,
+        });
+        if q.omit_total {
+            body.as_object_mut()
+                .expect("object")
+                .remove("TotalRecordCount");
+        }
         Reply::Json {
             status: 200,
-            body: json!({
-                "RequestId": request_id(),
-                "PageNumber": num,
-                "PageRecordCount": page.len(),
-                "TotalRecordCount": total,
-                "SynchronizationInstances": page,
-            }),
+            body,
             retry_after: None,
         }
     }
@@ -566,22 +617,19 @@ impl SimState {
                 "DestinationEndpoint": ep(&d.dst),
             })
         };
-        let all: Vec<Value> = if sync {
-            self.jobs
-                .iter()
-                .map(|j| {
-                    let mut v = item(j, &j.forward, "Forward", format!("{}j", j.id));
-                    if let Some(r) = &j.reverse {
-                        v["ReverseJob"] = item(j, r, "Reverse", format!("{}r", j.id));
-                    }
-                    v
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let total = all.len();
-        let page: Vec<Value> = all.into_iter().skip((num - 1) * size).take(size).collect();
+        let total = if sync { self.jobs.len() } else { 0 };
+        let page: Vec<Value> = self.jobs[..total]
+            .iter()
+            .skip((num - 1).saturating_mul(size))
+            .take(size)
+            .map(|j| {
+                let mut v = item(j, &j.forward, "Forward", format!("{}j", j.id));
+                if let Some(r) = &j.reverse {
+                    v["ReverseJob"] = item(j, r, "Reverse", format!("{}r", j.id));
+                }
+                v
+            })
+            .collect();
         Reply::Json {
             status: 200,
             body: json!({
