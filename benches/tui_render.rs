@@ -1,6 +1,7 @@
 //! Prints figures for the speed targets: merging a large listing, drawing a frame of a
 //! large jobs list, filtering as you type, and parsing a listing page.
-//! Run: `cargo bench --bench tui_render`. Figures, not assertions: machines are noisy.
+//! Run: `cargo bench --bench tui_render` (5,000 and 10,000 jobs; or name the sizes:
+//! `-- 20000`). Figures, not assertions: machines are noisy.
 
 use dts_switch::api::ops::parse_jobs_page;
 use dts_switch::domain::merge_entries;
@@ -23,13 +24,30 @@ fn per_iter(label: &str, n: u32, mut f: impl FnMut()) {
 }
 
 fn main() {
-    let sim_jobs = jobs(5000);
+    // `cargo bench --bench tui_render -- 20000` for other sizes.
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![5000, 10_000]
+    } else {
+        sizes
+    };
+    for n in sizes {
+        bench(n);
+        println!();
+    }
+}
+
+fn bench(n: usize) {
+    let sim_jobs = jobs(n);
     let entries = listing_entries(&sim_jobs);
     println!("{} jobs, {} listing entries", sim_jobs.len(), entries.len());
     per_iter("copy the entries (baseline for the next line)", 20, || {
         std::hint::black_box(entries.clone());
     });
-    per_iter("copy the entries + merge 5000 jobs", 20, || {
+    per_iter(&format!("copy the entries + merge {n} jobs"), 20, || {
         std::hint::black_box(merge_entries(entries.clone()));
     });
 
@@ -64,7 +82,7 @@ fn main() {
     let theme = Theme { color: true };
     for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        per_iter(&format!("draw jobs frame, 5000 jobs, {w}x{h}"), 100, || {
+        per_iter(&format!("draw jobs frame, {n} jobs, {w}x{h}"), 100, || {
             term.draw(|f| dts_switch::tui::view::render(&app, f, &theme))
                 .unwrap();
         });
@@ -82,17 +100,31 @@ fn main() {
         &mut app,
         Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
     );
-    let mut i = 0u32;
-    per_iter("filter keystroke + draw, 5000 jobs (80x24)", 100, || {
-        let c = if i.is_multiple_of(2) { '1' } else { '\u{8}' };
-        i += 1;
-        let code = if c == '\u{8}' {
-            KeyCode::Backspace
+    let key = |app: &mut App, i: u32| {
+        let code = if i.is_multiple_of(2) {
+            KeyCode::Char('1')
         } else {
-            KeyCode::Char(c)
+            KeyCode::Backspace
         };
-        update(&mut app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-        term.draw(|f| dts_switch::tui::view::render(&app, f, &theme))
-            .unwrap();
-    });
+        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    };
+    key(&mut app, 0);
+    per_iter(
+        &format!("filter {n} jobs by \"1\" (JobsView::visible)"),
+        100,
+        || {
+            std::hint::black_box(app.jobs.visible());
+        },
+    );
+    let mut i = 1u32;
+    per_iter(
+        &format!("filter keystroke + draw, {n} jobs (80x24)"),
+        100,
+        || {
+            key(&mut app, i);
+            i += 1;
+            term.draw(|f| dts_switch::tui::view::render(&app, f, &theme))
+                .unwrap();
+        },
+    );
 }

@@ -68,6 +68,24 @@ pub struct Job {
     /// was read for this job. When false and nothing shows a reverse direction, the
     /// topology is [`Topology::Unknown`].
     pub one_way_known: bool,
+    /// What the jobs filter searches, lowercased, made on first use (see [`Job::matches`]).
+    search: SearchText,
+}
+
+/// A cache that is not part of the job's value: equal whatever it holds.
+#[derive(Clone, Default)]
+struct SearchText(std::sync::OnceLock<Box<str>>);
+
+impl PartialEq for SearchText {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for SearchText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
 }
 
 impl Job {
@@ -86,18 +104,31 @@ impl Job {
 
     /// True when the id, name, status, either forward address or the source engine
     /// contains `needle` (case-insensitive): the jobs filter of the CLI and the TUI.
+    /// The lowercased fields are kept from the first call on (a keystroke over 10,000
+    /// jobs is then a scan of text, no allocation); jobs are not changed after listing.
     pub fn matches(&self, needle: &str) -> bool {
-        let n = needle.trim().to_lowercase();
-        [
-            self.id.as_str(),
-            self.name.as_str(),
-            self.status(),
-            &self.forward.source.address(),
-            &self.forward.destination.address(),
-            &self.forward.source.engine_name,
-        ]
-        .iter()
-        .any(|f| f.to_lowercase().contains(&n))
+        let n = needle.trim();
+        let hay = self.search.0.get_or_init(|| {
+            [
+                self.id.as_str(),
+                self.name.as_str(),
+                self.status(),
+                &self.forward.source.address(),
+                &self.forward.destination.address(),
+                &self.forward.source.engine_name,
+            ]
+            .iter()
+            .map(|f| f.to_lowercase())
+            .collect::<Vec<_>>()
+            // A separator no typed needle holds: a match never spans two fields.
+            .join("\u{0}")
+            .into_boxed_str()
+        });
+        if n.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            hay.contains(n)
+        } else {
+            hay.contains(&n.to_lowercase())
+        }
     }
 
     /// The forward delay in seconds, 0 when unknown (for sorting).
@@ -234,6 +265,7 @@ fn new_job(e: SyncJobEntry) -> Job {
         reverse,
         reverse_hint: false,
         one_way_known: false,
+        search: SearchText::default(),
     }
 }
 
@@ -400,6 +432,24 @@ mod tests {
         );
         assert!(whole.iter().all(|j| j.one_way_known));
         assert_eq!(whole[2].detected_topology(), Topology::OneWay);
+    }
+
+    #[test]
+    fn filter_matches_fields_case_insensitively_never_across_them() {
+        let j = &merge_entries(vec![entry("dtsAbC", "Forward", "10.1.2.3")])[0];
+        for (needle, want) in [
+            ("abc", true),
+            ("ABC", true),
+            (" n-dtsabc ", true),
+            ("synchron", true),
+            ("10.1.2.3:3306", true),
+            ("9.9.9.9:33", true),
+            ("", true),
+            ("mysql", false),
+            ("abcn-", false),
+        ] {
+            assert_eq!(j.matches(needle), want, "{needle:?}");
+        }
     }
 
     #[test]
