@@ -105,10 +105,12 @@ fn child(variant: &str, endpoint: &str) {
             "client" => dts_switch::domain::load_jobs_with(&c, &ListOptions::default(), |_| {})
                 .await
                 .expect("listing")
+                .jobs
                 .len(),
             "client1" => dts_switch::domain::load_jobs_with(&c, &ListOptions::sequential(), |_| {})
                 .await
                 .expect("listing")
+                .jobs
                 .len(),
             other => panic!("unknown variant {other}"),
         }

@@ -69,7 +69,8 @@ fn load(sim: &Simulator, opts: &ListOptions) -> Loaded {
             }
             LoadEvent::Progress(p) => progress.push(p.clone()),
         }))
-        .unwrap();
+        .unwrap()
+        .jobs;
     Loaded {
         jobs,
         batched,
@@ -382,10 +383,17 @@ fn refused_describe_dts_jobs_and_forward_only_listing_give_unknown_topology() {
     let out = env.run(&sim, &["jobs"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("unknown"), "{out:?}");
+    assert!(
+        out.stdout.contains("topology unknown for 12 job(s)")
+            && out.stdout.contains("Forbidden.RAM")
+            && out.stdout.contains("dts:DescribeDtsJobs"),
+        "says why and what to do: {out:?}"
+    );
 
     let out = env.run(&sim, &strs(&two_way_args("plan")));
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("--topology"), "{out:?}");
+    assert!(out.stderr.contains("Forbidden.RAM"), "{out:?}");
     let mut switch = two_way_args("switch");
     switch.push("--yes".into());
     let out = env.run(&sim, &strs(&switch));

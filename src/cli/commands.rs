@@ -12,7 +12,7 @@ use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEv
 use crate::domain::journal;
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
-use crate::domain::{Job, LoadEvent, SwitchRequest};
+use crate::domain::{Job, Listing, LoadEvent, SwitchRequest, Topology};
 use crate::sim::{
     Faults, Quirks, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
 };
@@ -80,7 +80,7 @@ fn api_err(e: ApiError) -> CliError {
     CliError::new(api_exit(&e), e.to_string())
 }
 
-async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Vec<Job>, CliError> {
+async fn load_jobs(ctx: &Ctx, quiet: bool) -> Result<Listing, CliError> {
     let show = !quiet && std::io::stderr().is_terminal();
     let mut last = std::time::Instant::now();
     let mut jobs_so_far = 0usize;
@@ -107,7 +107,8 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
     if let Some(id) = &a.job {
         return job_detail(ctx, out, id).await;
     }
-    let all = load_jobs(ctx, out == OutputFormat::Json).await?;
+    let listing = load_jobs(ctx, out == OutputFormat::Json).await?;
+    let all = &listing.jobs;
     let mut list: Vec<&Job> = all
         .iter()
         .filter(|j| a.filter.as_deref().is_none_or(|f| j.matches(f)))
@@ -145,11 +146,45 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
             );
         }
     }
+    if let Some(note) = unknown_topology_note(&listing) {
+        match out {
+            OutputFormat::Json => errln!("{note}"),
+            _ => outln!("{note}"),
+        }
+    }
     Ok(exit::OK)
 }
 
+/// Why some topologies are unknown and what to do, when some are.
+fn unknown_topology_note(listing: &Listing) -> Option<String> {
+    let n = listing
+        .jobs
+        .iter()
+        .filter(|j| j.detected_topology() == Topology::Unknown)
+        .count();
+    if n == 0 {
+        return None;
+    }
+    let why = match &listing.two_way_error {
+        Some(e) => format!(
+            "DescribeDtsJobs could not be read ({})",
+            e.to_string().lines().next().unwrap_or_default()
+        ),
+        None => "DescribeDtsJobs does not list them".to_string(),
+    };
+    let grant = match listing.two_way_error.as_ref().map(|e| e.kind()) {
+        Some(ErrorKind::Permission) => {
+            "; granting dts:DescribeDtsJobs to the RAM user lets dts-switch tell"
+        }
+        _ => "",
+    };
+    Some(format!(
+        "topology unknown for {n} job(s): the listing shows no Reverse entries and {why}. plan and switch need --topology one-way|two-way for them{grant}"
+    ))
+}
+
 async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliError> {
-    let all = load_jobs(ctx, true).await?;
+    let all = load_jobs(ctx, true).await?.jobs;
     let job = find_job(&all, id, &ctx.region)?;
     let fwd = ctx
         .client
@@ -268,10 +303,18 @@ fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
 }
 
 async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Plan, Job), CliError> {
-    let all = load_jobs(ctx, true).await?;
-    let job = find_job(&all, &a.job, &ctx.region)?.clone();
-    let plan = plan::plan(&job, &ctx.region, &req)
-        .map_err(|e| CliError::new(exit::BAD_INPUT, e.to_string()))?;
+    let listing = load_jobs(ctx, true).await?;
+    let job = find_job(&listing.jobs, &a.job, &ctx.region)?.clone();
+    let plan = plan::plan(&job, &ctx.region, &req).map_err(|e| {
+        let mut msg = format!("{e} (nothing was sent)");
+        if let (plan::PlanError::UnknownTopology { .. }, Some(why)) = (&e, &listing.two_way_error) {
+            msg.push_str(&format!(
+                "\n  DescribeDtsJobs: {}",
+                why.to_string().replace('\n', "\n  ")
+            ));
+        }
+        CliError::new(exit::BAD_INPUT, msg)
+    })?;
     Ok((plan, job))
 }
 

@@ -298,6 +298,16 @@ pub enum LoadEvent<'a> {
     Jobs(&'a [Job]),
 }
 
+/// The jobs of a region, and what kept topologies unknown.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// In listing order.
+    pub jobs: Vec<Job>,
+    /// Why DescribeDtsJobs could not be read, when it was needed (no Reverse entry in the
+    /// listing) and failed: the jobs it did not cover have an unknown topology.
+    pub two_way_error: Option<crate::api::ApiError>,
+}
+
 /// Lists every job of the region: every page of DescribeSynchronizationJobs (concurrently,
 /// in listing order; see [`crate::api::listing`]), merged per job. When the listing shows
 /// no Reverse entry at all, DescribeDtsJobs tells two-way jobs apart (read alongside);
@@ -306,7 +316,7 @@ pub async fn load_jobs_with(
     client: &crate::api::Client,
     opts: &ListOptions,
     mut on_event: impl FnMut(LoadEvent<'_>),
-) -> Result<Vec<Job>, crate::api::ApiError> {
+) -> Result<Listing, crate::api::ApiError> {
     let mut merger = JobMerger::default();
     let summary = listing::list_jobs(client, opts, |ev| match ev {
         ListEvent::Progress(p) => on_event(LoadEvent::Progress(p)),
@@ -324,10 +334,17 @@ pub async fn load_jobs_with(
         }
         HintsState::NotNeeded | HintsState::NotAsked => {}
     }
-    if let HintsState::Failed(e) = &summary.two_way.state {
-        tracing::warn!(error = %e, "DescribeDtsJobs could not be read; jobs without a listed Reverse entry have an unknown topology");
-    }
-    Ok(jobs)
+    let two_way_error = match summary.two_way.state {
+        HintsState::Failed(e) => {
+            tracing::warn!(error = %e, "DescribeDtsJobs could not be read; jobs without a listed Reverse entry have an unknown topology");
+            Some(e)
+        }
+        _ => None,
+    };
+    Ok(Listing {
+        jobs,
+        two_way_error,
+    })
 }
 
 /// [`load_jobs_with`] with the default options; `on_progress(jobs so far, expected)`
@@ -344,6 +361,7 @@ pub async fn load_jobs(
         }
     })
     .await
+    .map(|l| l.jobs)
 }
 
 #[cfg(test)]

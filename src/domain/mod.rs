@@ -7,6 +7,8 @@ pub mod journal;
 pub mod plan;
 pub mod rules;
 
-pub use job::{load_jobs, load_jobs_with, merge_entries, Job, JobMerger, LoadEvent, Topology};
+pub use job::{
+    load_jobs, load_jobs_with, merge_entries, Job, JobMerger, Listing, LoadEvent, Topology,
+};
 pub use plan::{plan, Direction, Plan, PlannedCall, Side, SwitchRequest};
 pub use rules::{EndpointInput, FieldError, InstanceType, ValidEndpoint};

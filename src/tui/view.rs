@@ -360,6 +360,10 @@ fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: boo
                     None if j.reverse_hint => {
                         v.push(Line::raw("Reverse  shown by DescribeDtsJobs (two-way)"))
                     }
+                    None if j.detected_topology() == Topology::Unknown => v.push(Line::styled(
+                        "Topology unknown: the service shows no Reverse entries and DescribeDtsJobs could not be read.",
+                        theme.warning(),
+                    )),
                     None => v.push(Line::styled(
                         "No Reverse direction shown by the service (one-way).",
                         theme.muted(),
