@@ -1,7 +1,7 @@
 //! Transport: builds signed RPC requests, sends them over HTTP(S), turns answers into
 //! JSON or typed errors, and retries what is safe to retry.
 
-use crate::api::credentials::Credentials;
+use crate::api::credentials::{CredentialProvider, Credentials};
 use crate::api::error::ApiError;
 use crate::api::sign;
 use serde_json::Value;
@@ -57,7 +57,8 @@ impl RetryPolicy {
 pub struct ClientConfig {
     pub endpoint: url::Url,
     pub region: String,
-    pub credentials: Credentials,
+    /// Where each attempt gets its credentials (fixed, or refreshed before they expire).
+    pub credentials: Arc<CredentialProvider>,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
@@ -128,6 +129,7 @@ impl Client {
         mode: CallMode,
     ) -> Result<Answer, ApiError> {
         let mut attempt = 0;
+        let mut refreshed_expired = false;
         loop {
             attempt += 1;
             let started = Instant::now();
@@ -139,7 +141,13 @@ impl Client {
                     CallMode::Mutating => e.proves_not_executed(),
                 },
             };
-            let will_retry = may_retry && attempt < self.cfg.retry.max_attempts;
+            // Short-lived credentials the service found expired (a clock step, a slow
+            // hop): fetch new ones and try once more. The service refused before
+            // executing anything, so this is safe for a switch too.
+            let expired_token = !refreshed_expired
+                && self.cfg.credentials.refreshes()
+                && matches!(&result, Err(e) if e.code() == Some("InvalidSecurityToken.Expired"));
+            let will_retry = expired_token || (may_retry && attempt < self.cfg.retry.max_attempts);
             let record = CallRecord {
                 action: action.to_string(),
                 attempt,
@@ -156,6 +164,7 @@ impl Client {
                             ApiError::Malformed { .. } => "malformed-answer",
                             ApiError::MissingTaskId { .. } => "missing-taskid",
                             ApiError::Service { .. } => "service-error",
+                            ApiError::Credentials { .. } => "credentials-error",
                         }
                         .to_string()
                     }),
@@ -177,6 +186,11 @@ impl Client {
             }
             match result {
                 Ok(a) => return Ok(a),
+                Err(_) if expired_token => {
+                    refreshed_expired = true;
+                    tracing::info!(action, "security token expired; fetching new credentials");
+                    self.cfg.credentials.invalidate().await;
+                }
                 Err(_) if will_retry => {
                     let d = self.cfg.retry.delay(attempt, retry_after);
                     tracing::debug!(?d, "backing off before retry");
@@ -190,10 +204,10 @@ impl Client {
     /// Builds the full signed parameter list for one attempt (fresh nonce and timestamp).
     pub fn signed_params(
         &self,
+        c: &Credentials,
         action: &str,
         params: &[(String, String)],
     ) -> Vec<(String, String)> {
-        let c = &self.cfg.credentials;
         let mut all: Vec<(String, String)> = vec![
             ("Action".into(), action.into()),
             ("Version".into(), API_VERSION.into()),
@@ -228,7 +242,21 @@ impl Client {
         action: &str,
         params: &[(String, String)],
     ) -> (Result<Answer, ApiError>, Option<Duration>) {
-        let all = self.signed_params(action, params);
+        let creds = match self.cfg.credentials.get().await {
+            Ok(c) => c,
+            Err(e) => {
+                let fatal = e.exit_code() == 2;
+                return (
+                    Err(ApiError::Credentials {
+                        action: action.into(),
+                        detail: e.to_string(),
+                        fatal,
+                    }),
+                    None,
+                );
+            }
+        };
+        let all = self.signed_params(&creds, action, params);
         let query = all
             .iter()
             .map(|(k, v)| format!("{}={}", sign::percent_encode(k), sign::percent_encode(v)))
@@ -237,7 +265,7 @@ impl Client {
         let mut url = self.cfg.endpoint.clone();
         url.set_path("/");
         url.set_query(Some(&query));
-        let redact = |s: String| self.cfg.credentials.redact(&s);
+        let redact = |s: String| self.cfg.credentials.redact(&creds.redact(&s));
 
         let resp = match self.http.post(url).send().await {
             Ok(r) => r,
@@ -318,7 +346,7 @@ fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
 }
 
 /// A reqwest error in plain words, never with the URL (it carries the signature).
-fn describe_reqwest(e: &reqwest::Error) -> String {
+pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
     use std::error::Error as _;
     let mut parts = Vec::new();
     if e.is_timeout() {

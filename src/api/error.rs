@@ -30,6 +30,14 @@ pub enum ApiError {
     },
     /// A SwitchSynchronizationEndpoint answer that reports success without a TaskId.
     MissingTaskId { request_id: Option<String> },
+    /// No credentials could be had for the call (STS or the instance metadata failed),
+    /// so nothing was sent. `detail` already says what to do.
+    Credentials {
+        action: String,
+        detail: String,
+        /// True when trying again will not help (refused, misconfigured).
+        fatal: bool,
+    },
 }
 
 /// Broad families of failure, used for exit codes and hints.
@@ -65,7 +73,8 @@ impl ApiError {
             ApiError::Service { action, .. }
             | ApiError::Connect { action, .. }
             | ApiError::NoAnswer { action, .. }
-            | ApiError::Malformed { action, .. } => action,
+            | ApiError::Malformed { action, .. }
+            | ApiError::Credentials { action, .. } => action,
             ApiError::MissingTaskId { .. } => "SwitchSynchronizationEndpoint",
         }
     }
@@ -99,6 +108,8 @@ impl ApiError {
         match self {
             ApiError::Connect { .. } | ApiError::NoAnswer { .. } => ErrorKind::Network,
             ApiError::Malformed { .. } | ApiError::MissingTaskId { .. } => ErrorKind::Unknown,
+            ApiError::Credentials { fatal: true, .. } => ErrorKind::BadCredentials,
+            ApiError::Credentials { fatal: false, .. } => ErrorKind::Network,
             ApiError::Service {
                 code, http_status, ..
             } => classify_code(code, *http_status),
@@ -109,7 +120,7 @@ impl ApiError {
     /// and may be sent again (throttling, a reused nonce), or the request never left.
     pub fn proves_not_executed(&self) -> bool {
         match self {
-            ApiError::Connect { .. } => true,
+            ApiError::Connect { .. } | ApiError::Credentials { .. } => true,
             ApiError::Service {
                 code, http_status, ..
             } => is_throttling(code) || *http_status == 429 || code == "SignatureNonceUsed",
@@ -134,6 +145,7 @@ impl ApiError {
                     || *http_status >= 500
             }
             ApiError::MissingTaskId { .. } => false,
+            ApiError::Credentials { fatal, .. } => !fatal,
         }
     }
 
@@ -149,6 +161,9 @@ impl ApiError {
 
     /// What the operator should do next, where it is known.
     pub fn next_step(&self) -> Option<String> {
+        if let ApiError::Credentials { .. } = self {
+            return None; // the detail says it
+        }
         let s = match self.kind() {
             ErrorKind::Throttled => {
                 "the service is throttling this account; wait a minute and try again".to_string()
@@ -263,6 +278,9 @@ impl fmt::Display for ApiError {
                     write!(f, "\n  RequestId: {id}")?;
                 }
             }
+            ApiError::Credentials { action, detail, .. } => {
+                write!(f, "{action} was not sent: {detail}")?
+            }
             ApiError::MissingTaskId { request_id } => {
                 write!(
                     f,
@@ -334,6 +352,26 @@ mod tests {
             detail: "timeout".into(),
         };
         assert!(t.outcome_unknown() && !t.proves_not_executed() && t.retryable_read());
+    }
+
+    #[test]
+    fn credential_failures_prove_nothing_was_sent() {
+        let e = ApiError::Credentials {
+            action: "SwitchSynchronizationEndpoint".into(),
+            detail: "cannot get RamRoleArn credentials (x): STS refused".into(),
+            fatal: true,
+        };
+        assert!(e.proves_not_executed() && !e.outcome_unknown() && !e.retryable_read());
+        assert_eq!(e.kind(), ErrorKind::BadCredentials);
+        assert!(e.to_string().contains("was not sent") && e.to_string().contains("RamRoleArn"));
+        assert!(e.next_step().is_none());
+        let t = ApiError::Credentials {
+            action: "x".into(),
+            detail: "unreachable".into(),
+            fatal: false,
+        };
+        assert!(t.retryable_read() && t.proves_not_executed());
+        assert_eq!(t.kind(), ErrorKind::Network);
     }
 
     #[test]

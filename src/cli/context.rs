@@ -1,18 +1,25 @@
 //! Turns global flags and the environment into a ready API client: credentials, region,
 //! endpoint, or an in-process simulator for `--demo`.
 
-use crate::api::credentials::{self, Credentials, REGION_VARS};
+use crate::api::credentials::{
+    self, CredentialProvider, Credentials, ProviderOptions, REGION_VARS,
+};
 use crate::api::endpoint::{default_endpoint, is_loopback, validate_region};
 use crate::api::{Client, ClientConfig, RetryPolicy};
 use crate::cli::{CliError, Global};
 use crate::sim::{SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Ctx {
     pub client: Client,
     pub endpoint: url::Url,
     pub region: String,
+    /// Who calls, never secret: the masked AccessKeyId (`LTAI****0001`), or for role
+    /// modes the mode and the role (`RamRoleArn acs:ram::1234****3456:role/ops`).
     pub masked_ak: String,
+    /// The credentials mode: AK, StsToken, RamRoleArn, EcsRamRole or OIDC.
+    pub credential_mode: &'static str,
     /// True when the endpoint is a loopback simulator, not the cloud.
     pub is_local: bool,
     pub demo: Option<Simulator>,
@@ -28,11 +35,14 @@ impl Ctx {
         } else {
             "PRODUCTION".to_string()
         };
+        let who = match self.credential_mode {
+            "AK" | "StsToken" => format!("AccessKeyId {}", self.masked_ak),
+            _ => self.masked_ak.clone(),
+        };
         format!(
-            "{place} {} · region {} · AccessKeyId {}",
+            "{place} {} · region {} · {who}",
             self.endpoint.as_str().trim_end_matches('/'),
             self.region,
-            self.masked_ak
         )
     }
 }
@@ -42,21 +52,38 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 pub async fn build(g: &Global) -> Result<Ctx, CliError> {
-    let (credentials, profile_region, demo) = if g.demo {
+    let connect_timeout = g.timeout.min(Duration::from_secs(5));
+    let (provider, profile_region, demo) = if g.demo {
         let sim = Simulator::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
             .await
             .map_err(|e| CliError::new(1, format!("cannot start the demo simulator: {e}")))?;
         let mut c = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None);
         c.source = "demo simulator".into();
-        (c, None, Some(sim))
+        (CredentialProvider::fixed(c), None, Some(sim))
     } else {
         let path = credentials::default_config_path();
         let r = credentials::resolve(g.profile.as_deref(), &env_var, path.as_deref())
-            .map_err(|e| CliError::new(2, e.to_string()))?;
+            .map_err(|e| CliError::new(e.exit_code(), e.to_string()))?;
         for w in &r.warnings {
             errln!("{w}");
         }
-        (r.credentials, r.profile_region, None)
+        let provider = CredentialProvider::new(
+            r.source,
+            r.origin,
+            r.endpoints,
+            &ProviderOptions {
+                connect_timeout,
+                request_timeout: g.timeout,
+            },
+        )
+        .map_err(|e| CliError::new(1, e))?;
+        // Role modes: get the first credentials now, so a wrong role or an unreachable
+        // STS is said before anything else happens.
+        provider
+            .get()
+            .await
+            .map_err(|e| CliError::new(e.exit_code(), e.to_string()))?;
+        (provider, r.profile_region, None)
     };
 
     let region = match &g.region {
@@ -75,22 +102,24 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
     };
     let endpoint = parse_endpoint(&endpoint_text)?;
     let is_local = is_loopback(&endpoint);
-    let masked_ak = credentials.masked_id();
+    let masked_ak = provider.identity();
+    let credential_mode = provider.mode();
     let client = Client::new(ClientConfig {
         endpoint: endpoint.clone(),
         region: region.clone(),
-        credentials,
-        connect_timeout: g.timeout.min(Duration::from_secs(5)),
+        credentials: Arc::new(provider),
+        connect_timeout,
         request_timeout: g.timeout,
         retry: RetryPolicy::default(),
     })
     .map_err(|e| CliError::new(1, e))?;
-    tracing::info!(endpoint = %endpoint, region = %region, ak = %masked_ak, "client ready");
+    tracing::info!(endpoint = %endpoint, region = %region, ak = %masked_ak, mode = credential_mode, "client ready");
     Ok(Ctx {
         client,
         endpoint,
         region,
         masked_ak,
+        credential_mode,
         is_local,
         demo,
     })
