@@ -13,7 +13,10 @@ use crate::domain::journal;
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
 use crate::domain::{Job, SwitchRequest};
-use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use crate::sim::{
+    Faults, SimConfig, Simulator, StsConfig, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
+    DEMO_ECS_ROLE, DEMO_OIDC_PROVIDER_ARN, DEMO_OIDC_TOKEN, DEMO_ROLE_ARN,
+};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
@@ -585,6 +588,10 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             only_action: a.fault_action.clone(),
         },
         security_token: token.clone(),
+        sts: StsConfig {
+            lifetime: a.sts_expiry,
+            ..StsConfig::default()
+        },
         ..SimConfig::default()
     };
     let sim = Simulator::start(cfg, a.listen)
@@ -598,7 +605,20 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     if let Some(t) = &token {
         outln!("  export ALIBABA_CLOUD_SECURITY_TOKEN={t}");
     }
-    outln!("Requests it received: {}/_sim/requests", sim.url());
+    let url = sim.url();
+    outln!(
+        "Role credentials: it also serves STS and the ECS metadata service, issuing keys valid for {} (--sts-expiry):",
+        humantime::format_duration(a.sts_expiry)
+    );
+    outln!("  RamRoleArn (STS AssumeRole, with the AccessKey above):");
+    outln!("    export DTS_SWITCH_STS_ENDPOINT={url} ALIBABA_CLOUD_ROLE_ARN={DEMO_ROLE_ARN}");
+    outln!("  OIDC (STS AssumeRoleWithOIDC; unset the AccessKey variables):");
+    outln!("    echo {DEMO_OIDC_TOKEN} > /tmp/dts-switch-sim-oidc-token");
+    outln!("    export DTS_SWITCH_STS_ENDPOINT={url} ALIBABA_CLOUD_ROLE_ARN={DEMO_ROLE_ARN} \\");
+    outln!("      ALIBABA_CLOUD_OIDC_PROVIDER_ARN={DEMO_OIDC_PROVIDER_ARN} ALIBABA_CLOUD_OIDC_TOKEN_FILE=/tmp/dts-switch-sim-oidc-token");
+    outln!("  EcsRamRole (instance metadata; unset the AccessKey variables):");
+    outln!("    export DTS_SWITCH_METADATA_URL={url} ALIBABA_CLOUD_ECS_METADATA={DEMO_ECS_ROLE}");
+    outln!("Requests it received: {url}/_sim/requests");
     outln!(
         "{} jobs; a switch task takes about {}. Ctrl-C stops it.",
         a.jobs,

@@ -311,6 +311,9 @@ pub struct SimulateArgs {
     /// Require an STS security token (prints one with the demo credentials)
     #[arg(long)]
     pub sts: bool,
+    /// Lifetime of the role credentials it issues (AssumeRole, AssumeRoleWithOIDC, ECS metadata)
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub sts_expiry: Duration,
 }
 
 /// Parses arguments, runs the command, returns the process exit code.

@@ -7,6 +7,10 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+mod sts;
+
+pub use sts::{StsConfig, DEMO_ECS_ROLE, DEMO_OIDC_PROVIDER_ARN, DEMO_OIDC_TOKEN, DEMO_ROLE_ARN};
+
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tSIMULATOR0DEMO0001";
 pub const DEMO_ACCESS_KEY_SECRET: &str = "sim-demo-secret-not-for-production";
 
@@ -65,6 +69,8 @@ pub struct SimConfig {
     /// When set, requests must carry this SecurityToken (STS-style demo credentials).
     pub security_token: Option<String>,
     pub quirks: Quirks,
+    /// The simulated STS and ECS metadata service.
+    pub sts: StsConfig,
 }
 
 impl Default for SimConfig {
@@ -77,6 +83,7 @@ impl Default for SimConfig {
             access_key_secret: DEMO_ACCESS_KEY_SECRET.into(),
             security_token: None,
             quirks: Quirks::default(),
+            sts: StsConfig::default(),
         }
     }
 }
@@ -103,6 +110,8 @@ pub enum Reply {
     },
     /// A body that is not what the API promises.
     Raw { status: u16, text: String },
+    /// A plain-text answer (the metadata service).
+    Text { status: u16, text: String },
     /// Close the connection without answering.
     Drop,
 }
@@ -126,6 +135,10 @@ pub struct SimState {
     pub requests: Vec<Recorded>,
     next_task: u64,
     faults: Faults,
+    /// STS credentials issued, by AccessKeyId.
+    issued: HashMap<String, sts::IssuedKey>,
+    /// Metadata tokens handed out, with their expiry.
+    imds_tokens: HashMap<String, chrono::DateTime<chrono::Utc>>,
 }
 
 fn request_id() -> String {
@@ -171,6 +184,8 @@ fn missing(param: &str) -> Reply {
     )
 }
 
+const API_VERSION: &str = "2020-01-01";
+
 const ACTIONS: &[&str] = &[
     "DescribeDtsJobs",
     "DescribeSynchronizationJobs",
@@ -190,6 +205,8 @@ impl SimState {
             requests: Vec::new(),
             next_task: 730_001,
             faults,
+            issued: HashMap::new(),
+            imds_tokens: HashMap::new(),
         }
     }
 
@@ -209,31 +226,48 @@ impl SimState {
         let action = get("Action").unwrap_or("").to_string();
         let mut recorded: BTreeMap<String, String> = params
             .iter()
-            .filter(|(k, _)| k != "Signature" && k != "SecurityToken")
+            .filter(|(k, _)| k != "Signature" && k != "SecurityToken" && k != "OIDCToken")
             .cloned()
             .collect();
-        if get("SecurityToken").is_some() {
-            recorded.insert("SecurityToken".into(), "***".into());
+        for secret in ["SecurityToken", "OIDCToken"] {
+            if get(secret).is_some() {
+                recorded.insert(secret.into(), "***".into());
+            }
         }
         let mut reply = self.dispatch(method, params, &action, now);
-        let (outcome, status) = match &reply {
+        self.record(method, &action, recorded, &mut reply);
+        reply
+    }
+
+    /// Records a request and its outcome; wraps the answer when the quirk says so.
+    fn record(
+        &mut self,
+        method: &str,
+        action: &str,
+        params: BTreeMap<String, String>,
+        reply: &mut Reply,
+    ) {
+        let (outcome, status) = match &*reply {
             Reply::Json { status, body, .. } => {
                 let code = body
                     .get("Code")
                     .or_else(|| body.get("ErrCode"))
                     .and_then(Value::as_str);
                 match code {
-                    Some(c) => (format!("rejected:{c}"), *status),
-                    None => ("executed".to_string(), *status),
+                    // The metadata service's credentials carry "Code": "Success".
+                    Some(c) if c != "Success" => (format!("rejected:{c}"), *status),
+                    _ => ("executed".to_string(), *status),
                 }
             }
             Reply::Raw { status, .. } => ("malformed".to_string(), *status),
+            Reply::Text { status, .. } if *status < 400 => ("executed".to_string(), *status),
+            Reply::Text { status, .. } => (format!("rejected:HTTP{status}"), *status),
             Reply::Drop => ("dropped".to_string(), 0),
         };
-        if self.config.quirks.wrap_response {
+        if self.config.quirks.wrap_response && ACTIONS.contains(&action) {
             if let Reply::Json {
                 status: 200, body, ..
-            } = &mut reply
+            } = reply
             {
                 let inner = std::mem::take(body);
                 *body = json!({ format!("{action}Response"): inner });
@@ -242,12 +276,11 @@ impl SimState {
         self.requests.push(Recorded {
             seq: self.requests.len() as u64 + 1,
             method: method.to_string(),
-            action,
-            params: recorded,
+            action: action.to_string(),
+            params,
             outcome,
             http_status: status,
         });
-        reply
     }
 
     fn fault_applies(&self, action: &str) -> bool {
@@ -259,7 +292,7 @@ impl SimState {
 
     /// The delay to apply before answering a request of `action`.
     pub fn delay_for(&self, action: &str) -> Duration {
-        if self.fault_applies(action) {
+        if self.fault_applies(action) && !sts::ACTIONS.contains(&action) {
             self.faults.delay
         } else {
             Duration::ZERO
@@ -273,6 +306,14 @@ impl SimState {
         action: &str,
         now: Instant,
     ) -> Reply {
+        // STS shares the server (and the AccessKey store), not the DTS fault injection.
+        let version = params
+            .iter()
+            .find(|(k, _)| k == "Version")
+            .map(|(_, v)| v.as_str());
+        if sts::ACTIONS.contains(&action) && version == Some(sts::VERSION) {
+            return self.sts(method, params, action);
+        }
         if self.fault_applies(action) {
             if self.faults.throttle > 0 {
                 self.faults.throttle -= 1;
@@ -295,7 +336,7 @@ impl SimState {
                 );
             }
         }
-        if let Err(r) = self.authenticate(method, params) {
+        if let Err(r) = self.authenticate(method, params, API_VERSION, ACTIONS) {
             return r;
         }
         let get = |k: &str| {
@@ -328,7 +369,16 @@ impl SimState {
         reply
     }
 
-    fn authenticate(&mut self, method: &str, params: &[(String, String)]) -> Result<(), Reply> {
+    /// Checks the common parameters, the AccessKey (the configured one, or STS
+    /// credentials this simulator issued and that have not expired), the security token,
+    /// the signature and the nonce.
+    fn authenticate(
+        &mut self,
+        method: &str,
+        params: &[(String, String)],
+        version: &str,
+        actions: &[&str],
+    ) -> Result<(), Reply> {
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         for p in [
             "Action",
@@ -345,7 +395,7 @@ impl SimState {
             }
         }
         let action = get("Action").unwrap_or_default();
-        if !ACTIONS.contains(&action)
+        if !actions.contains(&action)
             || (action == "DescribeDtsJobs" && self.config.quirks.no_dts_jobs)
         {
             return Err(gateway(
@@ -354,7 +404,7 @@ impl SimState {
                 "Specified api is not found, please check your url and method.",
             ));
         }
-        if get("Version") != Some("2020-01-01") {
+        if get("Version") != Some(version) {
             return Err(gateway(
                 400,
                 "InvalidVersion",
@@ -372,13 +422,28 @@ impl SimState {
                 return Err(invalid("Format"));
             }
         }
-        if get("AccessKeyId") != Some(self.config.access_key_id.as_str()) {
+        let ak = get("AccessKeyId").unwrap_or_default();
+        let (secret, want_token) = if ak == self.config.access_key_id {
+            (
+                self.config.access_key_secret.clone(),
+                self.config.security_token.clone(),
+            )
+        } else if let Some(k) = self.issued.get(ak) {
+            if chrono::Utc::now() >= k.expires {
+                return Err(gateway(
+                    400,
+                    "InvalidSecurityToken.Expired",
+                    "Specified SecurityToken is expired.",
+                ));
+            }
+            (k.secret.clone(), Some(k.token.clone()))
+        } else {
             return Err(gateway(
                 404,
                 "InvalidAccessKeyId.NotFound",
                 "Specified access key is not found.",
             ));
-        }
+        };
         let ts = get("Timestamp").unwrap_or_default();
         let parsed =
             chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%SZ").map(|t| t.and_utc());
@@ -401,7 +466,7 @@ impl SimState {
                 }
             }
         }
-        match (&self.config.security_token, get("SecurityToken")) {
+        match (&want_token, get("SecurityToken")) {
             (None, None) => {}
             (Some(want), Some(got)) if want == got => {}
             (Some(_), None) => {
@@ -425,7 +490,7 @@ impl SimState {
                 .iter()
                 .filter(|(k, _)| k != "Signature")
                 .map(|(k, v)| (k.as_str(), v.as_str())),
-            &self.config.access_key_secret,
+            &secret,
         );
         if get("Signature") != Some(expected.as_str()) {
             return Err(gateway(

@@ -30,9 +30,11 @@ pub fn parse_credentials(text: &str, role: &str) -> Result<Issued, Failure> {
     })?;
     match v.get("Code").and_then(|c| c.as_str()) {
         Some("Success") => {}
-        Some(code) => return Err(Failure::transient(format!(
+        Some(code) => {
+            return Err(Failure::transient(format!(
             "the metadata service answered Code {code:?} for role {role:?} (expected \"Success\")"
-        ))),
+        )))
+        }
         None => {
             return Err(Failure::transient(format!(
                 "the metadata service's credentials of role {role:?} carry no Code"

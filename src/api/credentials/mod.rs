@@ -162,7 +162,7 @@ pub enum CredentialError {
     #[error("{var} is set but {missing} is not; set both, or neither")]
     HalfEnvironment { var: String, missing: &'static str },
     /// Getting credentials from STS or the instance metadata failed.
-    #[error("cannot get {mode} credentials ({origin}): {detail}")]
+    #[error("cannot get {mode} credentials from {origin}: {detail}")]
     Fetch {
         mode: &'static str,
         origin: String,

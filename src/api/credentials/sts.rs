@@ -181,7 +181,7 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Issued, Fai
             let mut detail =
                 format!("STS {action} refused: {code} (HTTP {http_status}): {message}");
             if let Some(id) = request_id {
-                detail.push_str(&format!("; RequestId {id}"));
+                detail.push_str(&format!("\n  RequestId: {id}"));
             }
             if throttled || http_status >= 500 {
                 Err(Failure::transient(detail))
