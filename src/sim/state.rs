@@ -429,7 +429,9 @@ impl SimState {
                 self.config.security_token.clone(),
             )
         } else if let Some(k) = self.issued.get(ak) {
-            if chrono::Utc::now() >= k.expires {
+            let early =
+                chrono::TimeDelta::from_std(self.config.sts.expire_early).unwrap_or_default();
+            if chrono::Utc::now() >= k.expires - early {
                 return Err(gateway(
                     400,
                     "InvalidSecurityToken.Expired",

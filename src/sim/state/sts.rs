@@ -36,6 +36,10 @@ pub struct StsConfig {
     pub metadata_tokens: bool,
     /// The metadata service refuses GETs without a token (hardened mode only).
     pub metadata_require_token: bool,
+    /// Issued credentials stop working this long before their stated Expiration (like
+    /// a revoked session or a skewed clock), to test fetching new ones on
+    /// `InvalidSecurityToken.Expired`.
+    pub expire_early: Duration,
 }
 
 impl Default for StsConfig {
@@ -48,6 +52,7 @@ impl Default for StsConfig {
             oidc_token: DEMO_OIDC_TOKEN.into(),
             metadata_tokens: true,
             metadata_require_token: false,
+            expire_early: Duration::ZERO,
         }
     }
 }
