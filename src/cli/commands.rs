@@ -67,6 +67,8 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             journal_cmds::resume(&g, &ctx, &a).await
         }
         Some(Command::History(a)) => journal_cmds::history(&g, &a),
+        Some(Command::Completions(a)) => Ok(crate::cli::shell::completions(a.shell)),
+        Some(Command::Man(a)) => crate::cli::shell::man(a.dir.as_deref()),
     }
 }
 

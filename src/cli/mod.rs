@@ -34,6 +34,7 @@ pub mod context;
 pub mod journal_cmds;
 pub mod logging;
 pub mod output;
+pub mod shell;
 
 use crate::domain::plan::{Direction, Side};
 use crate::domain::rules::InstanceType;
@@ -68,10 +69,20 @@ impl CliError {
     }
 }
 
+/// The version with the git commit and the build date (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DTS_SWITCH_GIT_COMMIT"),
+    ", built ",
+    env!("DTS_SWITCH_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "dts-switch",
-    version,
+    version = VERSION,
     about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely",
     long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the region's synchronization jobs, plans the one or two SwitchSynchronizationEndpoint calls a failover needs (two for a two-way job), asks for confirmation, sends them once, and follows each switch task to its end.\n\nWith no subcommand it opens the interactive TUI. Try it with no cloud account: dts-switch --demo",
     after_help = "Exit codes: 0 success · 1 the service refused or a task failed · 2 bad input or bad credentials (nothing mutating sent) · 3 outcome unknown (a switch may have executed; check before resending)"
@@ -139,6 +150,24 @@ pub enum Command {
     History(HistoryArgs),
     /// Run the simulator as a local HTTP server and print how to point dts-switch at it
     Simulate(SimulateArgs),
+    /// Print a shell completion script, e.g. dts-switch completions bash > /etc/bash_completion.d/dts-switch
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. dts-switch man > /usr/local/share/man/man1/dts-switch.1
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write the pages of dts-switch and of each subcommand (dts-switch-switch.1, …) into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
