@@ -87,3 +87,22 @@ fn version_names_the_commit_and_build_date() {
         "{line}"
     );
 }
+
+#[test]
+fn static_build_script_is_valid_and_refuses_non_musl_targets() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/build-static.sh");
+    let syntax = std::process::Command::new("bash")
+        .args(["-n", script])
+        .status()
+        .unwrap();
+    assert!(syntax.success());
+    // The full build takes minutes; README "Install" says how it was measured.
+    let out = Out::from(
+        std::process::Command::new("bash")
+            .args([script, "x86_64-unknown-linux-gnu"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("musl"), "{out:?}");
+}
