@@ -176,9 +176,13 @@ fn typing_the_job_id_sends_the_two_way_plan_once() {
     assert_eq!((*start, *new_plan), (0, true));
     assert_eq!(plan.calls.len(), 2);
     assert_eq!(
-        plan.calls[0].params[4],
-        ("Endpoint.InstanceId".into(), "i-bp1newdest0001".into())
+        plan.calls[0].params[0],
+        ("RegionId".into(), "cn-hangzhou".into()),
+        "the region is a parameter of each call"
     );
+    assert!(plan.calls[0]
+        .params
+        .contains(&("Endpoint.InstanceId".into(), "i-bp1newdest0001".into())));
     assert_eq!(app.screen, Screen::Progress);
     assert!(app.busy());
     // Nothing can start a second execution while it runs.
@@ -216,7 +220,6 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
         &mut app,
         Msg::Exec {
             plan_id: pid.clone(),
-            offset: 0,
             event: ProgressEvent::Accepted {
                 index: 0,
                 request_id: Some("R1".into()),
@@ -228,7 +231,6 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
         &mut app,
         Msg::Exec {
             plan_id: pid.clone(),
-            offset: 0,
             event: ProgressEvent::Done {
                 index: 0,
                 outcome: CallOutcome {
@@ -241,7 +243,9 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
                     error: Some("the switch task failed: DTS-31009: refused".into()),
                     error_code: None,
                     sent_at: None,
+                    journal_error: None,
                     error_kind: None,
+                    refusal: None,
                 },
             },
         },
@@ -264,10 +268,12 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
     key(&mut app, KeyCode::Char('R'));
     assert_eq!(app.screen, Screen::Preview);
     let pv = app.preview.as_ref().unwrap();
-    assert_eq!(
-        (pv.start, pv.new_plan, pv.plan.id.clone()),
-        (0, false, pid.clone())
+    assert_eq!((pv.start, pv.new_plan), (0, true));
+    assert_ne!(
+        pv.plan.id, pid,
+        "a redo is a new plan: the guard never resends a call"
     );
+    assert_eq!(pv.plan.calls, plan.calls);
     key(&mut app, KeyCode::Enter);
     typ(&mut app, FAILING_JOB_ID);
     let fx = key(&mut app, KeyCode::Enter);
@@ -275,7 +281,7 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
         &fx[0],
         Effect::Execute {
             start: 0,
-            new_plan: false,
+            new_plan: true,
             ..
         }
     ));
@@ -370,15 +376,19 @@ fn copy_sends_osc52_effect_with_the_selected_id() {
 }
 
 #[test]
-fn reopening_the_same_job_keeps_the_typed_values() {
+fn reopening_a_job_starts_a_fresh_form() {
     let mut app = app();
     fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Jobs);
     key(&mut app, KeyCode::Enter);
     let f = app.form.as_ref().unwrap();
-    assert_eq!(f.inputs[&FieldId::InstanceId].value(), "i-bp1newdest0001");
-    assert_eq!(f.side, Side::Destination);
+    assert_ne!(
+        f.inputs[&FieldId::InstanceId].value(),
+        "i-bp1newdest0001",
+        "nothing from an abandoned form comes back silently"
+    );
+    assert_eq!(f.side, Side::Source);
     key(&mut app, KeyCode::Esc);
     select_job(&mut app, ONE_WAY_JOB_ID);
     key(&mut app, KeyCode::Enter);
@@ -404,6 +414,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             job_id: TWO_WAY_JOB_ID.into(),
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
+            by: None,
             calls: vec![
                 JournalCall {
                     direction: Direction::Forward,
@@ -421,6 +432,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             plan_id: "plan-1".into(),
             index: 0,
             at: "2026-11-26T03:00:01Z".into(),
+            by: Some("dts-switch switch (pid 42 on jump1)".into()),
         },
     ];
     let pending = summarize(&recs);
@@ -466,6 +478,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             job_id: ONE_WAY_JOB_ID.into(),
             job_name: "users-pg-analytics".into(),
             topology: Topology::OneWay,
+            by: None,
             calls: vec![JournalCall {
                 direction: Direction::Forward,
                 endpoint_type: Side::Source,
@@ -476,6 +489,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             plan_id: "plan-2".into(),
             index: 0,
             at: "t".into(),
+            by: None,
         },
         Record::Accepted {
             plan_id: "plan-2".into(),

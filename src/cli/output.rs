@@ -174,7 +174,6 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
             c.direction,
             c.endpoint_type.as_str()
         ));
-        s.push_str(&format!("  {:<26} {}\n", "RegionId", plan.region));
         for (k, v) in &c.params {
             s.push_str(&format!("  {k:<26} {v}\n"));
         }
@@ -190,7 +189,6 @@ pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
         .enumerate()
         .map(|(i, c)| {
             let mut params = Map::new();
-            params.insert("RegionId".into(), Value::String(plan.region.clone()));
             for (k, v) in &c.params {
                 params.insert(k.clone(), Value::String(v.clone()));
             }
@@ -303,16 +301,14 @@ pub fn redo_command(plan: &Plan, direction: Direction) -> String {
 /// a JSON document.
 pub struct ProgressPrinter {
     n: usize,
-    offset: usize,
     to_stderr: bool,
     last: std::collections::HashMap<usize, String>,
 }
 
 impl ProgressPrinter {
-    pub fn new(n: usize, offset: usize, to_stderr: bool) -> Self {
+    pub fn new(n: usize, to_stderr: bool) -> Self {
         ProgressPrinter {
             n,
-            offset,
             to_stderr,
             last: Default::default(),
         }
@@ -329,7 +325,7 @@ impl ProgressPrinter {
 
     pub fn event(&mut self, ev: &ProgressEvent) {
         let n = self.n;
-        let no = |i: &usize| i + self.offset + 1;
+        let no = |i: &usize| i + 1;
         match ev {
             ProgressEvent::Sending { index, call, .. } => self.say(format!(
                 "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
@@ -366,6 +362,14 @@ impl ProgressPrinter {
                 no(index),
                 error.lines().next().unwrap_or("")
             )),
+            ProgressEvent::JournalError { index, error } => {
+                // Always on the terminal, whatever the output format.
+                errln!(
+                    "[{}] call {}/{n}: JOURNAL ERROR: {error}",
+                    now_hms(),
+                    no(index)
+                );
+            }
             ProgressEvent::Done { .. } => {}
         }
     }
