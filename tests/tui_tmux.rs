@@ -244,6 +244,10 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
         s.contains("EXIT=3"),
         "quit while running: outcome not known to this run: {s}"
     );
+    assert!(
+        s.contains("still running") && s.contains("dts-switch resume"),
+        "after leaving, the normal screen says how to go on: {s}"
+    );
     assert_eq!(
         sim.requests_of(SWITCH).len(),
         1,
@@ -252,7 +256,7 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
 
     // A new TUI finds the unfinished switch in the journal and follows it.
     let t2 = Tmux::start("ctrlc2", 80, 24, &command_line(&env, &sim, ""));
-    let s = t2.wait_for("Unfinished switch found in the journal", 15);
+    let s = t2.wait_for("Unfinished switch from the journal", 15);
     assert!(s.contains("Progress"), "{s}");
     let s = t2.wait_for("c continue", 20);
     assert!(s.contains("Finished"), "{s}");
