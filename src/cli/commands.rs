@@ -421,12 +421,32 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         outln!("{}", output::outcome_line(i, plan.calls.len(), o));
     }
     outln!();
-    outln!("{}", next_step(&plan, &outcomes));
+    let next = next_step(&plan, &outcomes);
+    if outcomes.iter().any(|o| o.refusal.is_some()) {
+        errln!("{next}");
+    } else {
+        outln!("{next}");
+    }
     Ok(code)
 }
 
 fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     let check = format!("dts-switch jobs --job {}", plan.job_id);
+    if let Some((i, r)) = outcomes
+        .iter()
+        .enumerate()
+        .find_map(|(i, o)| o.refusal.as_deref().map(|r| (i, r)))
+    {
+        return format!(
+            "Call {} was not sent: {r}.{}",
+            i + 1,
+            if i > 0 {
+                " The calls before it were sent and are in the journal."
+            } else {
+                " Nothing was sent."
+            }
+        );
+    }
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Unknown) {
         return format!(
             "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",
