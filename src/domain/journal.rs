@@ -268,6 +268,27 @@ fn parse_all(f: &File, path: &Path) -> io::Result<ReadResult> {
     Ok(out)
 }
 
+/// True when `by` (see [`who`]) names another process on this host that is still
+/// running: that process is handling the plan, so this one should only watch it.
+pub fn live_elsewhere(by: &str) -> bool {
+    let Some(rest) = by.split("(pid ").nth(1) else {
+        return false;
+    };
+    let Some((pid, host)) = rest.trim_end_matches(')').split_once(" on ") else {
+        return false;
+    };
+    let Ok(pid) = pid.trim().parse::<u32>() else {
+        return false;
+    };
+    let this = who("");
+    let this_host = this
+        .rsplit(" on ")
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(')');
+    pid != std::process::id() && host == this_host && Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Who is writing: the command, process id and host, for "sent by … at …" answers.
 pub fn who(command: &str) -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -443,6 +464,15 @@ impl PlanSummary {
                 })
                 .collect(),
         }
+    }
+
+    /// Who wrote the plan's latest intent (or the plan), as the journal says.
+    pub fn last_by(&self) -> Option<&str> {
+        self.calls
+            .iter()
+            .rev()
+            .find_map(|c| c.intent_by.as_deref())
+            .or(self.by.as_deref())
     }
 
     /// The task id of call `i`, when it was accepted.

@@ -201,6 +201,8 @@ pub struct ProgressState {
     pub plan: Plan,
     pub rows: Vec<CallRow>,
     pub running: bool,
+    /// Another live process is handling this plan (this screen only watches).
+    pub owner: Option<String>,
     pub selected: usize,
     /// The operator dismissed this plan's unknown outcome.
     pub dismissed: bool,
@@ -231,6 +233,7 @@ impl ProgressState {
             plan,
             rows,
             running: false,
+            owner: None,
             selected: 0,
             dismissed: false,
         }
@@ -245,6 +248,9 @@ impl ProgressState {
 
     /// The first call never sent after every earlier one finished.
     pub fn continue_index(&self) -> Option<usize> {
+        if self.owner.is_some() {
+            return None;
+        }
         let i = self
             .rows
             .iter()
@@ -299,6 +305,11 @@ impl ProgressState {
         let job = &self.plan.job_id;
         if self.running {
             return "Following the tasks… they go on in the service even if you leave.".into();
+        }
+        if let (Some(o), false) = (&self.owner, self.all_finished()) {
+            return format!(
+                "{o} is running this switch; this screen shows what it records in the journal."
+            );
         }
         if self.all_finished() {
             return format!("Done: DTS uses the new endpoint and resumes from its checkpoint. Check the job's delay in the jobs list (r refreshes). Job {job}.");
@@ -376,6 +387,8 @@ pub struct App {
     pub journal_problems: Vec<String>,
     /// Unfinished switches in other regions (not shown; counted for a hint).
     pub pending_elsewhere: usize,
+    /// Plans another live process on this host is handling (watch, do not act).
+    pub live: Vec<String>,
     /// A one-line notice (copied, refused, …).
     pub notice: Option<String>,
     pub now: Instant,
@@ -455,6 +468,8 @@ pub struct JournalView {
     pub problems: Vec<String>,
     /// The journal could not be read at all.
     pub error: Option<String>,
+    /// Unfinished plans that another live process on this host is handling.
+    pub live: Vec<String>,
 }
 
 impl App {
@@ -483,6 +498,7 @@ impl App {
             pending,
             journal_problems: vec![],
             pending_elsewhere: 0,
+            live: vec![],
             notice: None,
             now: Instant::now(),
             spinner: 0,
@@ -509,7 +525,10 @@ impl App {
             row.note = Some("from the journal".into());
         }
         let mut fx = vec![];
-        if let Some(Pending::Follow(i)) = p.pending() {
+        if self.live.contains(&p.plan_id) {
+            // Another process runs it: watch the journal, do not follow or act.
+            st.owner = Some(p.last_by().unwrap_or("another process").to_string());
+        } else if let Some(Pending::Follow(i)) = p.pending() {
             if let Some(t) = p.task_id(i) {
                 st.running = true;
                 fx.push(Effect::Follow {
@@ -823,6 +842,7 @@ fn on_journal(app: &mut App, view: JournalView) {
     app.pending = here;
     app.pending_elsewhere = elsewhere.len();
     app.journal_problems = view.problems;
+    app.live = view.live;
     if let Some(e) = view.error {
         app.notice = Some(e);
     }
@@ -831,6 +851,10 @@ fn on_journal(app: &mut App, view: JournalView) {
     };
     if let Some(s) = view.plans.iter().find(|s| s.plan_id == p.plan.id) {
         p.dismissed = s.dismissed;
+        p.owner = app
+            .live
+            .contains(&s.plan_id)
+            .then(|| s.last_by().unwrap_or("another process").to_string());
         for (row, c) in p.rows.iter_mut().zip(&s.calls) {
             apply_journal_state(row, c, app.now);
         }

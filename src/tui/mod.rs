@@ -178,18 +178,28 @@ impl Runner {
 /// The journal as the TUI needs it: every plan, and the lines that cannot be read.
 fn read_journal(j: &Journal) -> JournalView {
     match j.read() {
-        Ok(r) => JournalView {
-            plans: journal::summarize(&r.records),
-            problems: r.problems,
-            error: None,
-        },
+        Ok(r) => {
+            let plans = journal::summarize(&r.records);
+            // Unfinished plans another live process on this host is handling.
+            let live = plans
+                .iter()
+                .filter(|p| p.pending().is_some())
+                .filter(|p| p.last_by().is_some_and(journal::live_elsewhere))
+                .map(|p| p.plan_id.clone())
+                .collect();
+            JournalView {
+                plans,
+                problems: r.problems,
+                error: None,
+                live,
+            }
+        }
         Err(e) => JournalView {
-            plans: vec![],
-            problems: vec![],
             error: Some(format!(
                 "cannot read the journal {}: {e}",
                 j.path().display()
             )),
+            ..JournalView::default()
         },
     }
 }
@@ -368,6 +378,10 @@ pub async fn run(cfg: Config) -> Result<End, String> {
             }
             _ = journal_tick.tick() => {
                 runner.spawn(Effect::ReadJournal);
+                // A hung-up terminal answers its size with an error.
+                if terminal::size().is_err() {
+                    let _ = app::update(&mut app, Msg::TerminalGone);
+                }
             }
         }
         if app.quit {
@@ -377,7 +391,9 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     stop.store(true, Ordering::Relaxed);
     drop(term);
     drop(guard);
-    let _ = input.join();
+    // Not joined: after a hang-up the terminal library may spin inside its own read
+    // loop and never come back; the thread ends with the process.
+    drop(input);
     Ok(End {
         busy: app.busy(),
         after: app.exit_lines(),

@@ -872,6 +872,12 @@ fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         if let Some(n) = &r.note {
             lines.push(Line::styled(format!("({n})"), theme.muted()));
         }
+        if let Some(b) = &r.sent_by {
+            lines.push(Line::styled(format!("sent by {b}"), theme.muted()));
+        }
+        if let Some(e) = &r.journal_error {
+            lines.push(Line::styled(format!("JOURNAL ERROR: {e}"), theme.danger()));
+        }
         if let Some(e) = &r.error {
             for l in e.lines() {
                 lines.push(Line::styled(
