@@ -5,5 +5,6 @@
 pub mod api;
 pub mod cli;
 pub mod domain;
+pub mod present;
 pub mod sim;
 pub mod tui;

@@ -6,15 +6,17 @@
 
 pub mod app;
 pub mod form;
+pub mod jobs;
 pub mod keymap;
+pub mod progress;
 pub mod theme;
 pub mod view;
 
 use crate::api::Client;
-use crate::cli::output::now_hms;
 use crate::domain::executor::{self, ExecOptions, ProgressEvent};
 use crate::domain::guard::{self, Sender};
 use crate::domain::journal::{self, Journal};
+use crate::present::now_hms;
 pub use app::Target;
 use app::{App, Effect, Header, JournalView, Msg};
 use ratatui::backend::CrosstermBackend;
