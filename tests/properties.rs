@@ -4,7 +4,7 @@
 use dts_switch::api::client::parse_answer;
 use dts_switch::api::credentials::redact_values;
 use dts_switch::api::ops::{
-    parse_jobs_page, parse_switch_answer, parse_switch_status, SyncJobEntry,
+    parse_jobs_page, parse_switch_answer, parse_switch_status, validate_task_id, SyncJobEntry,
 };
 use dts_switch::api::sign::{canonical_query, percent_encode, sign};
 use dts_switch::domain::rules::{validate, validate_field, EndpointInput, FieldId, InstanceType};
@@ -137,11 +137,13 @@ proptest! {
         let tid = v.get("TaskId").and_then(|t| match t {
             Value::String(s) => Some(s.trim().to_string()),
             Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
             _ => None,
-        }).filter(|s| !s.is_empty());
+        }).filter(|s| validate_task_id(s).is_ok());
         let r = parse_switch_answer(&v, None);
         prop_assert_eq!(r.is_ok(), tid.is_some());
+        if let Err(e) = &r {
+            prop_assert!(e.outcome_unknown(), "no usable TaskId is an unknown outcome: {e:?}");
+        }
     }
 
     #[test]
