@@ -1,5 +1,6 @@
 //! The subcommands.
 
+use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
 use crate::cli::journal_cmds;
@@ -52,6 +53,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Status(a)) => {
+            validate_task_ids(&a.task_ids)?;
             let ctx = context::build(&g).await?;
             let journal = journal_cmds::journal_for(&g).ok();
             status(&ctx, g.output, &a, journal.as_ref()).await
@@ -66,6 +68,28 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::History(a)) => journal_cmds::history(&g, &a),
     }
+}
+
+/// Local checks of `status` task ids: nothing is sent when one is not a plausible id.
+fn validate_task_ids(ids: &[String]) -> Result<(), CliError> {
+    let bad: Vec<String> = ids
+        .iter()
+        .filter_map(|id| {
+            validate_task_id(id)
+                .err()
+                .map(|why| format!("  TASK_ID {:?} {why}", id))
+        })
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        exit::BAD_INPUT,
+        format!(
+            "invalid task id (nothing was sent):\n{}\n  a TaskId is what `switch` printed, e.g. 730001 (letters, digits, - _ . : up to {MAX_TASK_ID_LEN} characters)",
+            bad.join("\n")
+        ),
+    ))
 }
 
 fn api_exit(e: &ApiError) -> i32 {
