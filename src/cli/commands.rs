@@ -595,8 +595,16 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             delay: a.delay.unwrap_or_default(),
             drop_switch_answer: a.drop_switch_answer,
             only_action: a.fault_action.clone(),
+            switch_without_task_id: a.switch_without_task_id,
+            switch_error_after_execute: a.switch_error_after_execute.clone(),
+            switch_html_page: a.switch_html_page,
+            pad_answer: a.pad_answer,
         },
         security_token: token.clone(),
+        quirks: crate::sim::Quirks {
+            lowercase_escapes: a.lowercase_escapes,
+            ..Default::default()
+        },
         ..SimConfig::default()
     };
     let sim = Simulator::start(cfg, a.listen)
