@@ -74,7 +74,7 @@ pub fn endpoint_long(e: &EndpointInfo) -> String {
     if !e.engine_name.is_empty() {
         s.push_str(&format!(" ({})", e.engine_name));
     }
-    clean(s.trim()).into_owned()
+    clean(&s).trim().to_string()
 }
 
 fn delay_text(j: &Job) -> String {
@@ -334,50 +334,59 @@ impl ProgressPrinter {
         }
     }
 
+    /// Prints the line for `ev`, if it has one.
     pub fn event(&mut self, ev: &ProgressEvent) {
+        if let Some(line) = self.line(ev) {
+            self.say(line);
+        }
+    }
+
+    /// The line for `ev` (without the time), if it has one: a status only when it changed.
+    pub fn line(&mut self, ev: &ProgressEvent) -> Option<String> {
         let n = self.n;
         let no = |i: &usize| i + self.offset + 1;
-        match ev {
-            ProgressEvent::Sending { index, call, .. } => self.say(format!(
+        Some(match ev {
+            ProgressEvent::Sending { index, call, .. } => format!(
                 "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
                 no(index),
                 call.direction,
                 call.endpoint_type.as_str()
-            )),
+            ),
             ProgressEvent::Accepted {
                 index,
                 request_id,
                 task_id,
-            } => self.say(format!(
+            } => format!(
                 "call {}/{n}: accepted, TaskId {} (RequestId {})",
                 no(index),
                 clean(task_id),
                 clean(request_id.as_deref().unwrap_or("-"))
-            )),
+            ),
             ProgressEvent::Status {
                 index,
                 task_id,
                 status,
                 elapsed,
             } => {
-                if self.last.get(index).map(String::as_str) != Some(status.as_str()) {
-                    self.last.insert(*index, status.as_str().to_string());
-                    self.say(format!(
-                        "call {}/{n}: task {} {} ({}s)",
-                        no(index),
-                        clean(task_id),
-                        clean(status.as_str()),
-                        elapsed.as_secs()
-                    ));
+                if self.last.get(index).map(String::as_str) == Some(status.as_str()) {
+                    return None;
                 }
+                self.last.insert(*index, status.as_str().to_string());
+                format!(
+                    "call {}/{n}: task {} {} ({}s)",
+                    no(index),
+                    clean(task_id),
+                    clean(status.as_str()),
+                    elapsed.as_secs()
+                )
             }
-            ProgressEvent::PollError { index, error } => self.say(format!(
+            ProgressEvent::PollError { index, error } => format!(
                 "call {}/{n}: status read failed, will retry: {}",
                 no(index),
                 clean(error.lines().next().unwrap_or(""))
-            )),
-            ProgressEvent::Done { .. } => {}
-        }
+            ),
+            ProgressEvent::Done { .. } => return None,
+        })
     }
 }
 
