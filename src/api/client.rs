@@ -603,6 +603,51 @@ mod tests {
         assert_eq!(e.code(), Some("HTTP400"), "a JSON error without a code");
     }
 
+    /// Serves one raw HTTP answer on loopback and returns its URL.
+    async fn serve_once(head: &'static str, body: Vec<u8>, chunked: bool) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", l.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(head.as_bytes()).await;
+            if chunked {
+                for part in body.chunks(1000) {
+                    let _ = s
+                        .write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                        .await;
+                    let _ = s.write_all(part).await;
+                    let _ = s.write_all(b"\r\n").await;
+                }
+                let _ = s.write_all(b"0\r\n\r\n").await;
+            } else {
+                let _ = s.write_all(&body).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn body_reading_stops_at_the_limit() {
+        let http = reqwest::Client::new();
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        // Streamed without a length: stops once past the limit.
+        let url = serve_once(chunked, vec![b'x'; 5000], true).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert!(matches!(r, Err(BodyError::TooLarge)));
+        // Announced by Content-Length: refused before reading.
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n";
+        let url = serve_once(head, vec![b'x'; 5000], false).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert!(matches!(r, Err(BodyError::TooLarge)));
+        // Within the limit, invalid UTF-8 is replaced.
+        let url = serve_once(chunked, b"{\"a\":\"\xff\"}".to_vec(), true).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert_eq!(r.ok().as_deref(), Some("{\"a\":\"\u{fffd}\"}"));
+    }
+
     #[test]
     fn backoff_is_bounded_and_grows() {
         let p = RetryPolicy {
