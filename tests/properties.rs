@@ -366,8 +366,10 @@ impl ServiceTexts {
             error_code: None,
             sent_at: None,
             error_kind: None,
+            journal_error: None,
+            refusal: None,
         };
-        let mut printer = output::ProgressPrinter::new(1, 0, false);
+        let mut printer = output::ProgressPrinter::new(1, false);
         let progress = [
             ProgressEvent::Accepted {
                 index: 0,

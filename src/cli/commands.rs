@@ -10,9 +10,9 @@ use crate::cli::{
     SwitchArgs, SwitchCmd,
 };
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
-use crate::domain::journal;
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
+use crate::domain::{guard, journal};
 use crate::domain::{Job, SwitchRequest};
 use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 use crate::text::clean;
@@ -23,10 +23,7 @@ use std::time::Duration;
 pub async fn run(cli: Cli) -> Result<i32, CliError> {
     let g = cli.global.clone();
     match cli.command {
-        None => {
-            let ctx = context::build(&g).await?;
-            crate::tui::run(&g, ctx).await
-        }
+        None => tui(&g).await,
         Some(Command::Jobs(a)) => {
             let ctx = context::build(&g).await?;
             jobs(&ctx, g.output, &a).await
@@ -90,6 +87,40 @@ fn validate_task_ids(ids: &[String]) -> Result<(), CliError> {
             bad.join("\n")
         ),
     ))
+}
+
+async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            "the interactive TUI needs a terminal (stdin and stdout are not both terminals).\n  For scripts use the subcommands: dts-switch jobs | plan | switch | status | resume | history (see --help)",
+        ));
+    }
+    let journal = journal_cmds::journal_for(g)?;
+    let ctx = context::build(g).await?;
+    let target = if ctx.demo.is_some() {
+        crate::tui::Target::Demo
+    } else if ctx.is_local {
+        crate::tui::Target::Simulator
+    } else {
+        crate::tui::Target::Production
+    };
+    let end = crate::tui::run(crate::tui::Config {
+        client: ctx.client.clone(),
+        journal,
+        endpoint: ctx.endpoint.clone(),
+        region: ctx.region.clone(),
+        masked_ak: ctx.masked_ak.clone(),
+        target,
+        read_only: g.read_only,
+        no_color: g.no_color,
+    })
+    .await
+    .map_err(|e| CliError::new(exit::FAILED, e))?;
+    for line in &end.after {
+        errln!("{line}");
+    }
+    Ok(if end.busy { exit::UNKNOWN } else { exit::OK })
 }
 
 fn api_exit(e: &ApiError) -> i32 {
@@ -318,7 +349,8 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let journal = journal_cmds::journal_for(g)?;
     let ctx = context::build(g).await?;
     let (plan, job) = make_plan(&ctx, a, req).await?;
-    journal_cmds::check_no_pending(&journal, &ctx, &plan.job_id)?;
+    guard::check_new_switch(&journal, &plan.job_id, &plan.region)
+        .map_err(|r| CliError::new(exit::BAD_INPUT, format!("nothing was sent: {r}")))?;
     let json_out = g.output == OutputFormat::Json;
     // The preview goes to stderr in JSON mode so stdout stays one JSON document.
     let preview = output::plan_text(&plan, &job, &ctx.banner());
@@ -343,25 +375,11 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         wait_last: !s.no_wait,
         read_only: false,
     };
-    let mut printer = output::ProgressPrinter::new(plan.calls.len(), 0, json_out);
-    let handler = move |ev: &ProgressEvent| -> Result<(), String> {
-        printer.event(ev);
-        Ok(())
-    };
-    journal
-        .append(&journal::plan_record(&plan, ctx.endpoint.as_str(), &ctx.masked_ak))
-        .map_err(|e| {
-            CliError::new(
-                exit::FAILED,
-                format!(
-                    "cannot write the journal {} ({e}); nothing was sent. Fix it, or pass --journal PATH",
-                    journal.path().display()
-                ),
-            )
-        })?;
-    let mut handler = journal::journalling(&journal, &plan.id, 0, handler);
+    let mut printer = output::ProgressPrinter::new(plan.calls.len(), json_out);
+    let mut handler = move |ev: &ProgressEvent| printer.event(ev);
+    let sender = ctx.sender(journal, "switch");
     let outcomes = tokio::select! {
-        o = executor::execute(&ctx.client, &plan, &opts, &mut handler) => o,
+        o = executor::execute(&sender, &plan, 0, &opts, &mut handler) => o,
         sig = interrupted() => {
             errln!(
                 "\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them: `dts-switch resume` picks them up (plan {})",
@@ -413,12 +431,32 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         outln!("{}", output::outcome_line(i, plan.calls.len(), o));
     }
     outln!();
-    outln!("{}", next_step(&plan, &outcomes));
+    let next = next_step(&plan, &outcomes);
+    if outcomes.iter().any(|o| o.refusal.is_some()) {
+        errln!("{next}");
+    } else {
+        outln!("{next}");
+    }
     Ok(code)
 }
 
 fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     let check = format!("dts-switch jobs --job {}", plan.job_id);
+    if let Some((i, r)) = outcomes
+        .iter()
+        .enumerate()
+        .find_map(|(i, o)| o.refusal.as_deref().map(|r| (i, r)))
+    {
+        return format!(
+            "Call {} was not sent: {r}.{}",
+            i + 1,
+            if i > 0 {
+                " The calls before it were sent and are in the journal."
+            } else {
+                " Nothing was sent."
+            }
+        );
+    }
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Unknown) {
         return format!(
             "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",

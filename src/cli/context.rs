@@ -5,6 +5,7 @@ use crate::api::credentials::{self, Credentials, REGION_VARS};
 use crate::api::endpoint::{default_endpoint, is_loopback, validate_region};
 use crate::api::{Client, ClientConfig, RetryPolicy};
 use crate::cli::{CliError, Global};
+use crate::domain::guard::Sender;
 use crate::sim::{SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 use std::time::Duration;
 
@@ -19,6 +20,17 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The guarded sender for switch calls, recording `command` as who sends.
+    pub fn sender(&self, journal: crate::domain::journal::Journal, command: &str) -> Sender {
+        Sender {
+            client: self.client.clone(),
+            journal,
+            endpoint: self.endpoint.as_str().to_string(),
+            masked_ak: self.masked_ak.clone(),
+            by: crate::domain::journal::who(command),
+        }
+    }
+
     /// One line naming where calls go, for headers of every output.
     pub fn banner(&self) -> String {
         let place = if self.demo.is_some() {

@@ -1,6 +1,6 @@
 //! Journal-backed commands: `resume`, `history`, and the checks `switch` makes.
 
-use crate::api::endpoint::is_loopback;
+use crate::api::endpoint::{is_loopback, same_service};
 use crate::api::SwitchStatus;
 use crate::cli::context::Ctx;
 use crate::cli::output::now_hms;
@@ -45,29 +45,7 @@ pub fn load(j: &Journal) -> Result<Vec<PlanSummary>, CliError> {
 }
 
 fn same_endpoint(p: &PlanSummary, ctx: &Ctx) -> bool {
-    p.endpoint == ctx.endpoint.as_str()
-}
-
-/// Refuses a new switch on a job that has an unfinished one in the journal.
-pub fn check_no_pending(j: &Journal, ctx: &Ctx, job_id: &str) -> Result<(), CliError> {
-    let plans = load(j)?;
-    if let Some(p) = journal::pending_for(&plans, ctx.endpoint.as_str(), job_id) {
-        let what = match p.pending() {
-            Some(Pending::Follow(_)) => "its task is still being followed or was not seen to end",
-            Some(Pending::Unknown(_)) => "the outcome of one of its calls is unknown",
-            _ => "a two-way plan's second call was never sent",
-        };
-        return Err(CliError::new(
-            exit::BAD_INPUT,
-            format!(
-                "job {job_id} has an unfinished switch in the journal (plan {}, started {}): {what}. Nothing was sent.\n  next step: run `dts-switch resume` to follow or finish it; if you checked by hand and want a new switch, first `dts-switch resume --dismiss {}`",
-                short(&p.plan_id),
-                p.at,
-                short(&p.plan_id)
-            ),
-        ));
-    }
-    Ok(())
+    same_service(&p.endpoint, &ctx.endpoint)
 }
 
 /// Records in the journal the end of tasks that `status` saw end, when they belong to a
@@ -99,16 +77,10 @@ pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option
                 });
             if let Some((status, outcome, error)) = end {
                 let o = CallOutcome {
-                    direction: c.direction,
-                    endpoint_type: c.endpoint_type,
-                    request_id: None,
                     task_id: Some(task.to_string()),
                     status: Some(status.clone()),
-                    outcome,
                     error,
-                    error_code: None,
-                    sent_at: None,
-                    error_kind: None,
+                    ..CallOutcome::new(&p.to_plan().calls[i], outcome)
                 };
                 let _ = j.append(&journal::done_record(&p.plan_id, i, &o));
             }
@@ -116,9 +88,7 @@ pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option
     }
 }
 
-pub fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
-}
+pub use crate::domain::guard::short;
 
 fn state_line(c: &journal::CallSummary) -> String {
     match &c.state {
@@ -164,11 +134,21 @@ fn state_line(c: &journal::CallSummary) -> String {
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
     let j = journal_for(g)?;
     let plans = load(&j)?;
+    if a.accept_damaged {
+        return accept_damaged(&j);
+    }
     if let Some(id) = &a.dismiss {
-        let matches: Vec<&PlanSummary> = plans
-            .iter()
-            .filter(|p| p.plan_id.starts_with(id.trim()))
-            .collect();
+        let id = id.trim();
+        if id.chars().count() < 6 {
+            return Err(CliError::new(
+                exit::BAD_INPUT,
+                format!(
+                    "--dismiss {id:?}: give the plan id, or at least its first 6 characters (`dts-switch history` shows them); nothing was changed"
+                ),
+            ));
+        }
+        let matches: Vec<&PlanSummary> =
+            plans.iter().filter(|p| p.plan_id.starts_with(id)).collect();
         return match matches.as_slice() {
             [p] => {
                 j.append(&Record::Dismissed {
@@ -245,6 +225,33 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
     }
 }
 
+fn accept_damaged(j: &Journal) -> Result<i32, CliError> {
+    let read = j.read().map_err(|e| {
+        CliError::new(
+            exit::FAILED,
+            format!("cannot read the journal {}: {e}", j.path().display()),
+        )
+    })?;
+    if read.bad_lines.is_empty() {
+        outln!("The journal {} has no damaged lines.", j.path().display());
+        return Ok(exit::OK);
+    }
+    for p in &read.problems {
+        outln!("accepting: {p}");
+    }
+    j.append(&Record::DamageAccepted {
+        at: journal::now(),
+        lines: read.bad_lines.clone(),
+        by: Some(journal::who("resume --accept-damaged")),
+    })
+    .map_err(|e| CliError::new(exit::FAILED, format!("cannot write the journal: {e}")))?;
+    outln!(
+        "{} damaged line(s) accepted: they no longer block switches.",
+        read.bad_lines.len()
+    );
+    Ok(exit::OK)
+}
+
 async fn resume_plan(
     j: &Journal,
     ctx: &Ctx,
@@ -253,13 +260,24 @@ async fn resume_plan(
     yes: bool,
 ) -> Result<i32, CliError> {
     outln!(
-        "Plan {} · job {} ({}) · {} · started {}",
+        "Plan {} · job {} ({}) · {} · started {}{}",
         clean(short(&p.plan_id)),
         clean(&p.job_id),
         clean(&p.job_name),
         p.topology.as_str(),
-        clean(&p.at)
+        clean(&p.at),
+        p.by.as_deref()
+            .map(|b| format!(" by {}", clean(b)))
+            .unwrap_or_default()
     );
+    if !p.region.eq_ignore_ascii_case(&ctx.region) {
+        outln!(
+            "  note: this plan was journalled in region {}; its calls carry RegionId={} (the current region is {})",
+            p.region,
+            p.region,
+            ctx.region
+        );
+    }
     let n = p.calls.len();
     for (i, c) in p.calls.iter().enumerate() {
         outln!(
@@ -271,9 +289,10 @@ async fn resume_plan(
         );
     }
     let plan = p.to_plan();
+    let sender = ctx.sender(j.clone(), "resume");
     let mut outcomes: Vec<CallOutcome> = Vec::new();
-    let mut i = 0;
-    while i < n {
+    loop {
+        // Fresh from the journal each round: another process may have moved on.
         let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
             .into_iter()
             .find(|x| x.plan_id == p.plan_id)
@@ -283,7 +302,7 @@ async fn resume_plan(
             Some(Pending::Unknown(k)) => {
                 let c = &fresh.calls[k];
                 outln!(
-                    "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
+                    "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`{}\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
                     k + 1,
                     c.direction,
                     c.endpoint_type.as_str(),
@@ -291,9 +310,18 @@ async fn resume_plan(
                     c.endpoint_type.as_str().to_ascii_lowercase(),
                     describe_endpoint(&c.params),
                     short(&p.plan_id),
+                    match plan.calls.get(k + 1) {
+                        Some(next) => format!(
+                            ", then send the {} call alone:\n    {}",
+                            next.direction,
+                            output::command_for_call(next, &p.region)
+                        ),
+                        None => String::new(),
+                    },
                     output::command_for_call(&plan.calls[k], &p.region)
                 );
-                return Ok(exit::UNKNOWN);
+                outcomes.push(CallOutcome::new(&plan.calls[k], Outcome::Unknown));
+                break;
             }
             Some(Pending::Follow(k)) => {
                 let Some(task_id) = fresh.task_id(k).map(str::to_string) else {
@@ -305,34 +333,30 @@ async fn resume_plan(
                     k + 1,
                     clean(&task_id)
                 );
-                let mut printer = output::ProgressPrinter::new(n, 0, false);
-                let mut handler = journal::journalling(j, &p.plan_id, 0, move |ev| {
-                    printer.event(ev);
-                    Ok(())
-                });
-                let o =
-                    executor::follow(&ctx.client, k, &plan.calls[k], &task_id, opts, &mut handler)
-                        .await;
-                let stop = o.outcome != Outcome::Finished;
+                let mut printer = output::ProgressPrinter::new(n, false);
+                let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
+                let o = executor::follow(&sender, &plan, k, &task_id, opts, &mut handler).await;
+                // Stop unless it Finished and the journal recorded it (a journal that
+                // cannot be written would show the same task again, forever).
+                let stop = o.outcome != Outcome::Finished || o.journal_error.is_some();
                 outln!("{}", output::outcome_line(k, n, &o));
                 outcomes.push(o);
                 if stop {
                     break;
                 }
-                i = k + 1;
             }
             Some(Pending::Continue(k)) => {
                 outln!(
                     "\nCall {} of {n} was never sent; every earlier call Finished.",
                     k + 1
                 );
-                let rest = crate::domain::Plan {
-                    calls: plan.calls[k..].to_vec(),
-                    ..plan.clone()
-                };
-                for (x, c) in rest.calls.iter().enumerate() {
-                    outln!("\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)", k + x + 1, c.direction, c.endpoint_type.as_str());
-                    outln!("  {:<26} {}", "RegionId", clean(&p.region));
+                for (x, c) in plan.calls.iter().enumerate().skip(k) {
+                    outln!(
+                        "\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)",
+                        x + 1,
+                        c.direction,
+                        c.endpoint_type.as_str()
+                    );
                     for (key, v) in &c.params {
                         outln!("  {:<26} {}", clean(key), clean(v));
                     }
@@ -354,14 +378,14 @@ async fn resume_plan(
                         return Ok(exit::FAILED);
                     }
                 }
-                let mut printer = output::ProgressPrinter::new(n, k, false);
-                let mut handler = journal::journalling(j, &p.plan_id, k, move |ev| {
-                    printer.event(ev);
-                    Ok(())
-                });
-                let outs = executor::execute(&ctx.client, &rest, opts, &mut handler).await;
+                let mut printer = output::ProgressPrinter::new(n, false);
+                let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
+                let outs = executor::execute(&sender, &plan, k, opts, &mut handler).await;
                 for (x, o) in outs.iter().enumerate() {
                     outln!("{}", output::outcome_line(k + x, n, o));
+                    if let Some(r) = &o.refusal {
+                        errln!("call {}/{n} was not sent: {r}", k + x + 1);
+                    }
                 }
                 outcomes.extend(outs);
                 break;

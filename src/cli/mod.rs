@@ -261,9 +261,12 @@ pub struct ResumeArgs {
     /// Send a pending second call without asking (required when stdin is not a terminal)
     #[arg(long)]
     pub yes: bool,
-    /// Take a plan off the pending list after you checked it by hand (id or unique prefix)
+    /// Take a plan off the pending list after you checked it by hand (its id, or a prefix of at least 6 characters that names one plan)
     #[arg(long, value_name = "PLAN_ID")]
     pub dismiss: Option<String>,
+    /// Accept journal lines that cannot be read, after you looked at them (`history` shows them); they stop blocking switches
+    #[arg(long)]
+    pub accept_damaged: bool,
     /// First interval between status polls (default 5s)
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub poll_interval: Option<Duration>,

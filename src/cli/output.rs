@@ -180,7 +180,6 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
             c.direction,
             c.endpoint_type.as_str()
         ));
-        s.push_str(&format!("  {:<26} {}\n", "RegionId", clean(&plan.region)));
         for (k, v) in &c.params {
             s.push_str(&format!("  {:<26} {}\n", clean(k), clean(v)));
         }
@@ -196,7 +195,6 @@ pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
         .enumerate()
         .map(|(i, c)| {
             let mut params = Map::new();
-            params.insert("RegionId".into(), Value::String(plan.region.clone()));
             for (k, v) in &c.params {
                 params.insert(k.clone(), Value::String(v.clone()));
             }
@@ -310,16 +308,14 @@ pub fn redo_command(plan: &Plan, direction: Direction) -> String {
 /// a JSON document.
 pub struct ProgressPrinter {
     n: usize,
-    offset: usize,
     to_stderr: bool,
     last: std::collections::HashMap<usize, String>,
 }
 
 impl ProgressPrinter {
-    pub fn new(n: usize, offset: usize, to_stderr: bool) -> Self {
+    pub fn new(n: usize, to_stderr: bool) -> Self {
         ProgressPrinter {
             n,
-            offset,
             to_stderr,
             last: Default::default(),
         }
@@ -336,6 +332,17 @@ impl ProgressPrinter {
 
     /// Prints the line for `ev`, if it has one.
     pub fn event(&mut self, ev: &ProgressEvent) {
+        if let ProgressEvent::JournalError { index, error } = ev {
+            // Always on the terminal, whatever the output format.
+            errln!(
+                "[{}] call {}/{}: JOURNAL ERROR: {}",
+                now_hms(),
+                index + 1,
+                self.n,
+                clean_lines(error).replace('\n', " ")
+            );
+            return;
+        }
         if let Some(line) = self.line(ev) {
             self.say(line);
         }
@@ -344,7 +351,7 @@ impl ProgressPrinter {
     /// The line for `ev` (without the time), if it has one: a status only when it changed.
     pub fn line(&mut self, ev: &ProgressEvent) -> Option<String> {
         let n = self.n;
-        let no = |i: &usize| i + self.offset + 1;
+        let no = |i: &usize| i + 1;
         Some(match ev {
             ProgressEvent::Sending { index, call, .. } => format!(
                 "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
@@ -385,7 +392,7 @@ impl ProgressPrinter {
                 no(index),
                 clean(error.lines().next().unwrap_or(""))
             ),
-            ProgressEvent::Done { .. } => return None,
+            ProgressEvent::JournalError { .. } | ProgressEvent::Done { .. } => return None,
         })
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::api::{ApiError, CallRecord};
 use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
-use crate::domain::journal::{CallState, Pending, PlanSummary};
+use crate::domain::guard::Refusal;
+use crate::domain::journal::{CallState, CallSummary, Pending, PlanSummary};
 use crate::domain::plan::{self, Direction, Plan, Side};
 use crate::domain::Job;
 use crate::tui::form::FormState;
@@ -50,6 +51,14 @@ pub enum Overlay {
     LeaveProgress,
     /// Take a plan with an unknown outcome off the pending list?
     Dismiss,
+    /// A message to read before going on (e.g. why a switch is refused).
+    Alert {
+        title: String,
+        text: String,
+        scroll: u16,
+        /// The plan `p` opens from here.
+        plan_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,8 +163,10 @@ pub struct PreviewState {
     pub job: Job,
     /// Calls before this index are already done (a resumed or redone plan).
     pub start: usize,
-    /// True for a plan that is new (journal its plan record first).
+    /// True for a plan that is new (the journal does not have it yet).
     pub new_plan: bool,
+    /// Where Esc goes back to.
+    pub back: Screen,
     pub scroll: u16,
 }
 
@@ -179,6 +190,10 @@ pub struct CallRow {
     /// Not part of this run (done earlier, e.g. before a resume).
     pub note: Option<String>,
     pub sending: bool,
+    /// Who sent it, as the journal says (another process, maybe).
+    pub sent_by: Option<String>,
+    /// A journal record about this call could not be written.
+    pub journal_error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +201,8 @@ pub struct ProgressState {
     pub plan: Plan,
     pub rows: Vec<CallRow>,
     pub running: bool,
+    /// Another live process is handling this plan (this screen only watches).
+    pub owner: Option<String>,
     pub selected: usize,
     /// The operator dismissed this plan's unknown outcome.
     pub dismissed: bool,
@@ -208,12 +225,15 @@ impl ProgressState {
                 ended: None,
                 note: None,
                 sending: false,
+                sent_by: None,
+                journal_error: None,
             })
             .collect();
         ProgressState {
             plan,
             rows,
             running: false,
+            owner: None,
             selected: 0,
             dismissed: false,
         }
@@ -228,6 +248,9 @@ impl ProgressState {
 
     /// The first call never sent after every earlier one finished.
     pub fn continue_index(&self) -> Option<usize> {
+        if self.owner.is_some() {
+            return None;
+        }
         let i = self
             .rows
             .iter()
@@ -238,6 +261,28 @@ impl ProgressState {
             && r.task_id.is_none()
             && !r.sending)
             .then_some(i)
+    }
+
+    /// After a dismissed unknown call: the first later call never sent (it can be sent
+    /// alone, as a new plan).
+    pub fn after_dismissed_index(&self) -> Option<usize> {
+        if !self.dismissed {
+            return None;
+        }
+        let u = self
+            .rows
+            .iter()
+            .position(|r| r.outcome == Some(Outcome::Unknown))?;
+        self.rows
+            .iter()
+            .enumerate()
+            .skip(u + 1)
+            .find(|(_, r)| {
+                r.task_id.is_none()
+                    && !r.sending
+                    && matches!(r.outcome, None | Some(Outcome::NotSent))
+            })
+            .map(|(i, _)| i)
     }
 
     /// An unknown outcome the operator has not dismissed yet.
@@ -261,8 +306,19 @@ impl ProgressState {
         if self.running {
             return "Following the tasks… they go on in the service even if you leave.".into();
         }
+        if let (Some(o), false) = (&self.owner, self.all_finished()) {
+            return format!(
+                "{o} is running this switch; this screen shows what it records in the journal."
+            );
+        }
         if self.all_finished() {
             return format!("Done: DTS uses the new endpoint and resumes from its checkpoint. Check the job's delay in the jobs list (r refreshes). Job {job}.");
+        }
+        if let Some(i) = self.after_dismissed_index() {
+            return format!(
+                "Dismissed after a check by hand. The {} call was never sent: c sends it alone (a new plan, through preview and confirm).",
+                self.rows[i].direction
+            );
         }
         if self.dismissed {
             return "Dismissed after a check by hand: a new switch of this job can be started from the jobs list.".into();
@@ -287,7 +343,7 @@ impl ProgressState {
         }
         if let Some(i) = self.failed_index() {
             return format!(
-                "The {} call {}. Fix the cause (is the new database reachable from DTS?), then R redoes that call (through preview and confirm).",
+                "The {} call {}. Fix the cause (is the new database reachable from DTS?), then R redoes it as a new plan (through preview and confirm).",
                 self.rows[i].direction,
                 if self.rows[i].outcome == Some(Outcome::Failed) { "failed" } else { "was refused" }
             );
@@ -325,8 +381,14 @@ pub struct App {
     pub log_selected: usize,
     /// Where Esc leaves the command log to.
     pub log_return: Screen,
-    /// Unfinished switches found in the journal at start.
+    /// Unfinished switches of this region, as the journal last said.
     pub pending: Vec<PlanSummary>,
+    /// Journal lines that cannot be read (switches are refused while there are any).
+    pub journal_problems: Vec<String>,
+    /// Unfinished switches in other regions (not shown; counted for a hint).
+    pub pending_elsewhere: usize,
+    /// Plans another live process on this host is handling (watch, do not act).
+    pub live: Vec<String>,
     /// A one-line notice (copied, refused, …).
     pub notice: Option<String>,
     pub now: Instant,
@@ -348,9 +410,17 @@ pub enum Msg {
     Api(CallRecord, String),
     Exec {
         plan_id: String,
-        offset: usize,
         event: ProgressEvent,
     },
+    /// A fresh read of the journal (another process may have written it).
+    Journal(JournalView),
+    /// Whether a new switch of a job is allowed (before the form opens).
+    JobChecked {
+        job_id: String,
+        refusal: Option<Refusal>,
+    },
+    /// The terminal cannot be read any more (hang-up, end of input).
+    TerminalGone,
     ExecFinished {
         plan_id: String,
     },
@@ -381,6 +451,25 @@ pub enum Effect {
     Copy(String),
     /// Record in the journal that the operator checked a plan by hand.
     Dismiss(String),
+    /// Read the journal again.
+    ReadJournal,
+    /// Ask the guard whether a new switch of this job is allowed.
+    CheckJob {
+        job_id: String,
+        region: String,
+    },
+}
+
+/// The journal as last read.
+#[derive(Debug, Clone, Default)]
+pub struct JournalView {
+    pub plans: Vec<PlanSummary>,
+    /// Lines that cannot be read.
+    pub problems: Vec<String>,
+    /// The journal could not be read at all.
+    pub error: Option<String>,
+    /// Unfinished plans that another live process on this host is handling.
+    pub live: Vec<String>,
 }
 
 impl App {
@@ -407,6 +496,9 @@ impl App {
             log_selected: 0,
             log_return: Screen::Jobs,
             pending,
+            journal_problems: vec![],
+            pending_elsewhere: 0,
+            live: vec![],
             notice: None,
             now: Instant::now(),
             spinner: 0,
@@ -427,48 +519,16 @@ impl App {
     fn open_pending(&mut self, p: &PlanSummary) -> Vec<Effect> {
         let plan = p.to_plan();
         let mut st = ProgressState::new(plan.clone());
-        for (i, c) in p.calls.iter().enumerate() {
-            let row = &mut st.rows[i];
-            match &c.state {
-                CallState::NotStarted => {}
-                CallState::IntentOnly { .. } => {
-                    row.outcome = Some(Outcome::Unknown);
-                    row.error = Some(
-                        "the process stopped right after sending: the outcome is unknown".into(),
-                    );
-                }
-                CallState::Running {
-                    task_id,
-                    request_id,
-                    last_status,
-                } => {
-                    row.task_id = Some(task_id.clone());
-                    row.request_id = request_id.clone();
-                    row.status = last_status.clone();
-                    row.started = Some(self.now);
-                }
-                CallState::Done {
-                    outcome,
-                    task_id,
-                    request_id,
-                    status,
-                    error,
-                } => {
-                    row.outcome = Some(*outcome);
-                    row.task_id = task_id.clone();
-                    row.request_id = request_id.clone();
-                    row.status = status.clone();
-                    row.error = error.clone();
-                    if *outcome == Outcome::StillRunning || *outcome == Outcome::Sent {
-                        row.outcome = None;
-                        row.started = Some(self.now);
-                    }
-                }
-            }
+        st.dismissed = p.dismissed;
+        for (row, c) in st.rows.iter_mut().zip(&p.calls) {
+            apply_journal_state(row, c, self.now);
             row.note = Some("from the journal".into());
         }
         let mut fx = vec![];
-        if let Some(Pending::Follow(i)) = p.pending() {
+        if self.live.contains(&p.plan_id) {
+            // Another process runs it: watch the journal, do not follow or act.
+            st.owner = Some(p.last_by().unwrap_or("another process").to_string());
+        } else if let Some(Pending::Follow(i)) = p.pending() {
             if let Some(t) = p.task_id(i) {
                 st.running = true;
                 fx.push(Effect::Follow {
@@ -479,12 +539,78 @@ impl App {
             }
         }
         self.notice = Some(format!(
-            "Unfinished switch found in the journal (job {}, started {}).",
-            p.job_id, p.at
+            "Unfinished switch from the journal: job {}, started {}{}.",
+            p.job_id,
+            p.at,
+            p.by.as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default()
         ));
         self.progress = Some(st);
         self.screen = Screen::Progress;
         fx
+    }
+
+    /// Shows the unfinished plan `plan_id` (following its task when one runs), unless
+    /// this process is busy with another one.
+    fn show_plan(&mut self, plan_id: &str) -> Vec<Effect> {
+        if let Some(p) = self.progress.as_ref().filter(|p| p.plan.id == plan_id) {
+            let _ = p;
+            self.screen = Screen::Progress;
+            return vec![Effect::ReadJournal];
+        }
+        if self.busy() {
+            self.notice = Some("a switch is running here; p shows it".into());
+            self.screen = Screen::Progress;
+            return vec![];
+        }
+        match self.pending.iter().find(|p| p.plan_id == plan_id).cloned() {
+            Some(p) => self.open_pending(&p),
+            None => {
+                self.notice = Some("that switch is no longer unfinished".into());
+                vec![Effect::ReadJournal]
+            }
+        }
+    }
+
+    /// Lines to print after leaving the TUI: what is still open and how to go on.
+    pub fn exit_lines(&self) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(p) = &self.progress {
+            let short = crate::domain::guard::short(&p.plan.id);
+            if p.running {
+                out.push(format!(
+                    "A switch of job {} is still running in the service (plan {short}); the journal has it: `dts-switch resume` follows it.",
+                    p.plan.job_id
+                ));
+            }
+            let finished_then_unsent = p
+                .rows
+                .iter()
+                .position(|r| r.outcome != Some(Outcome::Finished))
+                .filter(|&i| i > 0)
+                .filter(|&i| {
+                    let r = &p.rows[i];
+                    r.task_id.is_none()
+                        && !r.sending
+                        && matches!(r.outcome, None | Some(Outcome::NotSent))
+                });
+            if let (Some(i), false) = (finished_then_unsent, p.running) {
+                out.push(format!(
+                    "Job {}: call {} ({}) of plan {short} was NOT sent; that direction still uses the old endpoint. Send it with `dts-switch resume`.",
+                    p.plan.job_id,
+                    i + 1,
+                    p.rows[i].direction
+                ));
+            }
+            if p.has_unknown() && !p.running {
+                out.push(format!(
+                    "Job {}: a call's outcome is UNKNOWN (plan {short}); check the job's endpoint, then `dts-switch resume` says how to go on.",
+                    p.plan.job_id
+                ));
+            }
+        }
+        out
     }
 
     pub fn busy(&self) -> bool {
@@ -499,6 +625,7 @@ impl App {
     pub fn context(&self) -> Context {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return Context::Help,
+            Some(Overlay::Alert { .. }) => return Context::Alert,
             Some(_) => return Context::Ask,
             None => {}
         }
@@ -597,12 +724,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Exec {
-            plan_id,
-            offset,
-            event,
-        } => {
-            on_exec(app, &plan_id, offset, event);
+        Msg::Exec { plan_id, event } => {
+            on_exec(app, &plan_id, event);
+            vec![]
+        }
+        Msg::Journal(view) => {
+            on_journal(app, view);
+            vec![]
+        }
+        Msg::JobChecked { job_id, refusal } => on_job_checked(app, &job_id, refusal),
+        Msg::TerminalGone => {
+            app.quit = true;
             vec![]
         }
         Msg::ExecFinished { plan_id } => {
@@ -629,12 +761,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
-fn on_exec(app: &mut App, plan_id: &str, offset: usize, ev: ProgressEvent) {
+fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
     let now = app.now;
     let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
     };
-    let idx = |i: usize| i + offset;
+    let idx = |i: usize| i;
     match ev {
         ProgressEvent::Sending { index, .. } => {
             if let Some(r) = p.rows.get_mut(idx(index)) {
@@ -674,13 +806,134 @@ fn on_exec(app: &mut App, plan_id: &str, offset: usize, ev: ProgressEvent) {
                 ));
             }
         }
+        ProgressEvent::JournalError { index, error } => {
+            if let Some(r) = p.rows.get_mut(idx(index)) {
+                r.journal_error = Some(error.clone());
+            }
+            app.notice = Some(format!("JOURNAL ERROR: {error}"));
+        }
         ProgressEvent::Done { index, outcome } => {
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 apply_outcome(r, &outcome);
                 r.ended = Some(now);
             }
+            if let Some(refusal) = &outcome.refusal {
+                app.overlay = Some(Overlay::Alert {
+                    title: format!("Call {} was not sent", index + 1),
+                    text: format!("{refusal}.\n\nNothing was sent."),
+                    scroll: 0,
+                    plan_id: None,
+                });
+            }
         }
     }
+}
+
+/// A fresh read of the journal: what is pending here, and what another process did to
+/// the plan on screen (unless this process is running it).
+fn on_journal(app: &mut App, view: JournalView) {
+    let region = app.header.region.clone();
+    let (here, elsewhere): (Vec<PlanSummary>, Vec<PlanSummary>) = view
+        .plans
+        .iter()
+        .filter(|p| p.pending().is_some())
+        .cloned()
+        .partition(|p| p.region.eq_ignore_ascii_case(&region));
+    app.pending = here;
+    app.pending_elsewhere = elsewhere.len();
+    app.journal_problems = view.problems;
+    app.live = view.live;
+    if let Some(e) = view.error {
+        app.notice = Some(e);
+    }
+    let Some(p) = app.progress.as_mut().filter(|p| !p.running) else {
+        return;
+    };
+    if let Some(s) = view.plans.iter().find(|s| s.plan_id == p.plan.id) {
+        p.dismissed = s.dismissed;
+        p.owner = app
+            .live
+            .contains(&s.plan_id)
+            .then(|| s.last_by().unwrap_or("another process").to_string());
+        for (row, c) in p.rows.iter_mut().zip(&s.calls) {
+            apply_journal_state(row, c, app.now);
+        }
+    }
+}
+
+/// Sets a progress row from a journalled call (what any process recorded).
+fn apply_journal_state(row: &mut CallRow, c: &CallSummary, now: Instant) {
+    row.sent_by = c.intent_by.clone();
+    match &c.state {
+        CallState::NotStarted => {}
+        CallState::IntentOnly { .. } => {
+            row.outcome = Some(Outcome::Unknown);
+            row.sending = false;
+            row.error = Some(
+                "sent, then no answer was recorded (the process stopped?): the outcome is unknown"
+                    .into(),
+            );
+        }
+        CallState::Running {
+            task_id,
+            request_id,
+            last_status,
+        } => {
+            row.task_id = Some(task_id.clone());
+            row.request_id = request_id.clone();
+            row.status = last_status.clone();
+            row.outcome = None;
+            row.started.get_or_insert(now);
+        }
+        CallState::Done {
+            outcome,
+            task_id,
+            request_id,
+            status,
+            error,
+        } => {
+            row.outcome = Some(*outcome);
+            row.task_id = task_id.clone();
+            row.request_id = request_id.clone();
+            row.status = status.clone();
+            row.error = error.clone();
+            if *outcome == Outcome::StillRunning || *outcome == Outcome::Sent {
+                row.outcome = None;
+                row.started.get_or_insert(now);
+            }
+        }
+    }
+}
+
+/// The guard's answer before the form opens.
+fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusal>) -> Vec<Effect> {
+    if let Some(r) = refusal {
+        let plan_id = match &r {
+            Refusal::OtherPlan { plan_id, .. } => Some(plan_id.clone()),
+            _ => None,
+        };
+        let mut text = format!("{r}.\n\nNothing was sent.");
+        if plan_id.is_some() {
+            text.push_str(" Press p to see that switch.");
+        }
+        app.overlay = Some(Overlay::Alert {
+            title: format!("A new switch of {job_id} is refused"),
+            text,
+            scroll: 0,
+            plan_id,
+        });
+        return vec![Effect::ReadJournal];
+    }
+    let Some(j) = app.jobs.all.iter().find(|j| j.id == job_id).cloned() else {
+        app.notice = Some(format!(
+            "job {job_id} is no longer in the list (r refreshes)"
+        ));
+        return vec![];
+    };
+    // A fresh form: nothing typed for an earlier, abandoned switch comes back.
+    app.form = Some(FormState::new(j));
+    app.screen = Screen::Form;
+    vec![]
 }
 
 fn apply_outcome(r: &mut CallRow, o: &CallOutcome) {
@@ -777,6 +1030,27 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     Action::Down => *scroll = (*scroll + 1).min(80),
                     Action::Back => app.overlay = None,
                     Action::Quit => request_quit(app),
+                    _ => {}
+                }
+            }
+            vec![]
+        }
+        Context::Alert => {
+            if let Some(Overlay::Alert {
+                scroll, plan_id, ..
+            }) = &mut app.overlay
+            {
+                match action {
+                    Action::Up => *scroll = scroll.saturating_sub(1),
+                    Action::Down => *scroll = (*scroll + 1).min(200),
+                    Action::ShowProgress => {
+                        let id = plan_id.clone();
+                        app.overlay = None;
+                        if let Some(id) = id {
+                            return app.show_plan(&id);
+                        }
+                    }
+                    Action::Back => app.overlay = None,
                     _ => {}
                 }
             }
@@ -898,13 +1172,7 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
                             .sum::<usize>();
                         p.scroll = (p.scroll + 1).min(lines as u16);
                     }
-                    Action::Back => {
-                        app.screen = if p.new_plan {
-                            Screen::Form
-                        } else {
-                            Screen::Progress
-                        };
-                    }
+                    Action::Back => app.screen = p.back,
                     Action::Submit => {
                         app.confirm = ConfirmState::default();
                         app.screen = Screen::Confirm;
@@ -939,7 +1207,7 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Context::Help | Context::Ask => vec![],
+        Context::Help | Context::Alert | Context::Ask => vec![],
     }
 }
 
@@ -966,8 +1234,28 @@ fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.log_return = Screen::Jobs;
             app.screen = Screen::Log;
         }
-        Action::ShowProgress if app.progress.is_some() => {
-            app.screen = Screen::Progress;
+        Action::ShowProgress => {
+            // The selected job's unfinished switch first, then what runs here, then
+            // any unfinished switch: every one is reachable.
+            let sel = app.jobs.selected_job().map(|j| j.id.clone());
+            let of_selected = sel.and_then(|id| {
+                app.pending
+                    .iter()
+                    .rev()
+                    .find(|p| p.job_id == id)
+                    .map(|p| p.plan_id.clone())
+            });
+            if let Some(id) = of_selected {
+                return app.show_plan(&id);
+            }
+            if app.progress.is_some() {
+                app.screen = Screen::Progress;
+                return vec![Effect::ReadJournal];
+            }
+            if let Some(id) = app.pending.first().map(|p| p.plan_id.clone()) {
+                return app.show_plan(&id);
+            }
+            app.notice = Some("no switch to show: none ran here and none is unfinished".into());
         }
         Action::Copy => {
             if let Some(j) = app.jobs.selected_job() {
@@ -979,19 +1267,13 @@ fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => {
             if app.busy() {
                 app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
-            } else if let Some(j) = app.jobs.selected_job().cloned() {
-                // Reopening the same job keeps what was typed (e.g. to fix a refused
-                // value); another job starts fresh.
-                let keep = app.form.as_ref().is_some_and(|f| f.job.id == j.id);
-                if keep {
-                    if let Some(f) = app.form.as_mut() {
-                        f.job = j;
-                        f.tried_submit = false;
-                    }
-                } else {
-                    app.form = Some(FormState::new(j));
-                }
-                app.screen = Screen::Form;
+            } else if let Some(j) = app.jobs.selected_job() {
+                // The guard answers first (a fresh read of the journal): a job with
+                // an unfinished switch is refused before the form, not after it.
+                return vec![Effect::CheckJob {
+                    job_id: j.id.clone(),
+                    region: app.header.region.clone(),
+                }];
             }
         }
         Action::Back => {
@@ -1033,6 +1315,7 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                             job: f.job.clone(),
                             start: 0,
                             new_plan: true,
+                            back: Screen::Form,
                             scroll: 0,
                         });
                         app.screen = Screen::Preview;
@@ -1128,21 +1411,47 @@ fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.overlay = Some(Overlay::Dismiss);
             }
         }
+        Action::ShowProgress => {
+            if p.running {
+                return vec![];
+            }
+            // The next unfinished switch after this one (every one is reachable).
+            let cur = p.plan.id.clone();
+            let ids: Vec<String> = app.pending.iter().map(|x| x.plan_id.clone()).collect();
+            let next = ids
+                .iter()
+                .position(|id| *id == cur)
+                .map(|i| ids[(i + 1) % ids.len()].clone())
+                .or_else(|| ids.first().cloned());
+            match next {
+                Some(id) if id != cur => {
+                    app.progress = None;
+                    return app.show_plan(&id);
+                }
+                _ => app.notice = Some("no other unfinished switch".into()),
+            }
+        }
         Action::Redo | Action::Continue => {
             if p.running {
                 return vec![];
             }
-            let idx = if action == Action::Redo {
-                p.failed_index()
+            // A redo (after a refusal or a failed task), or the calls left after a
+            // dismissed unknown one, is a new plan of the remaining calls; a plan whose
+            // earlier calls Finished continues as itself. Either way the guard decides.
+            let (i, fresh) = if action == Action::Redo {
+                match p.failed_index() {
+                    Some(i) => (i, true),
+                    None => {
+                        app.notice = Some("no failed or refused call to redo".into());
+                        return vec![];
+                    }
+                }
+            } else if let Some(i) = p.continue_index() {
+                (i, false)
+            } else if let Some(i) = p.after_dismissed_index() {
+                (i, true)
             } else {
-                p.continue_index()
-            };
-            let Some(i) = idx else {
-                app.notice = Some(if action == Action::Redo {
-                    "no failed call to redo".into()
-                } else {
-                    "nothing to continue".into()
-                });
+                app.notice = Some("nothing to continue".into());
                 return vec![];
             };
             let job = app
@@ -1161,14 +1470,21 @@ fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.notice = Some("the job is not in the list yet; wait for it to load (r)".into());
                 return vec![];
             };
+            let (plan, start) = if fresh {
+                (p.plan.remaining_from(i), 0)
+            } else {
+                (p.plan.clone(), i)
+            };
             app.preview = Some(PreviewState {
-                plan: p.plan.clone(),
+                plan,
                 job,
-                start: i,
-                new_plan: false,
+                start,
+                new_plan: fresh,
+                back: Screen::Progress,
                 scroll: 0,
             });
             app.screen = Screen::Preview;
+            return vec![Effect::ReadJournal];
         }
         _ => {}
     }

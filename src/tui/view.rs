@@ -86,6 +86,12 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
             "Leave progress?",
             "Tasks are running. They go on in the service, and this program keeps following them in the background (p comes back). Leave this screen?",
         ),
+        Some(Overlay::Alert {
+            title,
+            text,
+            scroll,
+            ..
+        }) => render_alert(f, body, theme, title, text, *scroll),
         None => {}
     }
     render_footer(app, f, footer, theme);
@@ -127,7 +133,9 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         let p = app.progress.as_ref();
         hints.retain(|(_, label)| match *label {
             "redo failed call" => p.is_some_and(|p| !p.running && p.failed_index().is_some()),
-            "continue" => p.is_some_and(|p| !p.running && p.continue_index().is_some()),
+            "continue" => p.is_some_and(|p| {
+                !p.running && (p.continue_index().is_some() || p.after_dismissed_index().is_some())
+            }),
             "dismiss (checked)" => p.is_some_and(|p| !p.running && p.has_unknown()),
             _ => true,
         });
@@ -657,7 +665,6 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         if done {
             continue;
         }
-        v.push(Line::raw(format!("  {:<26} {}", "RegionId", plan.region)));
         for (k, val) in &c.params {
             v.push(Line::raw(format!("  {k:<26} {val}")));
         }
@@ -865,6 +872,12 @@ fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         if let Some(n) = &r.note {
             lines.push(Line::styled(format!("({n})"), theme.muted()));
         }
+        if let Some(b) = &r.sent_by {
+            lines.push(Line::styled(format!("sent by {b}"), theme.muted()));
+        }
+        if let Some(e) = &r.journal_error {
+            lines.push(Line::styled(format!("JOURNAL ERROR: {e}"), theme.danger()));
+        }
         if let Some(e) = &r.error {
             for l in e.lines() {
                 lines.push(Line::styled(
@@ -1030,6 +1043,31 @@ fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16)
                 .borders(Borders::ALL)
                 .title(" Help · Esc closes "),
         ),
+        r,
+    );
+}
+
+/// A message to read in full (wrapped; scrolls when it does not fit).
+fn render_alert(f: &mut Frame, area: Rect, theme: &Theme, title: &str, text: &str, scroll: u16) {
+    let w = area.width.min(76);
+    let inner = w.saturating_sub(2).max(1) as usize;
+    let needed: usize = text
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner).max(1))
+        .sum::<usize>()
+        + 2;
+    let r = centered(area, w, (needed as u16).min(area.height));
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(text.to_string())
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {title} "))
+                    .border_style(theme.danger()),
+            ),
         r,
     );
 }
