@@ -716,3 +716,70 @@ fn the_terminal_going_away_quits_even_mid_switch() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn cross_account_ticked_with_empty_fields_blocks_the_preview() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    app.form.as_mut().unwrap().focus_item(Item::CrossAccount);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.form.as_ref().unwrap().cross);
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(fx.is_empty());
+    assert_eq!(app.screen, Screen::Form, "no preview without both fields");
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.focused(), Item::OwnerId, "the first missing field");
+    assert!(f.error_for(Item::OwnerId).unwrap().contains("required"));
+    assert!(f.error_for(Item::Role).unwrap().contains("required"));
+    typ(&mut app, "1234567890");
+    app.form.as_mut().unwrap().focus_item(Item::Role);
+    typ(&mut app, "ops-role");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Preview);
+    let params = &app.preview.as_ref().unwrap().plan.calls[0].params;
+    assert!(params.contains(&("SourceEndpoint.OwnerID".into(), "1234567890".into())));
+}
+
+#[test]
+fn changing_the_type_or_the_side_clears_values_that_meant_something_else() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    // An ECS id typed, then the type changes to LocalInstance: not kept (it would be
+    // sent as LocalInstance's optional Instance ID).
+    app.form.as_mut().unwrap().focus_item(Item::Type);
+    while app.form.as_ref().unwrap().itype != dts_switch::domain::InstanceType::LocalInstance {
+        key(&mut app, KeyCode::Left);
+    }
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.inputs[&FieldId::InstanceId].value(), "");
+    // The one-way job's source is Express with a VPC: switching the side to the
+    // destination (ECS) must not leave the VPC id in the ECS instance field.
+    let mut app = tui_common::app();
+    select_job(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.form.as_ref().unwrap().inputs[&FieldId::InstanceId].value(),
+        "vpc-bp1core0001"
+    );
+    app.form.as_mut().unwrap().focus_item(Item::Side);
+    key(&mut app, KeyCode::Right);
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.side, Side::Destination);
+    assert!(
+        !f.inputs[&FieldId::InstanceId].value().starts_with("vpc-"),
+        "{:?}",
+        f.inputs[&FieldId::InstanceId].value()
+    );
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::InstanceId));
+    typ(&mut app, "i-abc");
+    let v = app.form.as_ref().unwrap().inputs[&FieldId::InstanceId]
+        .value()
+        .to_string();
+    assert!(
+        v == "i-abc" || v.ends_with("i-abc") && !v.contains("vpc-"),
+        "{v}"
+    );
+}

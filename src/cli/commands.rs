@@ -378,9 +378,10 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let mut printer = output::ProgressPrinter::new(plan.calls.len(), json_out);
     let mut handler = move |ev: &ProgressEvent| printer.event(ev);
     let sender = ctx.sender(journal, "switch");
+    let mut interrupts = Interrupts::install();
     let outcomes = tokio::select! {
         o = executor::execute(&sender, &plan, 0, &opts, &mut handler) => o,
-        sig = interrupted() => {
+        sig = interrupts.wait() => {
             errln!(
                 "\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them: `dts-switch resume` picks them up (plan {})",
                 journal_cmds::short(&plan.id)
@@ -666,22 +667,68 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     Ok(exit::OK)
 }
 
-/// Resolves on Ctrl-C, SIGTERM or SIGHUP, naming which.
-pub async fn interrupted() -> &'static str {
+/// Ctrl-C, SIGTERM and SIGHUP, caught from the moment this is created (not from the
+/// first poll: a signal that arrives while a switch is being sent must not kill the
+/// process before it can say how to resume).
+pub struct Interrupts {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
-            Some(_) = async { match term.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "terminated (SIGTERM)",
-            Some(_) = async { match hup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "hung up (SIGHUP)",
+    signals: Vec<(tokio::signal::unix::Signal, &'static str)>,
+}
+
+impl Interrupts {
+    pub fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = [
+                (SignalKind::interrupt(), "interrupted (Ctrl-C)"),
+                (SignalKind::terminate(), "terminated (SIGTERM)"),
+                (SignalKind::hangup(), "hung up (SIGHUP)"),
+            ]
+            .into_iter()
+            .filter_map(|(k, name)| signal(k).ok().map(|s| (s, name)))
+            .collect();
+            Interrupts { signals }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// Resolves on the first of them, naming which.
+    pub async fn wait(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let futs = self.signals.iter_mut().map(|(s, name)| {
+                Box::pin(async move {
+                    s.recv().await;
+                    *name
+                })
+            });
+            futures_select_all(futs.collect()).await
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "interrupted (Ctrl-C)"
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "interrupted (Ctrl-C)"
+}
+
+/// The first of several futures to finish.
+async fn futures_select_all<F>(mut futs: Vec<std::pin::Pin<Box<F>>>) -> &'static str
+where
+    F: std::future::Future<Output = &'static str>,
+{
+    if futs.is_empty() {
+        return std::future::pending().await;
     }
+    std::future::poll_fn(move |cx| {
+        for f in futs.iter_mut() {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
+                return std::task::Poll::Ready(v);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }

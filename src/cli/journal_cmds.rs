@@ -209,6 +209,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         wait_timeout: a.wait_timeout,
         ..ExecOptions::default()
     };
+    let mut interrupts = crate::cli::commands::Interrupts::install();
     let work = async {
         let mut code = exit::OK;
         for p in here {
@@ -218,7 +219,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
     };
     tokio::select! {
         r = work => r,
-        sig = crate::cli::commands::interrupted() => {
+        sig = interrupts.wait() => {
             errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch resume` again");
             Ok(exit::UNKNOWN)
         }
@@ -367,13 +368,18 @@ async fn resume_plan(
                         errln!("not sent: stdin is not a terminal; run `dts-switch resume --yes` to send it");
                         return Ok(exit::BAD_INPUT);
                     }
-                    if !crate::cli::commands::typed_confirmation(
-                        &format!(
-                            "Type the job id ({}) to send it, anything else leaves it pending: ",
-                            p.job_id
-                        ),
-                        &p.job_id,
-                    )? {
+                    let prompt = format!(
+                        "Type the job id ({}) to send it, anything else leaves it pending: ",
+                        p.job_id
+                    );
+                    let expected = p.job_id.clone();
+                    // Off the runtime's threads, so Ctrl-C at the prompt is heard.
+                    let yes = tokio::task::spawn_blocking(move || {
+                        crate::cli::commands::typed_confirmation(&prompt, &expected)
+                    })
+                    .await
+                    .map_err(|e| CliError::new(exit::FAILED, format!("internal error: {e}")))??;
+                    if !yes {
                         errln!("not sent: the plan stays pending");
                         return Ok(exit::FAILED);
                     }
