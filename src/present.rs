@@ -2,6 +2,7 @@
 //! endpoints in words.
 
 use crate::api::ops::EndpointInfo;
+use crate::text::clean;
 
 /// Local wall-clock time for progress lines, `HH:MM:SS`.
 pub fn now_hms() -> String {
@@ -26,7 +27,7 @@ pub fn truncate(s: &str, w: usize) -> String {
     }
 }
 
-/// `MySQL ECS i-bp1…:3306`
+/// `MySQL ECS i-bp1…:3306` (service text cleaned).
 pub fn endpoint_short(e: &EndpointInfo) -> String {
     let kind = match e.instance_type.as_str() {
         "LocalInstance" => "Local",
@@ -43,10 +44,11 @@ pub fn endpoint_short(e: &EndpointInfo) -> String {
     if !addr.is_empty() {
         parts.push(addr);
     }
-    parts.join(" ")
+    clean(&parts.join(" ")).into_owned()
 }
 
-/// `LocalInstance 47.98.12.34:3306 (MySQL)`, with the instance id when there is one.
+/// `LocalInstance 47.98.12.34:3306 (MySQL)`, with the instance id when there is one
+/// (service text cleaned).
 pub fn endpoint_long(e: &EndpointInfo) -> String {
     let mut s = e.instance_type.clone();
     if !e.instance_id.is_empty() {
@@ -65,5 +67,5 @@ pub fn endpoint_long(e: &EndpointInfo) -> String {
     if !e.engine_name.is_empty() {
         s.push_str(&format!(" ({})", e.engine_name));
     }
-    s.trim().to_string()
+    clean(&s).trim().to_string()
 }

@@ -1,9 +1,10 @@
 //! The subcommands.
 
+use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
 use crate::cli::journal_cmds;
-use crate::cli::output::{self, endpoint_long, now_hms};
+use crate::cli::output::{self, now_hms};
 use crate::cli::{
     exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
     SwitchArgs, SwitchCmd,
@@ -14,6 +15,7 @@ use crate::domain::rules::{self, EndpointInput};
 use crate::domain::{guard, journal};
 use crate::domain::{Job, SwitchRequest};
 use crate::sim::{Faults, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use crate::text::clean;
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
@@ -48,6 +50,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Status(a)) => {
+            validate_task_ids(&a.task_ids)?;
             let ctx = context::build(&g).await?;
             let journal = journal_cmds::journal_for(&g).ok();
             status(&ctx, g.output, &a, journal.as_ref()).await
@@ -62,6 +65,28 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::History(a)) => journal_cmds::history(&g, &a),
     }
+}
+
+/// Local checks of `status` task ids: nothing is sent when one is not a plausible id.
+fn validate_task_ids(ids: &[String]) -> Result<(), CliError> {
+    let bad: Vec<String> = ids
+        .iter()
+        .filter_map(|id| {
+            validate_task_id(id)
+                .err()
+                .map(|why| format!("  TASK_ID {:?} {why}", id))
+        })
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        exit::BAD_INPUT,
+        format!(
+            "invalid task id (nothing was sent):\n{}\n  a TaskId is what `switch` printed, e.g. 730001 (letters, digits, - _ . : up to {MAX_TASK_ID_LEN} characters)",
+            bad.join("\n")
+        ),
+    ))
 }
 
 async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
@@ -205,25 +230,10 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
             outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
         OutputFormat::Text | OutputFormat::Markdown => {
-            outln!("{}", ctx.banner());
-            outln!("Job {} ({})", job.id, job.name);
-            outln!("  topology     {}", job.detected_topology().as_str());
-            outln!("  class        {}", job.job_class);
-            outln!("  created      {}", job.create_time);
-            for (label, d) in [("Forward", Some(&fwd)), ("Reverse", rev.as_ref())] {
-                let Some(d) = d else { continue };
-                outln!("  {label}:");
-                outln!("    status       {}", d.status);
-                outln!(
-                    "    delay        {}s",
-                    if d.delay.is_empty() { "-" } else { &d.delay }
-                );
-                outln!("    source       {}", endpoint_long(&d.source));
-                outln!("    destination  {}", endpoint_long(&d.destination));
-                if !d.error_message.is_empty() {
-                    outln!("    error        {}", d.error_message);
-                }
-            }
+            out!(
+                "{}",
+                output::job_detail_text(&ctx.banner(), job, &fwd, rev.as_ref())
+            );
         }
     }
     Ok(exit::OK)
@@ -249,7 +259,7 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
             "; did you mean {}?",
             close
                 .iter()
-                .map(|j| format!("{} ({})", j.id, j.name))
+                .map(|j| format!("{} ({})", clean(&j.id), clean(&j.name)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -460,7 +470,7 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
         return format!(
             "Next step: the task is still running in the service; follow it with `dts-switch status {} --watch`.",
-            o.task_id.as_deref().unwrap_or("?")
+            clean(o.task_id.as_deref().unwrap_or("?"))
         );
     }
     if let Some(o) = outcomes
@@ -517,7 +527,13 @@ async fn status(
                     if let (WatchEvent::Status(s, el), true) = (ev, text) {
                         if s.as_str() != last {
                             last = s.as_str().to_string();
-                            outln!("[{}] task {id}: {s} ({}s)", now_hms(), el.as_secs());
+                            outln!(
+                                "[{}] task {}: {} ({}s)",
+                                now_hms(),
+                                clean(&id),
+                                clean(s.as_str()),
+                                el.as_secs()
+                            );
                         }
                     }
                 })
@@ -578,14 +594,10 @@ async fn status(
                 "error": err.as_ref().map(|e| e.to_string()),
             })),
             OutputFormat::Text | OutputFormat::Markdown => {
-                let mut line = format!("task {id}: {}", st.as_deref().unwrap_or("?"));
-                if let Some(m) = msg {
-                    line.push_str(&format!(" · {m}"));
-                }
-                if let Some(e) = err {
-                    line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
-                }
-                outln!("{line}");
+                outln!(
+                    "{}",
+                    output::status_line(id, st.as_deref(), msg.as_deref(), err.as_ref())
+                );
             }
         }
     }
@@ -622,8 +634,16 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             delay: a.delay.unwrap_or_default(),
             drop_switch_answer: a.drop_switch_answer,
             only_action: a.fault_action.clone(),
+            switch_without_task_id: a.switch_without_task_id,
+            switch_error_after_execute: a.switch_error_after_execute.clone(),
+            switch_html_page: a.switch_html_page,
+            pad_answer: a.pad_answer,
         },
         security_token: token.clone(),
+        quirks: crate::sim::Quirks {
+            lowercase_escapes: a.lowercase_escapes,
+            ..Default::default()
+        },
         ..SimConfig::default()
     };
     let sim = Simulator::start(cfg, a.listen)

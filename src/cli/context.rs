@@ -108,14 +108,39 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
     })
 }
 
-fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
+/// `text` with any `user:password@` taken out (everything from the scheme to the last `@`
+/// before the query), for messages: the password must never be echoed, even when the
+/// text is not a valid URL.
+pub fn without_userinfo(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(i) => text.split_at(i + 3),
+        None => ("", text),
+    };
+    // Up to the query: a password may hold a raw `/`, and no endpoint has an `@` in its path.
+    let auth_end = rest.find(['?', '#']).unwrap_or(rest.len());
+    match rest[..auth_end].rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
+pub fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
+    let shown = without_userinfo(text);
     let bad = |why: &str| {
         CliError::new(
             2,
-            format!("--endpoint {text:?} {why}; expected a URL such as https://dts.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080"),
+            format!("--endpoint {shown:?} {why}; expected a URL such as https://dts.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080"),
         )
     };
+    if shown != text {
+        return Err(bad("carries a user name or password (user:password@); dts-switch signs its requests and never sends credentials in the URL: remove them"));
+    }
     let u = url::Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad(
+            "carries a user name or password (user:password@); remove them",
+        ));
+    }
     if u.scheme() != "http" && u.scheme() != "https" {
         return Err(bad("must start with http:// or https://"));
     }
@@ -126,4 +151,43 @@ fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
         return Err(bad("uses plain http to a remote host; use https (plain http only for a loopback simulator)"));
     }
     Ok(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_refused_without_echoing_the_password() {
+        for text in [
+            "http://user:hunter2pw@127.0.0.1:8080",
+            "https://user:hunter2pw@dts.aliyuncs.com/",
+            "https://:hunter2pw@dts.aliyuncs.com",
+            "https://hunter2pw@dts.aliyuncs.com",
+            "http://user:hunter2pw@remote.example:80",
+            "https://us er:hunter2pw@bad host",
+            "https://a:b@c:hunter2pw@dts.aliyuncs.com/x?y=1",
+            "https://user:hun/ter2pw@dts.aliyuncs.com",
+            "user:hunter2pw@dts.aliyuncs.com",
+        ] {
+            let e = parse_endpoint(text).unwrap_err();
+            assert_eq!(e.code, 2, "{text}");
+            assert!(!e.message.contains("ter2pw"), "{text}: {}", e.message);
+        }
+        let e = parse_endpoint("http://user:hunter2pw@127.0.0.1:8080").unwrap_err();
+        assert!(
+            e.message.contains("\"http://127.0.0.1:8080\""),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("user name or password"), "{}", e.message);
+    }
+
+    #[test]
+    fn plain_endpoints_are_accepted() {
+        assert!(parse_endpoint("https://dts.cn-hangzhou.aliyuncs.com").is_ok());
+        assert!(parse_endpoint("http://127.0.0.1:8080/").is_ok());
+        assert!(parse_endpoint("http://[::1]:8080").is_ok());
+        assert_eq!(without_userinfo("https://h/p?q=@x"), "https://h/p?q=@x");
+    }
 }

@@ -7,6 +7,7 @@ use crate::cli::output::now_hms;
 use crate::cli::{exit, logging, output, CliError, Global, HistoryArgs, OutputFormat, ResumeArgs};
 use crate::domain::executor::{self, CallOutcome, ExecOptions, Outcome};
 use crate::domain::journal::{self, CallState, Journal, Pending, PlanSummary, Record};
+use crate::text::{clean, clean_lines};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -100,9 +101,10 @@ fn state_line(c: &journal::CallSummary) -> String {
             request_id,
             last_status,
         } => format!(
-            "accepted, TaskId {task_id} (RequestId {}), last status {}",
-            request_id.as_deref().unwrap_or("-"),
-            last_status.as_deref().unwrap_or("not read yet")
+            "accepted, TaskId {} (RequestId {}), last status {}",
+            clean(task_id),
+            clean(request_id.as_deref().unwrap_or("-")),
+            clean(last_status.as_deref().unwrap_or("not read yet"))
         ),
         CallState::Done {
             outcome,
@@ -113,16 +115,16 @@ fn state_line(c: &journal::CallSummary) -> String {
         } => {
             let mut s = outcome.as_str().to_string();
             if let Some(t) = task_id {
-                s.push_str(&format!(", TaskId {t}"));
+                s.push_str(&format!(", TaskId {}", clean(t)));
             }
             if let Some(r) = request_id {
-                s.push_str(&format!(", RequestId {r}"));
+                s.push_str(&format!(", RequestId {}", clean(r)));
             }
             if let Some(st) = status {
-                s.push_str(&format!(", status {st}"));
+                s.push_str(&format!(", status {}", clean(st)));
             }
             if let Some(e) = error {
-                s.push_str(&format!(": {}", e.lines().next().unwrap_or("")));
+                s.push_str(&format!(": {}", clean(e.lines().next().unwrap_or(""))));
             }
             s
         }
@@ -158,8 +160,8 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 })?;
                 outln!(
                     "plan {} (job {}) dismissed: it is no longer pending",
-                    short(&p.plan_id),
-                    p.job_id
+                    clean(short(&p.plan_id)),
+                    clean(&p.job_id)
                 );
                 Ok(exit::OK)
             }
@@ -187,9 +189,10 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             .map(|u| is_loopback(&u))
             .unwrap_or(false);
         if !dead_sim {
+            let (endpoint, region) = (clean(&p.endpoint), clean(&p.region));
             outln!(
-                "plan {} (job {}) was started against {} (region {}): resume it with --endpoint {} --region {}",
-                short(&p.plan_id), p.job_id, p.endpoint, p.region, p.endpoint, p.region
+                "plan {} (job {}) was started against {endpoint} (region {region}): resume it with --endpoint {endpoint} --region {region}",
+                clean(short(&p.plan_id)), clean(&p.job_id)
             );
         }
     }
@@ -259,13 +262,13 @@ async fn resume_plan(
 ) -> Result<i32, CliError> {
     outln!(
         "Plan {} · job {} ({}) · {} · started {}{}",
-        short(&p.plan_id),
-        p.job_id,
-        p.job_name,
+        clean(short(&p.plan_id)),
+        clean(&p.job_id),
+        clean(&p.job_name),
         p.topology.as_str(),
-        p.at,
+        clean(&p.at),
         p.by.as_deref()
-            .map(|b| format!(" by {b}"))
+            .map(|b| format!(" by {}", clean(b)))
             .unwrap_or_default()
     );
     if !p.region.eq_ignore_ascii_case(&ctx.region) {
@@ -326,9 +329,10 @@ async fn resume_plan(
                     return Ok(exit::UNKNOWN);
                 };
                 outln!(
-                    "[{}] call {}/{n}: following task {task_id}",
+                    "[{}] call {}/{n}: following task {}",
                     now_hms(),
-                    k + 1
+                    k + 1,
+                    clean(&task_id)
                 );
                 let mut printer = output::ProgressPrinter::new(n, false);
                 let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
@@ -355,7 +359,7 @@ async fn resume_plan(
                         c.endpoint_type.as_str()
                     );
                     for (key, v) in &c.params {
-                        outln!("  {key:<26} {v}");
+                        outln!("  {:<26} {}", clean(key), clean(v));
                     }
                 }
                 outln!("Target: {}", ctx.banner());
@@ -411,7 +415,7 @@ fn describe_endpoint(params: &[(String, String)]) -> String {
         s.push_str(&format!(" {ip}"));
     }
     s.push_str(&format!(" port {}", get("Endpoint.Port").unwrap_or("?")));
-    s
+    clean(&s).into_owned()
 }
 
 pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
@@ -501,7 +505,7 @@ fn plan_json(p: &PlanSummary) -> serde_json::Value {
 fn params_inline(params: &[(String, String)]) -> String {
     params
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{}={}", clean(k), clean(v)))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -514,10 +518,10 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
     for p in plans {
         s.push_str(&format!(
             "{} · plan {} · job {} ({}) · {}{}\n  target {} · region {} · AccessKeyId {}\n",
-            p.at,
-            short(&p.plan_id),
-            p.job_id,
-            p.job_name,
+            clean(&p.at),
+            clean(short(&p.plan_id)),
+            clean(&p.job_id),
+            clean(&p.job_name),
             p.topology.as_str(),
             if p.dismissed {
                 " · dismissed"
@@ -526,9 +530,9 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
             } else {
                 ""
             },
-            p.endpoint.trim_end_matches('/'),
-            p.region,
-            p.access_key_id
+            clean(p.endpoint.trim_end_matches('/')),
+            clean(&p.region),
+            clean(&p.access_key_id)
         ));
         for (i, c) in p.calls.iter().enumerate() {
             let (outcome, rid, tid, err) = call_fields(c);
@@ -537,10 +541,10 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
                 i + 1,
                 c.direction,
                 c.endpoint_type.as_str(),
-                c.intent_at.as_deref().unwrap_or("-"),
-                rid.as_deref().unwrap_or("-"),
-                tid.as_deref().unwrap_or("-"),
-                c.ended_at.as_deref().unwrap_or("-"),
+                clean(c.intent_at.as_deref().unwrap_or("-")),
+                clean(rid.as_deref().unwrap_or("-")),
+                clean(tid.as_deref().unwrap_or("-")),
+                clean(c.ended_at.as_deref().unwrap_or("-")),
                 params_inline(&c.params)
             ));
             if !c.statuses.is_empty() {
@@ -548,7 +552,7 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
                     "     statuses: {}\n",
                     c.statuses
                         .iter()
-                        .map(|(at, st)| format!("{st} {at}"))
+                        .map(|(at, st)| format!("{} {}", clean(st), clean(at)))
                         .collect::<Vec<_>>()
                         .join(" → ")
                 ));
@@ -556,7 +560,7 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
             if let Some(e) = err {
                 s.push_str(&format!(
                     "     error: {}\n",
-                    e.replace('\n', "\n            ")
+                    clean_lines(&e).replace('\n', "\n            ")
                 ));
             }
         }
@@ -573,14 +577,14 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
     for p in plans {
         s.push_str(&format!(
             "### Job `{}` ({}) — {}\n\n- Plan: `{}`{}\n- Target: `{}` · region `{}` · AccessKeyId `{}`\n- Topology: {}\n\n",
-            p.job_id,
-            p.job_name,
-            p.at,
-            p.plan_id,
+            clean(&p.job_id),
+            clean(&p.job_name),
+            clean(&p.at),
+            clean(&p.plan_id),
             if p.dismissed { " (dismissed)" } else if p.pending().is_some() { " (**pending**)" } else { "" },
-            p.endpoint.trim_end_matches('/'),
-            p.region,
-            p.access_key_id,
+            clean(p.endpoint.trim_end_matches('/')),
+            clean(&p.region),
+            clean(&p.access_key_id),
             p.topology.as_str()
         ));
         s.push_str("| # | Direction | Endpoint | Sent (UTC) | RequestId | TaskId | Outcome | Ended (UTC) |\n|---|---|---|---|---|---|---|---|\n");
@@ -591,15 +595,15 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
                 i + 1,
                 c.direction,
                 c.endpoint_type.as_str(),
-                c.intent_at.as_deref().unwrap_or("-"),
+                clean(c.intent_at.as_deref().unwrap_or("-")),
                 rid.as_deref()
-                    .map(|r| format!("`{r}`"))
+                    .map(|r| format!("`{}`", clean(r)))
                     .unwrap_or("-".into()),
                 tid.as_deref()
-                    .map(|r| format!("`{r}`"))
+                    .map(|r| format!("`{}`", clean(r)))
                     .unwrap_or("-".into()),
                 outcome,
-                c.ended_at.as_deref().unwrap_or("-")
+                clean(c.ended_at.as_deref().unwrap_or("-"))
             ));
         }
         s.push('\n');
@@ -611,7 +615,7 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
             ));
             let (_, _, _, err) = call_fields(c);
             if let Some(e) = err {
-                s.push_str(&format!("\n> {}\n", e.replace('\n', "\n> ")));
+                s.push_str(&format!("\n> {}\n", clean_lines(&e).replace('\n', "\n> ")));
             }
             s.push('\n');
         }

@@ -380,7 +380,7 @@ pub fn task_end(
         SwitchStatus::Failed => Some((
             Outcome::Failed,
             Some(match error_message {
-                Some(m) => format!("the switch task failed: {m}"),
+                Some(m) => format!("the switch task failed: {}", crate::text::clean(m)),
                 None => "the switch task failed; the service gave no reason: see the job's ErrorMessage (dts-switch jobs --job ID)".into(),
             }),
         )),

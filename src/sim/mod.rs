@@ -6,4 +6,6 @@ pub mod server;
 pub mod state;
 
 pub use server::Simulator;
-pub use state::{Faults, Quirks, Recorded, SimConfig, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+pub use state::{
+    Faults, Quirks, Recorded, SimConfig, TaskIdShape, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
+};

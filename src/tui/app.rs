@@ -79,7 +79,7 @@ impl Banner {
         let full = e.to_string();
         let first = full.lines().next().unwrap_or("").to_string();
         let message = match e {
-            ApiError::Service { message, .. } => message.clone(),
+            ApiError::Service { message, .. } => crate::text::clean(message).into_owned(),
             _ => first
                 .split_once(": ")
                 .map(|x| x.1.to_string())
