@@ -401,7 +401,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
                 v
             })
             .collect();
-        let result = if outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
+        let result = if code == 0 && outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
             "finished"
         } else {
             match code {
@@ -433,7 +433,10 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     }
     outln!();
     let next = next_step(&plan, &outcomes);
-    if outcomes.iter().any(|o| o.refusal.is_some()) {
+    if outcomes
+        .iter()
+        .any(|o| o.refusal.is_some() || o.journal_error.is_some())
+    {
         errln!("{next}");
     } else {
         outln!("{next}");
@@ -455,6 +458,29 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
                 " The calls before it were sent and are in the journal."
             } else {
                 " Nothing was sent."
+            }
+        );
+    }
+    if let Some((i, o)) = outcomes
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o.journal_error.is_some())
+    {
+        let unsent: Vec<String> = outcomes
+            .iter()
+            .filter(|x| x.outcome == Outcome::NotSent)
+            .map(|x| format!("the {} call was NOT sent", x.direction))
+            .collect();
+        return format!(
+            "Stopped: {}. Call {} ({}) ended {}, but the journal does not show it{}. Fix the journal (disk space? permissions?), check the job with `{check}`, then `dts-switch history` and `dts-switch resume` say how to go on.",
+            o.journal_error.as_deref().unwrap_or("the journal could not be written"),
+            i + 1,
+            o.direction,
+            o.outcome.as_str(),
+            if unsent.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", unsent.join(", "))
             }
         );
     }

@@ -15,7 +15,10 @@ use std::time::Duration;
 /// `--journal`, else `<data dir>/journal.jsonl` (`demo-journal.jsonl` with `--demo`).
 pub fn journal_for(g: &Global) -> Result<Journal, CliError> {
     if let Some(p) = &g.journal {
-        return Ok(Journal::new(p));
+        let j = Journal::new(p);
+        j.check()
+            .map_err(|e| CliError::new(exit::BAD_INPUT, format!("--journal: {e}")))?;
+        return Ok(j);
     }
     let dir = logging::data_dir().ok_or_else(|| {
         CliError::new(
@@ -38,8 +41,12 @@ pub fn load(j: &Journal) -> Result<Vec<PlanSummary>, CliError> {
             format!("cannot read the journal {}: {e}", j.path().display()),
         )
     })?;
-    for p in &r.problems {
-        errln!("warning: {p}");
+    let damage = journal::damage(&r);
+    for (_, p) in &damage {
+        errln!("warning: {}", crate::text::clean(p));
+    }
+    if !damage.is_empty() {
+        errln!("warning: switches are refused until these lines are checked and accepted: `dts-switch resume --accept-damaged`");
     }
     Ok(journal::summarize(&r.records))
 }
@@ -233,22 +240,23 @@ fn accept_damaged(j: &Journal) -> Result<i32, CliError> {
             format!("cannot read the journal {}: {e}", j.path().display()),
         )
     })?;
-    if read.bad_lines.is_empty() {
+    let damage = journal::damage(&read);
+    if damage.is_empty() {
         outln!("The journal {} has no damaged lines.", j.path().display());
         return Ok(exit::OK);
     }
-    for p in &read.problems {
-        outln!("accepting: {p}");
+    for (_, p) in &damage {
+        outln!("accepting: {}", crate::text::clean(p));
     }
     j.append(&Record::DamageAccepted {
         at: journal::now(),
-        lines: read.bad_lines.clone(),
+        lines: damage.iter().map(|(n, _)| *n).collect(),
         by: Some(journal::who("resume --accept-damaged")),
     })
     .map_err(|e| CliError::new(exit::FAILED, format!("cannot write the journal: {e}")))?;
     outln!(
         "{} damaged line(s) accepted: they no longer block switches.",
-        read.bad_lines.len()
+        damage.len()
     );
     Ok(exit::OK)
 }

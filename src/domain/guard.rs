@@ -150,21 +150,7 @@ impl fmt::Display for Refusal {
 
 /// Lines of the journal that cannot be read and were not accepted after a check.
 fn unaccepted_damage(read: &ReadResult) -> Vec<String> {
-    let accepted: std::collections::HashSet<usize> = read
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::DamageAccepted { lines, .. } => Some(lines.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    read.bad_lines
-        .iter()
-        .zip(&read.problems)
-        .filter(|(n, _)| !accepted.contains(n))
-        .map(|(_, p)| p.clone())
-        .collect()
+    journal::damage(read).into_iter().map(|(_, p)| p).collect()
 }
 
 /// The rule for a new switch of `job_id` in `region`: no damage, no other pending plan.

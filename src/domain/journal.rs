@@ -120,6 +120,8 @@ pub struct ReadResult {
     pub problems: Vec<String>,
     /// The 1-based line numbers of `problems`, in the same order.
     pub bad_lines: Vec<usize>,
+    /// The 1-based line number of each of `records`.
+    pub record_lines: Vec<usize>,
     /// False when the last line has no newline (a writer died mid-line).
     pub ends_with_newline: bool,
 }
@@ -142,7 +144,28 @@ impl Journal {
     }
 
     /// Reads every record; corrupt or truncated lines are reported and skipped.
+    /// A journal is a regular file (or not there yet): a device (`/dev/full`,
+    /// `/dev/zero`), a FIFO or a directory is refused before it is opened, and a file
+    /// beyond [`MAX_JOURNAL_BYTES`] is not read.
+    pub fn check(&self) -> io::Result<()> {
+        match std::fs::metadata(&self.path) {
+            Ok(m) if !m.is_file() => Err(io::Error::other(format!(
+                "{} is not a regular file (a device, FIFO or directory); the journal must be a file",
+                self.path.display()
+            ))),
+            Ok(m) if m.len() > MAX_JOURNAL_BYTES => Err(io::Error::other(format!(
+                "{} is larger than {} MiB; move it aside (keep it: it is the record) and start a new journal",
+                self.path.display(),
+                MAX_JOURNAL_BYTES >> 20
+            ))),
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn read(&self) -> io::Result<ReadResult> {
+        self.check()?;
         let f = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ReadResult::default()),
@@ -162,6 +185,7 @@ impl Journal {
         &self,
         decide: impl FnOnce(&ReadResult) -> Result<(Vec<Record>, T), E>,
     ) -> Result<T, TxError<E>> {
+        injected_write_fault().map_err(TxError::Io)?;
         let f = self.open_rw().map_err(TxError::Io)?;
         f.lock().map_err(TxError::Io)?;
         let res = (|| {
@@ -201,6 +225,7 @@ impl Journal {
     }
 
     fn open_rw(&self) -> io::Result<File> {
+        self.check()?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -215,6 +240,29 @@ impl Journal {
     }
 }
 
+/// Fault injection for tests of a journal that stops taking writes (a full disk, a
+/// file made read-only): with `DTS_SWITCH_FAULT_JOURNAL_WRITES=N` in the environment,
+/// the writes after the first N of this process fail.
+fn injected_write_fault() -> io::Result<()> {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::OnceLock;
+    static LEFT: OnceLock<AtomicI64> = OnceLock::new();
+    let left = LEFT.get_or_init(|| {
+        AtomicI64::new(
+            std::env::var("DTS_SWITCH_FAULT_JOURNAL_WRITES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(i64::MAX),
+        )
+    });
+    if left.fetch_sub(1, Ordering::SeqCst) <= 0 {
+        return Err(io::Error::other(
+            "no space left on device (injected by DTS_SWITCH_FAULT_JOURNAL_WRITES)",
+        ));
+    }
+    Ok(())
+}
+
 /// Why [`Journal::transact`] did not write.
 #[derive(Debug)]
 pub enum TxError<E> {
@@ -224,15 +272,28 @@ pub enum TxError<E> {
     Refused(E),
 }
 
+/// The largest journal read (about a million records).
+pub const MAX_JOURNAL_BYTES: u64 = 256 << 20;
+
 fn parse_all(f: &File, path: &Path) -> io::Result<ReadResult> {
-    use std::io::{Seek, SeekFrom};
+    use std::io::{Read, Seek, SeekFrom};
     let mut f = f;
     f.seek(SeekFrom::Start(0))?;
+    if f.metadata()?.len() > MAX_JOURNAL_BYTES {
+        return Err(io::Error::other(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_JOURNAL_BYTES >> 20
+        )));
+    }
     let mut out = ReadResult {
         ends_with_newline: true,
         ..ReadResult::default()
     };
-    for (i, line) in BufReader::new(f).split(b'\n').enumerate() {
+    for (i, line) in BufReader::new(f.take(MAX_JOURNAL_BYTES))
+        .split(b'\n')
+        .enumerate()
+    {
         let line = line?;
         let mut bytes: &[u8] = &line;
         // A BOM (an editor's) and CRLF line ends are read as what they are.
@@ -245,7 +306,10 @@ fn parse_all(f: &File, path: &Path) -> io::Result<ReadResult> {
             continue;
         }
         match serde_json::from_str::<Record>(&text) {
-            Ok(r) => out.records.push(r),
+            Ok(r) => {
+                out.records.push(r);
+                out.record_lines.push(i + 1);
+            }
             Err(e) => {
                 out.bad_lines.push(i + 1);
                 let snippet: String = text.chars().take(60).collect();
@@ -259,7 +323,6 @@ fn parse_all(f: &File, path: &Path) -> io::Result<ReadResult> {
     }
     let len = f.seek(SeekFrom::End(0))?;
     if len > 0 {
-        use std::io::Read;
         f.seek(SeekFrom::Start(len - 1))?;
         let mut b = [0u8; 1];
         f.read_exact(&mut b)?;
@@ -287,6 +350,57 @@ pub fn live_elsewhere(by: &str) -> bool {
         .unwrap_or("")
         .trim_end_matches(')');
     pid != std::process::id() && host == this_host && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Every damaged line not yet accepted: lines that cannot be read, and records whose
+/// plan record is missing. (line, what).
+pub fn damage(read: &ReadResult) -> Vec<(usize, String)> {
+    let accepted: std::collections::HashSet<usize> = read
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::DamageAccepted { lines, .. } => Some(lines.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    read.bad_lines
+        .iter()
+        .copied()
+        .zip(read.problems.iter().cloned())
+        .chain(orphans(read))
+        .filter(|(n, _)| !accepted.contains(n))
+        .collect()
+}
+
+/// Records of a plan whose plan record is missing (a deleted or mangled line): they may
+/// belong to a switch in progress, so they count as damage. Returns (line, text).
+pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
+    let plans: std::collections::HashSet<&str> = read
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Plan { plan_id, .. } => Some(plan_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    read.records
+        .iter()
+        .zip(&read.record_lines)
+        .filter(|(r, _)| {
+            !matches!(r, Record::Plan { .. } | Record::DamageAccepted { .. })
+                && !plans.contains(r.plan_id())
+        })
+        .map(|(r, line)| {
+            (
+                *line,
+                format!(
+                    "line {line}: a record of plan {} whose plan record is missing (deleted or damaged?)",
+                    r.plan_id()
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Who is writing: the command, process id and host, for "sent by … at …" answers.
