@@ -138,7 +138,7 @@ impl Client {
                 Ok(_) => false,
                 Err(e) => match mode {
                     CallMode::Read => e.retryable_read(),
-                    CallMode::Mutating => e.proves_not_executed(),
+                    CallMode::Mutating => e.retryable_switch(),
                 },
             };
             // Short-lived credentials the service found expired (a clock step, a slow
@@ -152,22 +152,27 @@ impl Client {
                 action: action.to_string(),
                 attempt,
                 request_id: match &result {
-                    Ok(a) => a.request_id.clone(),
-                    Err(e) => e.request_id().map(str::to_string),
-                },
+                    Ok(a) => a.request_id.as_deref(),
+                    Err(e) => e.request_id(),
+                }
+                .map(|r| crate::text::clean(r).into_owned()),
                 result: match &result {
                     Ok(_) => "ok".into(),
-                    Err(e) => e.code().map(str::to_string).unwrap_or_else(|| {
-                        match e {
-                            ApiError::Connect { .. } => "connect-error",
-                            ApiError::NoAnswer { .. } => "no-answer",
-                            ApiError::Malformed { .. } => "malformed-answer",
-                            ApiError::MissingTaskId { .. } => "missing-taskid",
-                            ApiError::Service { .. } => "service-error",
-                            ApiError::Credentials { .. } => "credentials-error",
-                        }
-                        .to_string()
-                    }),
+                    Err(e) => e
+                        .code()
+                        .map(|c| crate::text::clean(c).into_owned())
+                        .unwrap_or_else(|| match e {
+                            ApiError::Connect { .. } => "connect-error".to_string(),
+                            ApiError::NoAnswer { .. } => "no-answer".to_string(),
+                            ApiError::Malformed { .. } => "malformed-answer".to_string(),
+                            ApiError::TooLarge { .. } => "answer-too-large".to_string(),
+                            ApiError::MissingTaskId { .. } => "missing-taskid".to_string(),
+                            ApiError::ErrorPage { http_status, .. } => {
+                                format!("HTTP{http_status}-page")
+                            }
+                            ApiError::Service { .. } => "service-error".to_string(),
+                            ApiError::Credentials { .. } => "credentials-error".to_string(),
+                        }),
                 },
                 elapsed: started.elapsed(),
                 will_retry,
@@ -293,9 +298,19 @@ impl Client {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64);
-        let text = match resp.text().await {
+        let text = match read_limited(resp, MAX_ANSWER_BYTES).await {
             Ok(t) => t,
-            Err(e) => {
+            Err(BodyError::TooLarge) => {
+                return (
+                    Err(ApiError::TooLarge {
+                        action: action.into(),
+                        http_status: status,
+                        limit: MAX_ANSWER_BYTES,
+                    }),
+                    retry_after,
+                )
+            }
+            Err(BodyError::Broken(e)) => {
                 return (
                     Err(ApiError::NoAnswer {
                         action: action.into(),
@@ -313,6 +328,45 @@ impl Client {
     }
 }
 
+/// The most of one answer's body that is read (every DTS answer is far smaller; a page of
+/// 30 jobs is some 60 KiB). Reading stops there with [`ApiError::TooLarge`].
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+enum BodyError {
+    TooLarge,
+    Broken(reqwest::Error),
+}
+
+/// Reads the body chunk by chunk, stopping as soon as it passes `limit` bytes (or at
+/// once when Content-Length says it will). Invalid UTF-8 is replaced, never an error.
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<String, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Broken)? {
+        if buf.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// The body as text, at most `limit` bytes (for the credential services: STS, metadata).
+pub(crate) async fn read_text(resp: reqwest::Response, limit: usize) -> Result<String, String> {
+    read_limited(resp, limit).await.map_err(|e| match e {
+        BodyError::TooLarge => format!(
+            "the answer is larger than {}, more than any such answer",
+            crate::api::error::human_bytes(limit)
+        ),
+        BodyError::Broken(e) => format!("the answer broke off: {}", describe_reqwest(&e)),
+    })
+}
+
 fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
     match e {
         ApiError::Service {
@@ -328,7 +382,7 @@ fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
             code,
             message: redact(message),
             request_id,
-            recommend,
+            recommend: recommend.map(redact),
         },
         ApiError::Malformed {
             action,
@@ -340,6 +394,15 @@ fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
             http_status,
             detail: redact(detail),
             request_id,
+        },
+        ApiError::ErrorPage {
+            action,
+            http_status,
+            snippet,
+        } => ApiError::ErrorPage {
+            action,
+            http_status,
+            snippet: redact(snippet),
         },
         other => other,
     }
@@ -410,17 +473,14 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, Api
             let snippet: String = text.chars().take(120).collect();
             let snippet = snippet.replace(['\n', '\r'], " ");
             if status >= 400 {
-                return Err(ApiError::Service {
+                return Err(ApiError::ErrorPage {
                     action: action.into(),
                     http_status: status,
-                    code: format!("HTTP{status}"),
-                    message: if snippet.trim().is_empty() {
+                    snippet: if snippet.trim().is_empty() {
                         "(empty body)".into()
                     } else {
-                        snippet
+                        snippet.trim().to_string()
                     },
-                    request_id: None,
-                    recommend: None,
                 });
             }
             return Err(ApiError::Malformed {
@@ -431,6 +491,14 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, Api
             });
         }
     };
+    if !(200..300).contains(&status) && status < 400 {
+        return Err(ApiError::Malformed {
+            action: action.into(),
+            http_status: status,
+            detail: format!("unexpected HTTP status {status} for an API answer"),
+            request_id: field(&obj, &["RequestId", "requestId"]),
+        });
+    }
     // Some docs show the body wrapped as {"<Action>Response": {...}}; real answers are
     // not, but accept both.
     let obj = match unwrap_response(&obj) {
@@ -546,8 +614,77 @@ mod tests {
             Err(ApiError::Malformed { .. })
         ));
         let e = parse_answer("X", 502, "Bad Gateway").unwrap_err();
-        assert_eq!(e.code(), Some("HTTP502"));
-        assert!(e.outcome_unknown());
+        assert!(
+            matches!(
+                e,
+                ApiError::ErrorPage {
+                    http_status: 502,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.outcome_unknown() && e.retryable_read());
+        assert!(e.to_string().contains("Bad Gateway"), "{e}");
+        let e = parse_answer("X", 404, "<html>\n<h1>Not Found</h1>").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ApiError::ErrorPage {
+                    http_status: 404,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.outcome_unknown() && !e.retryable_read());
+        let e = parse_answer("X", 400, r#"{"RequestId":"R","Message":"m"}"#).unwrap_err();
+        assert_eq!(e.code(), Some("HTTP400"), "a JSON error without a code");
+    }
+
+    /// Serves one raw HTTP answer on loopback and returns its URL.
+    async fn serve_once(head: &'static str, body: Vec<u8>, chunked: bool) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", l.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(head.as_bytes()).await;
+            if chunked {
+                for part in body.chunks(1000) {
+                    let _ = s
+                        .write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                        .await;
+                    let _ = s.write_all(part).await;
+                    let _ = s.write_all(b"\r\n").await;
+                }
+                let _ = s.write_all(b"0\r\n\r\n").await;
+            } else {
+                let _ = s.write_all(&body).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn body_reading_stops_at_the_limit() {
+        let http = reqwest::Client::new();
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        // Streamed without a length: stops once past the limit.
+        let url = serve_once(chunked, vec![b'x'; 5000], true).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert!(matches!(r, Err(BodyError::TooLarge)));
+        // Announced by Content-Length: refused before reading.
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n";
+        let url = serve_once(head, vec![b'x'; 5000], false).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert!(matches!(r, Err(BodyError::TooLarge)));
+        // Within the limit, invalid UTF-8 is replaced.
+        let url = serve_once(chunked, b"{\"a\":\"\xff\"}".to_vec(), true).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert_eq!(r.ok().as_deref(), Some("{\"a\":\"\u{fffd}\"}"));
     }
 
     #[test]

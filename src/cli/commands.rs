@@ -1,22 +1,24 @@
 //! The subcommands.
 
+use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
 use crate::cli::journal_cmds;
-use crate::cli::output::{self, endpoint_long, now_hms};
+use crate::cli::output::{self, now_hms};
 use crate::cli::{
     exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
     SwitchArgs, SwitchCmd,
 };
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
-use crate::domain::journal;
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
+use crate::domain::{guard, journal};
 use crate::domain::{Job, SwitchRequest};
 use crate::sim::{
     Faults, SimConfig, Simulator, StsConfig, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
     DEMO_ECS_ROLE, DEMO_OIDC_PROVIDER_ARN, DEMO_OIDC_TOKEN, DEMO_ROLE_ARN,
 };
+use crate::text::clean;
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
@@ -24,10 +26,7 @@ use std::time::Duration;
 pub async fn run(cli: Cli) -> Result<i32, CliError> {
     let g = cli.global.clone();
     match cli.command {
-        None => {
-            let ctx = context::build(&g).await?;
-            crate::tui::run(&g, ctx).await
-        }
+        None => tui(&g).await,
         Some(Command::Jobs(a)) => {
             let ctx = context::build(&g).await?;
             jobs(&ctx, g.output, &a).await
@@ -54,6 +53,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Status(a)) => {
+            validate_task_ids(&a.task_ids)?;
             let ctx = context::build(&g).await?;
             let journal = journal_cmds::journal_for(&g).ok();
             status(&ctx, g.output, &a, journal.as_ref()).await
@@ -70,6 +70,62 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Completions(a)) => Ok(crate::cli::shell::completions(a.shell)),
         Some(Command::Man(a)) => crate::cli::shell::man(a.dir.as_deref()),
     }
+}
+
+/// Local checks of `status` task ids: nothing is sent when one is not a plausible id.
+fn validate_task_ids(ids: &[String]) -> Result<(), CliError> {
+    let bad: Vec<String> = ids
+        .iter()
+        .filter_map(|id| {
+            validate_task_id(id)
+                .err()
+                .map(|why| format!("  TASK_ID {:?} {why}", id))
+        })
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        exit::BAD_INPUT,
+        format!(
+            "invalid task id (nothing was sent):\n{}\n  a TaskId is what `switch` printed, e.g. 730001 (letters, digits, - _ . : up to {MAX_TASK_ID_LEN} characters)",
+            bad.join("\n")
+        ),
+    ))
+}
+
+async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            "the interactive TUI needs a terminal (stdin and stdout are not both terminals).\n  For scripts use the subcommands: dts-switch jobs | plan | switch | status | resume | history (see --help)",
+        ));
+    }
+    let journal = journal_cmds::journal_for(g)?;
+    let ctx = context::build(g).await?;
+    let target = if ctx.demo.is_some() {
+        crate::tui::Target::Demo
+    } else if ctx.is_local {
+        crate::tui::Target::Simulator
+    } else {
+        crate::tui::Target::Production
+    };
+    let end = crate::tui::run(crate::tui::Config {
+        client: ctx.client.clone(),
+        journal,
+        endpoint: ctx.endpoint.clone(),
+        region: ctx.region.clone(),
+        masked_ak: ctx.masked_ak.clone(),
+        target,
+        read_only: g.read_only,
+        no_color: g.no_color,
+    })
+    .await
+    .map_err(|e| CliError::new(exit::FAILED, e))?;
+    for line in &end.after {
+        errln!("{line}");
+    }
+    Ok(if end.busy { exit::UNKNOWN } else { exit::OK })
 }
 
 fn api_exit(e: &ApiError) -> i32 {
@@ -179,25 +235,10 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
             outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
         OutputFormat::Text | OutputFormat::Markdown => {
-            outln!("{}", ctx.banner());
-            outln!("Job {} ({})", job.id, job.name);
-            outln!("  topology     {}", job.detected_topology().as_str());
-            outln!("  class        {}", job.job_class);
-            outln!("  created      {}", job.create_time);
-            for (label, d) in [("Forward", Some(&fwd)), ("Reverse", rev.as_ref())] {
-                let Some(d) = d else { continue };
-                outln!("  {label}:");
-                outln!("    status       {}", d.status);
-                outln!(
-                    "    delay        {}s",
-                    if d.delay.is_empty() { "-" } else { &d.delay }
-                );
-                outln!("    source       {}", endpoint_long(&d.source));
-                outln!("    destination  {}", endpoint_long(&d.destination));
-                if !d.error_message.is_empty() {
-                    outln!("    error        {}", d.error_message);
-                }
-            }
+            out!(
+                "{}",
+                output::job_detail_text(&ctx.banner(), job, &fwd, rev.as_ref())
+            );
         }
     }
     Ok(exit::OK)
@@ -223,7 +264,7 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
             "; did you mean {}?",
             close
                 .iter()
-                .map(|j| format!("{} ({})", j.id, j.name))
+                .map(|j| format!("{} ({})", clean(&j.id), clean(&j.name)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -313,7 +354,8 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let journal = journal_cmds::journal_for(g)?;
     let ctx = context::build(g).await?;
     let (plan, job) = make_plan(&ctx, a, req).await?;
-    journal_cmds::check_no_pending(&journal, &ctx, &plan.job_id)?;
+    guard::check_new_switch(&journal, &plan.job_id, &plan.region)
+        .map_err(|r| CliError::new(exit::BAD_INPUT, format!("nothing was sent: {r}")))?;
     let json_out = g.output == OutputFormat::Json;
     // The preview goes to stderr in JSON mode so stdout stays one JSON document.
     let preview = output::plan_text(&plan, &job, &ctx.banner());
@@ -338,26 +380,13 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         wait_last: !s.no_wait,
         read_only: false,
     };
-    let mut printer = output::ProgressPrinter::new(plan.calls.len(), 0, json_out);
-    let handler = move |ev: &ProgressEvent| -> Result<(), String> {
-        printer.event(ev);
-        Ok(())
-    };
-    journal
-        .append(&journal::plan_record(&plan, ctx.endpoint.as_str(), &ctx.masked_ak))
-        .map_err(|e| {
-            CliError::new(
-                exit::FAILED,
-                format!(
-                    "cannot write the journal {} ({e}); nothing was sent. Fix it, or pass --journal PATH",
-                    journal.path().display()
-                ),
-            )
-        })?;
-    let mut handler = journal::journalling(&journal, &plan.id, 0, handler);
+    let mut printer = output::ProgressPrinter::new(plan.calls.len(), json_out);
+    let mut handler = move |ev: &ProgressEvent| printer.event(ev);
+    let sender = ctx.sender(journal, "switch");
+    let mut interrupts = Interrupts::install();
     let outcomes = tokio::select! {
-        o = executor::execute(&ctx.client, &plan, &opts, &mut handler) => o,
-        sig = interrupted() => {
+        o = executor::execute(&sender, &plan, 0, &opts, &mut handler) => o,
+        sig = interrupts.wait() => {
             errln!(
                 "\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them: `dts-switch resume` picks them up (plan {})",
                 journal_cmds::short(&plan.id)
@@ -377,7 +406,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
                 v
             })
             .collect();
-        let result = if outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
+        let result = if code == 0 && outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
             "finished"
         } else {
             match code {
@@ -408,12 +437,58 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         outln!("{}", output::outcome_line(i, plan.calls.len(), o));
     }
     outln!();
-    outln!("{}", next_step(&plan, &outcomes));
+    let next = next_step(&plan, &outcomes);
+    if outcomes
+        .iter()
+        .any(|o| o.refusal.is_some() || o.journal_error.is_some())
+    {
+        errln!("{next}");
+    } else {
+        outln!("{next}");
+    }
     Ok(code)
 }
 
 fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     let check = format!("dts-switch jobs --job {}", plan.job_id);
+    if let Some((i, r)) = outcomes
+        .iter()
+        .enumerate()
+        .find_map(|(i, o)| o.refusal.as_deref().map(|r| (i, r)))
+    {
+        return format!(
+            "Call {} was not sent: {r}.{}",
+            i + 1,
+            if i > 0 {
+                " The calls before it were sent and are in the journal."
+            } else {
+                " Nothing was sent."
+            }
+        );
+    }
+    if let Some((i, o)) = outcomes
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o.journal_error.is_some())
+    {
+        let unsent: Vec<String> = outcomes
+            .iter()
+            .filter(|x| x.outcome == Outcome::NotSent)
+            .map(|x| format!("the {} call was NOT sent", x.direction))
+            .collect();
+        return format!(
+            "Stopped: {}. Call {} ({}) ended {}, but the journal does not show it{}. Fix the journal (disk space? permissions?), check the job with `{check}`, then `dts-switch history` and `dts-switch resume` say how to go on.",
+            o.journal_error.as_deref().unwrap_or("the journal could not be written"),
+            i + 1,
+            o.direction,
+            o.outcome.as_str(),
+            if unsent.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", unsent.join(", "))
+            }
+        );
+    }
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Unknown) {
         return format!(
             "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",
@@ -426,7 +501,7 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
         return format!(
             "Next step: the task is still running in the service; follow it with `dts-switch status {} --watch`.",
-            o.task_id.as_deref().unwrap_or("?")
+            clean(o.task_id.as_deref().unwrap_or("?"))
         );
     }
     if let Some(o) = outcomes
@@ -483,7 +558,13 @@ async fn status(
                     if let (WatchEvent::Status(s, el), true) = (ev, text) {
                         if s.as_str() != last {
                             last = s.as_str().to_string();
-                            outln!("[{}] task {id}: {s} ({}s)", now_hms(), el.as_secs());
+                            outln!(
+                                "[{}] task {}: {} ({}s)",
+                                now_hms(),
+                                clean(&id),
+                                clean(s.as_str()),
+                                el.as_secs()
+                            );
                         }
                     }
                 })
@@ -544,14 +625,10 @@ async fn status(
                 "error": err.as_ref().map(|e| e.to_string()),
             })),
             OutputFormat::Text | OutputFormat::Markdown => {
-                let mut line = format!("task {id}: {}", st.as_deref().unwrap_or("?"));
-                if let Some(m) = msg {
-                    line.push_str(&format!(" · {m}"));
-                }
-                if let Some(e) = err {
-                    line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
-                }
-                outln!("{line}");
+                outln!(
+                    "{}",
+                    output::status_line(id, st.as_deref(), msg.as_deref(), err.as_ref())
+                );
             }
         }
     }
@@ -588,11 +665,19 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             delay: a.delay.unwrap_or_default(),
             drop_switch_answer: a.drop_switch_answer,
             only_action: a.fault_action.clone(),
+            switch_without_task_id: a.switch_without_task_id,
+            switch_error_after_execute: a.switch_error_after_execute.clone(),
+            switch_html_page: a.switch_html_page,
+            pad_answer: a.pad_answer,
         },
         security_token: token.clone(),
         sts: StsConfig {
             lifetime: a.sts_expiry,
             ..StsConfig::default()
+        },
+        quirks: crate::sim::Quirks {
+            lowercase_escapes: a.lowercase_escapes,
+            ..Default::default()
         },
         ..SimConfig::default()
     };
@@ -630,22 +715,68 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     Ok(exit::OK)
 }
 
-/// Resolves on Ctrl-C, SIGTERM or SIGHUP, naming which.
-pub async fn interrupted() -> &'static str {
+/// Ctrl-C, SIGTERM and SIGHUP, caught from the moment this is created (not from the
+/// first poll: a signal that arrives while a switch is being sent must not kill the
+/// process before it can say how to resume).
+pub struct Interrupts {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
-            Some(_) = async { match term.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "terminated (SIGTERM)",
-            Some(_) = async { match hup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "hung up (SIGHUP)",
+    signals: Vec<(tokio::signal::unix::Signal, &'static str)>,
+}
+
+impl Interrupts {
+    pub fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = [
+                (SignalKind::interrupt(), "interrupted (Ctrl-C)"),
+                (SignalKind::terminate(), "terminated (SIGTERM)"),
+                (SignalKind::hangup(), "hung up (SIGHUP)"),
+            ]
+            .into_iter()
+            .filter_map(|(k, name)| signal(k).ok().map(|s| (s, name)))
+            .collect();
+            Interrupts { signals }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// Resolves on the first of them, naming which.
+    pub async fn wait(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let futs = self.signals.iter_mut().map(|(s, name)| {
+                Box::pin(async move {
+                    s.recv().await;
+                    *name
+                })
+            });
+            futures_select_all(futs.collect()).await
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "interrupted (Ctrl-C)"
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "interrupted (Ctrl-C)"
+}
+
+/// The first of several futures to finish.
+async fn futures_select_all<F>(mut futs: Vec<std::pin::Pin<Box<F>>>) -> &'static str
+where
+    F: std::future::Future<Output = &'static str>,
+{
+    if futs.is_empty() {
+        return std::future::pending().await;
     }
+    std::future::poll_fn(move |cx| {
+        for f in futs.iter_mut() {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
+                return std::task::Poll::Ready(v);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }

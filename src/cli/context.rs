@@ -7,6 +7,7 @@ use crate::api::credentials::{
 use crate::api::endpoint::{default_endpoint, is_loopback, validate_region};
 use crate::api::{Client, ClientConfig, RetryPolicy};
 use crate::cli::{CliError, Global};
+use crate::domain::guard::Sender;
 use crate::sim::{SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,17 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The guarded sender for switch calls, recording `command` as who sends.
+    pub fn sender(&self, journal: crate::domain::journal::Journal, command: &str) -> Sender {
+        Sender {
+            client: self.client.clone(),
+            journal,
+            endpoint: self.endpoint.as_str().to_string(),
+            masked_ak: self.masked_ak.clone(),
+            by: crate::domain::journal::who(command),
+        }
+    }
+
     /// One line naming where calls go, for headers of every output.
     pub fn banner(&self) -> String {
         let place = if self.demo.is_some() {
@@ -77,12 +89,6 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
             },
         )
         .map_err(|e| CliError::new(1, e))?;
-        // Role modes: get the first credentials now, so a wrong role or an unreachable
-        // STS is said before anything else happens.
-        provider
-            .get()
-            .await
-            .map_err(|e| CliError::new(e.exit_code(), e.to_string()))?;
         (provider, r.profile_region, None)
     };
 
@@ -102,6 +108,12 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
     };
     let endpoint = parse_endpoint(&endpoint_text)?;
     let is_local = is_loopback(&endpoint);
+    // Role modes: get the first credentials now, so a wrong role or an unreachable STS
+    // is said before anything else happens (and names the role found on an instance).
+    provider
+        .get()
+        .await
+        .map_err(|e| CliError::new(e.exit_code(), crate::text::clean_lines(&e.to_string())))?;
     let masked_ak = provider.identity();
     let credential_mode = provider.mode();
     let client = Client::new(ClientConfig {
@@ -125,14 +137,39 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
     })
 }
 
-fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
+/// `text` with any `user:password@` taken out (everything from the scheme to the last `@`
+/// before the query), for messages: the password must never be echoed, even when the
+/// text is not a valid URL.
+pub fn without_userinfo(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(i) => text.split_at(i + 3),
+        None => ("", text),
+    };
+    // Up to the query: a password may hold a raw `/`, and no endpoint has an `@` in its path.
+    let auth_end = rest.find(['?', '#']).unwrap_or(rest.len());
+    match rest[..auth_end].rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
+pub fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
+    let shown = without_userinfo(text);
     let bad = |why: &str| {
         CliError::new(
             2,
-            format!("--endpoint {text:?} {why}; expected a URL such as https://dts.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080"),
+            format!("--endpoint {shown:?} {why}; expected a URL such as https://dts.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080"),
         )
     };
+    if shown != text {
+        return Err(bad("carries a user name or password (user:password@); dts-switch signs its requests and never sends credentials in the URL: remove them"));
+    }
     let u = url::Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad(
+            "carries a user name or password (user:password@); remove them",
+        ));
+    }
     if u.scheme() != "http" && u.scheme() != "https" {
         return Err(bad("must start with http:// or https://"));
     }
@@ -143,4 +180,43 @@ fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
         return Err(bad("uses plain http to a remote host; use https (plain http only for a loopback simulator)"));
     }
     Ok(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_refused_without_echoing_the_password() {
+        for text in [
+            "http://user:hunter2pw@127.0.0.1:8080",
+            "https://user:hunter2pw@dts.aliyuncs.com/",
+            "https://:hunter2pw@dts.aliyuncs.com",
+            "https://hunter2pw@dts.aliyuncs.com",
+            "http://user:hunter2pw@remote.example:80",
+            "https://us er:hunter2pw@bad host",
+            "https://a:b@c:hunter2pw@dts.aliyuncs.com/x?y=1",
+            "https://user:hun/ter2pw@dts.aliyuncs.com",
+            "user:hunter2pw@dts.aliyuncs.com",
+        ] {
+            let e = parse_endpoint(text).unwrap_err();
+            assert_eq!(e.code, 2, "{text}");
+            assert!(!e.message.contains("ter2pw"), "{text}: {}", e.message);
+        }
+        let e = parse_endpoint("http://user:hunter2pw@127.0.0.1:8080").unwrap_err();
+        assert!(
+            e.message.contains("\"http://127.0.0.1:8080\""),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("user name or password"), "{}", e.message);
+    }
+
+    #[test]
+    fn plain_endpoints_are_accepted() {
+        assert!(parse_endpoint("https://dts.cn-hangzhou.aliyuncs.com").is_ok());
+        assert!(parse_endpoint("http://127.0.0.1:8080/").is_ok());
+        assert!(parse_endpoint("http://[::1]:8080").is_ok());
+        assert_eq!(without_userinfo("https://h/p?q=@x"), "https://h/p?q=@x");
+    }
 }

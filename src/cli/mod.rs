@@ -213,6 +213,9 @@ fn parse_direction(s: &str) -> Result<Direction, String> {
 fn parse_topology(s: &str) -> Result<Topology, String> {
     s.parse()
 }
+fn parse_task_id_shape(s: &str) -> Result<crate::sim::TaskIdShape, String> {
+    s.parse()
+}
 
 #[derive(Args, Debug, Clone)]
 pub struct SwitchArgs {
@@ -287,9 +290,12 @@ pub struct ResumeArgs {
     /// Send a pending second call without asking (required when stdin is not a terminal)
     #[arg(long)]
     pub yes: bool,
-    /// Take a plan off the pending list after you checked it by hand (id or unique prefix)
+    /// Take a plan off the pending list after you checked it by hand (its id, or a prefix of at least 6 characters that names one plan)
     #[arg(long, value_name = "PLAN_ID")]
     pub dismiss: Option<String>,
+    /// Accept journal lines that cannot be read, after you looked at them (`history` shows them); they stop blocking switches
+    #[arg(long)]
+    pub accept_damaged: bool,
     /// First interval between status polls (default 5s)
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub poll_interval: Option<Duration>,
@@ -334,9 +340,25 @@ pub struct SimulateArgs {
     /// Fault: execute each switch, then close the connection without answering
     #[arg(long)]
     pub drop_switch_answer: bool,
-    /// Apply --throttle, --server-errors, --malformed and --delay only to this action
+    /// Apply --throttle, --server-errors, --malformed, --delay and --pad-answer only to this action
     #[arg(long, value_name = "ACTION")]
     pub fault_action: Option<String>,
+    /// Fault: execute each switch, then answer Success without a usable TaskId
+    /// (absent, null, empty, object, array)
+    #[arg(long, value_name = "SHAPE", num_args = 0..=1, default_missing_value = "absent", value_parser = parse_task_id_shape)]
+    pub switch_without_task_id: Option<crate::sim::TaskIdShape>,
+    /// Fault: execute each switch, then answer HTTP 200 Success false with this ErrCode
+    #[arg(long, value_name = "CODE", num_args = 0..=1, default_missing_value = "InternalError")]
+    pub switch_error_after_execute: Option<String>,
+    /// Fault: execute each switch, then answer with a proxy's HTML page of this HTTP status
+    #[arg(long, value_name = "STATUS", num_args = 0..=1, default_missing_value = "404", value_parser = clap::value_parser!(u16).range(400..600))]
+    pub switch_html_page: Option<u16>,
+    /// Fault: pad every successful answer with this many bytes (e.g. 20000000 passes the 16 MiB limit)
+    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    pub pad_answer: usize,
+    /// Quirk: echo percent escapes in lowercase (%2f), e.g. in SignatureDoesNotMatch's string-to-sign
+    #[arg(long)]
+    pub lowercase_escapes: bool,
     /// Require an STS security token (prints one with the demo credentials)
     #[arg(long)]
     pub sts: bool,

@@ -348,7 +348,22 @@ pub fn validate(ty: InstanceType, input: &EndpointInput) -> Result<ValidEndpoint
     }
     let owner = clean(&input.owner_id);
     let role = clean(&input.role);
+    // Cross-account is asked for when either value is given, even empty (a ticked
+    // box, or `--owner-id ""` from an unset shell variable): then both are required.
+    let asked = input.owner_id.is_some() || input.role.is_some();
     match (owner.is_empty(), role.is_empty()) {
+        (true, true) if asked => {
+            errors.push(FieldError {
+                flag: OWNER_FLAG,
+                param: OWNER_PARAM,
+                message: "is required for a cross-account switch: the account id that owns the source instance (digits)".into(),
+            });
+            errors.push(FieldError {
+                flag: ROLE_FLAG,
+                param: ROLE_PARAM,
+                message: "is required for a cross-account switch: the RAM role name authorised for the destination account".into(),
+            });
+        }
         (true, true) => {}
         (false, true) => errors.push(FieldError {
             flag: ROLE_FLAG,
@@ -402,6 +417,20 @@ mod tests {
             port: port.map(Into::into),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn cross_account_asked_with_empty_values_names_both_fields() {
+        let mut i = input(Some("i-bp1x"), None, Some("3306"));
+        i.owner_id = Some(String::new());
+        i.role = Some("  ".into());
+        let errs = validate(InstanceType::Ecs, &i).unwrap_err();
+        let flags: Vec<_> = errs.iter().map(|e| e.flag).collect();
+        assert_eq!(flags, [OWNER_FLAG, ROLE_FLAG], "{errs:?}");
+        assert!(errs[0].message.contains("required"));
+        let mut i = input(Some("i-bp1x"), None, Some("3306"));
+        i.role = Some(String::new());
+        assert!(validate(InstanceType::Ecs, &i).is_err());
     }
 
     #[test]

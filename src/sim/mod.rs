@@ -9,6 +9,6 @@ pub mod state;
 
 pub use server::Simulator;
 pub use state::{
-    Faults, Quirks, Recorded, SimConfig, StsConfig, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
-    DEMO_ECS_ROLE, DEMO_OIDC_PROVIDER_ARN, DEMO_OIDC_TOKEN, DEMO_ROLE_ARN,
+    Faults, Quirks, Recorded, SimConfig, StsConfig, TaskIdShape, DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET, DEMO_ECS_ROLE, DEMO_OIDC_PROVIDER_ARN, DEMO_OIDC_TOKEN, DEMO_ROLE_ARN,
 };

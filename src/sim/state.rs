@@ -26,8 +26,18 @@ pub struct Faults {
     pub delay: Duration,
     /// Execute a switch, then close the connection without answering.
     pub drop_switch_answer: bool,
-    /// Apply throttle / server_errors / malformed / delay only to this action.
+    /// Apply throttle / server_errors / malformed / delay / pad_answer only to this action.
     pub only_action: Option<String>,
+    /// Execute each switch, then answer `Success: true` without a usable TaskId.
+    pub switch_without_task_id: Option<TaskIdShape>,
+    /// Execute each switch, then answer HTTP 200 `Success: false` with this ErrCode
+    /// (e.g. `InternalError`, `ServiceUnavailable`).
+    pub switch_error_after_execute: Option<String>,
+    /// Execute each switch, then answer with an HTML page of this HTTP status, as a proxy
+    /// in front of the service would (e.g. 404, 403, 502).
+    pub switch_html_page: Option<u16>,
+    /// Pad every successful JSON answer with this many bytes (a `Padding` field).
+    pub pad_answer: usize,
 }
 
 impl Default for Faults {
@@ -39,7 +49,69 @@ impl Default for Faults {
             delay: Duration::ZERO,
             drop_switch_answer: false,
             only_action: None,
+            switch_without_task_id: None,
+            switch_error_after_execute: None,
+            switch_html_page: None,
+            pad_answer: 0,
         }
+    }
+}
+
+/// How a switch answer lacks its TaskId (fault [`Faults::switch_without_task_id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskIdShape {
+    /// No `TaskId` field.
+    Absent,
+    /// `"TaskId": null`
+    Null,
+    /// `"TaskId": ""`
+    Empty,
+    /// `"TaskId": {}`
+    Object,
+    /// `"TaskId": []`
+    Array,
+}
+
+impl TaskIdShape {
+    pub const NAMES: &'static [&'static str] = &["absent", "null", "empty", "object", "array"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskIdShape::Absent => "absent",
+            TaskIdShape::Null => "null",
+            TaskIdShape::Empty => "empty",
+            TaskIdShape::Object => "object",
+            TaskIdShape::Array => "array",
+        }
+    }
+
+    fn value(self) -> Option<Value> {
+        match self {
+            TaskIdShape::Absent => None,
+            TaskIdShape::Null => Some(Value::Null),
+            TaskIdShape::Empty => Some(json!("")),
+            TaskIdShape::Object => Some(json!({})),
+            TaskIdShape::Array => Some(json!([])),
+        }
+    }
+}
+
+impl std::str::FromStr for TaskIdShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "absent" => TaskIdShape::Absent,
+            "null" => TaskIdShape::Null,
+            "empty" => TaskIdShape::Empty,
+            "object" => TaskIdShape::Object,
+            "array" => TaskIdShape::Array,
+            _ => {
+                return Err(format!(
+                    "{s:?} is not a TaskId shape; expected one of: {}",
+                    Self::NAMES.join(", ")
+                ))
+            }
+        })
     }
 }
 
@@ -56,6 +128,25 @@ pub struct Quirks {
     pub no_reverse_entries: bool,
     /// Answer DescribeDtsJobs with InvalidAction.NotFound, as a service without it would.
     pub no_dts_jobs: bool,
+    /// Write the percent escapes of echoed text in lowercase (`%2f`), as some services do.
+    pub lowercase_escapes: bool,
+}
+
+/// `%2F` → `%2f` everywhere in `s`.
+fn lowercase_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            for _ in 0..2 {
+                if let Some(h) = chars.next_if(char::is_ascii_hexdigit) {
+                    out.push(h.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -95,7 +186,9 @@ pub struct Recorded {
     pub method: String,
     pub action: String,
     pub params: BTreeMap<String, String>,
-    /// `executed`, `rejected:<Code>`, `dropped` or `malformed`.
+    /// `executed`, `rejected:<Code>`, `dropped`, `malformed`, or for a switch executed
+    /// and then answered wrongly on purpose `executed+no-task-id:<shape>`,
+    /// `executed+error-200:<Code>`, `executed+html-<status>`.
     pub outcome: String,
     pub http_status: u16,
 }
@@ -139,6 +232,8 @@ pub struct SimState {
     issued: HashMap<String, sts::IssuedKey>,
     /// Metadata tokens handed out, with their expiry.
     imds_tokens: HashMap<String, chrono::DateTime<chrono::Utc>>,
+    /// Set by a fault that answers an executed request wrongly: its recorded outcome.
+    mangled: Option<String>,
 }
 
 fn request_id() -> String {
@@ -207,6 +302,7 @@ impl SimState {
             faults,
             issued: HashMap::new(),
             imds_tokens: HashMap::new(),
+            mangled: None,
         }
     }
 
@@ -234,6 +330,7 @@ impl SimState {
                 recorded.insert(secret.into(), "***".into());
             }
         }
+        self.mangled = None;
         let mut reply = self.dispatch(method, params, &action, now);
         self.record(method, &action, recorded, &mut reply);
         reply
@@ -248,6 +345,9 @@ impl SimState {
         reply: &mut Reply,
     ) {
         let (outcome, status) = match &*reply {
+            Reply::Json { status, .. } | Reply::Raw { status, .. } if self.mangled.is_some() => {
+                (self.mangled.take().unwrap_or_default(), *status)
+            }
             Reply::Json { status, body, .. } => {
                 let code = body
                     .get("Code")
@@ -346,7 +446,7 @@ impl SimState {
                 .map(|(_, v)| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let reply = match action {
+        let mut reply = match action {
             "DescribeSynchronizationJobs" => self.describe_jobs(&get),
             "DescribeSynchronizationJobStatus" => self.describe_job_status(&get),
             "SwitchSynchronizationEndpoint" => self.switch(&get, now),
@@ -357,6 +457,18 @@ impl SimState {
         let ok = matches!(&reply, Reply::Json { body, .. } if body.get("Code").is_none() && body.get("ErrCode").is_none());
         if ok && action == "SwitchSynchronizationEndpoint" && self.faults.drop_switch_answer {
             return Reply::Drop;
+        }
+        if ok && action == "SwitchSynchronizationEndpoint" {
+            if let Some(r) = self.mangle_switch_answer(&reply) {
+                return r;
+            }
+        }
+        if ok && self.fault_applies(action) && self.faults.pad_answer > 0 {
+            if let Reply::Json { body, .. } = &mut reply {
+                if let Some(o) = body.as_object_mut() {
+                    o.insert("Padding".into(), json!(" ".repeat(self.faults.pad_answer)));
+                }
+            }
         }
         if ok && self.fault_applies(action) && self.faults.malformed > 0 {
             self.faults.malformed -= 1;
@@ -474,8 +586,8 @@ impl SimState {
             (Some(_), None) => {
                 return Err(gateway(
                     400,
-                    "InvalidSecurityToken.Malformed",
-                    "The security token you provided is malformed.",
+                    "MissingSecurityToken",
+                    "SecurityToken is mandatory for this action.",
                 ))
             }
             _ => {
@@ -495,10 +607,24 @@ impl SimState {
             &secret,
         );
         if get("Signature") != Some(expected.as_str()) {
+            // Like the real service, echo the string-to-sign (it carries the AccessKeyId
+            // and any SecurityToken, percent-encoded twice).
+            let mut sts = sign::string_to_sign(
+                method,
+                &sign::canonical_query(
+                    params
+                        .iter()
+                        .filter(|(k, _)| k != "Signature")
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                ),
+            );
+            if self.config.quirks.lowercase_escapes {
+                sts = lowercase_escapes(&sts);
+            }
             return Err(gateway(
                 400,
                 "SignatureDoesNotMatch",
-                "Specified signature is not matched with our calculation.",
+                &format!("Specified signature is not matched with our calculation. server string to sign is:{sts}"),
             ));
         }
         let nonce = get("SignatureNonce").unwrap_or_default().to_string();
@@ -510,6 +636,46 @@ impl SimState {
             ));
         }
         Ok(())
+    }
+
+    /// The wrong answers a switch that *was executed* may get (faults): success without a
+    /// TaskId, an internal error in an HTTP 200 body, a proxy's HTML page.
+    fn mangle_switch_answer(&mut self, executed: &Reply) -> Option<Reply> {
+        let Reply::Json { body, .. } = executed else {
+            return None;
+        };
+        let rid = body.get("RequestId").cloned().unwrap_or(Value::Null);
+        if let Some(shape) = self.faults.switch_without_task_id {
+            self.mangled = Some(format!("executed+no-task-id:{}", shape.as_str()));
+            let mut b = json!({"RequestId": rid, "Success": "true"});
+            if let Some(v) = shape.value() {
+                b["TaskId"] = v;
+            }
+            return Some(Reply::Json {
+                status: 200,
+                body: b,
+                retry_after: None,
+            });
+        }
+        if let Some(code) = self.faults.switch_error_after_execute.clone() {
+            self.mangled = Some(format!("executed+error-200:{code}"));
+            return Some(Reply::Json {
+                status: 200,
+                body: json!({"RequestId": rid, "Success": false, "ErrCode": code,
+                    "ErrMessage": "The request processing has failed due to some unknown error."}),
+                retry_after: None,
+            });
+        }
+        if let Some(status) = self.faults.switch_html_page {
+            self.mangled = Some(format!("executed+html-{status}"));
+            return Some(Reply::Raw {
+                status,
+                text: format!(
+                    "<!DOCTYPE html>\n<html><head><title>{status}</title></head><body><h1>{status}</h1><p>The requested URL was rejected by the proxy.</p><hr><center>proxy</center></body></html>\n"
+                ),
+            });
+        }
+        None
     }
 
     fn find_job(&self, id: &str) -> Option<usize> {

@@ -137,6 +137,8 @@ pub enum Context {
     Progress,
     Log,
     Help,
+    /// A message that needs reading (e.g. why a switch is refused).
+    Alert,
     Ask,
 }
 
@@ -200,6 +202,12 @@ pub static PROGRESS: &[Binding] = &[
     b(&[Char('D')], Action::Dismiss, "dismiss (checked)", true),
     b(&[Char('y')], Action::Copy, "copy TaskId", true),
     b(&[Char('L')], Action::Log, "log", true),
+    b(
+        &[Char('p')],
+        Action::ShowProgress,
+        "next unfinished switch",
+        false,
+    ),
     b(&[Esc, Char('q')], Action::Back, "jobs", true),
     b(&[Char('?')], Action::Help, "help", true),
 ];
@@ -220,6 +228,13 @@ pub static HELP: &[Binding] = &[
     b(&[Esc, Char('q'), Char('?')], Action::Back, "close", true),
 ];
 
+pub static ALERT: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "scroll", false),
+    b(&[Down, Char('j')], Action::Down, "scroll", false),
+    b(&[Char('p')], Action::ShowProgress, "show it", true),
+    b(&[Esc, Enter, Char('q')], Action::Back, "close", true),
+];
+
 pub static ASK: &[Binding] = &[
     b(&[Char('y')], Action::Yes, "yes", true),
     b(&[Char('n'), Esc], Action::No, "no", true),
@@ -238,6 +253,7 @@ pub fn table(ctx: Context) -> &'static [Binding] {
         Context::Progress => PROGRESS,
         Context::Log => LOG,
         Context::Help => HELP,
+        Context::Alert => ALERT,
         Context::Ask => ASK,
     }
 }

@@ -3,7 +3,7 @@
 //! sent on every GET), falling back to asking without a token unless
 //! `ALIBABA_CLOUD_IMDSV1_DISABLED=true`.
 
-use crate::api::credentials::sts::{credentials_from, Failure, Issued};
+use crate::api::credentials::sts::{credentials_from, Failure, Issued, MAX_ANSWER_BYTES};
 use crate::api::credentials::{EcsRamRoleSpec, Secret, IMDSV1_DISABLED_VAR};
 
 pub const TOKEN_PATH: &str = "/latest/api/token";
@@ -65,7 +65,9 @@ async fn get(
     }
     let resp = req.send().await.map_err(|e| unreachable(base, &e))?;
     let status = resp.status().as_u16();
-    let text = resp.text().await.map_err(|e| unreachable(base, &e))?;
+    let text = crate::api::client::read_text(resp, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| Failure::transient(format!("the ECS metadata service: {e}")))?;
     Ok((status, text))
 }
 
@@ -90,7 +92,9 @@ async fn token(http: &reqwest::Client, base: &url::Url) -> Result<Option<Secret>
         }
     };
     let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
+    let text = crate::api::client::read_text(resp, MAX_ANSWER_BYTES)
+        .await
+        .unwrap_or_default();
     let text = text.trim();
     if status == 200 && !text.is_empty() {
         Ok(Some(Secret::new(text)))

@@ -72,31 +72,145 @@ impl Credentials {
         mask_id(&self.access_key_id)
     }
 
-    /// Removes the secret and the token (raw and in their encoded forms) from `text`.
+    /// Removes the secret and the token from `text` in every encoded form
+    /// ([`redact_values`]), and masks the AccessKeyId (`LTAI****0001`) wherever it
+    /// appears, e.g. in the string-to-sign a SignatureDoesNotMatch answer echoes
+    /// (`AccessKeyId%3DLTAI…`), and any other `AccessKeyId=` value.
     pub fn redact(&self, text: &str) -> String {
         let mut secrets: Vec<&str> = vec![self.access_key_secret.expose()];
         if let Some(t) = &self.security_token {
             secrets.push(t.expose());
         }
-        redact_values(text, &secrets)
+        let out = redact_values(text, &secrets);
+        let out = replace_encoded(&out, &self.access_key_id, &self.masked_id());
+        mask_access_key_ids(&out)
     }
 }
 
-/// Replaces each value (and its once- and twice-percent-encoded forms) by `***`.
+/// Replaces each value by `***` wherever it appears raw or percent-encoded, once or twice
+/// (`%2F`, `%2f`, `%252F`, `%252f`, and any mix of encoded and plain characters).
+/// Values shorter than 4 characters are left alone.
 pub fn redact_values(text: &str, values: &[&str]) -> String {
     let mut out = text.to_string();
     for v in values {
         if v.len() < 4 {
             continue;
         }
-        let once = crate::api::sign::percent_encode(v);
-        let twice = crate::api::sign::percent_encode(&once);
-        for form in [twice, once, v.to_string()] {
-            if !form.is_empty() {
-                out = out.replace(&form, "***");
+        out = replace_encoded(&out, v, "***");
+    }
+    out
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The byte that `%HH` at `t[i..]` encodes, if any (either hex case).
+fn pct_at(t: &[u8], i: usize) -> Option<u8> {
+    if t.get(i) != Some(&b'%') {
+        return None;
+    }
+    Some(hex_val(*t.get(i + 1)?)? << 4 | hex_val(*t.get(i + 2)?)?)
+}
+
+/// Ends of every way `value` can be read at `t[start..]`, each byte of it written plainly,
+/// as `%HH` or as `%25HH` (any hex case). A set of positions is carried along, so the
+/// ambiguity of `%` itself costs no backtracking.
+fn encoded_match_end(t: &[u8], start: usize, value: &[u8]) -> Option<usize> {
+    let mut here: Vec<usize> = vec![start];
+    for &b in value {
+        let mut next: Vec<usize> = Vec::new();
+        for &i in &here {
+            if t.get(i) == Some(&b) {
+                next.push(i + 1);
+            }
+            if pct_at(t, i) == Some(b) {
+                next.push(i + 3);
+            }
+            if pct_at(t, i) == Some(b'%') && pct_at(t, i + 2).is_none() {
+                // `%25` followed by the two hex digits of b: `%25HH` decodes twice to b.
+                if let (Some(h), Some(l)) = (t.get(i + 3), t.get(i + 4)) {
+                    if let (Some(h), Some(l)) = (hex_val(*h), hex_val(*l)) {
+                        if (h << 4 | l) == b {
+                            next.push(i + 5);
+                        }
+                    }
+                }
             }
         }
+        next.sort_unstable();
+        next.dedup();
+        if next.is_empty() {
+            return None;
+        }
+        here = next;
     }
+    here.into_iter().max()
+}
+
+/// Replaces every occurrence of `value`, in any of its encoded forms, by `with`.
+fn replace_encoded(text: &str, value: &str, with: &str) -> String {
+    let v = value.as_bytes();
+    let Some(&first) = v.first() else {
+        return text.to_string();
+    };
+    let t = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < t.len() {
+        let candidate = t[i] == first || t[i] == b'%';
+        match candidate.then(|| encoded_match_end(t, i, v)).flatten() {
+            Some(end) if text.is_char_boundary(i) && text.is_char_boundary(end) => {
+                out.push_str(&text[copied..i]);
+                out.push_str(with);
+                copied = end;
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Masks the value after every `AccessKeyId=`, `AccessKeyId%3D` or `AccessKeyId%253D`
+/// (any case): the form a service echoes its string-to-sign in.
+fn mask_access_key_ids(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find("accesskeyid") {
+        let name_end = from + pos + "accesskeyid".len();
+        let rest = &lower[name_end..];
+        let sep = ["=", "%3d", "%253d"]
+            .iter()
+            .find(|s| rest.starts_with(*s))
+            .map(|s| s.len());
+        let Some(sep) = sep else {
+            from = name_end;
+            continue;
+        };
+        let value_start = name_end + sep;
+        let value_len = text[value_start..]
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'*'))
+            .count();
+        let value = &text[value_start..value_start + value_len];
+        if value_len > 0 && !value.contains("****") {
+            out.push_str(&text[copied..value_start]);
+            out.push_str(&mask_id(value));
+            copied = value_start + value_len;
+        }
+        from = value_start + value_len;
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -594,21 +708,23 @@ fn duration_from(seconds: u64, place: &str) -> Result<u64, CredentialError> {
 fn endpoints_for(env: Env, sts: bool, metadata: bool) -> Result<AuthEndpoints, CredentialError> {
     let mut e = AuthEndpoints::default();
     if sts {
-        if let Some((var, v)) = first_env(env, &[STS_ENDPOINT_VAR]) {
-            e.sts = auth_url(&var, v.trim(), false)?;
+        if let Some((_, v)) = first_env(env, &[STS_ENDPOINT_VAR]) {
+            e.sts = auth_url(v.trim(), false)?;
         }
     }
     if metadata {
-        if let Some((var, v)) = first_env(env, &[METADATA_URL_VAR]) {
-            e.metadata = auth_url(&var, v.trim(), true)?;
+        if let Some((_, v)) = first_env(env, &[METADATA_URL_VAR]) {
+            e.metadata = auth_url(v.trim(), true)?;
         }
     }
     Ok(e)
 }
 
 /// An STS or metadata URL: https, or plain http to loopback (and, for the metadata
-/// service, to its own address 100.100.100.200).
-pub fn auth_url(var: &str, text: &str, metadata: bool) -> Result<url::Url, CredentialError> {
+/// service, to its own address 100.100.100.200); no user name or password. Errors name
+/// the variable, never its value.
+pub fn auth_url(text: &str, metadata: bool) -> Result<url::Url, CredentialError> {
+    // The value is never echoed: it might carry a password.
     let bad = |why: String| CredentialError::BadValue {
         place: "environment".into(),
         field: if metadata {
@@ -616,11 +732,16 @@ pub fn auth_url(var: &str, text: &str, metadata: bool) -> Result<url::Url, Crede
         } else {
             STS_ENDPOINT_VAR
         },
-        why: format!("({var}={text:?}) {why}"),
+        why,
     };
     let u = url::Url::parse(text).map_err(|e| bad(format!("is not a URL ({e})")))?;
     if u.host().is_none() {
         return Err(bad("has no host".into()));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad(
+            "carries a user name or password (user:password@); remove them".into(),
+        ));
     }
     let metadata_host =
         matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.to_string() == METADATA_HOST);
@@ -892,6 +1013,46 @@ mod tests {
     }
 
     #[test]
+    fn redaction_reads_every_percent_encoding() {
+        let v = "a/b+c%d";
+        for form in [
+            "a/b+c%d",
+            "a%2Fb%2Bc%25d",
+            "a%2fb%2bc%25d",
+            "a%252Fb%252Bc%2525d",
+            "a%252fb%252bc%2525d",
+            "a/b%2bc%d",
+            "%61%2F%62+c%25d",
+        ] {
+            let text = format!("x {form} y");
+            assert_eq!(redact_values(&text, &[v]), "x *** y", "{form}");
+        }
+        assert_eq!(
+            redact_values("a/b+c", &[v]),
+            "a/b+c",
+            "a prefix is not the value"
+        );
+        assert_eq!(redact_values("é a/b+c%d é", &[v]), "é *** é");
+    }
+
+    #[test]
+    fn access_key_id_is_masked_in_service_text() {
+        let c = Credentials::new("LTAI5tABCDEFGH0001", "secret-value", None);
+        let echoed = "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3DLTAI5tABCDEFGH0001%26Action%3DX";
+        let r = c.redact(echoed);
+        assert!(!r.contains("LTAI5tABCDEFGH0001"), "{r}");
+        assert!(r.contains("AccessKeyId%3DLTAI****0001%26Action"), "{r}");
+        let r = c.redact("AccessKeyId=LTAI5tABCDEFGH0001&x accesskeyid%253dLTAI5tABCDEFGH0001");
+        assert!(!r.contains("5tABCDEFGH"), "{r}");
+        let other = c.redact("GET&%2F&AccessKeyId%3DSTS.NUabcdefghijklmn99%26Action");
+        assert!(other.contains("AccessKeyId%3DSTS.****mn99%26"), "{other}");
+        assert_eq!(
+            c.redact("no id here; AccessKeyId: shown masked"),
+            "no id here; AccessKeyId: shown masked"
+        );
+    }
+
+    #[test]
     fn masking_and_redaction() {
         let c = Credentials::new(
             "LTAI5tABCDEFGH0001",
@@ -903,6 +1064,11 @@ mod tests {
         let r = c.redact(text);
         assert!(!r.contains("s3cr3t") && !r.contains("tok"), "{r}");
         assert_eq!(format!("{:?}", c.access_key_secret), "Secret(***)");
+        let lower =
+            "t: tok%2aen%3d1 and tok%252aen%253d1 and s3cr3t%2fval%2bue, s3cr3t%252Fval%252bue";
+        let r = c.redact(lower);
+        assert!(!r.contains("s3cr3t") && !r.contains("tok"), "{r}");
+        assert_eq!(r, "t: *** and *** and ***, ***");
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("s3cr3t") && !dbg.contains("tok*en"), "{dbg}");
     }
@@ -1063,12 +1229,15 @@ mod tests {
 
     #[test]
     fn auth_urls_allow_plain_http_only_locally() {
-        assert!(auth_url("V", "https://sts.aliyuncs.com", false).is_ok());
-        assert!(auth_url("V", "http://127.0.0.1:8080", false).is_ok());
-        assert!(auth_url("V", "http://sts.example.com", false).is_err());
-        assert!(auth_url("V", "http://100.100.100.200", false).is_err());
-        assert!(auth_url("V", "http://100.100.100.200", true).is_ok());
-        assert!(auth_url("V", "ftp://127.0.0.1", true).is_err());
+        assert!(auth_url("https://sts.aliyuncs.com", false).is_ok());
+        assert!(auth_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(auth_url("http://sts.example.com", false).is_err());
+        assert!(auth_url("http://100.100.100.200", false).is_err());
+        assert!(auth_url("http://100.100.100.200", true).is_ok());
+        assert!(auth_url("ftp://127.0.0.1", true).is_err());
+        let e = auth_url("https://u:pa55word@sts.aliyuncs.com", false).unwrap_err();
+        assert!(!e.to_string().contains("pa55word"), "{e}");
+        assert!(e.to_string().contains("DTS_SWITCH_STS_ENDPOINT"), "{e}");
         let e = resolve(
             None,
             &env_of(&[

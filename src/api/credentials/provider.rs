@@ -4,7 +4,8 @@
 
 use crate::api::credentials::sts::{self, Failure, Issued};
 use crate::api::credentials::{
-    mask_arn, metadata, redact_values, AuthEndpoints, CredentialError, Credentials, Secret, Source,
+    mask_access_key_ids, mask_arn, metadata, redact_values, AuthEndpoints, CredentialError,
+    Credentials, Secret, Source,
 };
 use chrono::{DateTime, Utc};
 use std::sync::{Mutex, OnceLock};
@@ -66,6 +67,13 @@ impl std::fmt::Debug for CredentialProvider {
             .field("identity", &self.identity())
             .field("origin", &self.origin)
             .finish_non_exhaustive()
+    }
+}
+
+/// Fixed credentials as a client's provider: `credentials: Credentials::new(…).into()`.
+impl From<Credentials> for std::sync::Arc<CredentialProvider> {
+    fn from(c: Credentials) -> Self {
+        std::sync::Arc::new(CredentialProvider::fixed(c))
     }
 }
 
@@ -159,18 +167,19 @@ impl CredentialProvider {
                     .as_deref()
                     .or(self.ecs_role.get().map(String::as_str))
                 {
-                    Some(r) => format!("EcsRamRole {r}"),
+                    Some(r) => format!("EcsRamRole {}", crate::text::clean(r)),
                     None => "EcsRamRole (the instance's role)".into(),
                 }
             }
         }
     }
 
-    /// Removes every secret this provider has held or handed out from `text`.
+    /// Removes every secret this provider has held or handed out from `text`, and masks
+    /// any `AccessKeyId=` value (a service may echo its string-to-sign).
     pub fn redact(&self, text: &str) -> String {
         let secrets = self.secrets.lock().expect("secrets");
         let values: Vec<&str> = secrets.iter().map(Secret::expose).collect();
-        redact_values(text, &values)
+        mask_access_key_ids(&redact_values(text, &values))
     }
 
     fn remember(&self, s: &Secret) {

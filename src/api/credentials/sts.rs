@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 pub const STS_VERSION: &str = "2015-04-01";
 pub const ASSUME_ROLE: &str = "AssumeRole";
 pub const ASSUME_ROLE_WITH_OIDC: &str = "AssumeRoleWithOIDC";
+/// The most of an STS or metadata answer that is read (they are a few KiB).
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// Credentials issued for a limited time.
 #[derive(Debug, Clone)]
@@ -177,11 +179,15 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Issued, Fai
             http_status,
             ..
         }) => {
+            use crate::text::clean;
             let throttled = code.starts_with("Throttling") || http_status == 429;
-            let mut detail =
-                format!("STS {action} refused: {code} (HTTP {http_status}): {message}");
+            let mut detail = format!(
+                "STS {action} refused: {} (HTTP {http_status}): {}",
+                clean(&code),
+                clean(&message)
+            );
             if let Some(id) = request_id {
-                detail.push_str(&format!("\n  RequestId: {id}"));
+                detail.push_str(&format!("\n  RequestId: {}", clean(&id)));
             }
             if throttled || http_status >= 500 {
                 Err(Failure::transient(detail))
@@ -225,12 +231,9 @@ pub async fn call(
             ))
         })?;
     let status = resp.status().as_u16();
-    let text = resp.text().await.map_err(|e| {
-        Failure::transient(format!(
-            "the answer of STS {action} broke off: {}",
-            crate::api::client::describe_reqwest(&e)
-        ))
-    })?;
+    let text = crate::api::client::read_text(resp, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| Failure::transient(format!("STS {action}: {e}")))?;
     parse_answer(action, status, &text)
 }
 

@@ -379,7 +379,7 @@ mod tests {
         no_token.security_token = None;
         assert_eq!(
             code(&list_with(&mut st, &no_token)).as_deref(),
-            Some("InvalidSecurityToken.Malformed")
+            Some("MissingSecurityToken")
         );
         st.issued.get_mut(&c.access_key_id).unwrap().expires = Utc::now();
         assert_eq!(
