@@ -473,8 +473,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 time,
                 action: rec.action,
                 attempt: rec.attempt,
-                request_id: rec.request_id,
-                result: rec.result,
+                request_id: rec.request_id.map(|r| crate::text::clean(&r).into_owned()),
+                result: crate::text::clean(&rec.result).into_owned(),
                 will_retry: rec.will_retry,
                 elapsed_ms: rec.elapsed.as_millis() as u64,
             });

@@ -2,7 +2,13 @@
 
 use crate::domain::rules::{FieldId, InstanceType, Need};
 use crate::domain::Topology;
-pub(crate) use crate::present::{endpoint_long, truncate as fit};
+pub(crate) use crate::present::endpoint_long;
+
+/// Cuts a cell's text to `w` characters; control characters and escapes from the
+/// service are shown visibly (the same cleaning as the command line).
+pub(crate) fn fit(s: &str, w: usize) -> String {
+    crate::present::truncate(&crate::text::clean(s), w)
+}
 use crate::tui::app::{App, Overlay, Screen, Target};
 use crate::tui::form::Item;
 use crate::tui::jobs::render_jobs;
