@@ -239,7 +239,6 @@ impl App {
             overlay: None,
             jobs: JobsView {
                 all: vec![],
-                loaded_once: false,
                 loading: Some((0, 0)),
                 error: None,
                 filter: Input::default(),
@@ -474,7 +473,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let keep = app.jobs.selected_job().map(|j| j.id.clone());
             app.jobs.all = jobs;
             app.jobs.loading = None;
-            app.jobs.loaded_once = true;
             app.jobs.error = None;
             let vis = app.jobs.visible();
             app.jobs.selected = keep

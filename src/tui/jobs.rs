@@ -44,7 +44,6 @@ impl SortKey {
 #[derive(Debug, Clone)]
 pub struct JobsView {
     pub all: Vec<Job>,
-    pub loaded_once: bool,
     /// (loaded, total) while pages arrive.
     pub loading: Option<(usize, u64)>,
     pub error: Option<Banner>,
@@ -186,11 +185,11 @@ pub(crate) fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusa
 }
 
 fn endpoint_cell(e: &EndpointInfo) -> String {
-    let kind = match e.instance_type.as_str() {
-        "LocalInstance" => "Local",
-        o => o,
-    };
-    format!("{kind} {}", e.address())
+    format!(
+        "{} {}",
+        crate::domain::rules::short_type_label(&e.instance_type),
+        e.address()
+    )
 }
 
 pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {

@@ -352,8 +352,8 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(e) = form.error_for(focused) {
         let param = match focused {
             Item::Field(f) => f.param(),
-            Item::OwnerId => "SourceEndpoint.OwnerID",
-            Item::Role => "SourceEndpoint.Role",
+            Item::OwnerId => crate::domain::rules::OWNER_PARAM,
+            Item::Role => crate::domain::rules::ROLE_PARAM,
             _ => "",
         };
         f.render_widget(
