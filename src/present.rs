@@ -29,10 +29,7 @@ pub fn truncate(s: &str, w: usize) -> String {
 
 /// `MySQL ECS i-bp1…:3306` (service text cleaned).
 pub fn endpoint_short(e: &EndpointInfo) -> String {
-    let kind = match e.instance_type.as_str() {
-        "LocalInstance" => "Local",
-        other => other,
-    };
+    let kind = crate::domain::rules::short_type_label(&e.instance_type);
     let mut parts = Vec::new();
     if !e.engine_name.is_empty() {
         parts.push(e.engine_name.clone());

@@ -783,3 +783,19 @@ fn changing_the_type_or_the_side_clears_values_that_meant_something_else() {
         "{v}"
     );
 }
+
+#[test]
+fn service_text_with_escapes_is_shown_visibly_in_the_tui() {
+    let mut jobs = demo_jobs();
+    jobs[0].name = "evil\u{1b}]0;owned\u{7}\r\nFINISHED".into();
+    jobs[0].forward.error_message = "boom\u{1b}[2K".into();
+    let mut app = dts_switch::tui::app::App::new(header(Target::Simulator, false), vec![]);
+    app.start();
+    update(&mut app, Msg::JobsLoaded(Ok(jobs)));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = render(&app, w, h);
+        let s = screen_text(&t);
+        assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s}");
+        assert!(s.contains("evil\\x1b") || s.contains("evil\\"), "{s}");
+    }
+}

@@ -113,10 +113,6 @@ impl Client {
         self
     }
 
-    pub fn config(&self) -> &ClientConfig {
-        &self.cfg
-    }
-
     pub fn region(&self) -> &str {
         &self.cfg.region
     }

@@ -162,16 +162,6 @@ impl ApiError {
         }
     }
 
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            ApiError::Service { http_status, .. }
-            | ApiError::ErrorPage { http_status, .. }
-            | ApiError::Malformed { http_status, .. }
-            | ApiError::TooLarge { http_status, .. } => Some(*http_status),
-            _ => None,
-        }
-    }
-
     pub fn kind(&self) -> ErrorKind {
         match self {
             ApiError::Connect { .. } | ApiError::NoAnswer { .. } => ErrorKind::Network,

@@ -414,16 +414,7 @@ async fn resume_plan(
 }
 
 fn describe_endpoint(params: &[(String, String)]) -> String {
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let mut s = get("Endpoint.InstanceType").unwrap_or("?").to_string();
-    if let Some(id) = get("Endpoint.InstanceId") {
-        s.push_str(&format!(" {id}"));
-    }
-    if let Some(ip) = get("Endpoint.IP") {
-        s.push_str(&format!(" {ip}"));
-    }
-    s.push_str(&format!(" port {}", get("Endpoint.Port").unwrap_or("?")));
-    clean(&s).into_owned()
+    clean(&crate::domain::rules::describe_params(params)).into_owned()
 }
 
 pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {

@@ -7,6 +7,7 @@ use crate::api::ops::JobStatusAnswer;
 use crate::api::ApiError;
 use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
 use crate::domain::plan::{Direction, PlannedCall};
+use crate::domain::rules;
 use crate::domain::{Job, Plan};
 use crate::text::{clean, clean_lines};
 use serde_json::{json, Map, Value};
@@ -204,18 +205,13 @@ pub fn command_for_call(call: &PlannedCall, region: &str) -> String {
         Direction::Reverse => call.endpoint_type.opposite(),
     };
     let mut s = format!(
-        "dts-switch switch --region {region} --job {} --database {} --instance-type {}",
+        "dts-switch switch --region {region} --job {} --database {} {} {}",
         clean(get("SynchronizationJobId").unwrap_or("?")),
         database.as_str().to_ascii_lowercase(),
-        clean(get("Endpoint.InstanceType").unwrap_or("?")),
+        rules::TYPE_FLAG,
+        clean(get(rules::TYPE_PARAM).unwrap_or("?")),
     );
-    for (flag, key) in [
-        ("--instance-id", "Endpoint.InstanceId"),
-        ("--ip", "Endpoint.IP"),
-        ("--port", "Endpoint.Port"),
-        ("--owner-id", "SourceEndpoint.OwnerID"),
-        ("--role", "SourceEndpoint.Role"),
-    ] {
+    for (flag, key) in rules::value_flags() {
         if let Some(v) = get(key) {
             s.push_str(&format!(" {flag} {}", clean(v)));
         }

@@ -162,9 +162,7 @@ pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
     };
     let side = req.database.as_str().to_ascii_lowercase();
     let managed = !cur.instance_type.is_empty()
-        && !["LocalInstance", "ECS", "Express"]
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(&cur.instance_type));
+        && !crate::domain::rules::is_switchable_type(&cur.instance_type);
     if managed {
         w.push(format!(
             "the {side} is a {} instance ({}): DTS updates ApsaraDB endpoints by itself after a switchover; this call is for self-managed databases. Is --database right?",
@@ -263,22 +261,8 @@ fn call_params(
         ("SynchronizationJobId".into(), job_id.into()),
         ("SynchronizationDirection".into(), dir.as_str().into()),
         ("Endpoint.Type".into(), side.as_str().into()),
-        (
-            "Endpoint.InstanceType".into(),
-            e.instance_type.as_str().into(),
-        ),
     ];
-    if let Some(id) = &e.instance_id {
-        p.push(("Endpoint.InstanceId".into(), id.clone()));
-    }
-    if let Some(ip) = &e.ip {
-        p.push(("Endpoint.IP".into(), ip.clone()));
-    }
-    p.push(("Endpoint.Port".into(), e.port.to_string()));
-    if let (Some(o), Some(r)) = (&e.owner_id, &e.role) {
-        p.push(("SourceEndpoint.OwnerID".into(), o.clone()));
-        p.push(("SourceEndpoint.Role".into(), r.clone()));
-    }
+    p.extend(crate::domain::rules::endpoint_params(e));
     p
 }
 

@@ -275,6 +275,70 @@ pub fn validate_field(ty: InstanceType, field: FieldId, value: &str) -> Result<(
     }
 }
 
+/// The wire name and CLI flag of the instance type.
+pub const TYPE_PARAM: &str = "Endpoint.InstanceType";
+pub const TYPE_FLAG: &str = "--instance-type";
+
+/// Every endpoint value of a switch as (CLI flag, wire parameter), in the order a
+/// command line names them.
+pub fn value_flags() -> [(&'static str, &'static str); 5] {
+    [
+        (FieldId::InstanceId.flag(), FieldId::InstanceId.param()),
+        (FieldId::Ip.flag(), FieldId::Ip.param()),
+        (FieldId::Port.flag(), FieldId::Port.param()),
+        (OWNER_FLAG, OWNER_PARAM),
+        (ROLE_FLAG, ROLE_PARAM),
+    ]
+}
+
+/// A short label for an endpoint's instance type as the service writes it
+/// (`LocalInstance` → `Local`); other strings are shown as they are.
+pub fn short_type_label(instance_type: &str) -> &str {
+    match instance_type.parse::<InstanceType>() {
+        Ok(InstanceType::LocalInstance) => "Local",
+        Ok(t) => t.as_str(),
+        Err(_) => instance_type,
+    }
+}
+
+/// True for the self-managed types this API switches (LocalInstance, ECS, Express).
+pub fn is_switchable_type(instance_type: &str) -> bool {
+    instance_type.parse::<InstanceType>().is_ok()
+}
+
+/// The wire parameters of a new endpoint, in send order.
+pub fn endpoint_params(e: &ValidEndpoint) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = vec![(TYPE_PARAM.into(), e.instance_type.as_str().into())];
+    if let Some(id) = &e.instance_id {
+        p.push((FieldId::InstanceId.param().into(), id.clone()));
+    }
+    if let Some(ip) = &e.ip {
+        p.push((FieldId::Ip.param().into(), ip.clone()));
+    }
+    p.push((FieldId::Port.param().into(), e.port.to_string()));
+    if let (Some(o), Some(r)) = (&e.owner_id, &e.role) {
+        p.push((OWNER_PARAM.into(), o.clone()));
+        p.push((ROLE_PARAM.into(), r.clone()));
+    }
+    p
+}
+
+/// The new endpoint of a planned call in words: `ECS i-bp1… port 3306`.
+pub fn describe_params(params: &[(String, String)]) -> String {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut s = get(TYPE_PARAM).unwrap_or("?").to_string();
+    for f in [FieldId::InstanceId, FieldId::Ip] {
+        if let Some(v) = get(f.param()) {
+            s.push_str(&format!(" {v}"));
+        }
+    }
+    s.push_str(&format!(
+        " port {}",
+        get(FieldId::Port.param()).unwrap_or("?")
+    ));
+    s
+}
+
 pub const OWNER_FLAG: &str = "--owner-id";
 pub const OWNER_PARAM: &str = "SourceEndpoint.OwnerID";
 pub const ROLE_FLAG: &str = "--role";

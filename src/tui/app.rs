@@ -239,7 +239,6 @@ impl App {
             overlay: None,
             jobs: JobsView {
                 all: vec![],
-                loaded_once: false,
                 loading: Some((0, 0)),
                 error: None,
                 filter: Input::default(),
@@ -372,6 +371,26 @@ impl App {
         out
     }
 
+    /// Whether `action` does something right now (the footer shows only those).
+    pub fn available(&self, action: Action) -> bool {
+        let p = self.progress.as_ref().filter(|p| !p.running);
+        match (self.context(), action) {
+            (Context::Progress, Action::Redo) => p.is_some_and(|p| p.failed_index().is_some()),
+            (Context::Progress, Action::Continue) => p.is_some_and(|p| {
+                p.continue_index().is_some() || p.after_dismissed_index().is_some()
+            }),
+            (Context::Progress, Action::Dismiss) => p.is_some_and(|p| p.has_unknown()),
+            (Context::Alert, Action::ShowProgress) => matches!(
+                &self.overlay,
+                Some(Overlay::Alert {
+                    plan_id: Some(_),
+                    ..
+                })
+            ),
+            _ => true,
+        }
+    }
+
     pub fn busy(&self) -> bool {
         self.progress.as_ref().is_some_and(|p| p.running)
     }
@@ -400,26 +419,27 @@ impl App {
     }
 }
 
-/// Maps editing keys to tui-input requests.
+/// The tui-input request for a key in a text field: a printable character types; the
+/// editing keys come from [`keymap::TEXT_EDIT`].
 pub fn input_request(k: &KeyEvent) -> Option<InputRequest> {
+    use keymap::Edit;
     use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = k.modifiers.contains(KeyModifiers::ALT);
-    Some(match k.code {
-        KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
-        KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
-        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
-        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
-        KeyCode::Char('k') if ctrl => InputRequest::DeleteTillEnd,
-        KeyCode::Char(_) if ctrl || alt => return None,
-        KeyCode::Char(c) => InputRequest::InsertChar(c),
-        KeyCode::Backspace => InputRequest::DeletePrevChar,
-        KeyCode::Delete => InputRequest::DeleteNextChar,
-        KeyCode::Left => InputRequest::GoToPrevChar,
-        KeyCode::Right => InputRequest::GoToNextChar,
-        KeyCode::Home => InputRequest::GoToStart,
-        KeyCode::End => InputRequest::GoToEnd,
-        _ => return None,
+    let plain = !k
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if let (KeyCode::Char(c), true) = (k.code, plain) {
+        return Some(InputRequest::InsertChar(c));
+    }
+    Some(match keymap::edit_for(Key::from_event(k)?)? {
+        Edit::Left => InputRequest::GoToPrevChar,
+        Edit::Right => InputRequest::GoToNextChar,
+        Edit::Start => InputRequest::GoToStart,
+        Edit::End => InputRequest::GoToEnd,
+        Edit::DeletePrev => InputRequest::DeletePrevChar,
+        Edit::DeleteNext => InputRequest::DeleteNextChar,
+        Edit::DeleteLine => InputRequest::DeleteLine,
+        Edit::DeleteWord => InputRequest::DeletePrevWord,
+        Edit::DeleteToEnd => InputRequest::DeleteTillEnd,
     })
 }
 
@@ -453,7 +473,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let keep = app.jobs.selected_job().map(|j| j.id.clone());
             app.jobs.all = jobs;
             app.jobs.loading = None;
-            app.jobs.loaded_once = true;
             app.jobs.error = None;
             let vis = app.jobs.visible();
             app.jobs.selected = keep
@@ -473,8 +492,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 time,
                 action: rec.action,
                 attempt: rec.attempt,
-                request_id: rec.request_id,
-                result: rec.result,
+                request_id: rec.request_id.map(|r| crate::text::clean(&r).into_owned()),
+                result: crate::text::clean(&rec.result).into_owned(),
                 will_retry: rec.will_retry,
                 elapsed_ms: rec.elapsed.as_millis() as u64,
             });
@@ -541,8 +560,6 @@ fn on_paste(app: &mut App, text: &str) {
 
 fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let Some(key) = Key::from_event(&k) else {
-        // Backspace / Delete etc.: text editing only.
-        text_edit(app, &k);
         return vec![];
     };
     let ctx = app.context();
@@ -567,20 +584,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         text_edit(app, &k);
         return vec![];
     }
-    if typing
-        && matches!(
-            key,
-            Key::Left
-                | Key::Right
-                | Key::Home
-                | Key::End
-                | Key::Ctrl('a')
-                | Key::Ctrl('e')
-                | Key::Ctrl('u')
-                | Key::Ctrl('w')
-                | Key::Ctrl('k')
-        )
-    {
+    if typing && keymap::edit_for(key).is_some() {
         text_edit(app, &k);
         return vec![];
     }

@@ -97,7 +97,7 @@ impl FormState {
     fn prefill_vpc(&mut self) {
         let cur = self.current().instance_id.clone();
         if self.itype == InstanceType::Express
-            && self.current().instance_type.eq_ignore_ascii_case("Express")
+            && self.current().instance_type.parse() == Ok(InstanceType::Express)
             && cur.starts_with("vpc-")
             && self.inputs[&FieldId::InstanceId].value().is_empty()
         {

@@ -4,6 +4,7 @@
 use crate::api::ops::EndpointInfo;
 use crate::domain::guard::Refusal;
 use crate::domain::Job;
+use crate::text::clean;
 use crate::tui::app::{move_sel, App, Banner, Effect, Overlay, Screen};
 use crate::tui::form::FormState;
 use crate::tui::keymap::Action;
@@ -43,7 +44,6 @@ impl SortKey {
 #[derive(Debug, Clone)]
 pub struct JobsView {
     pub all: Vec<Job>,
-    pub loaded_once: bool,
     /// (loaded, total) while pages arrive.
     pub loading: Option<(usize, u64)>,
     pub error: Option<Banner>,
@@ -185,11 +185,11 @@ pub(crate) fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusa
 }
 
 fn endpoint_cell(e: &EndpointInfo) -> String {
-    let kind = match e.instance_type.as_str() {
-        "LocalInstance" => "Local",
-        o => o,
-    };
-    format!("{kind} {}", e.address())
+    format!(
+        "{} {}",
+        crate::domain::rules::short_type_label(&e.instance_type),
+        e.address()
+    )
 }
 
 pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {
@@ -350,12 +350,15 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
             Some(j) => {
                 let created = j.create_time.get(..16).unwrap_or(&j.create_time);
                 let mut v = vec![Line::from(vec![
-                    Span::styled(format!("{} ", j.name), theme.title()),
-                    Span::raw(format!(
-                        "· {} · {} · created {created}",
-                        j.detected_topology().as_str(),
-                        j.job_class
-                    )),
+                    Span::styled(format!("{} ", clean(&j.name)), theme.title()),
+                    Span::raw(
+                        clean(&format!(
+                            "· {} · {} · created {created}",
+                            j.detected_topology().as_str(),
+                            j.job_class
+                        ))
+                        .into_owned(),
+                    ),
                 ])];
                 v.push(Line::raw(format!(
                     "Forward  source       {}",
@@ -366,10 +369,9 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                     endpoint_long(&j.forward.destination)
                 )));
                 match &j.reverse {
-                    Some(r) => v.push(Line::raw(format!(
-                        "Reverse  {} · delay {}s",
-                        r.status, r.delay
-                    ))),
+                    Some(r) => v.push(Line::raw(
+                        clean(&format!("Reverse  {} · delay {}s", r.status, r.delay)).into_owned(),
+                    )),
                     None if j.reverse_hint => {
                         v.push(Line::raw("Reverse  shown by DescribeDtsJobs (two-way)"))
                     }
@@ -380,7 +382,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                 }
                 if !j.forward.error_message.is_empty() {
                     v.push(Line::styled(
-                        format!("! {}", j.forward.error_message),
+                        format!("! {}", clean(&j.forward.error_message)),
                         theme.danger(),
                     ));
                 }

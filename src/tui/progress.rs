@@ -232,7 +232,7 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 r.error = Some(format!(
                     "status read failed, retrying: {}",
-                    error.lines().next().unwrap_or("")
+                    crate::text::clean(error.lines().next().unwrap_or(""))
                 ));
             }
         }
@@ -311,7 +311,9 @@ pub(crate) fn apply_journal_state(row: &mut CallRow, c: &CallSummary, now: Insta
         } => {
             row.task_id = Some(task_id.clone());
             row.request_id = request_id.clone();
-            row.status = last_status.clone();
+            row.status = last_status
+                .as_deref()
+                .map(|s| crate::text::clean(s).into_owned());
             row.outcome = None;
             row.started.get_or_insert(now);
         }
@@ -325,8 +327,10 @@ pub(crate) fn apply_journal_state(row: &mut CallRow, c: &CallSummary, now: Insta
             row.outcome = Some(*outcome);
             row.task_id = task_id.clone();
             row.request_id = request_id.clone();
-            row.status = status.clone();
-            row.error = error.clone();
+            row.status = status
+                .as_deref()
+                .map(|s| crate::text::clean(s).into_owned());
+            row.error = error.as_deref().map(crate::text::clean_lines);
             if *outcome == Outcome::StillRunning || *outcome == Outcome::Sent {
                 row.outcome = None;
                 row.started.get_or_insert(now);
@@ -336,6 +340,14 @@ pub(crate) fn apply_journal_state(row: &mut CallRow, c: &CallSummary, now: Insta
 }
 
 fn apply_outcome(r: &mut CallRow, o: &CallOutcome) {
+    let o = &CallOutcome {
+        error: o.error.as_deref().map(crate::text::clean_lines),
+        status: o
+            .status
+            .as_deref()
+            .map(|s| crate::text::clean(s).into_owned()),
+        ..o.clone()
+    };
     r.sending = false;
     r.outcome = Some(o.outcome);
     if o.request_id.is_some() {

@@ -2,11 +2,17 @@
 
 use crate::domain::rules::{FieldId, InstanceType, Need};
 use crate::domain::Topology;
-pub(crate) use crate::present::{endpoint_long, truncate as fit};
+pub(crate) use crate::present::endpoint_long;
+
+/// Cuts a cell's text to `w` characters; control characters and escapes from the
+/// service are shown visibly (the same cleaning as the command line).
+pub(crate) fn fit(s: &str, w: usize) -> String {
+    crate::present::truncate(&crate::text::clean(s), w)
+}
 use crate::tui::app::{App, Overlay, Screen, Target};
 use crate::tui::form::Item;
 use crate::tui::jobs::render_jobs;
-use crate::tui::keymap::{self, Context};
+use crate::tui::keymap;
 use crate::tui::progress::render_progress;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -128,20 +134,12 @@ fn render_header(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
 
 fn render_footer(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let ctx = app.context();
-    let mut hints = keymap::hints(ctx, app.header.read_only);
-    if ctx == Context::Progress {
-        let p = app.progress.as_ref();
-        hints.retain(|(_, label)| match *label {
-            "redo failed call" => p.is_some_and(|p| !p.running && p.failed_index().is_some()),
-            "continue" => p.is_some_and(|p| {
-                !p.running && (p.continue_index().is_some() || p.after_dismissed_index().is_some())
-            }),
-            "dismiss (checked)" => p.is_some_and(|p| !p.running && p.has_unknown()),
-            _ => true,
-        });
-    }
-    // "? help" always last.
-    if let Some(i) = hints.iter().position(|(_, l)| *l == "help") {
+    let mut hints = keymap::hints_where(ctx, app.header.read_only, |a| app.available(a));
+    // Help always last.
+    if let Some(i) = hints
+        .iter()
+        .position(|(k, _)| k.split('/').any(|k| k == "?"))
+    {
         let h = hints.remove(i);
         hints.push(h);
     }
@@ -354,8 +352,8 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(e) = form.error_for(focused) {
         let param = match focused {
             Item::Field(f) => f.param(),
-            Item::OwnerId => "SourceEndpoint.OwnerID",
-            Item::Role => "SourceEndpoint.Role",
+            Item::OwnerId => crate::domain::rules::OWNER_PARAM,
+            Item::Role => crate::domain::rules::ROLE_PARAM,
             _ => "",
         };
         f.render_widget(

@@ -197,9 +197,8 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Issued, Fai
             }
         }
         // The body is not quoted: an unreadable answer might still hold credentials.
-        Err(other) => Err(Failure::transient(format!(
-            "STS {action}: the answer (HTTP {}) is not the JSON STS sends",
-            other.http_status().unwrap_or(status)
+        Err(_) => Err(Failure::transient(format!(
+            "STS {action}: the answer (HTTP {status}) is not the JSON STS sends"
         ))),
     }
 }
