@@ -67,7 +67,7 @@ fn client(endpoint: &str) -> Client {
     Client::new(ClientConfig {
         endpoint: endpoint.parse().expect("url"),
         region: "cn-hangzhou".into(),
-        credentials: Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None),
+        credentials: Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None).into(),
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(20),
         retry: RetryPolicy::default(),

@@ -168,6 +168,22 @@ fn corrupt_last_line_is_reported_and_skipped() {
         "{out:?}"
     );
     assert!(out.stdout.contains(ONE_WAY_JOB_ID), "{out:?}");
+    // A line that cannot be read may hide a switch: every switch is refused until the
+    // operator looks and accepts it.
+    let mut switch_args = two_way_args("switch");
+    switch_args.extend(["--yes", "--poll-interval", "50ms"].map(String::from));
+    let switch = strs(&switch_args);
+    let before = sim.requests_of(SWITCH).len();
+    let out = env.run(&sim, &switch);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("cannot be read") && out.stderr.contains("--accept-damaged"),
+        "{out:?}"
+    );
+    assert_eq!(sim.requests_of(SWITCH).len(), before, "nothing was sent");
+    let out = env.run(&sim, &["resume", "--accept-damaged"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("accepted"), "{out:?}");
     // And a new switch still journals after the damaged line.
     let out = env.run(
         &sim,

@@ -31,7 +31,7 @@ fn client(sim: &Simulator) -> Client {
     Client::new(ClientConfig {
         endpoint: sim.url().parse().unwrap(),
         region: "cn-hangzhou".into(),
-        credentials: Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None),
+        credentials: Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None).into(),
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(10),
         retry: RetryPolicy {

@@ -4,7 +4,7 @@
 use dts_switch::api::client::parse_answer;
 use dts_switch::api::credentials::redact_values;
 use dts_switch::api::ops::{
-    parse_jobs_page, parse_switch_answer, parse_switch_status, SyncJobEntry,
+    parse_jobs_page, parse_switch_answer, parse_switch_status, validate_task_id, SyncJobEntry,
 };
 use dts_switch::api::sign::{canonical_query, percent_encode, sign};
 use dts_switch::domain::rules::{validate, validate_field, EndpointInput, FieldId, InstanceType};
@@ -137,11 +137,13 @@ proptest! {
         let tid = v.get("TaskId").and_then(|t| match t {
             Value::String(s) => Some(s.trim().to_string()),
             Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
             _ => None,
-        }).filter(|s| !s.is_empty());
+        }).filter(|s| validate_task_id(s).is_ok());
         let r = parse_switch_answer(&v, None);
         prop_assert_eq!(r.is_ok(), tid.is_some());
+        if let Err(e) = &r {
+            prop_assert!(e.outcome_unknown(), "no usable TaskId is an unknown outcome: {e:?}");
+        }
     }
 
     #[test]
@@ -196,5 +198,302 @@ proptest! {
         prop_assert!(!r.contains(&secret));
         prop_assert!(!r.contains(&enc));
         prop_assert!(!r.contains(&twice));
+    }
+}
+
+// ---- Service text never reaches the terminal unescaped (issue 8, terminal injection) ----
+
+use dts_switch::api::ops::{EndpointInfo, JobStatusAnswer, SwitchStatus};
+use dts_switch::cli::output;
+use dts_switch::domain::executor::{task_end, CallOutcome, Outcome, ProgressEvent};
+use dts_switch::domain::{Direction, Side, SwitchRequest};
+use dts_switch::text::clean;
+
+/// Characters a service string may carry to talk to a terminal, mixed with ordinary ones.
+fn arb_service_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        3 => any::<char>(),
+        3 => prop::sample::select(vec![
+            '\x1b', '\r', '\n', '\t', '\x07', '\x00', '\x08', '\x7f', '\u{85}', '\u{9b}',
+            '\u{9d}', '\u{202e}', '\u{202d}', '\u{2066}', '\u{2069}', '\u{200f}', '\u{2028}',
+            '[', ']', ';', '\\',
+        ]),
+        4 => prop::char::range('a', 'z'),
+    ]
+}
+
+fn arb_service_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(arb_service_char(), 0..24).prop_map(String::from_iter)
+}
+
+/// No C0 control but our own line feeds, no DEL, no C1 control, no bidi control.
+fn assert_terminal_safe(what: &str, out: &str) -> Result<(), TestCaseError> {
+    for c in out.chars() {
+        let bad = (c < ' ' && c != '\n')
+            || c == '\x7f'
+            || ('\u{80}'..='\u{9f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+            || matches!(
+                c,
+                '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}'
+            );
+        prop_assert!(!bad, "{what}: raw {:?} in {:?}", c, out);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+struct ServiceTexts {
+    id: String,
+    name: String,
+    status: String,
+    delay: String,
+    error: String,
+    class: String,
+    created: String,
+    endpoint: [String; 5],
+    task_id: String,
+    request_id: String,
+    task_status: String,
+    task_error: String,
+}
+
+fn arb_texts() -> impl Strategy<Value = ServiceTexts> {
+    let t = arb_service_text;
+    (
+        (t(), t(), t(), t(), t(), t(), t()),
+        [t(), t(), t(), t(), t()],
+        (t(), t(), t(), t()),
+    )
+        .prop_map(
+            |(
+                (id, name, status, delay, error, class, created),
+                endpoint,
+                (task_id, request_id, task_status, task_error),
+            )| ServiceTexts {
+                id: format!("dts{id}"),
+                name,
+                status,
+                delay,
+                error,
+                class,
+                created,
+                endpoint,
+                task_id,
+                request_id,
+                task_status,
+                task_error,
+            },
+        )
+}
+
+impl ServiceTexts {
+    fn cleaned(&self) -> ServiceTexts {
+        let c = |s: &String| clean(s).into_owned();
+        ServiceTexts {
+            id: c(&self.id),
+            name: c(&self.name),
+            status: c(&self.status),
+            delay: c(&self.delay),
+            error: c(&self.error),
+            class: c(&self.class),
+            created: c(&self.created),
+            endpoint: self.endpoint.clone().map(|s| c(&s)),
+            task_id: c(&self.task_id),
+            request_id: c(&self.request_id),
+            task_status: c(&self.task_status),
+            task_error: c(&self.task_error),
+        }
+    }
+
+    /// Every CLI text built from these service strings, one entry per output.
+    fn outputs(&self) -> Vec<(&'static str, String)> {
+        let [itype, iid, engine, ip, port] = &self.endpoint;
+        let ep = serde_json::json!({"InstanceType": itype, "InstanceId": iid, "EngineName": engine, "IP": ip, "Port": port});
+        let entry = serde_json::json!({
+            "SynchronizationJobId": self.id, "SynchronizationJobName": self.name,
+            "SynchronizationDirection": "Forward", "Status": self.status, "Delay": self.delay,
+            "ErrorMessage": self.error, "SynchronizationJobClass": self.class,
+            "CreateTime": self.created, "SourceEndpoint": ep, "DestinationEndpoint": ep,
+        });
+        let mut jobs =
+            dts_switch::domain::merge_entries(vec![SyncJobEntry::from_value(&entry).unwrap()]);
+        // A one-way job (the listing alone cannot say: no Reverse entry anywhere).
+        jobs[0].one_way_known = true;
+        let job = &jobs[0];
+        let info = EndpointInfo {
+            instance_type: itype.clone(),
+            instance_id: iid.clone(),
+            engine_name: engine.clone(),
+            ip: ip.clone(),
+            port: port.clone(),
+        };
+        let live = JobStatusAnswer {
+            request_id: Some(self.request_id.clone()),
+            status: self.status.clone(),
+            error_message: self.error.clone(),
+            delay: self.delay.clone(),
+            source: info.clone(),
+            destination: info,
+            raw: Value::Null,
+        };
+        let endpoint = validate(
+            InstanceType::LocalInstance,
+            &EndpointInput {
+                instance_id: None,
+                ip: Some("10.0.0.9".into()),
+                port: Some("3306".into()),
+                owner_id: None,
+                role: None,
+            },
+        )
+        .unwrap();
+        let req = SwitchRequest {
+            database: Side::Source,
+            endpoint,
+            only_direction: None,
+            topology: None,
+        };
+        let plan = dts_switch::domain::plan(job, "cn-hangzhou", &req).unwrap();
+        let (_, failed) = task_end(&SwitchStatus::Failed, Some(&self.task_error)).unwrap();
+        let outcome = CallOutcome {
+            direction: Direction::Forward,
+            endpoint_type: Side::Source,
+            request_id: Some(self.request_id.clone()),
+            task_id: Some(self.task_id.clone()),
+            status: Some(self.task_status.clone()),
+            outcome: Outcome::Failed,
+            error: failed,
+            error_code: None,
+            sent_at: None,
+            error_kind: None,
+            journal_error: None,
+            refusal: None,
+        };
+        let mut printer = output::ProgressPrinter::new(1, false);
+        let progress = [
+            ProgressEvent::Accepted {
+                index: 0,
+                request_id: Some(self.request_id.clone()),
+                task_id: self.task_id.clone(),
+            },
+            ProgressEvent::Status {
+                index: 0,
+                task_id: self.task_id.clone(),
+                status: SwitchStatus::Other(self.task_status.clone()),
+                elapsed: std::time::Duration::from_secs(3),
+            },
+        ]
+        .iter()
+        .filter_map(|ev| printer.line(ev))
+        .collect::<Vec<_>>()
+        .join("\n");
+        let list = [job];
+        vec![
+            ("jobs table (80)", output::jobs_table(&list, 80)),
+            ("jobs table (200)", output::jobs_table(&list, 200)),
+            (
+                "job detail",
+                output::job_detail_text("B", job, &live, Some(&live)),
+            ),
+            ("plan", output::plan_text(&plan, job, "B")),
+            ("outcome", output::outcome_line(0, 1, &outcome)),
+            (
+                "status",
+                output::status_line(
+                    &self.task_id,
+                    Some(&self.task_status),
+                    Some(&self.task_error),
+                    None,
+                ),
+            ),
+            ("progress", progress),
+        ]
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn clean_output_is_always_terminal_safe(s in arb_service_text(), t in any::<String>()) {
+        for x in [&s, &t] {
+            let once = clean(x);
+            assert_terminal_safe("clean", &once)?;
+            prop_assert!(!once.contains('\n'));
+            prop_assert_eq!(clean(&once), once.clone(), "idempotent");
+            let lines = dts_switch::text::clean_lines(x);
+            assert_terminal_safe("clean_lines", &lines)?;
+            prop_assert_eq!(lines.matches('\n').count(), x.matches('\n').count());
+        }
+    }
+
+    /// Arbitrary characters in any service string (job name, status, endpoint, delay,
+    /// error message, TaskId, RequestId, task status and error) never reach the CLI's
+    /// output unescaped, and the output is exactly what the escaped strings give: no
+    /// forged lines, no moved cursor.
+    #[test]
+    fn service_text_never_reaches_cli_output_unescaped(texts in arb_texts()) {
+        let raw = texts.outputs();
+        let escaped = texts.cleaned().outputs();
+        for ((what, out), (_, want)) in raw.iter().zip(&escaped) {
+            assert_terminal_safe(what, out)?;
+            prop_assert_eq!(out, want, "{}", what);
+        }
+    }
+
+    /// Error answers: the service's Code, Message, RequestId and Recommend are shown
+    /// escaped, on the lines we compose.
+    #[test]
+    fn service_error_text_is_escaped(
+        code in arb_service_text(),
+        message in arb_service_text(),
+        rid in arb_service_text(),
+        rec in arb_service_text(),
+        status in prop_oneof![Just(200u16), Just(400u16), Just(403u16), Just(503u16)],
+    ) {
+        let body = if status == 200 {
+            serde_json::json!({"RequestId": rid, "Success": false, "ErrCode": code, "ErrMessage": message})
+        } else {
+            serde_json::json!({"RequestId": rid, "Code": code, "Message": message, "Recommend": rec})
+        };
+        let e = parse_answer("SwitchSynchronizationEndpoint", status, &body.to_string()).unwrap_err();
+        let shown = e.to_string();
+        assert_terminal_safe("ApiError", &shown)?;
+        let ours = 1
+            + usize::from(e.request_id().is_some())
+            + usize::from(status != 200 && !rec.is_empty())
+            + usize::from(e.next_step().is_some());
+        prop_assert_eq!(shown.matches('\n').count() + 1, ours, "{:?}", shown);
+        let page = parse_answer("X", status.max(400), &format!("<html>{message}</html>")).unwrap_err();
+        assert_terminal_safe("error page", &page.to_string())?;
+    }
+
+    #[test]
+    fn redaction_reads_lowercase_and_twice_encoded_forms(
+        secret in "[A-Za-z0-9+/=*_~-]{4,40}",
+        before in "[ a-z]{0,10}",
+    ) {
+        let lower = |s: String| {
+            let mut out = String::new();
+            let mut it = s.chars().peekable();
+            while let Some(c) = it.next() {
+                out.push(c);
+                if c == '%' {
+                    for _ in 0..2 {
+                        if let Some(h) = it.next() { out.push(h.to_ascii_lowercase()); }
+                    }
+                }
+            }
+            out
+        };
+        let enc = percent_encode(&secret);
+        let twice = percent_encode(&enc);
+        let text = format!("{before}{} {} {} {}", lower(enc.clone()), lower(twice.clone()), enc, twice);
+        let r = redact_values(&text, &[&secret]);
+        prop_assert!(!r.contains(&secret));
+        prop_assert!(!r.to_ascii_lowercase().contains(&enc.to_ascii_lowercase()), "{}", r);
+        prop_assert!(!r.to_ascii_lowercase().contains(&twice.to_ascii_lowercase()), "{}", r);
     }
 }

@@ -60,7 +60,6 @@ fn ev(app: &mut App, pid: &str, event: ProgressEvent) {
         app,
         Msg::Exec {
             plan_id: pid.into(),
-            offset: 0,
             event,
         },
     );
@@ -226,7 +225,9 @@ fn progress_running_finished_and_failed() {
             error: Some("the switch task failed: DTS-31009: the new endpoint 39.100.7.99:5432 refused the connection from DTS".into()),
             error_code: None,
             sent_at: None,
+            journal_error: None,
             error_kind: None,
+            refusal: None,
         },
     });
     update(&mut app, Msg::ExecFinished { plan_id: pid });

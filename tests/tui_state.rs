@@ -176,9 +176,13 @@ fn typing_the_job_id_sends_the_two_way_plan_once() {
     assert_eq!((*start, *new_plan), (0, true));
     assert_eq!(plan.calls.len(), 2);
     assert_eq!(
-        plan.calls[0].params[4],
-        ("Endpoint.InstanceId".into(), "i-bp1newdest0001".into())
+        plan.calls[0].params[0],
+        ("RegionId".into(), "cn-hangzhou".into()),
+        "the region is a parameter of each call"
     );
+    assert!(plan.calls[0]
+        .params
+        .contains(&("Endpoint.InstanceId".into(), "i-bp1newdest0001".into())));
     assert_eq!(app.screen, Screen::Progress);
     assert!(app.busy());
     // Nothing can start a second execution while it runs.
@@ -216,7 +220,6 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
         &mut app,
         Msg::Exec {
             plan_id: pid.clone(),
-            offset: 0,
             event: ProgressEvent::Accepted {
                 index: 0,
                 request_id: Some("R1".into()),
@@ -228,7 +231,6 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
         &mut app,
         Msg::Exec {
             plan_id: pid.clone(),
-            offset: 0,
             event: ProgressEvent::Done {
                 index: 0,
                 outcome: CallOutcome {
@@ -241,7 +243,9 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
                     error: Some("the switch task failed: DTS-31009: refused".into()),
                     error_code: None,
                     sent_at: None,
+                    journal_error: None,
                     error_kind: None,
+                    refusal: None,
                 },
             },
         },
@@ -264,10 +268,12 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
     key(&mut app, KeyCode::Char('R'));
     assert_eq!(app.screen, Screen::Preview);
     let pv = app.preview.as_ref().unwrap();
-    assert_eq!(
-        (pv.start, pv.new_plan, pv.plan.id.clone()),
-        (0, false, pid.clone())
+    assert_eq!((pv.start, pv.new_plan), (0, true));
+    assert_ne!(
+        pv.plan.id, pid,
+        "a redo is a new plan: the guard never resends a call"
     );
+    assert_eq!(pv.plan.calls, plan.calls);
     key(&mut app, KeyCode::Enter);
     typ(&mut app, FAILING_JOB_ID);
     let fx = key(&mut app, KeyCode::Enter);
@@ -275,7 +281,7 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
         &fx[0],
         Effect::Execute {
             start: 0,
-            new_plan: false,
+            new_plan: true,
             ..
         }
     ));
@@ -370,15 +376,19 @@ fn copy_sends_osc52_effect_with_the_selected_id() {
 }
 
 #[test]
-fn reopening_the_same_job_keeps_the_typed_values() {
+fn reopening_a_job_starts_a_fresh_form() {
     let mut app = app();
     fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Jobs);
     key(&mut app, KeyCode::Enter);
     let f = app.form.as_ref().unwrap();
-    assert_eq!(f.inputs[&FieldId::InstanceId].value(), "i-bp1newdest0001");
-    assert_eq!(f.side, Side::Destination);
+    assert_ne!(
+        f.inputs[&FieldId::InstanceId].value(),
+        "i-bp1newdest0001",
+        "nothing from an abandoned form comes back silently"
+    );
+    assert_eq!(f.side, Side::Source);
     key(&mut app, KeyCode::Esc);
     select_job(&mut app, ONE_WAY_JOB_ID);
     key(&mut app, KeyCode::Enter);
@@ -404,6 +414,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             job_id: TWO_WAY_JOB_ID.into(),
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
+            by: None,
             calls: vec![
                 JournalCall {
                     direction: Direction::Forward,
@@ -421,6 +432,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             plan_id: "plan-1".into(),
             index: 0,
             at: "2026-11-26T03:00:01Z".into(),
+            by: Some("dts-switch switch (pid 42 on jump1)".into()),
         },
     ];
     let pending = summarize(&recs);
@@ -466,6 +478,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             job_id: ONE_WAY_JOB_ID.into(),
             job_name: "users-pg-analytics".into(),
             topology: Topology::OneWay,
+            by: None,
             calls: vec![JournalCall {
                 direction: Direction::Forward,
                 endpoint_type: Side::Source,
@@ -476,6 +489,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             plan_id: "plan-2".into(),
             index: 0,
             at: "t".into(),
+            by: None,
         },
         Record::Accepted {
             plan_id: "plan-2".into(),
@@ -493,4 +507,295 @@ fn running_task_from_the_journal_is_followed_on_start() {
         "{fx:?}"
     );
     assert!(app.busy());
+}
+
+fn two_way_plan_records(plan_id: &str) -> Vec<dts_switch::domain::journal::Record> {
+    use dts_switch::domain::journal::{JournalCall, Record};
+    use dts_switch::domain::Topology;
+    let call = |d, e| JournalCall {
+        direction: d,
+        endpoint_type: e,
+        params: vec![
+            ("SynchronizationJobId".into(), TWO_WAY_JOB_ID.into()),
+            ("Endpoint.InstanceType".into(), "ECS".into()),
+            ("Endpoint.InstanceId".into(), "i-bp1other00001".into()),
+            ("Endpoint.Port".into(), "3306".into()),
+        ],
+    };
+    vec![
+        Record::Plan {
+            plan_id: plan_id.into(),
+            at: "2026-11-26T03:00:00Z".into(),
+            region: "cn-hangzhou".into(),
+            endpoint: "http://localhost:8080/".into(),
+            access_key_id: "LTAI****0001".into(),
+            job_id: TWO_WAY_JOB_ID.into(),
+            job_name: "orders-mysql-dr".into(),
+            topology: Topology::TwoWay,
+            by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            calls: vec![
+                call(Direction::Forward, Side::Destination),
+                call(Direction::Reverse, Side::Source),
+            ],
+        },
+        Record::Intent {
+            plan_id: plan_id.into(),
+            index: 0,
+            at: "2026-11-26T03:00:01Z".into(),
+            by: Some("dts-switch switch (pid 42 on jump1)".into()),
+        },
+    ]
+}
+
+fn journal_msg(recs: &[dts_switch::domain::journal::Record]) -> Msg {
+    Msg::Journal(dts_switch::tui::app::JournalView {
+        plans: dts_switch::domain::journal::summarize(recs),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn a_refused_job_says_why_before_the_form_and_p_reaches_the_unfinished_plan() {
+    use dts_switch::domain::guard::Refusal;
+    let mut app = app();
+    // Another process's unknown outcome arrives with a journal re-read.
+    update(&mut app, journal_msg(&two_way_plan_records("plan-x")));
+    assert_eq!(app.pending.len(), 1);
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    let fx = update(
+        &mut app,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Enter,
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert!(
+        matches!(&fx[..], [Effect::CheckJob { job_id, .. }] if job_id == TWO_WAY_JOB_ID),
+        "{fx:?}"
+    );
+    update(
+        &mut app,
+        Msg::JobChecked {
+            job_id: TWO_WAY_JOB_ID.into(),
+            refusal: Some(Refusal::OtherPlan {
+                job_id: TWO_WAY_JOB_ID.into(),
+                plan_id: "plan-x".into(),
+                at: "2026-11-26T03:00:00Z".into(),
+                by: Some("dts-switch switch (pid 42 on jump1)".into()),
+                what: "the outcome of call 1 (Forward) is unknown: it may have executed".into(),
+            }),
+        },
+    );
+    assert_eq!(app.screen, Screen::Jobs, "no form");
+    assert!(app.form.is_none());
+    let Some(Overlay::Alert { text, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(
+        text.contains("pid 42") && text.contains("unknown"),
+        "{text}"
+    );
+    // In full at 80x24.
+    let t = render(&app, 80, 24);
+    let s = screen_text(&t);
+    assert!(s.contains("resume --dismiss"), "{s}");
+    assert!(s.contains("Nothing was sent"), "{s}");
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.screen, Screen::Progress);
+    let p = app.progress.as_ref().unwrap();
+    assert_eq!(p.plan.id, "plan-x");
+    assert_eq!(p.rows[0].outcome, Some(Outcome::Unknown));
+    assert_eq!(
+        p.rows[0].sent_by.as_deref(),
+        Some("dts-switch switch (pid 42 on jump1)")
+    );
+    // Esc, then p from the jobs list reaches it again.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Jobs);
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.screen, Screen::Progress);
+    assert_eq!(app.progress.as_ref().unwrap().plan.id, "plan-x");
+}
+
+#[test]
+fn after_dismissing_an_unknown_first_call_the_second_call_can_be_sent_alone() {
+    use dts_switch::domain::journal::Record;
+    let mut app = app();
+    let mut recs = two_way_plan_records("plan-y");
+    update(&mut app, journal_msg(&recs));
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.progress.as_ref().unwrap().plan.id, "plan-y");
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty(), "not before D");
+    key(&mut app, KeyCode::Char('D'));
+    let fx = key(&mut app, KeyCode::Char('y'));
+    assert_eq!(fx, vec![Effect::Dismiss("plan-y".into())]);
+    recs.push(Record::Dismissed {
+        plan_id: "plan-y".into(),
+        at: "t".into(),
+    });
+    update(&mut app, journal_msg(&recs));
+    let p = app.progress.as_ref().unwrap();
+    assert!(
+        p.next_step().contains("c sends it alone"),
+        "{}",
+        p.next_step()
+    );
+    key(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.screen, Screen::Preview);
+    let pv = app.preview.as_ref().unwrap();
+    assert!(pv.new_plan);
+    assert_ne!(pv.plan.id, "plan-y");
+    assert_eq!(pv.plan.calls.len(), 1);
+    assert_eq!(pv.plan.calls[0].direction, Direction::Reverse);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Progress, "back to where it came from");
+}
+
+#[test]
+fn a_plan_another_live_process_runs_is_watched_not_continued() {
+    use dts_switch::domain::journal::Record;
+    let mut app = app();
+    let mut recs = two_way_plan_records("plan-z");
+    recs.push(Record::Accepted {
+        plan_id: "plan-z".into(),
+        index: 0,
+        at: "t".into(),
+        request_id: None,
+        task_id: "730001".into(),
+    });
+    recs.push(Record::Done {
+        plan_id: "plan-z".into(),
+        index: 0,
+        at: "t".into(),
+        outcome: Outcome::Finished,
+        request_id: None,
+        task_id: Some("730001".into()),
+        status: Some("Finished".into()),
+        error: None,
+    });
+    let mut view = dts_switch::tui::app::JournalView {
+        plans: dts_switch::domain::journal::summarize(&recs),
+        ..Default::default()
+    };
+    view.live = vec!["plan-z".into()];
+    update(&mut app, Msg::Journal(view));
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    let fx = key(&mut app, KeyCode::Char('p'));
+    assert!(
+        !fx.iter().any(|f| matches!(f, Effect::Follow { .. })),
+        "{fx:?}"
+    );
+    let p = app.progress.as_ref().unwrap();
+    assert!(p.owner.is_some());
+    assert!(
+        p.next_step().contains("is running this switch"),
+        "{}",
+        p.next_step()
+    );
+    assert!(
+        key(&mut app, KeyCode::Char('c')).is_empty(),
+        "c is not offered"
+    );
+}
+
+#[test]
+fn the_terminal_going_away_quits_even_mid_switch() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.busy());
+    update(&mut app, Msg::TerminalGone);
+    assert!(app.quit);
+    let lines = app.exit_lines();
+    assert!(
+        lines.iter().any(|l| l.contains("dts-switch resume")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn cross_account_ticked_with_empty_fields_blocks_the_preview() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    app.form.as_mut().unwrap().focus_item(Item::CrossAccount);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.form.as_ref().unwrap().cross);
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(fx.is_empty());
+    assert_eq!(app.screen, Screen::Form, "no preview without both fields");
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.focused(), Item::OwnerId, "the first missing field");
+    assert!(f.error_for(Item::OwnerId).unwrap().contains("required"));
+    assert!(f.error_for(Item::Role).unwrap().contains("required"));
+    typ(&mut app, "1234567890");
+    app.form.as_mut().unwrap().focus_item(Item::Role);
+    typ(&mut app, "ops-role");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Preview);
+    let params = &app.preview.as_ref().unwrap().plan.calls[0].params;
+    assert!(params.contains(&("SourceEndpoint.OwnerID".into(), "1234567890".into())));
+}
+
+#[test]
+fn changing_the_type_or_the_side_clears_values_that_meant_something_else() {
+    let mut app = app();
+    fill_ecs_destination(&mut app, TWO_WAY_JOB_ID);
+    // An ECS id typed, then the type changes to LocalInstance: not kept (it would be
+    // sent as LocalInstance's optional Instance ID).
+    app.form.as_mut().unwrap().focus_item(Item::Type);
+    while app.form.as_ref().unwrap().itype != dts_switch::domain::InstanceType::LocalInstance {
+        key(&mut app, KeyCode::Left);
+    }
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.inputs[&FieldId::InstanceId].value(), "");
+    // The one-way job's source is Express with a VPC: switching the side to the
+    // destination (ECS) must not leave the VPC id in the ECS instance field.
+    let mut app = tui_common::app();
+    select_job(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.form.as_ref().unwrap().inputs[&FieldId::InstanceId].value(),
+        "vpc-bp1core0001"
+    );
+    app.form.as_mut().unwrap().focus_item(Item::Side);
+    key(&mut app, KeyCode::Right);
+    let f = app.form.as_ref().unwrap();
+    assert_eq!(f.side, Side::Destination);
+    assert!(
+        !f.inputs[&FieldId::InstanceId].value().starts_with("vpc-"),
+        "{:?}",
+        f.inputs[&FieldId::InstanceId].value()
+    );
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::InstanceId));
+    typ(&mut app, "i-abc");
+    let v = app.form.as_ref().unwrap().inputs[&FieldId::InstanceId]
+        .value()
+        .to_string();
+    assert!(
+        v == "i-abc" || v.ends_with("i-abc") && !v.contains("vpc-"),
+        "{v}"
+    );
+}
+
+#[test]
+fn service_text_with_escapes_is_shown_visibly_in_the_tui() {
+    let mut jobs = demo_jobs();
+    jobs[0].name = "evil\u{1b}]0;owned\u{7}\r\nFINISHED".into();
+    jobs[0].forward.error_message = "boom\u{1b}[2K".into();
+    let mut app = dts_switch::tui::app::App::new(header(Target::Simulator, false), vec![]);
+    app.start();
+    update(&mut app, Msg::JobsLoaded(Ok(jobs)));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = render(&app, w, h);
+        let s = screen_text(&t);
+        assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s}");
+        assert!(s.contains("evil\\x1b") || s.contains("evil\\"), "{s}");
+    }
 }

@@ -244,6 +244,10 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
         s.contains("EXIT=3"),
         "quit while running: outcome not known to this run: {s}"
     );
+    assert!(
+        s.contains("still running") && s.contains("dts-switch resume"),
+        "after leaving, the normal screen says how to go on: {s}"
+    );
     assert_eq!(
         sim.requests_of(SWITCH).len(),
         1,
@@ -252,7 +256,7 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
 
     // A new TUI finds the unfinished switch in the journal and follows it.
     let t2 = Tmux::start("ctrlc2", 80, 24, &command_line(&env, &sim, ""));
-    let s = t2.wait_for("Unfinished switch found in the journal", 15);
+    let s = t2.wait_for("Unfinished switch from the journal", 15);
     assert!(s.contains("Progress"), "{s}");
     let s = t2.wait_for("c continue", 20);
     assert!(s.contains("Finished"), "{s}");
@@ -296,4 +300,133 @@ fn terminal_is_restored_after_a_panic() {
         env.log().contains("forced panic"),
         "the panic is in the log file"
     );
+}
+
+/// The command line of a TUI whose process can be found by its unique journal path.
+fn tui_with_journal(env: &Env, sim: &Simulator, journal: &str) -> String {
+    std::fs::create_dir_all(env.home()).unwrap();
+    format!(
+        "env -u ALIBABA_CLOUD_PROFILE HOME={} DTS_SWITCH_DATA={} DTS_SWITCH_ENDPOINT={} ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={} {} --journal {journal}",
+        env.home().display(),
+        env.data().display(),
+        sim.url(),
+        DEMO_ACCESS_KEY_ID,
+        DEMO_ACCESS_KEY_SECRET,
+        bin()
+    )
+}
+
+fn running(pattern: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_tui_exits_when_its_terminal_dies_in_every_text_field() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    // Focus in: the form's text field, the filter, the confirmation.
+    let cases: [(&str, &[&str], &str); 3] = [
+        ("form", &["Enter", "Tab", "Tab"], "i-bp1"),
+        ("filter", &["/"], "orde"),
+        ("confirm", &["Enter", "Right", "Tab", "Tab"], ""),
+    ];
+    for (name, keys, text) in cases {
+        let journal = env
+            .dir
+            .path()
+            .join(format!("kill-{name}-{}.jsonl", std::process::id()));
+        let journal = journal.display().to_string();
+        let t = Tmux::start(
+            &format!("kill{name}"),
+            80,
+            24,
+            &tui_with_journal(&env, &sim, &journal),
+        );
+        t.wait_for("Jobs (12)", 15);
+        t.keys(keys);
+        if name == "confirm" {
+            t.text("i-bp1kill00001");
+            t.keys(&["Enter"]);
+            t.wait_for("Call 2 of 2", 5);
+            t.keys(&["Enter"]);
+            t.wait_for("Type the job id", 5);
+            t.text("dtsa");
+        } else {
+            t.text(text);
+        }
+        assert!(running(&journal), "{name}: the TUI runs");
+        t.tmux(&["kill-server"]);
+        let t0 = Instant::now();
+        while running(&journal) {
+            assert!(
+                t0.elapsed() < Duration::from_secs(5),
+                "{name}: the TUI still runs 5 s after its terminal died"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    assert!(sim.requests_of(SWITCH).is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_tui_beside_a_cli_switch_refuses_the_job_and_shows_what_the_cli_did() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig {
+        step: Duration::from_millis(1500),
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    // The CLI switches the two-way job; its first task takes a few seconds.
+    let mut args = two_way_args("switch");
+    args.extend(["--yes", "--poll-interval", "100ms"].map(String::from));
+    let cli = env
+        .command_at(&sim.url())
+        .args(strs(&args))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while sim.requests_of(SWITCH).is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(15));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let t = Tmux::start("beside", 80, 24, &command_line(&env, &sim, ""));
+    // The TUI finds the CLI's switch in the journal and shows it.
+    let s = t.wait_for("Unfinished switch from the journal", 15);
+    assert!(
+        s.contains("sent by dts-switch switch (pid"),
+        "who sent it: {s}"
+    );
+    assert!(s.contains("is running this switch"), "it only watches: {s}");
+    t.keys(&["Escape"]);
+    t.wait_for("Jobs (12)", 5);
+    // A new switch of the job is refused before the form, with the reason in full.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("is refused", 5);
+    assert!(s.contains("unfinished switch"), "{s}");
+    assert!(s.contains("pid"), "who holds it: {s}");
+    assert!(!s.contains("Which database"), "no form: {s}");
+    // p shows that switch; it ends as the CLI finishes it, and nothing is offered.
+    t.keys(&["p"]);
+    std::thread::sleep(Duration::from_millis(200));
+    t.keys(&["p"]);
+    t.wait_for("Progress", 5);
+    let out = Out::from(cli.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{out:?}");
+    let s = t.wait_for("Done:", 15);
+    assert!(!s.contains("c continue"), "{s}");
+    t.keys(&["c"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sim.requests_of(SWITCH).len(), 2, "the TUI sent nothing");
 }

@@ -1,7 +1,7 @@
 //! Transport: builds signed RPC requests, sends them over HTTP(S), turns answers into
 //! JSON or typed errors, and retries what is safe to retry.
 
-use crate::api::credentials::Credentials;
+use crate::api::credentials::{CredentialProvider, Credentials};
 use crate::api::error::ApiError;
 use crate::api::sign;
 use serde_json::Value;
@@ -57,7 +57,8 @@ impl RetryPolicy {
 pub struct ClientConfig {
     pub endpoint: url::Url,
     pub region: String,
-    pub credentials: Credentials,
+    /// Where each attempt gets its credentials (fixed, or refreshed before they expire).
+    pub credentials: Arc<CredentialProvider>,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
@@ -92,6 +93,9 @@ pub struct Attempt {
     pub retry_after: Option<Duration>,
     /// The error may be retried (per the call's mode) and attempts are left.
     pub will_retry: bool,
+    /// The credentials had expired and were fetched anew: retry at once, without
+    /// refreshing again.
+    pub refreshed_credentials: bool,
 }
 
 #[derive(Clone)]
@@ -122,12 +126,18 @@ impl Client {
         self
     }
 
-    pub fn config(&self) -> &ClientConfig {
-        &self.cfg
-    }
-
     pub fn region(&self) -> &str {
         &self.cfg.region
+    }
+
+    /// The retry policy reads follow (for callers running their own retry schedule).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.cfg.retry
+    }
+
+    /// Each request's timeout.
+    pub fn request_timeout(&self) -> Duration {
+        self.cfg.request_timeout
     }
 
     /// Calls `action` with business `params` (RegionId is added), retrying per `mode`.
@@ -138,11 +148,15 @@ impl Client {
         mode: CallMode,
     ) -> Result<Answer, ApiError> {
         let mut attempt = 0;
+        let mut refreshed_expired = false;
         loop {
             attempt += 1;
-            let a = self.call_attempt(action, params, mode, attempt).await;
+            let a = self
+                .call_attempt(action, params, mode, attempt, !refreshed_expired)
+                .await;
             match a.result {
                 Ok(ans) => return Ok(ans),
+                Err(_) if a.refreshed_credentials => refreshed_expired = true,
                 Err(_) if a.will_retry => {
                     let d = self.cfg.retry.delay(attempt, a.retry_after);
                     tracing::debug!(?d, "backing off before retry");
@@ -154,14 +168,16 @@ impl Client {
     }
 
     /// One attempt of a call (attempt number `attempt`, from 1), recorded for observers and
-    /// the log like every attempt. The caller retries when `will_retry` says so, after
-    /// [`RetryPolicy::delay`]; [`Client::call`] does exactly that.
+    /// the log like every attempt. The caller retries when `will_retry` says so: at once
+    /// when `refreshed_credentials` (then with `may_refresh` false), else after
+    /// [`RetryPolicy::delay`]. [`Client::call`] does exactly that.
     pub async fn call_attempt(
         &self,
         action: &str,
         params: &[(String, String)],
         mode: CallMode,
         attempt: u32,
+        may_refresh: bool,
     ) -> Attempt {
         let started = Instant::now();
         let (result, retry_after) = self.attempt(action, params).await;
@@ -169,29 +185,41 @@ impl Client {
             Ok(_) => false,
             Err(e) => match mode {
                 CallMode::Read => e.retryable_read(),
-                CallMode::Mutating => e.proves_not_executed(),
+                CallMode::Mutating => e.retryable_switch(),
             },
         };
-        let will_retry = may_retry && attempt < self.cfg.retry.max_attempts;
+        // Short-lived credentials the service found expired (a clock step, a slow
+        // hop): fetch new ones and try once more. The service refused before
+        // executing anything, so this is safe for a switch too.
+        let expired_token = may_refresh
+            && self.cfg.credentials.refreshes()
+            && matches!(&result, Err(e) if e.code() == Some("InvalidSecurityToken.Expired"));
+        let will_retry = expired_token || (may_retry && attempt < self.cfg.retry.max_attempts);
         let record = CallRecord {
             action: action.to_string(),
             attempt,
             request_id: match &result {
-                Ok(a) => a.request_id.clone(),
-                Err(e) => e.request_id().map(str::to_string),
-            },
+                Ok(a) => a.request_id.as_deref(),
+                Err(e) => e.request_id(),
+            }
+            .map(|r| crate::text::clean(r).into_owned()),
             result: match &result {
                 Ok(_) => "ok".into(),
-                Err(e) => e.code().map(str::to_string).unwrap_or_else(|| {
-                    match e {
-                        ApiError::Connect { .. } => "connect-error",
-                        ApiError::NoAnswer { .. } => "no-answer",
-                        ApiError::Malformed { .. } => "malformed-answer",
-                        ApiError::MissingTaskId { .. } => "missing-taskid",
-                        ApiError::Service { .. } => "service-error",
-                    }
-                    .to_string()
-                }),
+                Err(e) => e
+                    .code()
+                    .map(|c| crate::text::clean(c).into_owned())
+                    .unwrap_or_else(|| match e {
+                        ApiError::Connect { .. } => "connect-error".to_string(),
+                        ApiError::NoAnswer { .. } => "no-answer".to_string(),
+                        ApiError::Malformed { .. } => "malformed-answer".to_string(),
+                        ApiError::TooLarge { .. } => "answer-too-large".to_string(),
+                        ApiError::MissingTaskId { .. } => "missing-taskid".to_string(),
+                        ApiError::ErrorPage { http_status, .. } => {
+                            format!("HTTP{http_status}-page")
+                        }
+                        ApiError::Service { .. } => "service-error".to_string(),
+                        ApiError::Credentials { .. } => "credentials-error".to_string(),
+                    }),
             },
             elapsed: started.elapsed(),
             will_retry,
@@ -208,20 +236,25 @@ impl Client {
         if let Some(o) = &self.observer {
             o(&record);
         }
+        if expired_token && result.is_err() {
+            tracing::info!(action, "security token expired; fetching new credentials");
+            self.cfg.credentials.invalidate().await;
+        }
         Attempt {
             result,
             retry_after,
             will_retry,
+            refreshed_credentials: expired_token,
         }
     }
 
     /// Builds the full signed parameter list for one attempt (fresh nonce and timestamp).
     pub fn signed_params(
         &self,
+        c: &Credentials,
         action: &str,
         params: &[(String, String)],
     ) -> Vec<(String, String)> {
-        let c = &self.cfg.credentials;
         let mut all: Vec<(String, String)> = vec![
             ("Action".into(), action.into()),
             ("Version".into(), API_VERSION.into()),
@@ -256,7 +289,21 @@ impl Client {
         action: &str,
         params: &[(String, String)],
     ) -> (Result<Answer, ApiError>, Option<Duration>) {
-        let all = self.signed_params(action, params);
+        let creds = match self.cfg.credentials.get().await {
+            Ok(c) => c,
+            Err(e) => {
+                let fatal = e.exit_code() == 2;
+                return (
+                    Err(ApiError::Credentials {
+                        action: action.into(),
+                        detail: e.to_string(),
+                        fatal,
+                    }),
+                    None,
+                );
+            }
+        };
+        let all = self.signed_params(&creds, action, params);
         let query = all
             .iter()
             .map(|(k, v)| format!("{}={}", sign::percent_encode(k), sign::percent_encode(v)))
@@ -265,7 +312,7 @@ impl Client {
         let mut url = self.cfg.endpoint.clone();
         url.set_path("/");
         url.set_query(Some(&query));
-        let redact = |s: String| self.cfg.credentials.redact(&s);
+        let redact = |s: String| self.cfg.credentials.redact(&creds.redact(&s));
 
         let resp = match self.http.post(url).send().await {
             Ok(r) => r,
@@ -293,9 +340,19 @@ impl Client {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64);
-        let text = match resp.text().await {
+        let text = match read_limited(resp, MAX_ANSWER_BYTES).await {
             Ok(t) => t,
-            Err(e) => {
+            Err(BodyError::TooLarge) => {
+                return (
+                    Err(ApiError::TooLarge {
+                        action: action.into(),
+                        http_status: status,
+                        limit: MAX_ANSWER_BYTES,
+                    }),
+                    retry_after,
+                )
+            }
+            Err(BodyError::Broken(e)) => {
                 return (
                     Err(ApiError::NoAnswer {
                         action: action.into(),
@@ -313,6 +370,45 @@ impl Client {
     }
 }
 
+/// The most of one answer's body that is read (every DTS answer is far smaller; a page of
+/// 30 jobs is some 60 KiB). Reading stops there with [`ApiError::TooLarge`].
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+enum BodyError {
+    TooLarge,
+    Broken(reqwest::Error),
+}
+
+/// Reads the body chunk by chunk, stopping as soon as it passes `limit` bytes (or at
+/// once when Content-Length says it will). Invalid UTF-8 is replaced, never an error.
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<String, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Broken)? {
+        if buf.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// The body as text, at most `limit` bytes (for the credential services: STS, metadata).
+pub(crate) async fn read_text(resp: reqwest::Response, limit: usize) -> Result<String, String> {
+    read_limited(resp, limit).await.map_err(|e| match e {
+        BodyError::TooLarge => format!(
+            "the answer is larger than {}, more than any such answer",
+            crate::api::error::human_bytes(limit)
+        ),
+        BodyError::Broken(e) => format!("the answer broke off: {}", describe_reqwest(&e)),
+    })
+}
+
 fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
     match e {
         ApiError::Service {
@@ -328,7 +424,7 @@ fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
             code,
             message: redact(message),
             request_id,
-            recommend,
+            recommend: recommend.map(redact),
         },
         ApiError::Malformed {
             action,
@@ -341,12 +437,21 @@ fn redact_error(e: ApiError, redact: &dyn Fn(String) -> String) -> ApiError {
             detail: redact(detail),
             request_id,
         },
+        ApiError::ErrorPage {
+            action,
+            http_status,
+            snippet,
+        } => ApiError::ErrorPage {
+            action,
+            http_status,
+            snippet: redact(snippet),
+        },
         other => other,
     }
 }
 
 /// A reqwest error in plain words, never with the URL (it carries the signature).
-fn describe_reqwest(e: &reqwest::Error) -> String {
+pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
     use std::error::Error as _;
     let mut parts = Vec::new();
     if e.is_timeout() {
@@ -410,17 +515,14 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, Api
             let snippet: String = text.chars().take(120).collect();
             let snippet = snippet.replace(['\n', '\r'], " ");
             if status >= 400 {
-                return Err(ApiError::Service {
+                return Err(ApiError::ErrorPage {
                     action: action.into(),
                     http_status: status,
-                    code: format!("HTTP{status}"),
-                    message: if snippet.trim().is_empty() {
+                    snippet: if snippet.trim().is_empty() {
                         "(empty body)".into()
                     } else {
-                        snippet
+                        snippet.trim().to_string()
                     },
-                    request_id: None,
-                    recommend: None,
                 });
             }
             return Err(ApiError::Malformed {
@@ -431,6 +533,14 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, Api
             });
         }
     };
+    if !(200..300).contains(&status) && status < 400 {
+        return Err(ApiError::Malformed {
+            action: action.into(),
+            http_status: status,
+            detail: format!("unexpected HTTP status {status} for an API answer"),
+            request_id: field(&obj, &["RequestId", "requestId"]),
+        });
+    }
     // Some docs show the body wrapped as {"<Action>Response": {...}}; real answers are
     // not, but accept both.
     let obj = match unwrap_response(&obj) {
@@ -546,8 +656,77 @@ mod tests {
             Err(ApiError::Malformed { .. })
         ));
         let e = parse_answer("X", 502, "Bad Gateway").unwrap_err();
-        assert_eq!(e.code(), Some("HTTP502"));
-        assert!(e.outcome_unknown());
+        assert!(
+            matches!(
+                e,
+                ApiError::ErrorPage {
+                    http_status: 502,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.outcome_unknown() && e.retryable_read());
+        assert!(e.to_string().contains("Bad Gateway"), "{e}");
+        let e = parse_answer("X", 404, "<html>\n<h1>Not Found</h1>").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ApiError::ErrorPage {
+                    http_status: 404,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.outcome_unknown() && !e.retryable_read());
+        let e = parse_answer("X", 400, r#"{"RequestId":"R","Message":"m"}"#).unwrap_err();
+        assert_eq!(e.code(), Some("HTTP400"), "a JSON error without a code");
+    }
+
+    /// Serves one raw HTTP answer on loopback and returns its URL.
+    async fn serve_once(head: &'static str, body: Vec<u8>, chunked: bool) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", l.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(head.as_bytes()).await;
+            if chunked {
+                for part in body.chunks(1000) {
+                    let _ = s
+                        .write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                        .await;
+                    let _ = s.write_all(part).await;
+                    let _ = s.write_all(b"\r\n").await;
+                }
+                let _ = s.write_all(b"0\r\n\r\n").await;
+            } else {
+                let _ = s.write_all(&body).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn body_reading_stops_at_the_limit() {
+        let http = reqwest::Client::new();
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        // Streamed without a length: stops once past the limit.
+        let url = serve_once(chunked, vec![b'x'; 5000], true).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert!(matches!(r, Err(BodyError::TooLarge)));
+        // Announced by Content-Length: refused before reading.
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n";
+        let url = serve_once(head, vec![b'x'; 5000], false).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert!(matches!(r, Err(BodyError::TooLarge)));
+        // Within the limit, invalid UTF-8 is replaced.
+        let url = serve_once(chunked, b"{\"a\":\"\xff\"}".to_vec(), true).await;
+        let r = read_limited(http.get(&url).send().await.unwrap(), 4096).await;
+        assert_eq!(r.ok().as_deref(), Some("{\"a\":\"\u{fffd}\"}"));
     }
 
     #[test]

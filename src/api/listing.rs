@@ -148,7 +148,7 @@ pub async fn list_jobs(
     mut on_event: impl FnMut(ListEvent<'_>),
 ) -> Result<ListSummary, ApiError> {
     let max_in_flight = opts.max_in_flight.max(1);
-    let policy = client.config().retry.clone();
+    let policy = client.retry_policy().clone();
     let mut run = Run {
         client: client.clone(),
         page_size: opts.page_size.clamp(1, MAX_PAGE_SIZE),
@@ -170,7 +170,7 @@ pub async fn list_jobs(
     let mut pause_until: Option<Instant> = None;
     let mut progress = ListProgress {
         limit,
-        request_timeout: client.config().request_timeout,
+        request_timeout: client.request_timeout(),
         ..ListProgress::default()
     };
 
@@ -189,7 +189,7 @@ pub async fn list_jobs(
             };
             let Some((kind, page)) = next else { break };
             progress.requests += 1;
-            run.spawn(kind, page, 1, Duration::ZERO);
+            run.spawn(kind, page, 1, Duration::ZERO, true);
         }
         if jobs.end.is_some() && !dts_active {
             break;
@@ -282,6 +282,18 @@ pub async fn list_jobs(
                     PageOut::Dts(_) => {}
                 }
             }
+            Err(_) if done.refreshed => {
+                // Expired credentials, fetched anew: the service refused before doing
+                // anything; ask again at once.
+                progress.requests += 1;
+                run.spawn(
+                    done.kind,
+                    done.page,
+                    done.attempt + 1,
+                    Duration::ZERO,
+                    false,
+                );
+            }
             Err(e) if done.will_retry => {
                 progress.retries += 1;
                 let delay = policy.delay(done.attempt, done.retry_after);
@@ -295,7 +307,13 @@ pub async fn list_jobs(
                 }
                 tracing::debug!(page = done.page, attempt = done.attempt, ?delay, error = %e, "listing page retried");
                 progress.requests += 1;
-                run.spawn(done.kind, done.page, done.attempt + 1, delay);
+                run.spawn(
+                    done.kind,
+                    done.page,
+                    done.attempt + 1,
+                    delay,
+                    done.may_refresh,
+                );
             }
             Err(e) => match done.kind {
                 Kind::Jobs => {
@@ -377,6 +395,10 @@ struct Done {
     result: Result<PageOut, ApiError>,
     retry_after: Option<Duration>,
     will_retry: bool,
+    /// Expired credentials may still be fetched anew once for this page.
+    may_refresh: bool,
+    /// They were, just now: retry at once.
+    refreshed: bool,
 }
 
 /// The requests in flight.
@@ -388,12 +410,12 @@ struct Run {
 }
 
 impl Run {
-    fn spawn(&mut self, kind: Kind, page: u32, attempt: u32, delay: Duration) {
+    fn spawn(&mut self, kind: Kind, page: u32, attempt: u32, delay: Duration, may_refresh: bool) {
         let client = self.client.clone();
         let size = self.page_size;
         let h = self
             .set
-            .spawn(fetch(client, kind, page, size, attempt, delay));
+            .spawn(fetch(client, kind, page, size, attempt, delay, may_refresh));
         self.handles.insert((kind, page), h);
     }
 
@@ -417,6 +439,7 @@ async fn fetch(
     size: u32,
     attempt: u32,
     delay: Duration,
+    may_refresh: bool,
 ) -> Done {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -426,7 +449,7 @@ async fn fetch(
         Kind::Dts => (DTS_JOBS, dts_jobs_params(client.region(), page, size)),
     };
     let a = client
-        .call_attempt(action, &params, CallMode::Read, attempt)
+        .call_attempt(action, &params, CallMode::Read, attempt, may_refresh)
         .await;
     let mut will_retry = a.will_retry;
     // Parsing happens here, on the task, so pages are parsed in parallel.
@@ -448,7 +471,7 @@ async fn fetch(
             }),
         };
         if let Err(e) = &parsed {
-            will_retry = e.retryable_read() && attempt < client.config().retry.max_attempts;
+            will_retry = e.retryable_read() && attempt < client.retry_policy().max_attempts;
         }
         parsed
     });
@@ -459,6 +482,8 @@ async fn fetch(
         result,
         retry_after: a.retry_after,
         will_retry,
+        may_refresh: may_refresh && !a.refreshed_credentials,
+        refreshed: a.refreshed_credentials,
     }
 }
 

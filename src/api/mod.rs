@@ -11,5 +11,5 @@ pub mod sign;
 
 pub use client::{CallMode, CallRecord, Client, ClientConfig, RetryPolicy};
 pub use credentials::{Credentials, Secret};
-pub use error::{ApiError, ErrorKind};
+pub use error::{switch_verdict, ApiError, ErrorKind, SwitchVerdict};
 pub use ops::{EndpointInfo, SwitchStatus, SyncJobEntry};

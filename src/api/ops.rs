@@ -419,21 +419,61 @@ pub fn parse_dts_jobs_page(
     })
 }
 
+/// The answer to SwitchSynchronizationEndpoint: accepted only with a usable TaskId (a
+/// non-empty string or a number that [`validate_task_id`] accepts). Anything else is
+/// [`ApiError::MissingTaskId`], an unknown outcome: the switch may have been executed
+/// (dts-api.md §5.3; the rule is [`crate::api::error::switch_verdict`]).
 pub fn parse_switch_answer(
     body: &Value,
     request_id: Option<String>,
 ) -> Result<SwitchAnswer, ApiError> {
-    match body
-        .get("TaskId")
-        .and_then(str_of)
-        .filter(|t| !t.trim().is_empty())
-    {
-        Some(task_id) => Ok(SwitchAnswer {
-            request_id,
-            task_id,
-        }),
-        None => Err(ApiError::MissingTaskId { request_id }),
+    let missing = |detail: String| ApiError::MissingTaskId {
+        request_id: request_id.clone(),
+        detail,
+    };
+    let task_id = match body.get("TaskId") {
+        None => return Err(missing("no TaskId field".into())),
+        Some(Value::Null) => return Err(missing("TaskId is null".into())),
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            return Err(missing("TaskId is empty".into()))
+        }
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Object(_)) => return Err(missing("TaskId is an object".into())),
+        Some(Value::Array(_)) => return Err(missing("TaskId is a list".into())),
+        Some(Value::Bool(b)) => return Err(missing(format!("TaskId is {b}"))),
+    };
+    if let Err(why) = validate_task_id(&task_id) {
+        return Err(missing(format!("TaskId {why}")));
     }
+    Ok(SwitchAnswer {
+        request_id,
+        task_id,
+    })
+}
+
+/// Longest TaskId accepted, from the command line or from an answer.
+pub const MAX_TASK_ID_LEN: usize = 64;
+
+/// A plausible switch TaskId: 1 to 64 characters of `A–Z a–z 0–9 - _ . :` (the service's
+/// are decimal numbers). Says what is wrong otherwise, without echoing the value.
+pub fn validate_task_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("is empty".into());
+    }
+    if id.chars().count() > MAX_TASK_ID_LEN {
+        return Err(format!("is longer than {MAX_TASK_ID_LEN} characters"));
+    }
+    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains whitespace or control characters".into());
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    {
+        return Err("has characters other than letters, digits, - _ . :".into());
+    }
+    Ok(())
 }
 
 pub fn parse_switch_status(
@@ -481,16 +521,50 @@ mod tests {
 
     #[test]
     fn switch_without_task_id_fails() {
-        assert!(matches!(
-            parse_switch_answer(&json!({"Success":"true","TaskId":""}), None),
-            Err(ApiError::MissingTaskId { .. })
-        ));
+        for body in [
+            json!({"Success":"true","TaskId":""}),
+            json!({"Success":true}),
+            json!({"Success":true,"TaskId":null}),
+            json!({"Success":true,"TaskId":"  "}),
+            json!({"Success":true,"TaskId":{}}),
+            json!({"Success":true,"TaskId":[]}),
+            json!({"Success":true,"TaskId":true}),
+            json!({"Success":true,"TaskId":"12 34"}),
+            json!({"Success":true,"TaskId":"1\u{1b}[2K"}),
+        ] {
+            assert!(
+                matches!(
+                    parse_switch_answer(&body, None),
+                    Err(ApiError::MissingTaskId { .. })
+                ),
+                "{body}"
+            );
+        }
         assert_eq!(
             parse_switch_answer(&json!({"TaskId":12}), None)
                 .unwrap()
                 .task_id,
             "12"
         );
+    }
+
+    #[test]
+    fn task_id_validation() {
+        for ok in ["730001", "11", "t-1_2.3:4", &"9".repeat(64)] {
+            assert!(validate_task_id(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "1 2",
+            "12\n",
+            "1\u{1b}",
+            "12;rm",
+            "é1",
+            &"9".repeat(65),
+        ] {
+            assert!(validate_task_id(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

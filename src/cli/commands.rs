@@ -1,21 +1,24 @@
 //! The subcommands.
 
+use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
 use crate::cli::journal_cmds;
-use crate::cli::output::{self, endpoint_long, now_hms};
+use crate::cli::output::{self, now_hms};
 use crate::cli::{
     exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
     SwitchArgs, SwitchCmd, TotalCounts,
 };
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
-use crate::domain::journal;
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
+use crate::domain::{guard, journal};
 use crate::domain::{Job, Listing, LoadEvent, SwitchRequest, Topology};
 use crate::sim::{
-    Faults, Quirks, SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
+    Faults, Quirks, SimConfig, Simulator, StsConfig, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
+    DEMO_ECS_ROLE, DEMO_OIDC_PROVIDER_ARN, DEMO_OIDC_TOKEN, DEMO_ROLE_ARN,
 };
+use crate::text::clean;
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
@@ -23,10 +26,7 @@ use std::time::Duration;
 pub async fn run(cli: Cli) -> Result<i32, CliError> {
     let g = cli.global.clone();
     match cli.command {
-        None => {
-            let ctx = context::build(&g).await?;
-            crate::tui::run(&g, ctx).await
-        }
+        None => tui(&g).await,
         Some(Command::Jobs(a)) => {
             let ctx = context::build(&g).await?;
             jobs(&ctx, g.output, &a).await
@@ -53,6 +53,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Status(a)) => {
+            validate_task_ids(&a.task_ids)?;
             let ctx = context::build(&g).await?;
             let journal = journal_cmds::journal_for(&g).ok();
             status(&ctx, g.output, &a, journal.as_ref()).await
@@ -66,7 +67,65 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             journal_cmds::resume(&g, &ctx, &a).await
         }
         Some(Command::History(a)) => journal_cmds::history(&g, &a),
+        Some(Command::Completions(a)) => Ok(crate::cli::shell::completions(a.shell)),
+        Some(Command::Man(a)) => crate::cli::shell::man(a.dir.as_deref()),
     }
+}
+
+/// Local checks of `status` task ids: nothing is sent when one is not a plausible id.
+fn validate_task_ids(ids: &[String]) -> Result<(), CliError> {
+    let bad: Vec<String> = ids
+        .iter()
+        .filter_map(|id| {
+            validate_task_id(id)
+                .err()
+                .map(|why| format!("  TASK_ID {:?} {why}", id))
+        })
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        exit::BAD_INPUT,
+        format!(
+            "invalid task id (nothing was sent):\n{}\n  a TaskId is what `switch` printed, e.g. 730001 (letters, digits, - _ . : up to {MAX_TASK_ID_LEN} characters)",
+            bad.join("\n")
+        ),
+    ))
+}
+
+async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            "the interactive TUI needs a terminal (stdin and stdout are not both terminals).\n  For scripts use the subcommands: dts-switch jobs | plan | switch | status | resume | history (see --help)",
+        ));
+    }
+    let journal = journal_cmds::journal_for(g)?;
+    let ctx = context::build(g).await?;
+    let target = if ctx.demo.is_some() {
+        crate::tui::Target::Demo
+    } else if ctx.is_local {
+        crate::tui::Target::Simulator
+    } else {
+        crate::tui::Target::Production
+    };
+    let end = crate::tui::run(crate::tui::Config {
+        client: ctx.client.clone(),
+        journal,
+        endpoint: ctx.endpoint.clone(),
+        region: ctx.region.clone(),
+        masked_ak: ctx.masked_ak.clone(),
+        target,
+        read_only: g.read_only,
+        no_color: g.no_color,
+    })
+    .await
+    .map_err(|e| CliError::new(exit::FAILED, e))?;
+    for line in &end.after {
+        errln!("{line}");
+    }
+    Ok(if end.busy { exit::UNKNOWN } else { exit::OK })
 }
 
 fn api_exit(e: &ApiError) -> i32 {
@@ -168,7 +227,7 @@ fn unknown_topology_note(listing: &Listing) -> Option<String> {
     let why = match &listing.two_way_error {
         Some(e) => format!(
             "DescribeDtsJobs could not be read ({})",
-            e.to_string().lines().next().unwrap_or_default()
+            clean(e.to_string().lines().next().unwrap_or_default())
         ),
         None => "DescribeDtsJobs does not list them".to_string(),
     };
@@ -217,25 +276,10 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
             outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
         OutputFormat::Text | OutputFormat::Markdown => {
-            outln!("{}", ctx.banner());
-            outln!("Job {} ({})", job.id, job.name);
-            outln!("  topology     {}", job.detected_topology().as_str());
-            outln!("  class        {}", job.job_class);
-            outln!("  created      {}", job.create_time);
-            for (label, d) in [("Forward", Some(&fwd)), ("Reverse", rev.as_ref())] {
-                let Some(d) = d else { continue };
-                outln!("  {label}:");
-                outln!("    status       {}", d.status);
-                outln!(
-                    "    delay        {}s",
-                    if d.delay.is_empty() { "-" } else { &d.delay }
-                );
-                outln!("    source       {}", endpoint_long(&d.source));
-                outln!("    destination  {}", endpoint_long(&d.destination));
-                if !d.error_message.is_empty() {
-                    outln!("    error        {}", d.error_message);
-                }
-            }
+            out!(
+                "{}",
+                output::job_detail_text(&ctx.banner(), job, &fwd, rev.as_ref())
+            );
         }
     }
     Ok(exit::OK)
@@ -261,7 +305,7 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
             "; did you mean {}?",
             close
                 .iter()
-                .map(|j| format!("{} ({})", j.id, j.name))
+                .map(|j| format!("{} ({})", clean(&j.id), clean(&j.name)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -313,7 +357,7 @@ async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Pla
                 why.to_string().replace('\n', "\n  ")
             ));
         }
-        CliError::new(exit::BAD_INPUT, msg)
+        CliError::new(exit::BAD_INPUT, crate::text::clean_lines(&msg))
     })?;
     Ok((plan, job))
 }
@@ -359,7 +403,8 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let journal = journal_cmds::journal_for(g)?;
     let ctx = context::build(g).await?;
     let (plan, job) = make_plan(&ctx, a, req).await?;
-    journal_cmds::check_no_pending(&journal, &ctx, &plan.job_id)?;
+    guard::check_new_switch(&journal, &plan.job_id, &plan.region)
+        .map_err(|r| CliError::new(exit::BAD_INPUT, format!("nothing was sent: {r}")))?;
     let json_out = g.output == OutputFormat::Json;
     // The preview goes to stderr in JSON mode so stdout stays one JSON document.
     let preview = output::plan_text(&plan, &job, &ctx.banner());
@@ -384,26 +429,13 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         wait_last: !s.no_wait,
         read_only: false,
     };
-    let mut printer = output::ProgressPrinter::new(plan.calls.len(), 0, json_out);
-    let handler = move |ev: &ProgressEvent| -> Result<(), String> {
-        printer.event(ev);
-        Ok(())
-    };
-    journal
-        .append(&journal::plan_record(&plan, ctx.endpoint.as_str(), &ctx.masked_ak))
-        .map_err(|e| {
-            CliError::new(
-                exit::FAILED,
-                format!(
-                    "cannot write the journal {} ({e}); nothing was sent. Fix it, or pass --journal PATH",
-                    journal.path().display()
-                ),
-            )
-        })?;
-    let mut handler = journal::journalling(&journal, &plan.id, 0, handler);
+    let mut printer = output::ProgressPrinter::new(plan.calls.len(), json_out);
+    let mut handler = move |ev: &ProgressEvent| printer.event(ev);
+    let sender = ctx.sender(journal, "switch");
+    let mut interrupts = Interrupts::install();
     let outcomes = tokio::select! {
-        o = executor::execute(&ctx.client, &plan, &opts, &mut handler) => o,
-        sig = interrupted() => {
+        o = executor::execute(&sender, &plan, 0, &opts, &mut handler) => o,
+        sig = interrupts.wait() => {
             errln!(
                 "\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them: `dts-switch resume` picks them up (plan {})",
                 journal_cmds::short(&plan.id)
@@ -423,7 +455,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
                 v
             })
             .collect();
-        let result = if outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
+        let result = if code == 0 && outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
             "finished"
         } else {
             match code {
@@ -454,12 +486,58 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         outln!("{}", output::outcome_line(i, plan.calls.len(), o));
     }
     outln!();
-    outln!("{}", next_step(&plan, &outcomes));
+    let next = next_step(&plan, &outcomes);
+    if outcomes
+        .iter()
+        .any(|o| o.refusal.is_some() || o.journal_error.is_some())
+    {
+        errln!("{next}");
+    } else {
+        outln!("{next}");
+    }
     Ok(code)
 }
 
 fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     let check = format!("dts-switch jobs --job {}", plan.job_id);
+    if let Some((i, r)) = outcomes
+        .iter()
+        .enumerate()
+        .find_map(|(i, o)| o.refusal.as_deref().map(|r| (i, r)))
+    {
+        return format!(
+            "Call {} was not sent: {r}.{}",
+            i + 1,
+            if i > 0 {
+                " The calls before it were sent and are in the journal."
+            } else {
+                " Nothing was sent."
+            }
+        );
+    }
+    if let Some((i, o)) = outcomes
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o.journal_error.is_some())
+    {
+        let unsent: Vec<String> = outcomes
+            .iter()
+            .filter(|x| x.outcome == Outcome::NotSent)
+            .map(|x| format!("the {} call was NOT sent", x.direction))
+            .collect();
+        return format!(
+            "Stopped: {}. Call {} ({}) ended {}, but the journal does not show it{}. Fix the journal (disk space? permissions?), check the job with `{check}`, then `dts-switch history` and `dts-switch resume` say how to go on.",
+            o.journal_error.as_deref().unwrap_or("the journal could not be written"),
+            i + 1,
+            o.direction,
+            o.outcome.as_str(),
+            if unsent.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", unsent.join(", "))
+            }
+        );
+    }
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Unknown) {
         return format!(
             "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",
@@ -472,7 +550,7 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
         return format!(
             "Next step: the task is still running in the service; follow it with `dts-switch status {} --watch`.",
-            o.task_id.as_deref().unwrap_or("?")
+            clean(o.task_id.as_deref().unwrap_or("?"))
         );
     }
     if let Some(o) = outcomes
@@ -529,7 +607,13 @@ async fn status(
                     if let (WatchEvent::Status(s, el), true) = (ev, text) {
                         if s.as_str() != last {
                             last = s.as_str().to_string();
-                            outln!("[{}] task {id}: {s} ({}s)", now_hms(), el.as_secs());
+                            outln!(
+                                "[{}] task {}: {} ({}s)",
+                                now_hms(),
+                                clean(&id),
+                                clean(s.as_str()),
+                                el.as_secs()
+                            );
                         }
                     }
                 })
@@ -590,14 +674,10 @@ async fn status(
                 "error": err.as_ref().map(|e| e.to_string()),
             })),
             OutputFormat::Text | OutputFormat::Markdown => {
-                let mut line = format!("task {id}: {}", st.as_deref().unwrap_or("?"));
-                if let Some(m) = msg {
-                    line.push_str(&format!(" · {m}"));
-                }
-                if let Some(e) = err {
-                    line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
-                }
-                outln!("{line}");
+                outln!(
+                    "{}",
+                    output::status_line(id, st.as_deref(), msg.as_deref(), err.as_ref())
+                );
             }
         }
     }
@@ -633,6 +713,7 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             no_reverse_entries: a.no_reverse_entries,
             forbid_dts_jobs: a.forbid_dts_jobs,
             total_counts_entries: a.total_counts == TotalCounts::Entries,
+            lowercase_escapes: a.lowercase_escapes,
             ..Quirks::default()
         },
         faults: Faults {
@@ -643,8 +724,16 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             delay: a.delay.unwrap_or_default(),
             drop_switch_answer: a.drop_switch_answer,
             only_action: a.fault_action.clone(),
+            switch_without_task_id: a.switch_without_task_id,
+            switch_error_after_execute: a.switch_error_after_execute.clone(),
+            switch_html_page: a.switch_html_page,
+            pad_answer: a.pad_answer,
         },
         security_token: token.clone(),
+        sts: StsConfig {
+            lifetime: a.sts_expiry,
+            ..StsConfig::default()
+        },
         ..SimConfig::default()
     };
     let sim = Simulator::start(cfg, a.listen)
@@ -658,7 +747,20 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     if let Some(t) = &token {
         outln!("  export ALIBABA_CLOUD_SECURITY_TOKEN={t}");
     }
-    outln!("Requests it received: {}/_sim/requests", sim.url());
+    let url = sim.url();
+    outln!(
+        "Role credentials: it also serves STS and the ECS metadata service, issuing keys valid for {} (--sts-expiry):",
+        humantime::format_duration(a.sts_expiry)
+    );
+    outln!("  RamRoleArn (STS AssumeRole, with the AccessKey above):");
+    outln!("    export DTS_SWITCH_STS_ENDPOINT={url} ALIBABA_CLOUD_ROLE_ARN={DEMO_ROLE_ARN}");
+    outln!("  OIDC (STS AssumeRoleWithOIDC; unset the AccessKey variables):");
+    outln!("    echo {DEMO_OIDC_TOKEN} > /tmp/dts-switch-sim-oidc-token");
+    outln!("    export DTS_SWITCH_STS_ENDPOINT={url} ALIBABA_CLOUD_ROLE_ARN={DEMO_ROLE_ARN} \\");
+    outln!("      ALIBABA_CLOUD_OIDC_PROVIDER_ARN={DEMO_OIDC_PROVIDER_ARN} ALIBABA_CLOUD_OIDC_TOKEN_FILE=/tmp/dts-switch-sim-oidc-token");
+    outln!("  EcsRamRole (instance metadata; unset the AccessKey variables):");
+    outln!("    export DTS_SWITCH_METADATA_URL={url} ALIBABA_CLOUD_ECS_METADATA={DEMO_ECS_ROLE}");
+    outln!("Requests it received: {url}/_sim/requests");
     outln!(
         "{} jobs; a switch task takes about {}. Ctrl-C stops it.",
         a.jobs,
@@ -668,22 +770,68 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     Ok(exit::OK)
 }
 
-/// Resolves on Ctrl-C, SIGTERM or SIGHUP, naming which.
-pub async fn interrupted() -> &'static str {
+/// Ctrl-C, SIGTERM and SIGHUP, caught from the moment this is created (not from the
+/// first poll: a signal that arrives while a switch is being sent must not kill the
+/// process before it can say how to resume).
+pub struct Interrupts {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
-            Some(_) = async { match term.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "terminated (SIGTERM)",
-            Some(_) = async { match hup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => "hung up (SIGHUP)",
+    signals: Vec<(tokio::signal::unix::Signal, &'static str)>,
+}
+
+impl Interrupts {
+    pub fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = [
+                (SignalKind::interrupt(), "interrupted (Ctrl-C)"),
+                (SignalKind::terminate(), "terminated (SIGTERM)"),
+                (SignalKind::hangup(), "hung up (SIGHUP)"),
+            ]
+            .into_iter()
+            .filter_map(|(k, name)| signal(k).ok().map(|s| (s, name)))
+            .collect();
+            Interrupts { signals }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// Resolves on the first of them, naming which.
+    pub async fn wait(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let futs = self.signals.iter_mut().map(|(s, name)| {
+                Box::pin(async move {
+                    s.recv().await;
+                    *name
+                })
+            });
+            futures_select_all(futs.collect()).await
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "interrupted (Ctrl-C)"
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "interrupted (Ctrl-C)"
+}
+
+/// The first of several futures to finish.
+async fn futures_select_all<F>(mut futs: Vec<std::pin::Pin<Box<F>>>) -> &'static str
+where
+    F: std::future::Future<Output = &'static str>,
+{
+    if futs.is_empty() {
+        return std::future::pending().await;
     }
+    std::future::poll_fn(move |cx| {
+        for f in futs.iter_mut() {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
+                return std::task::Poll::Ready(v);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }

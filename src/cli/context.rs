@@ -1,24 +1,43 @@
 //! Turns global flags and the environment into a ready API client: credentials, region,
 //! endpoint, or an in-process simulator for `--demo`.
 
-use crate::api::credentials::{self, Credentials, REGION_VARS};
+use crate::api::credentials::{
+    self, CredentialProvider, Credentials, ProviderOptions, REGION_VARS,
+};
 use crate::api::endpoint::{default_endpoint, is_loopback, validate_region};
 use crate::api::{Client, ClientConfig, RetryPolicy};
 use crate::cli::{CliError, Global};
+use crate::domain::guard::Sender;
 use crate::sim::{SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Ctx {
     pub client: Client,
     pub endpoint: url::Url,
     pub region: String,
+    /// Who calls, never secret: the masked AccessKeyId (`LTAI****0001`), or for role
+    /// modes the mode and the role (`RamRoleArn acs:ram::1234****3456:role/ops`).
     pub masked_ak: String,
+    /// The credentials mode: AK, StsToken, RamRoleArn, EcsRamRole or OIDC.
+    pub credential_mode: &'static str,
     /// True when the endpoint is a loopback simulator, not the cloud.
     pub is_local: bool,
     pub demo: Option<Simulator>,
 }
 
 impl Ctx {
+    /// The guarded sender for switch calls, recording `command` as who sends.
+    pub fn sender(&self, journal: crate::domain::journal::Journal, command: &str) -> Sender {
+        Sender {
+            client: self.client.clone(),
+            journal,
+            endpoint: self.endpoint.as_str().to_string(),
+            masked_ak: self.masked_ak.clone(),
+            by: crate::domain::journal::who(command),
+        }
+    }
+
     /// One line naming where calls go, for headers of every output.
     pub fn banner(&self) -> String {
         let place = if self.demo.is_some() {
@@ -28,11 +47,14 @@ impl Ctx {
         } else {
             "PRODUCTION".to_string()
         };
+        let who = match self.credential_mode {
+            "AK" | "StsToken" => format!("AccessKeyId {}", self.masked_ak),
+            _ => self.masked_ak.clone(),
+        };
         format!(
-            "{place} {} · region {} · AccessKeyId {}",
+            "{place} {} · region {} · {who}",
             self.endpoint.as_str().trim_end_matches('/'),
             self.region,
-            self.masked_ak
         )
     }
 }
@@ -42,21 +64,32 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 pub async fn build(g: &Global) -> Result<Ctx, CliError> {
-    let (credentials, profile_region, demo) = if g.demo {
+    let connect_timeout = g.timeout.min(Duration::from_secs(5));
+    let (provider, profile_region, demo) = if g.demo {
         let sim = Simulator::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
             .await
             .map_err(|e| CliError::new(1, format!("cannot start the demo simulator: {e}")))?;
         let mut c = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None);
         c.source = "demo simulator".into();
-        (c, None, Some(sim))
+        (CredentialProvider::fixed(c), None, Some(sim))
     } else {
         let path = credentials::default_config_path();
         let r = credentials::resolve(g.profile.as_deref(), &env_var, path.as_deref())
-            .map_err(|e| CliError::new(2, e.to_string()))?;
+            .map_err(|e| CliError::new(e.exit_code(), e.to_string()))?;
         for w in &r.warnings {
             errln!("{w}");
         }
-        (r.credentials, r.profile_region, None)
+        let provider = CredentialProvider::new(
+            r.source,
+            r.origin,
+            r.endpoints,
+            &ProviderOptions {
+                connect_timeout,
+                request_timeout: g.timeout,
+            },
+        )
+        .map_err(|e| CliError::new(1, e))?;
+        (provider, r.profile_region, None)
     };
 
     let region = match &g.region {
@@ -75,35 +108,68 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
     };
     let endpoint = parse_endpoint(&endpoint_text)?;
     let is_local = is_loopback(&endpoint);
-    let masked_ak = credentials.masked_id();
+    // Role modes: get the first credentials now, so a wrong role or an unreachable STS
+    // is said before anything else happens (and names the role found on an instance).
+    provider
+        .get()
+        .await
+        .map_err(|e| CliError::new(e.exit_code(), crate::text::clean_lines(&e.to_string())))?;
+    let masked_ak = provider.identity();
+    let credential_mode = provider.mode();
     let client = Client::new(ClientConfig {
         endpoint: endpoint.clone(),
         region: region.clone(),
-        credentials,
-        connect_timeout: g.timeout.min(Duration::from_secs(5)),
+        credentials: Arc::new(provider),
+        connect_timeout,
         request_timeout: g.timeout,
         retry: RetryPolicy::default(),
     })
     .map_err(|e| CliError::new(1, e))?;
-    tracing::info!(endpoint = %endpoint, region = %region, ak = %masked_ak, "client ready");
+    tracing::info!(endpoint = %endpoint, region = %region, ak = %masked_ak, mode = credential_mode, "client ready");
     Ok(Ctx {
         client,
         endpoint,
         region,
         masked_ak,
+        credential_mode,
         is_local,
         demo,
     })
 }
 
-fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
+/// `text` with any `user:password@` taken out (everything from the scheme to the last `@`
+/// before the query), for messages: the password must never be echoed, even when the
+/// text is not a valid URL.
+pub fn without_userinfo(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(i) => text.split_at(i + 3),
+        None => ("", text),
+    };
+    // Up to the query: a password may hold a raw `/`, and no endpoint has an `@` in its path.
+    let auth_end = rest.find(['?', '#']).unwrap_or(rest.len());
+    match rest[..auth_end].rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
+pub fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
+    let shown = without_userinfo(text);
     let bad = |why: &str| {
         CliError::new(
             2,
-            format!("--endpoint {text:?} {why}; expected a URL such as https://dts.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080"),
+            format!("--endpoint {shown:?} {why}; expected a URL such as https://dts.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080"),
         )
     };
+    if shown != text {
+        return Err(bad("carries a user name or password (user:password@); dts-switch signs its requests and never sends credentials in the URL: remove them"));
+    }
     let u = url::Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad(
+            "carries a user name or password (user:password@); remove them",
+        ));
+    }
     if u.scheme() != "http" && u.scheme() != "https" {
         return Err(bad("must start with http:// or https://"));
     }
@@ -114,4 +180,43 @@ fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
         return Err(bad("uses plain http to a remote host; use https (plain http only for a loopback simulator)"));
     }
     Ok(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_refused_without_echoing_the_password() {
+        for text in [
+            "http://user:hunter2pw@127.0.0.1:8080",
+            "https://user:hunter2pw@dts.aliyuncs.com/",
+            "https://:hunter2pw@dts.aliyuncs.com",
+            "https://hunter2pw@dts.aliyuncs.com",
+            "http://user:hunter2pw@remote.example:80",
+            "https://us er:hunter2pw@bad host",
+            "https://a:b@c:hunter2pw@dts.aliyuncs.com/x?y=1",
+            "https://user:hun/ter2pw@dts.aliyuncs.com",
+            "user:hunter2pw@dts.aliyuncs.com",
+        ] {
+            let e = parse_endpoint(text).unwrap_err();
+            assert_eq!(e.code, 2, "{text}");
+            assert!(!e.message.contains("ter2pw"), "{text}: {}", e.message);
+        }
+        let e = parse_endpoint("http://user:hunter2pw@127.0.0.1:8080").unwrap_err();
+        assert!(
+            e.message.contains("\"http://127.0.0.1:8080\""),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("user name or password"), "{}", e.message);
+    }
+
+    #[test]
+    fn plain_endpoints_are_accepted() {
+        assert!(parse_endpoint("https://dts.cn-hangzhou.aliyuncs.com").is_ok());
+        assert!(parse_endpoint("http://127.0.0.1:8080/").is_ok());
+        assert!(parse_endpoint("http://[::1]:8080").is_ok());
+        assert_eq!(without_userinfo("https://h/p?q=@x"), "https://h/p?q=@x");
+    }
 }

@@ -1,12 +1,13 @@
 //! Journal-backed commands: `resume`, `history`, and the checks `switch` makes.
 
-use crate::api::endpoint::is_loopback;
+use crate::api::endpoint::{is_loopback, same_service};
 use crate::api::SwitchStatus;
 use crate::cli::context::Ctx;
 use crate::cli::output::now_hms;
 use crate::cli::{exit, logging, output, CliError, Global, HistoryArgs, OutputFormat, ResumeArgs};
 use crate::domain::executor::{self, CallOutcome, ExecOptions, Outcome};
 use crate::domain::journal::{self, CallState, Journal, Pending, PlanSummary, Record};
+use crate::text::{clean, clean_lines};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -14,7 +15,10 @@ use std::time::Duration;
 /// `--journal`, else `<data dir>/journal.jsonl` (`demo-journal.jsonl` with `--demo`).
 pub fn journal_for(g: &Global) -> Result<Journal, CliError> {
     if let Some(p) = &g.journal {
-        return Ok(Journal::new(p));
+        let j = Journal::new(p);
+        j.check()
+            .map_err(|e| CliError::new(exit::BAD_INPUT, format!("--journal: {e}")))?;
+        return Ok(j);
     }
     let dir = logging::data_dir().ok_or_else(|| {
         CliError::new(
@@ -37,36 +41,18 @@ pub fn load(j: &Journal) -> Result<Vec<PlanSummary>, CliError> {
             format!("cannot read the journal {}: {e}", j.path().display()),
         )
     })?;
-    for p in &r.problems {
-        errln!("warning: {p}");
+    let damage = journal::damage(&r);
+    for (_, p) in &damage {
+        errln!("warning: {}", crate::text::clean(p));
+    }
+    if !damage.is_empty() {
+        errln!("warning: switches are refused until these lines are checked and accepted: `dts-switch resume --accept-damaged`");
     }
     Ok(journal::summarize(&r.records))
 }
 
 fn same_endpoint(p: &PlanSummary, ctx: &Ctx) -> bool {
-    p.endpoint == ctx.endpoint.as_str()
-}
-
-/// Refuses a new switch on a job that has an unfinished one in the journal.
-pub fn check_no_pending(j: &Journal, ctx: &Ctx, job_id: &str) -> Result<(), CliError> {
-    let plans = load(j)?;
-    if let Some(p) = journal::pending_for(&plans, ctx.endpoint.as_str(), job_id) {
-        let what = match p.pending() {
-            Some(Pending::Follow(_)) => "its task is still being followed or was not seen to end",
-            Some(Pending::Unknown(_)) => "the outcome of one of its calls is unknown",
-            _ => "a two-way plan's second call was never sent",
-        };
-        return Err(CliError::new(
-            exit::BAD_INPUT,
-            format!(
-                "job {job_id} has an unfinished switch in the journal (plan {}, started {}): {what}. Nothing was sent.\n  next step: run `dts-switch resume` to follow or finish it; if you checked by hand and want a new switch, first `dts-switch resume --dismiss {}`",
-                short(&p.plan_id),
-                p.at,
-                short(&p.plan_id)
-            ),
-        ));
-    }
-    Ok(())
+    same_service(&p.endpoint, &ctx.endpoint)
 }
 
 /// Records in the journal the end of tasks that `status` saw end, when they belong to a
@@ -98,16 +84,10 @@ pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option
                 });
             if let Some((status, outcome, error)) = end {
                 let o = CallOutcome {
-                    direction: c.direction,
-                    endpoint_type: c.endpoint_type,
-                    request_id: None,
                     task_id: Some(task.to_string()),
                     status: Some(status.clone()),
-                    outcome,
                     error,
-                    error_code: None,
-                    sent_at: None,
-                    error_kind: None,
+                    ..CallOutcome::new(&p.to_plan().calls[i], outcome)
                 };
                 let _ = j.append(&journal::done_record(&p.plan_id, i, &o));
             }
@@ -115,9 +95,7 @@ pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option
     }
 }
 
-pub fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
-}
+pub use crate::domain::guard::short;
 
 fn state_line(c: &journal::CallSummary) -> String {
     match &c.state {
@@ -130,9 +108,10 @@ fn state_line(c: &journal::CallSummary) -> String {
             request_id,
             last_status,
         } => format!(
-            "accepted, TaskId {task_id} (RequestId {}), last status {}",
-            request_id.as_deref().unwrap_or("-"),
-            last_status.as_deref().unwrap_or("not read yet")
+            "accepted, TaskId {} (RequestId {}), last status {}",
+            clean(task_id),
+            clean(request_id.as_deref().unwrap_or("-")),
+            clean(last_status.as_deref().unwrap_or("not read yet"))
         ),
         CallState::Done {
             outcome,
@@ -143,16 +122,16 @@ fn state_line(c: &journal::CallSummary) -> String {
         } => {
             let mut s = outcome.as_str().to_string();
             if let Some(t) = task_id {
-                s.push_str(&format!(", TaskId {t}"));
+                s.push_str(&format!(", TaskId {}", clean(t)));
             }
             if let Some(r) = request_id {
-                s.push_str(&format!(", RequestId {r}"));
+                s.push_str(&format!(", RequestId {}", clean(r)));
             }
             if let Some(st) = status {
-                s.push_str(&format!(", status {st}"));
+                s.push_str(&format!(", status {}", clean(st)));
             }
             if let Some(e) = error {
-                s.push_str(&format!(": {}", e.lines().next().unwrap_or("")));
+                s.push_str(&format!(": {}", clean(e.lines().next().unwrap_or(""))));
             }
             s
         }
@@ -162,11 +141,21 @@ fn state_line(c: &journal::CallSummary) -> String {
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
     let j = journal_for(g)?;
     let plans = load(&j)?;
+    if a.accept_damaged {
+        return accept_damaged(&j);
+    }
     if let Some(id) = &a.dismiss {
-        let matches: Vec<&PlanSummary> = plans
-            .iter()
-            .filter(|p| p.plan_id.starts_with(id.trim()))
-            .collect();
+        let id = id.trim();
+        if id.chars().count() < 6 {
+            return Err(CliError::new(
+                exit::BAD_INPUT,
+                format!(
+                    "--dismiss {id:?}: give the plan id, or at least its first 6 characters (`dts-switch history` shows them); nothing was changed"
+                ),
+            ));
+        }
+        let matches: Vec<&PlanSummary> =
+            plans.iter().filter(|p| p.plan_id.starts_with(id)).collect();
         return match matches.as_slice() {
             [p] => {
                 j.append(&Record::Dismissed {
@@ -178,8 +167,8 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 })?;
                 outln!(
                     "plan {} (job {}) dismissed: it is no longer pending",
-                    short(&p.plan_id),
-                    p.job_id
+                    clean(short(&p.plan_id)),
+                    clean(&p.job_id)
                 );
                 Ok(exit::OK)
             }
@@ -207,9 +196,10 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             .map(|u| is_loopback(&u))
             .unwrap_or(false);
         if !dead_sim {
+            let (endpoint, region) = (clean(&p.endpoint), clean(&p.region));
             outln!(
-                "plan {} (job {}) was started against {} (region {}): resume it with --endpoint {} --region {}",
-                short(&p.plan_id), p.job_id, p.endpoint, p.region, p.endpoint, p.region
+                "plan {} (job {}) was started against {endpoint} (region {region}): resume it with --endpoint {endpoint} --region {region}",
+                clean(short(&p.plan_id)), clean(&p.job_id)
             );
         }
     }
@@ -226,6 +216,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         wait_timeout: a.wait_timeout,
         ..ExecOptions::default()
     };
+    let mut interrupts = crate::cli::commands::Interrupts::install();
     let work = async {
         let mut code = exit::OK;
         for p in here {
@@ -235,11 +226,39 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
     };
     tokio::select! {
         r = work => r,
-        sig = crate::cli::commands::interrupted() => {
+        sig = interrupts.wait() => {
             errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch resume` again");
             Ok(exit::UNKNOWN)
         }
     }
+}
+
+fn accept_damaged(j: &Journal) -> Result<i32, CliError> {
+    let read = j.read().map_err(|e| {
+        CliError::new(
+            exit::FAILED,
+            format!("cannot read the journal {}: {e}", j.path().display()),
+        )
+    })?;
+    let damage = journal::damage(&read);
+    if damage.is_empty() {
+        outln!("The journal {} has no damaged lines.", j.path().display());
+        return Ok(exit::OK);
+    }
+    for (_, p) in &damage {
+        outln!("accepting: {}", crate::text::clean(p));
+    }
+    j.append(&Record::DamageAccepted {
+        at: journal::now(),
+        lines: damage.iter().map(|(n, _)| *n).collect(),
+        by: Some(journal::who("resume --accept-damaged")),
+    })
+    .map_err(|e| CliError::new(exit::FAILED, format!("cannot write the journal: {e}")))?;
+    outln!(
+        "{} damaged line(s) accepted: they no longer block switches.",
+        damage.len()
+    );
+    Ok(exit::OK)
 }
 
 async fn resume_plan(
@@ -250,13 +269,24 @@ async fn resume_plan(
     yes: bool,
 ) -> Result<i32, CliError> {
     outln!(
-        "Plan {} · job {} ({}) · {} · started {}",
-        short(&p.plan_id),
-        p.job_id,
-        p.job_name,
+        "Plan {} · job {} ({}) · {} · started {}{}",
+        clean(short(&p.plan_id)),
+        clean(&p.job_id),
+        clean(&p.job_name),
         p.topology.as_str(),
-        p.at
+        clean(&p.at),
+        p.by.as_deref()
+            .map(|b| format!(" by {}", clean(b)))
+            .unwrap_or_default()
     );
+    if !p.region.eq_ignore_ascii_case(&ctx.region) {
+        outln!(
+            "  note: this plan was journalled in region {}; its calls carry RegionId={} (the current region is {})",
+            p.region,
+            p.region,
+            ctx.region
+        );
+    }
     let n = p.calls.len();
     for (i, c) in p.calls.iter().enumerate() {
         outln!(
@@ -268,9 +298,10 @@ async fn resume_plan(
         );
     }
     let plan = p.to_plan();
+    let sender = ctx.sender(j.clone(), "resume");
     let mut outcomes: Vec<CallOutcome> = Vec::new();
-    let mut i = 0;
-    while i < n {
+    loop {
+        // Fresh from the journal each round: another process may have moved on.
         let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
             .into_iter()
             .find(|x| x.plan_id == p.plan_id)
@@ -280,7 +311,7 @@ async fn resume_plan(
             Some(Pending::Unknown(k)) => {
                 let c = &fresh.calls[k];
                 outln!(
-                    "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
+                    "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`{}\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
                     k + 1,
                     c.direction,
                     c.endpoint_type.as_str(),
@@ -288,49 +319,55 @@ async fn resume_plan(
                     c.endpoint_type.as_str().to_ascii_lowercase(),
                     describe_endpoint(&c.params),
                     short(&p.plan_id),
+                    match plan.calls.get(k + 1) {
+                        Some(next) => format!(
+                            ", then send the {} call alone:\n    {}",
+                            next.direction,
+                            output::command_for_call(next, &p.region)
+                        ),
+                        None => String::new(),
+                    },
                     output::command_for_call(&plan.calls[k], &p.region)
                 );
-                return Ok(exit::UNKNOWN);
+                outcomes.push(CallOutcome::new(&plan.calls[k], Outcome::Unknown));
+                break;
             }
             Some(Pending::Follow(k)) => {
                 let Some(task_id) = fresh.task_id(k).map(str::to_string) else {
                     return Ok(exit::UNKNOWN);
                 };
                 outln!(
-                    "[{}] call {}/{n}: following task {task_id}",
+                    "[{}] call {}/{n}: following task {}",
                     now_hms(),
-                    k + 1
+                    k + 1,
+                    clean(&task_id)
                 );
-                let mut printer = output::ProgressPrinter::new(n, 0, false);
-                let mut handler = journal::journalling(j, &p.plan_id, 0, move |ev| {
-                    printer.event(ev);
-                    Ok(())
-                });
-                let o =
-                    executor::follow(&ctx.client, k, &plan.calls[k], &task_id, opts, &mut handler)
-                        .await;
-                let stop = o.outcome != Outcome::Finished;
+                let mut printer = output::ProgressPrinter::new(n, false);
+                let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
+                let o = executor::follow(&sender, &plan, k, &task_id, opts, &mut handler).await;
+                // Stop unless it Finished and the journal recorded it (a journal that
+                // cannot be written would show the same task again, forever).
+                let stop = o.outcome != Outcome::Finished || o.journal_error.is_some();
                 outln!("{}", output::outcome_line(k, n, &o));
                 outcomes.push(o);
                 if stop {
                     break;
                 }
-                i = k + 1;
             }
             Some(Pending::Continue(k)) => {
                 outln!(
                     "\nCall {} of {n} was never sent; every earlier call Finished.",
                     k + 1
                 );
-                let rest = crate::domain::Plan {
-                    calls: plan.calls[k..].to_vec(),
-                    ..plan.clone()
-                };
-                for (x, c) in rest.calls.iter().enumerate() {
-                    outln!("\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)", k + x + 1, c.direction, c.endpoint_type.as_str());
-                    outln!("  {:<26} {}", "RegionId", p.region);
+                for (x, c) in plan.calls.iter().enumerate().skip(k) {
+                    outln!(
+                        "\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)",
+                        x + 1,
+                        c.direction,
+                        c.endpoint_type.as_str()
+                    );
                     for (key, v) in &c.params {
-                        outln!("  {key:<26} {v}");
+                        outln!("  {:<26} {}", clean(key), clean(v));
                     }
                 }
                 outln!("Target: {}", ctx.banner());
@@ -339,25 +376,30 @@ async fn resume_plan(
                         errln!("not sent: stdin is not a terminal; run `dts-switch resume --yes` to send it");
                         return Ok(exit::BAD_INPUT);
                     }
-                    if !crate::cli::commands::typed_confirmation(
-                        &format!(
-                            "Type the job id ({}) to send it, anything else leaves it pending: ",
-                            p.job_id
-                        ),
-                        &p.job_id,
-                    )? {
+                    let prompt = format!(
+                        "Type the job id ({}) to send it, anything else leaves it pending: ",
+                        p.job_id
+                    );
+                    let expected = p.job_id.clone();
+                    // Off the runtime's threads, so Ctrl-C at the prompt is heard.
+                    let yes = tokio::task::spawn_blocking(move || {
+                        crate::cli::commands::typed_confirmation(&prompt, &expected)
+                    })
+                    .await
+                    .map_err(|e| CliError::new(exit::FAILED, format!("internal error: {e}")))??;
+                    if !yes {
                         errln!("not sent: the plan stays pending");
                         return Ok(exit::FAILED);
                     }
                 }
-                let mut printer = output::ProgressPrinter::new(n, k, false);
-                let mut handler = journal::journalling(j, &p.plan_id, k, move |ev| {
-                    printer.event(ev);
-                    Ok(())
-                });
-                let outs = executor::execute(&ctx.client, &rest, opts, &mut handler).await;
+                let mut printer = output::ProgressPrinter::new(n, false);
+                let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
+                let outs = executor::execute(&sender, &plan, k, opts, &mut handler).await;
                 for (x, o) in outs.iter().enumerate() {
                     outln!("{}", output::outcome_line(k + x, n, o));
+                    if let Some(r) = &o.refusal {
+                        errln!("call {}/{n} was not sent: {r}", k + x + 1);
+                    }
                 }
                 outcomes.extend(outs);
                 break;
@@ -372,16 +414,7 @@ async fn resume_plan(
 }
 
 fn describe_endpoint(params: &[(String, String)]) -> String {
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let mut s = get("Endpoint.InstanceType").unwrap_or("?").to_string();
-    if let Some(id) = get("Endpoint.InstanceId") {
-        s.push_str(&format!(" {id}"));
-    }
-    if let Some(ip) = get("Endpoint.IP") {
-        s.push_str(&format!(" {ip}"));
-    }
-    s.push_str(&format!(" port {}", get("Endpoint.Port").unwrap_or("?")));
-    s
+    clean(&crate::domain::rules::describe_params(params)).into_owned()
 }
 
 pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
@@ -471,7 +504,7 @@ fn plan_json(p: &PlanSummary) -> serde_json::Value {
 fn params_inline(params: &[(String, String)]) -> String {
     params
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{}={}", clean(k), clean(v)))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -484,10 +517,10 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
     for p in plans {
         s.push_str(&format!(
             "{} · plan {} · job {} ({}) · {}{}\n  target {} · region {} · AccessKeyId {}\n",
-            p.at,
-            short(&p.plan_id),
-            p.job_id,
-            p.job_name,
+            clean(&p.at),
+            clean(short(&p.plan_id)),
+            clean(&p.job_id),
+            clean(&p.job_name),
             p.topology.as_str(),
             if p.dismissed {
                 " · dismissed"
@@ -496,9 +529,9 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
             } else {
                 ""
             },
-            p.endpoint.trim_end_matches('/'),
-            p.region,
-            p.access_key_id
+            clean(p.endpoint.trim_end_matches('/')),
+            clean(&p.region),
+            clean(&p.access_key_id)
         ));
         for (i, c) in p.calls.iter().enumerate() {
             let (outcome, rid, tid, err) = call_fields(c);
@@ -507,10 +540,10 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
                 i + 1,
                 c.direction,
                 c.endpoint_type.as_str(),
-                c.intent_at.as_deref().unwrap_or("-"),
-                rid.as_deref().unwrap_or("-"),
-                tid.as_deref().unwrap_or("-"),
-                c.ended_at.as_deref().unwrap_or("-"),
+                clean(c.intent_at.as_deref().unwrap_or("-")),
+                clean(rid.as_deref().unwrap_or("-")),
+                clean(tid.as_deref().unwrap_or("-")),
+                clean(c.ended_at.as_deref().unwrap_or("-")),
                 params_inline(&c.params)
             ));
             if !c.statuses.is_empty() {
@@ -518,7 +551,7 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
                     "     statuses: {}\n",
                     c.statuses
                         .iter()
-                        .map(|(at, st)| format!("{st} {at}"))
+                        .map(|(at, st)| format!("{} {}", clean(st), clean(at)))
                         .collect::<Vec<_>>()
                         .join(" → ")
                 ));
@@ -526,7 +559,7 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
             if let Some(e) = err {
                 s.push_str(&format!(
                     "     error: {}\n",
-                    e.replace('\n', "\n            ")
+                    clean_lines(&e).replace('\n', "\n            ")
                 ));
             }
         }
@@ -543,14 +576,14 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
     for p in plans {
         s.push_str(&format!(
             "### Job `{}` ({}) — {}\n\n- Plan: `{}`{}\n- Target: `{}` · region `{}` · AccessKeyId `{}`\n- Topology: {}\n\n",
-            p.job_id,
-            p.job_name,
-            p.at,
-            p.plan_id,
+            clean(&p.job_id),
+            clean(&p.job_name),
+            clean(&p.at),
+            clean(&p.plan_id),
             if p.dismissed { " (dismissed)" } else if p.pending().is_some() { " (**pending**)" } else { "" },
-            p.endpoint.trim_end_matches('/'),
-            p.region,
-            p.access_key_id,
+            clean(p.endpoint.trim_end_matches('/')),
+            clean(&p.region),
+            clean(&p.access_key_id),
             p.topology.as_str()
         ));
         s.push_str("| # | Direction | Endpoint | Sent (UTC) | RequestId | TaskId | Outcome | Ended (UTC) |\n|---|---|---|---|---|---|---|---|\n");
@@ -561,15 +594,15 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
                 i + 1,
                 c.direction,
                 c.endpoint_type.as_str(),
-                c.intent_at.as_deref().unwrap_or("-"),
+                clean(c.intent_at.as_deref().unwrap_or("-")),
                 rid.as_deref()
-                    .map(|r| format!("`{r}`"))
+                    .map(|r| format!("`{}`", clean(r)))
                     .unwrap_or("-".into()),
                 tid.as_deref()
-                    .map(|r| format!("`{r}`"))
+                    .map(|r| format!("`{}`", clean(r)))
                     .unwrap_or("-".into()),
                 outcome,
-                c.ended_at.as_deref().unwrap_or("-")
+                clean(c.ended_at.as_deref().unwrap_or("-"))
             ));
         }
         s.push('\n');
@@ -581,7 +614,7 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
             ));
             let (_, _, _, err) = call_fields(c);
             if let Some(e) = err {
-                s.push_str(&format!("\n> {}\n", e.replace('\n', "\n> ")));
+                s.push_str(&format!("\n> {}\n", clean_lines(&e).replace('\n', "\n> ")));
             }
             s.push('\n');
         }

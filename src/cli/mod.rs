@@ -34,6 +34,7 @@ pub mod context;
 pub mod journal_cmds;
 pub mod logging;
 pub mod output;
+pub mod shell;
 
 use crate::domain::plan::{Direction, Side};
 use crate::domain::rules::InstanceType;
@@ -68,10 +69,20 @@ impl CliError {
     }
 }
 
+/// The version with the git commit and the build date (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DTS_SWITCH_GIT_COMMIT"),
+    ", built ",
+    env!("DTS_SWITCH_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "dts-switch",
-    version,
+    version = VERSION,
     about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely",
     long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the region's synchronization jobs, plans the one or two SwitchSynchronizationEndpoint calls a failover needs (two for a two-way job), asks for confirmation, sends them once, and follows each switch task to its end.\n\nWith no subcommand it opens the interactive TUI. Try it with no cloud account: dts-switch --demo",
     after_help = "Exit codes: 0 success · 1 the service refused or a task failed · 2 bad input or bad credentials (nothing mutating sent) · 3 outcome unknown (a switch may have executed; check before resending)"
@@ -139,6 +150,24 @@ pub enum Command {
     History(HistoryArgs),
     /// Run the simulator as a local HTTP server and print how to point dts-switch at it
     Simulate(SimulateArgs),
+    /// Print a shell completion script, e.g. dts-switch completions bash > /etc/bash_completion.d/dts-switch
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. dts-switch man > /usr/local/share/man/man1/dts-switch.1
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write the pages of dts-switch and of each subcommand (dts-switch-switch.1, …) into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -182,6 +211,9 @@ fn parse_direction(s: &str) -> Result<Direction, String> {
     s.parse()
 }
 fn parse_topology(s: &str) -> Result<Topology, String> {
+    s.parse()
+}
+fn parse_task_id_shape(s: &str) -> Result<crate::sim::TaskIdShape, String> {
     s.parse()
 }
 
@@ -258,9 +290,12 @@ pub struct ResumeArgs {
     /// Send a pending second call without asking (required when stdin is not a terminal)
     #[arg(long)]
     pub yes: bool,
-    /// Take a plan off the pending list after you checked it by hand (id or unique prefix)
+    /// Take a plan off the pending list after you checked it by hand (its id, or a prefix of at least 6 characters that names one plan)
     #[arg(long, value_name = "PLAN_ID")]
     pub dismiss: Option<String>,
+    /// Accept journal lines that cannot be read, after you looked at them (`history` shows them); they stop blocking switches
+    #[arg(long)]
+    pub accept_damaged: bool,
     /// First interval between status polls (default 5s)
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub poll_interval: Option<Duration>,
@@ -305,12 +340,31 @@ pub struct SimulateArgs {
     /// Fault: execute each switch, then close the connection without answering
     #[arg(long)]
     pub drop_switch_answer: bool,
-    /// Apply --throttle, --server-errors, --malformed and --delay only to this action
+    /// Apply --throttle, --server-errors, --malformed, --delay and --pad-answer only to this action
     #[arg(long, value_name = "ACTION")]
     pub fault_action: Option<String>,
+    /// Fault: execute each switch, then answer Success without a usable TaskId
+    /// (absent, null, empty, object, array)
+    #[arg(long, value_name = "SHAPE", num_args = 0..=1, default_missing_value = "absent", value_parser = parse_task_id_shape)]
+    pub switch_without_task_id: Option<crate::sim::TaskIdShape>,
+    /// Fault: execute each switch, then answer HTTP 200 Success false with this ErrCode
+    #[arg(long, value_name = "CODE", num_args = 0..=1, default_missing_value = "InternalError")]
+    pub switch_error_after_execute: Option<String>,
+    /// Fault: execute each switch, then answer with a proxy's HTML page of this HTTP status
+    #[arg(long, value_name = "STATUS", num_args = 0..=1, default_missing_value = "404", value_parser = clap::value_parser!(u16).range(400..600))]
+    pub switch_html_page: Option<u16>,
+    /// Fault: pad every successful answer with this many bytes (e.g. 20000000 passes the 16 MiB limit)
+    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    pub pad_answer: usize,
+    /// Quirk: echo percent escapes in lowercase (%2f), e.g. in SignatureDoesNotMatch's string-to-sign
+    #[arg(long)]
+    pub lowercase_escapes: bool,
     /// Require an STS security token (prints one with the demo credentials)
     #[arg(long)]
     pub sts: bool,
+    /// Lifetime of the role credentials it issues (AssumeRole, AssumeRoleWithOIDC, ECS metadata)
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub sts_expiry: Duration,
     /// Add this much to every answer, like a real network and service (e.g. 50ms)
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub latency: Option<Duration>,

@@ -1,82 +1,25 @@
 //! Plain-text rendering for the CLI: tables, the plan, outcomes.
+//!
+//! Every piece of text that came from the service (job names, statuses, endpoints, ids,
+//! error messages) goes through [`clean`] here before it is printed.
 
 use crate::api::listing::ListProgress;
-use crate::api::ops::EndpointInfo;
+use crate::api::ops::JobStatusAnswer;
+use crate::api::ApiError;
 use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
 use crate::domain::plan::{Direction, PlannedCall};
+use crate::domain::rules;
 use crate::domain::{Job, Plan, Topology};
+use crate::text::{clean, clean_lines};
 use serde_json::{json, Map, Value};
 
-/// Local wall-clock time for progress lines, `HH:MM:SS`.
-pub fn now_hms() -> String {
-    chrono::Local::now().format("%H:%M:%S").to_string()
-}
-
-/// Cuts `s` to `w` characters, marking the cut with `…`, and pads it to `w`.
-pub fn fit(s: &str, w: usize) -> String {
-    format!("{:<w$}", truncate(s, w))
-}
-
-/// Cuts `s` to `w` characters, marking the cut with `…` (no padding).
-pub fn truncate(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        s.to_string()
-    } else if w == 0 {
-        String::new()
-    } else {
-        let mut t: String = s.chars().take(w - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// `MySQL ECS i-bp1…:3306`
-pub fn endpoint_short(e: &EndpointInfo) -> String {
-    let kind = match e.instance_type.as_str() {
-        "LocalInstance" => "Local",
-        other => other,
-    };
-    let mut parts = Vec::new();
-    if !e.engine_name.is_empty() {
-        parts.push(e.engine_name.clone());
-    }
-    if !kind.is_empty() {
-        parts.push(kind.to_string());
-    }
-    let addr = e.address();
-    if !addr.is_empty() {
-        parts.push(addr);
-    }
-    parts.join(" ")
-}
-
-/// `LocalInstance 47.98.12.34:3306 (MySQL)`, with the instance id when there is one.
-pub fn endpoint_long(e: &EndpointInfo) -> String {
-    let mut s = e.instance_type.clone();
-    if !e.instance_id.is_empty() {
-        s.push_str(&format!(" {}", e.instance_id));
-    }
-    if !e.ip.is_empty() || !e.port.is_empty() {
-        let addr = if e.ip.is_empty() {
-            format!("port {}", e.port)
-        } else if e.ip.contains(':') {
-            format!("[{}]:{}", e.ip, e.port)
-        } else {
-            format!("{}:{}", e.ip, e.port)
-        };
-        s.push_str(&format!(" {addr}"));
-    }
-    if !e.engine_name.is_empty() {
-        s.push_str(&format!(" ({})", e.engine_name));
-    }
-    s.trim().to_string()
-}
+pub use crate::present::{endpoint_long, endpoint_short, fit, now_hms, truncate};
 
 fn delay_text(j: &Job) -> String {
     if j.forward.delay.is_empty() {
         "-".to_string()
     } else {
-        format!("{}s", j.forward.delay)
+        format!("{}s", clean(&j.forward.delay))
     }
 }
 
@@ -97,9 +40,9 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
         for j in jobs {
             out.push_str(&format!(
                 "{} {} {} {} {}\n",
-                fit(&j.id, 18),
-                fit(&j.name, name_w),
-                fit(j.status(), 13),
+                fit(&clean(&j.id), 18),
+                fit(&clean(&j.name), name_w),
+                fit(&clean(j.status()), 13),
                 fit(j.detected_topology().as_str(), 7),
                 delay_text(j)
             ));
@@ -126,9 +69,9 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
     for j in jobs {
         out.push_str(&format!(
             "{} {} {} {} {} {} {}\n",
-            fit(&j.id, 18),
-            fit(&j.name, 22),
-            fit(j.status(), 13),
+            fit(&clean(&j.id), 18),
+            fit(&clean(&j.name), 22),
+            fit(&clean(j.status()), 13),
             fit(j.detected_topology().as_str(), 8),
             fit(&endpoint_short(&j.forward.source), 34),
             fit(&endpoint_short(&j.forward.destination), 34),
@@ -190,11 +133,11 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
     s.push_str(&format!("Target: {banner}\n"));
     s.push_str(&format!(
         "Job {} ({}), {}{}, status {}\n",
-        plan.job_id,
+        clean(&plan.job_id),
         if plan.job_name.is_empty() {
-            "-"
+            "-".into()
         } else {
-            &plan.job_name
+            clean(&plan.job_name)
         },
         plan.topology.as_str(),
         if plan.topology_overridden && job.detected_topology() == Topology::Unknown {
@@ -204,7 +147,7 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
         } else {
             ""
         },
-        job.status()
+        clean(job.status())
     ));
     s.push_str(&format!(
         "Current endpoints (forward): source {} · destination {}\n",
@@ -213,7 +156,7 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
     ));
     s.push_str(&format!("{}\n", plan.explanation()));
     for w in &plan.warnings {
-        s.push_str(&format!("! warning: {w}\n"));
+        s.push_str(&format!("! warning: {}\n", clean(w)));
     }
     let n = plan.calls.len();
     for (i, c) in plan.calls.iter().enumerate() {
@@ -223,9 +166,8 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
             c.direction,
             c.endpoint_type.as_str()
         ));
-        s.push_str(&format!("  {:<26} {}\n", "RegionId", plan.region));
         for (k, v) in &c.params {
-            s.push_str(&format!("  {k:<26} {v}\n"));
+            s.push_str(&format!("  {:<26} {}\n", clean(k), clean(v)));
         }
     }
     s.push_str("\n(Signed with the AccessKeyId above; the secret, any security token and the signature are never shown.)\n");
@@ -239,7 +181,6 @@ pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
         .enumerate()
         .map(|(i, c)| {
             let mut params = Map::new();
-            params.insert("RegionId".into(), Value::String(plan.region.clone()));
             for (k, v) in &c.params {
                 params.insert(k.clone(), Value::String(v.clone()));
             }
@@ -285,13 +226,14 @@ pub fn outcome_line(i: usize, n: usize, o: &CallOutcome) -> String {
         }
     );
     if let Some(t) = &o.task_id {
-        s.push_str(&format!(" · TaskId {t}"));
+        s.push_str(&format!(" · TaskId {}", clean(t)));
     }
     if let Some(r) = &o.request_id {
-        s.push_str(&format!(" · RequestId {r}"));
+        s.push_str(&format!(" · RequestId {}", clean(r)));
     }
     if let Some(e) = &o.error {
-        for line in e.lines() {
+        // Our own text, one line per line; any service part in it was cleaned already.
+        for line in clean_lines(e).lines() {
             s.push_str(&format!("\n    {line}"));
         }
     }
@@ -312,20 +254,15 @@ pub fn command_for_call(call: &PlannedCall, region: &str) -> String {
         Direction::Reverse => call.endpoint_type.opposite(),
     };
     let mut s = format!(
-        "dts-switch switch --region {region} --job {} --database {} --instance-type {}",
-        get("SynchronizationJobId").unwrap_or("?"),
+        "dts-switch switch --region {region} --job {} --database {} {} {}",
+        clean(get("SynchronizationJobId").unwrap_or("?")),
         database.as_str().to_ascii_lowercase(),
-        get("Endpoint.InstanceType").unwrap_or("?"),
+        rules::TYPE_FLAG,
+        clean(get(rules::TYPE_PARAM).unwrap_or("?")),
     );
-    for (flag, key) in [
-        ("--instance-id", "Endpoint.InstanceId"),
-        ("--ip", "Endpoint.IP"),
-        ("--port", "Endpoint.Port"),
-        ("--owner-id", "SourceEndpoint.OwnerID"),
-        ("--role", "SourceEndpoint.Role"),
-    ] {
+    for (flag, key) in rules::value_flags() {
         if let Some(v) = get(key) {
-            s.push_str(&format!(" {flag} {v}"));
+            s.push_str(&format!(" {flag} {}", clean(v)));
         }
     }
     if call.direction == Direction::Reverse {
@@ -352,16 +289,14 @@ pub fn redo_command(plan: &Plan, direction: Direction) -> String {
 /// a JSON document.
 pub struct ProgressPrinter {
     n: usize,
-    offset: usize,
     to_stderr: bool,
     last: std::collections::HashMap<usize, String>,
 }
 
 impl ProgressPrinter {
-    pub fn new(n: usize, offset: usize, to_stderr: bool) -> Self {
+    pub fn new(n: usize, to_stderr: bool) -> Self {
         ProgressPrinter {
             n,
-            offset,
             to_stderr,
             last: Default::default(),
         }
@@ -376,46 +311,125 @@ impl ProgressPrinter {
         }
     }
 
+    /// Prints the line for `ev`, if it has one.
     pub fn event(&mut self, ev: &ProgressEvent) {
+        if let ProgressEvent::JournalError { index, error } = ev {
+            // Always on the terminal, whatever the output format.
+            errln!(
+                "[{}] call {}/{}: JOURNAL ERROR: {}",
+                now_hms(),
+                index + 1,
+                self.n,
+                clean_lines(error).replace('\n', " ")
+            );
+            return;
+        }
+        if let Some(line) = self.line(ev) {
+            self.say(line);
+        }
+    }
+
+    /// The line for `ev` (without the time), if it has one: a status only when it changed.
+    pub fn line(&mut self, ev: &ProgressEvent) -> Option<String> {
         let n = self.n;
-        let no = |i: &usize| i + self.offset + 1;
-        match ev {
-            ProgressEvent::Sending { index, call, .. } => self.say(format!(
+        let no = |i: &usize| i + 1;
+        Some(match ev {
+            ProgressEvent::Sending { index, call, .. } => format!(
                 "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
                 no(index),
                 call.direction,
                 call.endpoint_type.as_str()
-            )),
+            ),
             ProgressEvent::Accepted {
                 index,
                 request_id,
                 task_id,
-            } => self.say(format!(
-                "call {}/{n}: accepted, TaskId {task_id} (RequestId {})",
+            } => format!(
+                "call {}/{n}: accepted, TaskId {} (RequestId {})",
                 no(index),
-                request_id.as_deref().unwrap_or("-")
-            )),
+                clean(task_id),
+                clean(request_id.as_deref().unwrap_or("-"))
+            ),
             ProgressEvent::Status {
                 index,
                 task_id,
                 status,
                 elapsed,
             } => {
-                if self.last.get(index).map(String::as_str) != Some(status.as_str()) {
-                    self.last.insert(*index, status.as_str().to_string());
-                    self.say(format!(
-                        "call {}/{n}: task {task_id} {status} ({}s)",
-                        no(index),
-                        elapsed.as_secs()
-                    ));
+                if self.last.get(index).map(String::as_str) == Some(status.as_str()) {
+                    return None;
                 }
+                self.last.insert(*index, status.as_str().to_string());
+                format!(
+                    "call {}/{n}: task {} {} ({}s)",
+                    no(index),
+                    clean(task_id),
+                    clean(status.as_str()),
+                    elapsed.as_secs()
+                )
             }
-            ProgressEvent::PollError { index, error } => self.say(format!(
+            ProgressEvent::PollError { index, error } => format!(
                 "call {}/{n}: status read failed, will retry: {}",
                 no(index),
-                error.lines().next().unwrap_or("")
-            )),
-            ProgressEvent::Done { .. } => {}
+                clean(error.lines().next().unwrap_or(""))
+            ),
+            ProgressEvent::JournalError { .. } | ProgressEvent::Done { .. } => return None,
+        })
+    }
+}
+
+/// One job in detail (`jobs --job ID`): the listing's data and each direction read live.
+pub fn job_detail_text(
+    banner: &str,
+    job: &Job,
+    forward: &JobStatusAnswer,
+    reverse: Option<&JobStatusAnswer>,
+) -> String {
+    let mut s = format!("{banner}\n");
+    s.push_str(&format!("Job {} ({})\n", clean(&job.id), clean(&job.name)));
+    s.push_str(&format!(
+        "  topology     {}\n",
+        job.detected_topology().as_str()
+    ));
+    s.push_str(&format!("  class        {}\n", clean(&job.job_class)));
+    s.push_str(&format!("  created      {}\n", clean(&job.create_time)));
+    for (label, d) in [("Forward", Some(forward)), ("Reverse", reverse)] {
+        let Some(d) = d else { continue };
+        s.push_str(&format!("  {label}:\n"));
+        s.push_str(&format!("    status       {}\n", clean(&d.status)));
+        s.push_str(&format!(
+            "    delay        {}s\n",
+            if d.delay.is_empty() {
+                "-".into()
+            } else {
+                clean(&d.delay)
+            }
+        ));
+        s.push_str(&format!("    source       {}\n", endpoint_long(&d.source)));
+        s.push_str(&format!(
+            "    destination  {}\n",
+            endpoint_long(&d.destination)
+        ));
+        if !d.error_message.is_empty() {
+            s.push_str(&format!("    error        {}\n", clean(&d.error_message)));
         }
     }
+    s
+}
+
+/// One task of `status`: `task ID: STATUS · message`, then the error, indented.
+pub fn status_line(
+    task_id: &str,
+    status: Option<&str>,
+    message: Option<&str>,
+    error: Option<&ApiError>,
+) -> String {
+    let mut line = format!("task {}: {}", clean(task_id), clean(status.unwrap_or("?")));
+    if let Some(m) = message {
+        line.push_str(&format!(" · {}", clean(m)));
+    }
+    if let Some(e) = error {
+        line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
+    }
+    line
 }

@@ -1,9 +1,11 @@
-//! Runs a [`Plan`]: sends each call once, follows its task to the end, and only then sends
-//! the next one. Reports every step as a [`ProgressEvent`] to a handler that may veto a
-//! send (e.g. when the journal cannot record the intent).
+//! Runs a [`Plan`]: sends each call once through the guarded path, follows its task to
+//! the end, and only then sends the next one. Journals every step and reports it as a
+//! [`ProgressEvent`].
 
 use crate::api::ops::SwitchStatus;
 use crate::api::{ApiError, Client, ErrorKind};
+use crate::domain::guard::{self, Refusal, Sender};
+use crate::domain::journal::{self, Record};
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use std::time::{Duration, Instant};
 
@@ -82,12 +84,19 @@ pub struct CallOutcome {
     pub error_code: Option<String>,
     /// UTC time the request was sent (RFC 3339).
     pub sent_at: Option<String>,
+    /// A journal record about this call could not be written: the journal does not
+    /// show what happened, so the run cannot end as a success.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_error: Option<String>,
     #[serde(skip)]
     pub error_kind: Option<ErrorKind>,
+    /// The guard refused the call: nothing was sent.
+    #[serde(skip)]
+    pub refusal: Option<Box<Refusal>>,
 }
 
 impl CallOutcome {
-    fn new(call: &PlannedCall, outcome: Outcome) -> Self {
+    pub fn new(call: &PlannedCall, outcome: Outcome) -> Self {
         CallOutcome {
             direction: call.direction,
             endpoint_type: call.endpoint_type,
@@ -98,14 +107,16 @@ impl CallOutcome {
             error: None,
             error_code: None,
             sent_at: None,
+            journal_error: None,
             error_kind: None,
+            refusal: None,
         }
     }
 }
 
 #[derive(Debug, Clone)]
 pub enum ProgressEvent {
-    /// About to write call `index` to the network. A handler error vetoes the send.
+    /// The journal holds the intent of call `index`; it is being written to the network.
     Sending {
         index: usize,
         call: PlannedCall,
@@ -126,61 +137,115 @@ pub enum ProgressEvent {
     },
     /// A status read failed (polling goes on until the wait timeout).
     PollError { index: usize, error: String },
+    /// A journal record about call `index` could not be written.
+    JournalError { index: usize, error: String },
     /// Call `index` is over.
     Done { index: usize, outcome: CallOutcome },
 }
 
-pub type Handler<'a> = dyn FnMut(&ProgressEvent) -> Result<(), String> + Send + 'a;
+pub type Handler<'a> = dyn FnMut(&ProgressEvent) + Send + 'a;
 
-/// Executes the plan's calls in order. Never sends a call twice; never sends call N+1
-/// unless call N's task Finished.
+/// Appends `rec`; a failure is reported as an event and kept in `journal_error`.
+fn record(
+    s: &Sender,
+    index: usize,
+    rec: &Record,
+    journal_error: &mut Option<String>,
+    on_event: &mut Handler<'_>,
+) {
+    if let Err(e) = s.journal.append(rec) {
+        let error = format!(
+            "the journal {} could not record this call ({e}); it does not show what happened",
+            s.journal.path().display()
+        );
+        tracing::error!(%error, "journal write failed");
+        on_event(&ProgressEvent::JournalError {
+            index,
+            error: error.clone(),
+        });
+        journal_error.get_or_insert(error);
+    }
+}
+
+/// Reports call `index` as over, journalling it unless it was never sent.
+fn finish(
+    s: &Sender,
+    plan_id: &str,
+    index: usize,
+    mut o: CallOutcome,
+    on_event: &mut Handler<'_>,
+) -> CallOutcome {
+    if o.outcome != Outcome::NotSent {
+        let mut je = o.journal_error.take();
+        record(
+            s,
+            index,
+            &journal::done_record(plan_id, index, &o),
+            &mut je,
+            on_event,
+        );
+        o.journal_error = je;
+    }
+    on_event(&ProgressEvent::Done {
+        index,
+        outcome: o.clone(),
+    });
+    o
+}
+
+/// Executes calls `start..` of the plan in order, each through the guarded path
+/// ([`guard::send`]). Never sends a call twice; never sends call N+1 unless call N's
+/// task Finished and the journal recorded it. Returns the outcomes of calls `start..`.
 pub async fn execute(
-    client: &Client,
+    s: &Sender,
     plan: &Plan,
+    start: usize,
     opts: &ExecOptions,
     on_event: &mut Handler<'_>,
 ) -> Vec<CallOutcome> {
     let mut outcomes: Vec<CallOutcome> = Vec::new();
     let last = plan.calls.len().saturating_sub(1);
-    for (index, call) in plan.calls.iter().enumerate() {
-        let blocked = outcomes.iter().any(|o| o.outcome != Outcome::Finished);
-        if blocked || opts.read_only {
+    for (index, call) in plan.calls.iter().enumerate().skip(start) {
+        let blocked = outcomes
+            .iter()
+            .find(|o| o.outcome != Outcome::Finished || o.journal_error.is_some());
+        if blocked.is_some() || opts.read_only {
             let mut o = CallOutcome::new(call, Outcome::NotSent);
-            o.error = Some(if opts.read_only {
-                "read-only mode: nothing is sent".into()
-            } else {
-                format!(
+            o.error = Some(match blocked {
+                _ if opts.read_only => "read-only mode: nothing is sent".into(),
+                Some(b) if b.outcome == Outcome::Finished => format!(
+                    "not sent: the journal could not record call {}; the {} direction still has the old endpoint",
+                    index,
+                    call.direction
+                ),
+                b => format!(
                     "not sent: call {} did not finish ({}); the {} direction still has the old endpoint",
                     index,
-                    outcomes.last().map(|o| o.outcome.as_str()).unwrap_or("?"),
+                    b.map(|o| o.outcome.as_str()).unwrap_or("?"),
                     call.direction
-                )
+                ),
             });
-            let _ = on_event(&ProgressEvent::Done {
-                index,
-                outcome: o.clone(),
-            });
-            outcomes.push(o);
+            outcomes.push(finish(s, &plan.id, index, o, on_event));
             continue;
         }
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        if let Err(veto) = on_event(&ProgressEvent::Sending {
+        let (at, answer) = match guard::send(s, plan, index).await {
+            Err(refusal) => {
+                let mut o = CallOutcome::new(call, Outcome::NotSent);
+                o.error = Some(format!("not sent: {refusal}"));
+                o.refusal = Some(Box::new(refusal));
+                outcomes.push(finish(s, &plan.id, index, o, on_event));
+                continue;
+            }
+            Ok(x) => x,
+        };
+        on_event(&ProgressEvent::Sending {
             index,
             call: call.clone(),
             at: at.clone(),
-        }) {
-            let mut o = CallOutcome::new(call, Outcome::NotSent);
-            o.error = Some(format!("not sent: {veto}"));
-            let _ = on_event(&ProgressEvent::Done {
-                index,
-                outcome: o.clone(),
-            });
-            outcomes.push(o);
-            continue;
-        }
+        });
         let mut o = CallOutcome::new(call, Outcome::Unknown);
         o.sent_at = Some(at);
-        match client.switch_synchronization_endpoint(&call.params).await {
+        match answer {
             Err(e) => {
                 o.request_id = e.request_id().map(str::to_string);
                 o.error_code = e.code().map(str::to_string);
@@ -200,7 +265,21 @@ pub async fn execute(
             Ok(ans) => {
                 o.request_id = ans.request_id.clone();
                 o.task_id = Some(ans.task_id.clone());
-                let _ = on_event(&ProgressEvent::Accepted {
+                let mut je = None;
+                record(
+                    s,
+                    index,
+                    &Record::Accepted {
+                        plan_id: plan.id.clone(),
+                        index,
+                        at: journal::now(),
+                        request_id: ans.request_id.clone(),
+                        task_id: ans.task_id.clone(),
+                    },
+                    &mut je,
+                    on_event,
+                );
+                on_event(&ProgressEvent::Accepted {
                     index,
                     request_id: ans.request_id,
                     task_id: ans.task_id.clone(),
@@ -209,34 +288,52 @@ pub async fn execute(
                     o.outcome = Outcome::Sent;
                 } else {
                     let (outcome, status, error) =
-                        watch_to_end(client, index, &ans.task_id, opts, on_event).await;
+                        watch_to_end(s, &plan.id, index, &ans.task_id, opts, &mut je, on_event)
+                            .await;
                     o.outcome = outcome;
                     o.status = status;
                     o.error = error;
                 }
+                o.journal_error = je;
             }
         }
-        let _ = on_event(&ProgressEvent::Done {
-            index,
-            outcome: o.clone(),
-        });
-        outcomes.push(o);
+        outcomes.push(finish(s, &plan.id, index, o, on_event));
     }
     outcomes
 }
 
-/// Polls task `task_id` of call `index` to its end (or the wait timeout), reporting
-/// Status and PollError events; returns the outcome, the last status and the error text.
+/// Polls task `task_id` of call `index` to its end (or the wait timeout), journalling
+/// each status change and reporting Status and PollError events; returns the outcome,
+/// the last status and the error text.
 async fn watch_to_end(
-    client: &Client,
+    s: &Sender,
+    plan_id: &str,
     index: usize,
     task_id: &str,
     opts: &ExecOptions,
+    journal_error: &mut Option<String>,
     on_event: &mut Handler<'_>,
 ) -> (Outcome, Option<String>, Option<String>) {
-    let r = watch_task(client, task_id, opts, &mut |ev| match ev {
+    let mut last: Option<String> = None;
+    let r = watch_task(&s.client, task_id, opts, &mut |ev| match ev {
         WatchEvent::Status(status, elapsed) => {
-            let _ = on_event(&ProgressEvent::Status {
+            if last.as_deref() != Some(status.as_str()) {
+                last = Some(status.as_str().to_string());
+                record(
+                    s,
+                    index,
+                    &Record::Status {
+                        plan_id: plan_id.to_string(),
+                        index,
+                        at: journal::now(),
+                        task_id: task_id.to_string(),
+                        status: status.as_str().to_string(),
+                    },
+                    journal_error,
+                    on_event,
+                );
+            }
+            on_event(&ProgressEvent::Status {
                 index,
                 task_id: task_id.to_string(),
                 status: status.clone(),
@@ -244,7 +341,7 @@ async fn watch_to_end(
             });
         }
         WatchEvent::Error(e) => {
-            let _ = on_event(&ProgressEvent::PollError {
+            on_event(&ProgressEvent::PollError {
                 index,
                 error: e.to_string(),
             });
@@ -283,7 +380,7 @@ pub fn task_end(
         SwitchStatus::Failed => Some((
             Outcome::Failed,
             Some(match error_message {
-                Some(m) => format!("the switch task failed: {m}"),
+                Some(m) => format!("the switch task failed: {}", crate::text::clean(m)),
                 None => "the switch task failed; the service gave no reason: see the job's ErrorMessage (dts-switch jobs --job ID)".into(),
             }),
         )),
@@ -292,27 +389,27 @@ pub fn task_end(
 }
 
 /// Follows an already accepted task (e.g. one found in the journal) to its end: the
-/// same events as [`execute`] gives for a call after it was accepted, Done included.
+/// same events (and journal records) as [`execute`] gives for a call after it was
+/// accepted, Done included. Sends nothing.
 pub async fn follow(
-    client: &Client,
+    s: &Sender,
+    plan: &Plan,
     index: usize,
-    call: &PlannedCall,
     task_id: &str,
     opts: &ExecOptions,
     on_event: &mut Handler<'_>,
 ) -> CallOutcome {
-    let (outcome, status, error) = watch_to_end(client, index, task_id, opts, on_event).await;
+    let mut je = None;
+    let (outcome, status, error) =
+        watch_to_end(s, &plan.id, index, task_id, opts, &mut je, on_event).await;
     let o = CallOutcome {
         task_id: Some(task_id.to_string()),
         status,
         error,
-        ..CallOutcome::new(call, outcome)
+        journal_error: je,
+        ..CallOutcome::new(&plan.calls[index], outcome)
     };
-    let _ = on_event(&ProgressEvent::Done {
-        index,
-        outcome: o.clone(),
-    });
-    o
+    finish(s, &plan.id, index, o, on_event)
 }
 
 pub enum WatchEvent<'a> {
@@ -381,18 +478,18 @@ pub async fn watch_task(
     }
 }
 
-/// Exit code for a set of outcomes: 3 when any outcome is unknown, 1 when any call was
-/// refused or failed, 2 when refused for bad credentials, else 0.
+/// Exit code for a set of outcomes: 3 when any outcome is unknown (or the journal could
+/// not record one), 2 when refused for bad credentials or by the journal guard, 1 when
+/// any call was refused or failed, else 0.
 pub fn exit_code(outcomes: &[CallOutcome]) -> i32 {
-    if outcomes
-        .iter()
-        .any(|o| matches!(o.outcome, Outcome::Unknown | Outcome::StillRunning))
-    {
+    if outcomes.iter().any(|o| {
+        matches!(o.outcome, Outcome::Unknown | Outcome::StillRunning) || o.journal_error.is_some()
+    }) {
         3
-    } else if outcomes
-        .iter()
-        .any(|o| o.outcome == Outcome::Refused && o.error_kind == Some(ErrorKind::BadCredentials))
-    {
+    } else if outcomes.iter().any(|o| {
+        (o.outcome == Outcome::Refused && o.error_kind == Some(ErrorKind::BadCredentials))
+            || o.refusal.is_some()
+    }) {
         2
     } else if outcomes.iter().any(|o| {
         matches!(

@@ -6,13 +6,14 @@
 //! Secrets are never recorded: parameters are the business parameters of the plan
 //! (no signature, no token), and the AccessKeyId is masked.
 
-use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
+use crate::domain::executor::{CallOutcome, Outcome};
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::Topology;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
+
 use std::path::{Path, PathBuf};
 
 pub fn now() -> String {
@@ -40,12 +41,18 @@ pub enum Record {
         job_name: String,
         topology: Topology,
         calls: Vec<JournalCall>,
+        /// Who confirmed it: command, process id, host (see [`who`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// Call `index` is about to be written to the network.
     Intent {
         plan_id: String,
         index: usize,
         at: String,
+        /// Who sent it: command, process id, host.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// The service accepted call `index`.
     Accepted {
@@ -76,6 +83,14 @@ pub enum Record {
     },
     /// The operator checked by hand and took the plan off the pending list.
     Dismissed { plan_id: String, at: String },
+    /// The operator looked at journal lines that cannot be read (by number) and
+    /// accepted them: they no longer block switches.
+    DamageAccepted {
+        at: String,
+        lines: Vec<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
 }
 
 impl Record {
@@ -87,6 +102,7 @@ impl Record {
             | Record::Status { plan_id, .. }
             | Record::Done { plan_id, .. }
             | Record::Dismissed { plan_id, .. } => plan_id,
+            Record::DamageAccepted { .. } => "",
         }
     }
 }
@@ -102,6 +118,12 @@ pub struct ReadResult {
     pub records: Vec<Record>,
     /// e.g. "line 12: not a journal record (truncated?): …"
     pub problems: Vec<String>,
+    /// The 1-based line numbers of `problems`, in the same order.
+    pub bad_lines: Vec<usize>,
+    /// The 1-based line number of each of `records`.
+    pub record_lines: Vec<usize>,
+    /// False when the last line has no newline (a writer died mid-line).
+    pub ends_with_newline: bool,
 }
 
 impl Journal {
@@ -113,12 +135,102 @@ impl Journal {
         &self.path
     }
 
-    fn open_append(&self) -> io::Result<File> {
+    /// Appends one record as one line, under an exclusive lock, then fsyncs.
+    pub fn append(&self, rec: &Record) -> io::Result<()> {
+        self.transact(|_| Ok::<_, io::Error>((vec![rec.clone()], ())))
+            .map_err(|e| match e {
+                TxError::Io(e) | TxError::Refused(e) => e,
+            })
+    }
+
+    /// Reads every record; corrupt or truncated lines are reported and skipped.
+    /// A journal is a regular file (or not there yet): a device (`/dev/full`,
+    /// `/dev/zero`), a FIFO or a directory is refused before it is opened, and a file
+    /// beyond [`MAX_JOURNAL_BYTES`] is not read.
+    pub fn check(&self) -> io::Result<()> {
+        match std::fs::metadata(&self.path) {
+            Ok(m) if !m.is_file() => Err(io::Error::other(format!(
+                "{} is not a regular file (a device, FIFO or directory); the journal must be a file",
+                self.path.display()
+            ))),
+            Ok(m) if m.len() > MAX_JOURNAL_BYTES => Err(io::Error::other(format!(
+                "{} is larger than {} MiB; move it aside (keep it: it is the record) and start a new journal",
+                self.path.display(),
+                MAX_JOURNAL_BYTES >> 20
+            ))),
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn read(&self) -> io::Result<ReadResult> {
+        self.check()?;
+        let f = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ReadResult::default()),
+            Err(e) => return Err(e),
+        };
+        f.lock_shared()?;
+        let r = parse_all(&f, &self.path);
+        let _ = f.unlock();
+        r
+    }
+
+    /// Under one exclusive lock: reads every record, lets `decide` look at them, and
+    /// appends (and fsyncs) the records it returns. Nobody else writes in between, so
+    /// a check and the record it allows are one step for every process sharing the
+    /// journal.
+    pub fn transact<T, E>(
+        &self,
+        decide: impl FnOnce(&ReadResult) -> Result<(Vec<Record>, T), E>,
+    ) -> Result<T, TxError<E>> {
+        injected_write_fault().map_err(TxError::Io)?;
+        let f = self.open_rw().map_err(TxError::Io)?;
+        f.lock().map_err(TxError::Io)?;
+        let res = (|| {
+            let read = parse_all(&f, &self.path).map_err(TxError::Io)?;
+            let (records, value) = decide(&read).map_err(TxError::Refused)?;
+            if records.is_empty() {
+                return Ok(value);
+            }
+            let len = f.metadata().map_err(TxError::Io)?.len();
+            let mut text = String::new();
+            // A previous writer may have died mid-line: start on a fresh line.
+            if len > 0 && !read.ends_with_newline {
+                text.push('\n');
+            }
+            for r in &records {
+                text.push_str(
+                    &serde_json::to_string(r).map_err(|e| TxError::Io(io::Error::other(e)))?,
+                );
+                text.push('\n');
+            }
+            (&f).write_all(text.as_bytes())
+                .and_then(|_| f.sync_data())
+                .map_err(TxError::Io)?;
+            // The first record also makes the file's directory entry durable.
+            #[cfg(unix)]
+            if len == 0 {
+                if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if let Ok(d) = File::open(dir) {
+                        let _ = d.sync_all();
+                    }
+                }
+            }
+            Ok(value)
+        })();
+        let _ = f.unlock();
+        res
+    }
+
+    fn open_rw(&self) -> io::Result<File> {
+        self.check()?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
         let mut o = OpenOptions::new();
-        o.create(true).append(true);
+        o.create(true).read(true).append(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
@@ -126,69 +238,192 @@ impl Journal {
         }
         o.open(&self.path)
     }
+}
 
-    /// Appends one record as one line, under an exclusive lock, then fsyncs.
-    pub fn append(&self, rec: &Record) -> io::Result<()> {
-        let mut line = serde_json::to_string(rec).map_err(io::Error::other)?;
-        line.push('\n');
-        let mut f = self.open_append()?;
-        f.lock()?;
-        // A previous writer may have died mid-line: start on a fresh line.
-        let len = f.metadata()?.len();
-        let needs_newline = len > 0 && {
-            use std::io::{Read, Seek, SeekFrom};
-            let mut r = File::open(&self.path)?;
-            r.seek(SeekFrom::Start(len - 1))?;
-            let mut b = [0u8; 1];
-            r.read_exact(&mut b)?;
-            b[0] != b'\n'
-        };
-        if needs_newline {
-            line.insert(0, '\n');
-        }
-        let res = f.write_all(line.as_bytes()).and_then(|_| f.sync_data());
-        let _ = f.unlock();
-        // The first record also makes the file's directory entry durable.
-        #[cfg(unix)]
-        if res.is_ok() && len == 0 {
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Ok(d) = File::open(dir) {
-                    let _ = d.sync_all();
-                }
-            }
-        }
-        res
+/// Fault injection for tests of a journal that stops taking writes (a full disk, a
+/// file made read-only): with `DTS_SWITCH_FAULT_JOURNAL_WRITES=N` in the environment,
+/// the writes after the first N of this process fail.
+fn injected_write_fault() -> io::Result<()> {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::OnceLock;
+    static LEFT: OnceLock<AtomicI64> = OnceLock::new();
+    let left = LEFT.get_or_init(|| {
+        AtomicI64::new(
+            std::env::var("DTS_SWITCH_FAULT_JOURNAL_WRITES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(i64::MAX),
+        )
+    });
+    if left.fetch_sub(1, Ordering::SeqCst) <= 0 {
+        return Err(io::Error::other(
+            "no space left on device (injected by DTS_SWITCH_FAULT_JOURNAL_WRITES)",
+        ));
     }
+    Ok(())
+}
 
-    /// Reads every record; corrupt or truncated lines are reported and skipped.
-    pub fn read(&self) -> io::Result<ReadResult> {
-        let f = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ReadResult::default()),
-            Err(e) => return Err(e),
-        };
-        f.lock_shared()?;
-        let mut out = ReadResult::default();
-        for (i, line) in BufReader::new(&f).split(b'\n').enumerate() {
-            let line = line?;
-            let text = String::from_utf8_lossy(&line);
-            if text.trim().is_empty() {
-                continue;
+/// Why [`Journal::transact`] did not write.
+#[derive(Debug)]
+pub enum TxError<E> {
+    /// The journal could not be opened, locked, read or written.
+    Io(io::Error),
+    /// The decision refused.
+    Refused(E),
+}
+
+/// The largest journal read (about a million records).
+pub const MAX_JOURNAL_BYTES: u64 = 256 << 20;
+
+fn parse_all(f: &File, path: &Path) -> io::Result<ReadResult> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = f;
+    f.seek(SeekFrom::Start(0))?;
+    if f.metadata()?.len() > MAX_JOURNAL_BYTES {
+        return Err(io::Error::other(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_JOURNAL_BYTES >> 20
+        )));
+    }
+    let mut out = ReadResult {
+        ends_with_newline: true,
+        ..ReadResult::default()
+    };
+    for (i, line) in BufReader::new(f.take(MAX_JOURNAL_BYTES))
+        .split(b'\n')
+        .enumerate()
+    {
+        let line = line?;
+        let mut bytes: &[u8] = &line;
+        // A BOM (an editor's) and CRLF line ends are read as what they are.
+        if i == 0 {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let text = String::from_utf8_lossy(bytes);
+        if text.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(&text) {
+            Ok(r) => {
+                out.records.push(r);
+                out.record_lines.push(i + 1);
             }
-            match serde_json::from_str::<Record>(&text) {
-                Ok(r) => out.records.push(r),
-                Err(e) => {
-                    let snippet: String = text.chars().take(60).collect();
-                    out.problems.push(format!(
-                        "{}: line {}: skipped, not a journal record ({e}; truncated by a crash?): {snippet}",
-                        self.path.display(),
-                        i + 1
-                    ))
-                }
+            Err(e) => {
+                out.bad_lines.push(i + 1);
+                let snippet: String = text.chars().take(60).collect();
+                out.problems.push(format!(
+                    "{}: line {}: skipped, not a journal record ({e}; truncated by a crash?): {snippet}",
+                    path.display(),
+                    i + 1
+                ))
             }
         }
-        let _ = f.unlock();
-        Ok(out)
+    }
+    let len = f.seek(SeekFrom::End(0))?;
+    if len > 0 {
+        f.seek(SeekFrom::Start(len - 1))?;
+        let mut b = [0u8; 1];
+        f.read_exact(&mut b)?;
+        out.ends_with_newline = b[0] == b'\n';
+    }
+    Ok(out)
+}
+
+/// True when `by` (see [`who`]) names another process on this host that is still
+/// running: that process is handling the plan, so this one should only watch it.
+pub fn live_elsewhere(by: &str) -> bool {
+    let Some(rest) = by.split("(pid ").nth(1) else {
+        return false;
+    };
+    let Some((pid, host)) = rest.trim_end_matches(')').split_once(" on ") else {
+        return false;
+    };
+    let Ok(pid) = pid.trim().parse::<u32>() else {
+        return false;
+    };
+    let this = who("");
+    let this_host = this
+        .rsplit(" on ")
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(')');
+    pid != std::process::id() && host == this_host && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Every damaged line not yet accepted: lines that cannot be read, and records whose
+/// plan record is missing. (line, what).
+pub fn damage(read: &ReadResult) -> Vec<(usize, String)> {
+    let accepted: std::collections::HashSet<usize> = read
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::DamageAccepted { lines, .. } => Some(lines.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    read.bad_lines
+        .iter()
+        .copied()
+        .zip(read.problems.iter().cloned())
+        .chain(orphans(read))
+        .filter(|(n, _)| !accepted.contains(n))
+        .collect()
+}
+
+/// Records of a plan whose plan record is missing (a deleted or mangled line): they may
+/// belong to a switch in progress, so they count as damage. Returns (line, text).
+pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
+    let plans: std::collections::HashSet<&str> = read
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Plan { plan_id, .. } => Some(plan_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    read.records
+        .iter()
+        .zip(&read.record_lines)
+        .filter(|(r, _)| {
+            !matches!(r, Record::Plan { .. } | Record::DamageAccepted { .. })
+                && !plans.contains(r.plan_id())
+        })
+        .map(|(r, line)| {
+            (
+                *line,
+                format!(
+                    "line {line}: a record of plan {} whose plan record is missing (deleted or damaged?)",
+                    r.plan_id()
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Who is writing: the command, process id and host, for "sent by … at …" answers.
+pub fn who(command: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this host".into());
+    format!(
+        "dts-switch {command} (pid {} on {host})",
+        std::process::id()
+    )
+}
+
+/// One word or two for a call's state, for messages.
+pub fn state_word(s: &CallState) -> String {
+    match s {
+        CallState::NotStarted => "not sent".into(),
+        CallState::IntentOnly { .. } => "of unknown outcome".into(),
+        CallState::Running { .. } => "still running".into(),
+        CallState::Done { outcome, .. } => outcome.as_str().into(),
     }
 }
 
@@ -222,6 +457,8 @@ pub struct CallSummary {
     pub endpoint_type: Side,
     pub params: Vec<(String, String)>,
     pub intent_at: Option<String>,
+    /// Who wrote the intent (command, pid, host), when the record says.
+    pub intent_by: Option<String>,
     pub accepted_at: Option<String>,
     pub ended_at: Option<String>,
     pub state: CallState,
@@ -241,6 +478,8 @@ pub struct PlanSummary {
     pub topology: Topology,
     pub calls: Vec<CallSummary>,
     pub dismissed: bool,
+    /// Who confirmed the plan (command, pid, host), when the record says.
+    pub by: Option<String>,
 }
 
 /// What a plan needs from the operator or from us.
@@ -255,6 +494,34 @@ pub enum Pending {
 }
 
 impl PlanSummary {
+    /// The same DTS job: job id and region (case and spaces aside).
+    pub fn same_job(&self, job_id: &str, region: &str) -> bool {
+        self.job_id.trim() == job_id.trim()
+            && self.region.trim().eq_ignore_ascii_case(region.trim())
+    }
+
+    /// What the plan waits for, in words (for refusals and lists).
+    pub fn pending_text(&self) -> Option<String> {
+        Some(match self.pending()? {
+            Pending::Follow(i) => format!(
+                "call {} ({}) was accepted and its task was not seen to end",
+                i + 1,
+                self.calls[i].direction
+            ),
+            Pending::Unknown(i) => format!(
+                "the outcome of call {} ({}) is unknown: it may have executed",
+                i + 1,
+                self.calls[i].direction
+            ),
+            Pending::Continue(i) => format!(
+                "call {} ({}) was never sent after call {} Finished",
+                i + 1,
+                self.calls[i].direction,
+                i
+            ),
+        })
+    }
+
     pub fn pending(&self) -> Option<Pending> {
         if self.dismissed {
             return None;
@@ -305,10 +572,21 @@ impl PlanSummary {
                 .map(|c| PlannedCall {
                     direction: c.direction,
                     endpoint_type: c.endpoint_type,
-                    params: c.params.clone(),
+                    // Records from before RegionId was a planned parameter: the
+                    // plan's region is what was meant.
+                    params: crate::domain::plan::with_region(c.params.clone(), &self.region),
                 })
                 .collect(),
         }
+    }
+
+    /// Who wrote the plan's latest intent (or the plan), as the journal says.
+    pub fn last_by(&self) -> Option<&str> {
+        self.calls
+            .iter()
+            .rev()
+            .find_map(|c| c.intent_by.as_deref())
+            .or(self.by.as_deref())
     }
 
     /// The task id of call `i`, when it was accepted.
@@ -321,17 +599,19 @@ impl PlanSummary {
     }
 }
 
-/// The latest plan of `job_id` against `endpoint` that still needs something: a new
-/// switch of that job must wait until it is resumed or dismissed.
+/// The latest plan of job `job_id` in `region` that still needs something (a task to
+/// follow, an unknown outcome, a second call never sent): a new switch of that job must
+/// wait until it is resumed or dismissed. Keyed on the job and region, never on how the
+/// endpoint was spelled.
 pub fn pending_for<'a>(
     plans: &'a [PlanSummary],
-    endpoint: &str,
+    region: &str,
     job_id: &str,
 ) -> Option<&'a PlanSummary> {
     plans
         .iter()
         .rev()
-        .find(|p| p.job_id == job_id && p.endpoint == endpoint && p.pending().is_some())
+        .find(|p| p.same_job(job_id, region) && p.pending().is_some())
 }
 
 /// Folds records into per-plan summaries, in the order plans were started.
@@ -349,6 +629,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             job_name,
             topology,
             calls,
+            by,
         } = r
         {
             if index.contains_key(plan_id) {
@@ -371,6 +652,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                         endpoint_type: c.endpoint_type,
                         params: c.params.clone(),
                         intent_at: None,
+                        intent_by: None,
                         accepted_at: None,
                         ended_at: None,
                         state: CallState::NotStarted,
@@ -378,6 +660,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                     })
                     .collect(),
                 dismissed: false,
+                by: by.clone(),
             });
             continue;
         }
@@ -400,8 +683,9 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             _ => continue,
         };
         match r {
-            Record::Intent { at, .. } => {
+            Record::Intent { at, by, .. } => {
                 call.intent_at = Some(at.clone());
+                call.intent_by = by.clone();
                 call.state = CallState::IntentOnly { at: at.clone() };
             }
             Record::Accepted {
@@ -447,7 +731,8 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             } => {
                 // A later "finished/failed" from a resume overrides an earlier
                 // "still running"/"sent"; a stale not-terminal record never
-                // overrides a terminal one.
+                // overrides a terminal one. "Not sent" never overrides a call that
+                // has an intent: another process may have sent it.
                 let terminal_before = matches!(
                     call.state,
                     CallState::Done {
@@ -455,7 +740,8 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                         ..
                     }
                 );
-                if !terminal_before {
+                let stale_not_sent = *outcome == Outcome::NotSent && call.intent_at.is_some();
+                if !terminal_before && !stale_not_sent {
                     let prev_req = match &call.state {
                         CallState::Running { request_id, .. } => request_id.clone(),
                         CallState::Done { request_id, .. } => request_id.clone(),
@@ -477,73 +763,6 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
     plans
 }
 
-/// Wraps a progress handler so that every event is journalled first. Journalling the
-/// intent must succeed, or the call is not sent. `offset` maps the executor's call
-/// indexes to the plan's (for a plan resumed at a later call).
-pub fn journalling<'a>(
-    journal: &'a Journal,
-    plan_id: &'a str,
-    offset: usize,
-    mut inner: impl FnMut(&ProgressEvent) -> Result<(), String> + Send + 'a,
-) -> impl FnMut(&ProgressEvent) -> Result<(), String> + Send + 'a {
-    let mut last_status: BTreeMap<usize, String> = BTreeMap::new();
-    move |ev: &ProgressEvent| {
-        let pid = plan_id.to_string();
-        let rec = match ev {
-            ProgressEvent::Sending { index, at, .. } => Some(Record::Intent {
-                plan_id: pid,
-                index: index + offset,
-                at: at.clone(),
-            }),
-            ProgressEvent::Accepted {
-                index,
-                request_id,
-                task_id,
-            } => Some(Record::Accepted {
-                plan_id: pid,
-                index: index + offset,
-                at: now(),
-                request_id: request_id.clone(),
-                task_id: task_id.clone(),
-            }),
-            ProgressEvent::Status {
-                index,
-                task_id,
-                status,
-                ..
-            } => {
-                let changed = last_status.get(index).map(String::as_str) != Some(status.as_str());
-                changed.then(|| {
-                    last_status.insert(*index, status.as_str().to_string());
-                    Record::Status {
-                        plan_id: pid,
-                        index: index + offset,
-                        at: now(),
-                        task_id: task_id.clone(),
-                        status: status.as_str().to_string(),
-                    }
-                })
-            }
-            ProgressEvent::PollError { .. } => None,
-            ProgressEvent::Done { index, outcome } => {
-                Some(done_record(&pid, index + offset, outcome))
-            }
-        };
-        if let Some(rec) = rec {
-            if let Err(e) = journal.append(&rec) {
-                if matches!(ev, ProgressEvent::Sending { .. }) {
-                    return Err(format!(
-                        "the journal {} cannot record the intent ({e}); refusing to send without a record",
-                        journal.path().display()
-                    ));
-                }
-                tracing::error!(error = %e, "journal write failed");
-            }
-        }
-        inner(ev)
-    }
-}
-
 pub fn done_record(plan_id: &str, index: usize, o: &CallOutcome) -> Record {
     Record::Done {
         plan_id: plan_id.to_string(),
@@ -557,8 +776,9 @@ pub fn done_record(plan_id: &str, index: usize, o: &CallOutcome) -> Record {
     }
 }
 
-pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str) -> Record {
+pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str, by: &str) -> Record {
     Record::Plan {
+        by: Some(by.to_string()),
         plan_id: plan.id.clone(),
         at: now(),
         region: plan.region.clone(),
@@ -613,6 +833,7 @@ mod tests {
                 Topology::OneWay
             },
             calls,
+            by: None,
         }
     }
 
@@ -634,6 +855,7 @@ mod tests {
             plan_id: id.into(),
             index: i,
             at: now(),
+            by: None,
         }
     }
 

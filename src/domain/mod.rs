@@ -2,6 +2,7 @@
 //! executor. Pure where it can be; no UI types.
 
 pub mod executor;
+pub mod guard;
 pub mod job;
 pub mod journal;
 pub mod plan;

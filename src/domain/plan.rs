@@ -125,6 +125,18 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A new plan of calls `from..` of this one (a redo, or the calls left after a
+    /// dismissed one): a new id, the same job and region.
+    pub fn remaining_from(&self, from: usize) -> Plan {
+        Plan {
+            id: uuid::Uuid::new_v4().to_string(),
+            calls: self.calls[from.min(self.calls.len())..].to_vec(),
+            topology_overridden: self.topology_overridden,
+            warnings: vec![],
+            ..self.clone()
+        }
+    }
+
     /// Why the plan has the calls it has, in one or two sentences.
     pub fn explanation(&self) -> String {
         match (self.topology, self.calls.len()) {
@@ -150,9 +162,7 @@ pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
     };
     let side = req.database.as_str().to_ascii_lowercase();
     let managed = !cur.instance_type.is_empty()
-        && !["LocalInstance", "ECS", "Express"]
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(&cur.instance_type));
+        && !crate::domain::rules::is_switchable_type(&cur.instance_type);
     if managed {
         w.push(format!(
             "the {side} is a {} instance ({}): DTS updates ApsaraDB endpoints by itself after a switchover; this call is for self-managed databases. Is --database right?",
@@ -217,7 +227,7 @@ pub fn plan(job: &Job, region: &str, req: &SwitchRequest) -> Result<Plan, PlanEr
         .map(|(direction, side)| PlannedCall {
             direction,
             endpoint_type: side,
-            params: call_params(&job.id, direction, side, &req.endpoint),
+            params: call_params(region, &job.id, direction, side, &req.endpoint),
         })
         .collect();
     Ok(Plan {
@@ -232,32 +242,37 @@ pub fn plan(job: &Job, region: &str, req: &SwitchRequest) -> Result<Plan, PlanEr
     })
 }
 
+/// `params` with `RegionId` first: the region every call names itself, so the preview,
+/// the journal and the request show one value. An existing `RegionId` is kept.
+pub fn with_region(mut params: Vec<(String, String)>, region: &str) -> Vec<(String, String)> {
+    if !params.iter().any(|(k, _)| k == "RegionId") {
+        params.insert(0, ("RegionId".into(), region.into()));
+    }
+    params
+}
+
+/// The RegionId a call is sent with.
+pub fn call_region(call: &PlannedCall) -> Option<&str> {
+    call.params
+        .iter()
+        .find(|(k, _)| k == "RegionId")
+        .map(|(_, v)| v.as_str())
+}
+
 fn call_params(
+    region: &str,
     job_id: &str,
     dir: Direction,
     side: Side,
     e: &ValidEndpoint,
 ) -> Vec<(String, String)> {
     let mut p: Vec<(String, String)> = vec![
+        ("RegionId".into(), region.into()),
         ("SynchronizationJobId".into(), job_id.into()),
         ("SynchronizationDirection".into(), dir.as_str().into()),
         ("Endpoint.Type".into(), side.as_str().into()),
-        (
-            "Endpoint.InstanceType".into(),
-            e.instance_type.as_str().into(),
-        ),
     ];
-    if let Some(id) = &e.instance_id {
-        p.push(("Endpoint.InstanceId".into(), id.clone()));
-    }
-    if let Some(ip) = &e.ip {
-        p.push(("Endpoint.IP".into(), ip.clone()));
-    }
-    p.push(("Endpoint.Port".into(), e.port.to_string()));
-    if let (Some(o), Some(r)) = (&e.owner_id, &e.role) {
-        p.push(("SourceEndpoint.OwnerID".into(), o.clone()));
-        p.push(("SourceEndpoint.Role".into(), r.clone()));
-    }
+    p.extend(crate::domain::rules::endpoint_params(e));
     p
 }
 
@@ -317,7 +332,8 @@ mod tests {
         assert_eq!(
             p.calls[0].params,
             vec![
-                ("SynchronizationJobId".to_string(), "dtsj1".to_string()),
+                ("RegionId".to_string(), "cn-hangzhou".to_string()),
+                ("SynchronizationJobId".into(), "dtsj1".into()),
                 ("SynchronizationDirection".into(), "Forward".into()),
                 ("Endpoint.Type".into(), "Source".into()),
                 ("Endpoint.InstanceType".into(), "ECS".into()),

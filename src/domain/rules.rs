@@ -275,6 +275,70 @@ pub fn validate_field(ty: InstanceType, field: FieldId, value: &str) -> Result<(
     }
 }
 
+/// The wire name and CLI flag of the instance type.
+pub const TYPE_PARAM: &str = "Endpoint.InstanceType";
+pub const TYPE_FLAG: &str = "--instance-type";
+
+/// Every endpoint value of a switch as (CLI flag, wire parameter), in the order a
+/// command line names them.
+pub fn value_flags() -> [(&'static str, &'static str); 5] {
+    [
+        (FieldId::InstanceId.flag(), FieldId::InstanceId.param()),
+        (FieldId::Ip.flag(), FieldId::Ip.param()),
+        (FieldId::Port.flag(), FieldId::Port.param()),
+        (OWNER_FLAG, OWNER_PARAM),
+        (ROLE_FLAG, ROLE_PARAM),
+    ]
+}
+
+/// A short label for an endpoint's instance type as the service writes it
+/// (`LocalInstance` → `Local`); other strings are shown as they are.
+pub fn short_type_label(instance_type: &str) -> &str {
+    match instance_type.parse::<InstanceType>() {
+        Ok(InstanceType::LocalInstance) => "Local",
+        Ok(t) => t.as_str(),
+        Err(_) => instance_type,
+    }
+}
+
+/// True for the self-managed types this API switches (LocalInstance, ECS, Express).
+pub fn is_switchable_type(instance_type: &str) -> bool {
+    instance_type.parse::<InstanceType>().is_ok()
+}
+
+/// The wire parameters of a new endpoint, in send order.
+pub fn endpoint_params(e: &ValidEndpoint) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = vec![(TYPE_PARAM.into(), e.instance_type.as_str().into())];
+    if let Some(id) = &e.instance_id {
+        p.push((FieldId::InstanceId.param().into(), id.clone()));
+    }
+    if let Some(ip) = &e.ip {
+        p.push((FieldId::Ip.param().into(), ip.clone()));
+    }
+    p.push((FieldId::Port.param().into(), e.port.to_string()));
+    if let (Some(o), Some(r)) = (&e.owner_id, &e.role) {
+        p.push((OWNER_PARAM.into(), o.clone()));
+        p.push((ROLE_PARAM.into(), r.clone()));
+    }
+    p
+}
+
+/// The new endpoint of a planned call in words: `ECS i-bp1… port 3306`.
+pub fn describe_params(params: &[(String, String)]) -> String {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut s = get(TYPE_PARAM).unwrap_or("?").to_string();
+    for f in [FieldId::InstanceId, FieldId::Ip] {
+        if let Some(v) = get(f.param()) {
+            s.push_str(&format!(" {v}"));
+        }
+    }
+    s.push_str(&format!(
+        " port {}",
+        get(FieldId::Port.param()).unwrap_or("?")
+    ));
+    s
+}
+
 pub const OWNER_FLAG: &str = "--owner-id";
 pub const OWNER_PARAM: &str = "SourceEndpoint.OwnerID";
 pub const ROLE_FLAG: &str = "--role";
@@ -348,7 +412,22 @@ pub fn validate(ty: InstanceType, input: &EndpointInput) -> Result<ValidEndpoint
     }
     let owner = clean(&input.owner_id);
     let role = clean(&input.role);
+    // Cross-account is asked for when either value is given, even empty (a ticked
+    // box, or `--owner-id ""` from an unset shell variable): then both are required.
+    let asked = input.owner_id.is_some() || input.role.is_some();
     match (owner.is_empty(), role.is_empty()) {
+        (true, true) if asked => {
+            errors.push(FieldError {
+                flag: OWNER_FLAG,
+                param: OWNER_PARAM,
+                message: "is required for a cross-account switch: the account id that owns the source instance (digits)".into(),
+            });
+            errors.push(FieldError {
+                flag: ROLE_FLAG,
+                param: ROLE_PARAM,
+                message: "is required for a cross-account switch: the RAM role name authorised for the destination account".into(),
+            });
+        }
         (true, true) => {}
         (false, true) => errors.push(FieldError {
             flag: ROLE_FLAG,
@@ -402,6 +481,20 @@ mod tests {
             port: port.map(Into::into),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn cross_account_asked_with_empty_values_names_both_fields() {
+        let mut i = input(Some("i-bp1x"), None, Some("3306"));
+        i.owner_id = Some(String::new());
+        i.role = Some("  ".into());
+        let errs = validate(InstanceType::Ecs, &i).unwrap_err();
+        let flags: Vec<_> = errs.iter().map(|e| e.flag).collect();
+        assert_eq!(flags, [OWNER_FLAG, ROLE_FLAG], "{errs:?}");
+        assert!(errs[0].message.contains("required"));
+        let mut i = input(Some("i-bp1x"), None, Some("3306"));
+        i.role = Some(String::new());
+        assert!(validate(InstanceType::Ecs, &i).is_err());
     }
 
     #[test]

@@ -31,6 +31,11 @@ impl Simulator {
         self.state.lock().expect("sim state").requests_of(action)
     }
 
+    /// Every secret and token it issued (STS credentials, metadata tokens).
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.state.lock().expect("sim state").issued_secrets()
+    }
+
     /// Binds `listen` and serves on the current tokio runtime until the runtime ends.
     pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<Simulator> {
         let listener = TcpListener::bind(listen).await?;
@@ -112,6 +117,22 @@ async fn handle(
             .expect("serialize");
         return Ok(response(200, "application/json", body));
     }
+    if path.starts_with("/latest/") {
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let token = header("x-aliyun-ecs-metadata-token");
+        let ttl = header("x-aliyun-ecs-metadata-token-ttl-seconds");
+        let reply =
+            state
+                .lock()
+                .expect("state")
+                .metadata(&method, &path, token.as_deref(), ttl.as_deref());
+        return render(reply);
+    }
     let is_form = req
         .headers()
         .get("content-type")
@@ -144,6 +165,10 @@ async fn handle(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    render(reply)
+}
+
+fn render(reply: Reply) -> Result<Response<Full<Bytes>>, Dropped> {
     match reply {
         Reply::Json {
             status,
@@ -158,6 +183,7 @@ async fn handle(
             Ok(r)
         }
         Reply::Raw { status, text } => Ok(response(status, "text/html", text)),
+        Reply::Text { status, text } => Ok(response(status, "text/plain", text)),
         Reply::Drop => Err(Dropped),
     }
 }

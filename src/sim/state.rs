@@ -7,6 +7,10 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+mod sts;
+
+pub use sts::{StsConfig, DEMO_ECS_ROLE, DEMO_OIDC_PROVIDER_ARN, DEMO_OIDC_TOKEN, DEMO_ROLE_ARN};
+
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tSIMULATOR0DEMO0001";
 pub const DEMO_ACCESS_KEY_SECRET: &str = "sim-demo-secret-not-for-production";
 
@@ -24,8 +28,18 @@ pub struct Faults {
     pub delay: Duration,
     /// Execute a switch, then close the connection without answering.
     pub drop_switch_answer: bool,
-    /// Apply throttle / server_errors / malformed / delay only to this action.
+    /// Apply throttle / server_errors / malformed / delay / pad_answer only to this action.
     pub only_action: Option<String>,
+    /// Execute each switch, then answer `Success: true` without a usable TaskId.
+    pub switch_without_task_id: Option<TaskIdShape>,
+    /// Execute each switch, then answer HTTP 200 `Success: false` with this ErrCode
+    /// (e.g. `InternalError`, `ServiceUnavailable`).
+    pub switch_error_after_execute: Option<String>,
+    /// Execute each switch, then answer with an HTML page of this HTTP status, as a proxy
+    /// in front of the service would (e.g. 404, 403, 502).
+    pub switch_html_page: Option<u16>,
+    /// Pad every successful JSON answer with this many bytes (a `Padding` field).
+    pub pad_answer: usize,
 }
 
 impl Default for Faults {
@@ -38,7 +52,69 @@ impl Default for Faults {
             delay: Duration::ZERO,
             drop_switch_answer: false,
             only_action: None,
+            switch_without_task_id: None,
+            switch_error_after_execute: None,
+            switch_html_page: None,
+            pad_answer: 0,
         }
+    }
+}
+
+/// How a switch answer lacks its TaskId (fault [`Faults::switch_without_task_id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskIdShape {
+    /// No `TaskId` field.
+    Absent,
+    /// `"TaskId": null`
+    Null,
+    /// `"TaskId": ""`
+    Empty,
+    /// `"TaskId": {}`
+    Object,
+    /// `"TaskId": []`
+    Array,
+}
+
+impl TaskIdShape {
+    pub const NAMES: &'static [&'static str] = &["absent", "null", "empty", "object", "array"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskIdShape::Absent => "absent",
+            TaskIdShape::Null => "null",
+            TaskIdShape::Empty => "empty",
+            TaskIdShape::Object => "object",
+            TaskIdShape::Array => "array",
+        }
+    }
+
+    fn value(self) -> Option<Value> {
+        match self {
+            TaskIdShape::Absent => None,
+            TaskIdShape::Null => Some(Value::Null),
+            TaskIdShape::Empty => Some(json!("")),
+            TaskIdShape::Object => Some(json!({})),
+            TaskIdShape::Array => Some(json!([])),
+        }
+    }
+}
+
+impl std::str::FromStr for TaskIdShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "absent" => TaskIdShape::Absent,
+            "null" => TaskIdShape::Null,
+            "empty" => TaskIdShape::Empty,
+            "object" => TaskIdShape::Object,
+            "array" => TaskIdShape::Array,
+            _ => {
+                return Err(format!(
+                    "{s:?} is not a TaskId shape; expected one of: {}",
+                    Self::NAMES.join(", ")
+                ))
+            }
+        })
     }
 }
 
@@ -64,6 +140,25 @@ pub struct Quirks {
     pub ignore_page_num: bool,
     /// A PageNum past the last page answers the last page again.
     pub clamp_page_num: bool,
+    /// Write the percent escapes of echoed text in lowercase (`%2f`), as some services do.
+    pub lowercase_escapes: bool,
+}
+
+/// `%2F` → `%2f` everywhere in `s`.
+fn lowercase_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            for _ in 0..2 {
+                if let Some(h) = chars.next_if(char::is_ascii_hexdigit) {
+                    out.push(h.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +177,8 @@ pub struct SimConfig {
     /// When set, requests must carry this SecurityToken (STS-style demo credentials).
     pub security_token: Option<String>,
     pub quirks: Quirks,
+    /// The simulated STS and ECS metadata service.
+    pub sts: StsConfig,
 }
 
 impl Default for SimConfig {
@@ -96,6 +193,7 @@ impl Default for SimConfig {
             access_key_secret: DEMO_ACCESS_KEY_SECRET.into(),
             security_token: None,
             quirks: Quirks::default(),
+            sts: StsConfig::default(),
         }
     }
 }
@@ -107,7 +205,9 @@ pub struct Recorded {
     pub method: String,
     pub action: String,
     pub params: BTreeMap<String, String>,
-    /// `executed`, `rejected:<Code>`, `dropped` or `malformed`.
+    /// `executed`, `rejected:<Code>`, `dropped`, `malformed`, or for a switch executed
+    /// and then answered wrongly on purpose `executed+no-task-id:<shape>`,
+    /// `executed+error-200:<Code>`, `executed+html-<status>`.
     pub outcome: String,
     pub http_status: u16,
 }
@@ -122,6 +222,8 @@ pub enum Reply {
     },
     /// A body that is not what the API promises.
     Raw { status: u16, text: String },
+    /// A plain-text answer (the metadata service).
+    Text { status: u16, text: String },
     /// Close the connection without answering.
     Drop,
 }
@@ -145,6 +247,12 @@ pub struct SimState {
     pub requests: Vec<Recorded>,
     next_task: u64,
     faults: Faults,
+    /// STS credentials issued, by AccessKeyId.
+    issued: HashMap<String, sts::IssuedKey>,
+    /// Metadata tokens handed out, with their expiry.
+    imds_tokens: HashMap<String, chrono::DateTime<chrono::Utc>>,
+    /// Set by a fault that answers an executed request wrongly: its recorded outcome.
+    mangled: Option<String>,
 }
 
 fn request_id() -> String {
@@ -190,6 +298,8 @@ fn missing(param: &str) -> Reply {
     )
 }
 
+const API_VERSION: &str = "2020-01-01";
+
 const ACTIONS: &[&str] = &[
     "DescribeDtsJobs",
     "DescribeSynchronizationJobs",
@@ -209,6 +319,9 @@ impl SimState {
             requests: Vec::new(),
             next_task: 730_001,
             faults,
+            issued: HashMap::new(),
+            imds_tokens: HashMap::new(),
+            mangled: None,
         }
     }
 
@@ -228,31 +341,52 @@ impl SimState {
         let action = get("Action").unwrap_or("").to_string();
         let mut recorded: BTreeMap<String, String> = params
             .iter()
-            .filter(|(k, _)| k != "Signature" && k != "SecurityToken")
+            .filter(|(k, _)| k != "Signature" && k != "SecurityToken" && k != "OIDCToken")
             .cloned()
             .collect();
-        if get("SecurityToken").is_some() {
-            recorded.insert("SecurityToken".into(), "***".into());
+        for secret in ["SecurityToken", "OIDCToken"] {
+            if get(secret).is_some() {
+                recorded.insert(secret.into(), "***".into());
+            }
         }
+        self.mangled = None;
         let mut reply = self.dispatch(method, params, &action, now);
-        let (outcome, status) = match &reply {
+        self.record(method, &action, recorded, &mut reply);
+        reply
+    }
+
+    /// Records a request and its outcome; wraps the answer when the quirk says so.
+    fn record(
+        &mut self,
+        method: &str,
+        action: &str,
+        params: BTreeMap<String, String>,
+        reply: &mut Reply,
+    ) {
+        let (outcome, status) = match &*reply {
+            Reply::Json { status, .. } | Reply::Raw { status, .. } if self.mangled.is_some() => {
+                (self.mangled.take().unwrap_or_default(), *status)
+            }
             Reply::Json { status, body, .. } => {
                 let code = body
                     .get("Code")
                     .or_else(|| body.get("ErrCode"))
                     .and_then(Value::as_str);
                 match code {
-                    Some(c) => (format!("rejected:{c}"), *status),
-                    None => ("executed".to_string(), *status),
+                    // The metadata service's credentials carry "Code": "Success".
+                    Some(c) if c != "Success" => (format!("rejected:{c}"), *status),
+                    _ => ("executed".to_string(), *status),
                 }
             }
             Reply::Raw { status, .. } => ("malformed".to_string(), *status),
+            Reply::Text { status, .. } if *status < 400 => ("executed".to_string(), *status),
+            Reply::Text { status, .. } => (format!("rejected:HTTP{status}"), *status),
             Reply::Drop => ("dropped".to_string(), 0),
         };
-        if self.config.quirks.wrap_response {
+        if self.config.quirks.wrap_response && ACTIONS.contains(&action) {
             if let Reply::Json {
                 status: 200, body, ..
-            } = &mut reply
+            } = reply
             {
                 let inner = std::mem::take(body);
                 *body = json!({ format!("{action}Response"): inner });
@@ -261,12 +395,11 @@ impl SimState {
         self.requests.push(Recorded {
             seq: self.requests.len() as u64 + 1,
             method: method.to_string(),
-            action,
-            params: recorded,
+            action: action.to_string(),
+            params,
             outcome,
             http_status: status,
         });
-        reply
     }
 
     fn fault_applies(&self, action: &str) -> bool {
@@ -278,7 +411,7 @@ impl SimState {
 
     /// The delay to apply before answering a request of `action`.
     pub fn delay_for(&self, action: &str) -> Duration {
-        let fault = if self.fault_applies(action) {
+        let fault = if self.fault_applies(action) && !sts::ACTIONS.contains(&action) {
             self.faults.delay
         } else {
             Duration::ZERO
@@ -293,6 +426,14 @@ impl SimState {
         action: &str,
         now: Instant,
     ) -> Reply {
+        // STS shares the server (and the AccessKey store), not the DTS fault injection.
+        let version = params
+            .iter()
+            .find(|(k, _)| k == "Version")
+            .map(|(_, v)| v.as_str());
+        if sts::ACTIONS.contains(&action) && version == Some(sts::VERSION) {
+            return self.sts(method, params, action);
+        }
         if self.fault_applies(action) {
             if self.faults.throttle_after > 0 {
                 self.faults.throttle_after -= 1;
@@ -317,7 +458,7 @@ impl SimState {
                 );
             }
         }
-        if let Err(r) = self.authenticate(method, params) {
+        if let Err(r) = self.authenticate(method, params, API_VERSION, ACTIONS) {
             return r;
         }
         let get = |k: &str| {
@@ -334,7 +475,7 @@ impl SimState {
                 "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
             );
         }
-        let reply = match action {
+        let mut reply = match action {
             "DescribeSynchronizationJobs" => self.describe_jobs(&get),
             "DescribeSynchronizationJobStatus" => self.describe_job_status(&get),
             "SwitchSynchronizationEndpoint" => self.switch(&get, now),
@@ -345,6 +486,18 @@ impl SimState {
         let ok = matches!(&reply, Reply::Json { body, .. } if body.get("Code").is_none() && body.get("ErrCode").is_none());
         if ok && action == "SwitchSynchronizationEndpoint" && self.faults.drop_switch_answer {
             return Reply::Drop;
+        }
+        if ok && action == "SwitchSynchronizationEndpoint" {
+            if let Some(r) = self.mangle_switch_answer(&reply) {
+                return r;
+            }
+        }
+        if ok && self.fault_applies(action) && self.faults.pad_answer > 0 {
+            if let Reply::Json { body, .. } = &mut reply {
+                if let Some(o) = body.as_object_mut() {
+                    o.insert("Padding".into(), json!(" ".repeat(self.faults.pad_answer)));
+                }
+            }
         }
         if ok && self.fault_applies(action) && self.faults.malformed > 0 {
             self.faults.malformed -= 1;
@@ -357,7 +510,16 @@ impl SimState {
         reply
     }
 
-    fn authenticate(&mut self, method: &str, params: &[(String, String)]) -> Result<(), Reply> {
+    /// Checks the common parameters, the AccessKey (the configured one, or STS
+    /// credentials this simulator issued and that have not expired), the security token,
+    /// the signature and the nonce.
+    fn authenticate(
+        &mut self,
+        method: &str,
+        params: &[(String, String)],
+        version: &str,
+        actions: &[&str],
+    ) -> Result<(), Reply> {
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         for p in [
             "Action",
@@ -374,7 +536,7 @@ impl SimState {
             }
         }
         let action = get("Action").unwrap_or_default();
-        if !ACTIONS.contains(&action)
+        if !actions.contains(&action)
             || (action == "DescribeDtsJobs" && self.config.quirks.no_dts_jobs)
         {
             return Err(gateway(
@@ -383,7 +545,7 @@ impl SimState {
                 "Specified api is not found, please check your url and method.",
             ));
         }
-        if get("Version") != Some("2020-01-01") {
+        if get("Version") != Some(version) {
             return Err(gateway(
                 400,
                 "InvalidVersion",
@@ -401,13 +563,30 @@ impl SimState {
                 return Err(invalid("Format"));
             }
         }
-        if get("AccessKeyId") != Some(self.config.access_key_id.as_str()) {
+        let ak = get("AccessKeyId").unwrap_or_default();
+        let (secret, want_token) = if ak == self.config.access_key_id {
+            (
+                self.config.access_key_secret.clone(),
+                self.config.security_token.clone(),
+            )
+        } else if let Some(k) = self.issued.get(ak) {
+            let early =
+                chrono::TimeDelta::from_std(self.config.sts.expire_early).unwrap_or_default();
+            if chrono::Utc::now() >= k.expires - early {
+                return Err(gateway(
+                    400,
+                    "InvalidSecurityToken.Expired",
+                    "Specified SecurityToken is expired.",
+                ));
+            }
+            (k.secret.clone(), Some(k.token.clone()))
+        } else {
             return Err(gateway(
                 404,
                 "InvalidAccessKeyId.NotFound",
                 "Specified access key is not found.",
             ));
-        }
+        };
         let ts = get("Timestamp").unwrap_or_default();
         let parsed =
             chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%SZ").map(|t| t.and_utc());
@@ -430,14 +609,14 @@ impl SimState {
                 }
             }
         }
-        match (&self.config.security_token, get("SecurityToken")) {
+        match (&want_token, get("SecurityToken")) {
             (None, None) => {}
             (Some(want), Some(got)) if want == got => {}
             (Some(_), None) => {
                 return Err(gateway(
                     400,
-                    "InvalidSecurityToken.Malformed",
-                    "The security token you provided is malformed.",
+                    "MissingSecurityToken",
+                    "SecurityToken is mandatory for this action.",
                 ))
             }
             _ => {
@@ -454,13 +633,27 @@ impl SimState {
                 .iter()
                 .filter(|(k, _)| k != "Signature")
                 .map(|(k, v)| (k.as_str(), v.as_str())),
-            &self.config.access_key_secret,
+            &secret,
         );
         if get("Signature") != Some(expected.as_str()) {
+            // Like the real service, echo the string-to-sign (it carries the AccessKeyId
+            // and any SecurityToken, percent-encoded twice).
+            let mut sts = sign::string_to_sign(
+                method,
+                &sign::canonical_query(
+                    params
+                        .iter()
+                        .filter(|(k, _)| k != "Signature")
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                ),
+            );
+            if self.config.quirks.lowercase_escapes {
+                sts = lowercase_escapes(&sts);
+            }
             return Err(gateway(
                 400,
                 "SignatureDoesNotMatch",
-                "Specified signature is not matched with our calculation.",
+                &format!("Specified signature is not matched with our calculation. server string to sign is:{sts}"),
             ));
         }
         let nonce = get("SignatureNonce").unwrap_or_default().to_string();
@@ -472,6 +665,46 @@ impl SimState {
             ));
         }
         Ok(())
+    }
+
+    /// The wrong answers a switch that *was executed* may get (faults): success without a
+    /// TaskId, an internal error in an HTTP 200 body, a proxy's HTML page.
+    fn mangle_switch_answer(&mut self, executed: &Reply) -> Option<Reply> {
+        let Reply::Json { body, .. } = executed else {
+            return None;
+        };
+        let rid = body.get("RequestId").cloned().unwrap_or(Value::Null);
+        if let Some(shape) = self.faults.switch_without_task_id {
+            self.mangled = Some(format!("executed+no-task-id:{}", shape.as_str()));
+            let mut b = json!({"RequestId": rid, "Success": "true"});
+            if let Some(v) = shape.value() {
+                b["TaskId"] = v;
+            }
+            return Some(Reply::Json {
+                status: 200,
+                body: b,
+                retry_after: None,
+            });
+        }
+        if let Some(code) = self.faults.switch_error_after_execute.clone() {
+            self.mangled = Some(format!("executed+error-200:{code}"));
+            return Some(Reply::Json {
+                status: 200,
+                body: json!({"RequestId": rid, "Success": false, "ErrCode": code,
+                    "ErrMessage": "The request processing has failed due to some unknown error."}),
+                retry_after: None,
+            });
+        }
+        if let Some(status) = self.faults.switch_html_page {
+            self.mangled = Some(format!("executed+html-{status}"));
+            return Some(Reply::Raw {
+                status,
+                text: format!(
+                    "<!DOCTYPE html>\n<html><head><title>{status}</title></head><body><h1>{status}</h1><p>The requested URL was rejected by the proxy.</p><hr><center>proxy</center></body></html>\n"
+                ),
+            });
+        }
+        None
     }
 
     fn find_job(&self, id: &str) -> Option<usize> {

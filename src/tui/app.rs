@@ -3,14 +3,19 @@
 //! out (API work, clipboard). No I/O here, so every flow is testable without a terminal.
 
 use crate::api::{ApiError, CallRecord};
-use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
-use crate::domain::journal::{CallState, Pending, PlanSummary};
-use crate::domain::plan::{self, Direction, Plan, Side};
+use crate::domain::executor::{Outcome, ProgressEvent};
+use crate::domain::guard::Refusal;
+use crate::domain::journal::{Pending, PlanSummary};
+use crate::domain::plan::{self, Plan};
 use crate::domain::Job;
 use crate::tui::form::FormState;
+use crate::tui::jobs::{jobs_action, on_job_checked};
+pub use crate::tui::jobs::{JobsView, SortKey};
 use crate::tui::keymap::{self, Action, Context, Key};
+use crate::tui::progress::{apply_journal_state, on_exec, on_journal, progress_action};
+pub use crate::tui::progress::{elapsed, CallRow, ProgressState};
 use ratatui::crossterm::event::KeyEvent;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tui_input::{Input, InputRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +55,14 @@ pub enum Overlay {
     LeaveProgress,
     /// Take a plan with an unknown outcome off the pending list?
     Dismiss,
+    /// A message to read before going on (e.g. why a switch is refused).
+    Alert {
+        title: String,
+        text: String,
+        scroll: u16,
+        /// The plan `p` opens from here.
+        plan_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +79,7 @@ impl Banner {
         let full = e.to_string();
         let first = full.lines().next().unwrap_or("").to_string();
         let message = match e {
-            ApiError::Service { message, .. } => message.clone(),
+            ApiError::Service { message, .. } => crate::text::clean(message).into_owned(),
             _ => first
                 .split_once(": ")
                 .map(|x| x.1.to_string())
@@ -82,80 +95,16 @@ impl Banner {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Listing,
-    Name,
-    Status,
-    Delay,
-}
-
-impl SortKey {
-    pub fn next(self) -> Self {
-        match self {
-            SortKey::Listing => SortKey::Name,
-            SortKey::Name => SortKey::Status,
-            SortKey::Status => SortKey::Delay,
-            SortKey::Delay => SortKey::Listing,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Listing => "as listed",
-            SortKey::Name => "name",
-            SortKey::Status => "status",
-            SortKey::Delay => "delay ↓",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct JobsView {
-    pub all: Vec<Job>,
-    pub loaded_once: bool,
-    /// (loaded, total) while pages arrive.
-    pub loading: Option<(usize, u64)>,
-    pub error: Option<Banner>,
-    pub filter: Input,
-    pub filtering: bool,
-    pub sort: SortKey,
-    pub selected: usize,
-}
-
-impl JobsView {
-    pub fn visible(&self) -> Vec<&Job> {
-        let needle = self.filter.value().trim().to_lowercase();
-        let mut v: Vec<&Job> = self
-            .all
-            .iter()
-            .filter(|j| {
-                needle.is_empty()
-                    || j.matches(&needle)
-                    || j.detected_topology().as_str().contains(&needle)
-            })
-            .collect();
-        match self.sort {
-            SortKey::Listing => {}
-            SortKey::Name => v.sort_by(|a, b| a.name.cmp(&b.name)),
-            SortKey::Status => v.sort_by(|a, b| a.status().cmp(b.status())),
-            SortKey::Delay => v.sort_by_key(|j| std::cmp::Reverse(j.delay_secs())),
-        }
-        v
-    }
-
-    pub fn selected_job(&self) -> Option<&Job> {
-        self.visible().get(self.selected).copied()
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct PreviewState {
     pub plan: Plan,
     pub job: Job,
     /// Calls before this index are already done (a resumed or redone plan).
     pub start: usize,
-    /// True for a plan that is new (journal its plan record first).
+    /// True for a plan that is new (the journal does not have it yet).
     pub new_plan: bool,
+    /// Where Esc goes back to.
+    pub back: Screen,
     pub scroll: u16,
 }
 
@@ -163,140 +112,6 @@ pub struct PreviewState {
 pub struct ConfirmState {
     pub input: Input,
     pub message: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CallRow {
-    pub direction: Direction,
-    pub endpoint_type: Side,
-    pub request_id: Option<String>,
-    pub task_id: Option<String>,
-    pub status: Option<String>,
-    pub outcome: Option<Outcome>,
-    pub error: Option<String>,
-    pub started: Option<Instant>,
-    pub ended: Option<Instant>,
-    /// Not part of this run (done earlier, e.g. before a resume).
-    pub note: Option<String>,
-    pub sending: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct ProgressState {
-    pub plan: Plan,
-    pub rows: Vec<CallRow>,
-    pub running: bool,
-    pub selected: usize,
-    /// The operator dismissed this plan's unknown outcome.
-    pub dismissed: bool,
-}
-
-impl ProgressState {
-    fn new(plan: Plan) -> Self {
-        let rows = plan
-            .calls
-            .iter()
-            .map(|c| CallRow {
-                direction: c.direction,
-                endpoint_type: c.endpoint_type,
-                request_id: None,
-                task_id: None,
-                status: None,
-                outcome: None,
-                error: None,
-                started: None,
-                ended: None,
-                note: None,
-                sending: false,
-            })
-            .collect();
-        ProgressState {
-            plan,
-            rows,
-            running: false,
-            selected: 0,
-            dismissed: false,
-        }
-    }
-
-    /// The first call that failed or was refused, if any.
-    pub fn failed_index(&self) -> Option<usize> {
-        self.rows
-            .iter()
-            .position(|r| matches!(r.outcome, Some(Outcome::Failed | Outcome::Refused)))
-    }
-
-    /// The first call never sent after every earlier one finished.
-    pub fn continue_index(&self) -> Option<usize> {
-        let i = self
-            .rows
-            .iter()
-            .position(|r| r.outcome != Some(Outcome::Finished))?;
-        let r = &self.rows[i];
-        (i > 0
-            && matches!(r.outcome, None | Some(Outcome::NotSent))
-            && r.task_id.is_none()
-            && !r.sending)
-            .then_some(i)
-    }
-
-    /// An unknown outcome the operator has not dismissed yet.
-    pub fn has_unknown(&self) -> bool {
-        !self.dismissed
-            && self
-                .rows
-                .iter()
-                .any(|r| r.outcome == Some(Outcome::Unknown))
-    }
-
-    pub fn all_finished(&self) -> bool {
-        self.rows
-            .iter()
-            .all(|r| r.outcome == Some(Outcome::Finished))
-    }
-
-    /// The next step to show when nothing runs.
-    pub fn next_step(&self) -> String {
-        let job = &self.plan.job_id;
-        if self.running {
-            return "Following the tasks… they go on in the service even if you leave.".into();
-        }
-        if self.all_finished() {
-            return format!("Done: DTS uses the new endpoint and resumes from its checkpoint. Check the job's delay in the jobs list (r refreshes). Job {job}.");
-        }
-        if self.dismissed {
-            return "Dismissed after a check by hand: a new switch of this job can be started from the jobs list.".into();
-        }
-        if let Some(r) = self
-            .rows
-            .iter()
-            .find(|r| r.outcome == Some(Outcome::Unknown))
-        {
-            return format!(
-                "OUTCOME UNKNOWN for the {} call: it may have executed. Do not resend blindly: check the job's {} endpoint (jobs list, r to refresh); once checked, D dismisses it.",
-                r.direction,
-                r.endpoint_type.as_str().to_ascii_lowercase()
-            );
-        }
-        if self
-            .rows
-            .iter()
-            .any(|r| r.outcome == Some(Outcome::StillRunning))
-        {
-            return "A task was still running when we stopped following it: `dts-switch resume` follows it.".into();
-        }
-        if let Some(i) = self.failed_index() {
-            return format!(
-                "The {} call {}. Fix the cause (is the new database reachable from DTS?), then R redoes that call (through preview and confirm).",
-                self.rows[i].direction,
-                if self.rows[i].outcome == Some(Outcome::Failed) { "failed" } else { "was refused" }
-            );
-        }
-        if self.continue_index().is_some() {
-            return "The earlier call finished; the next call was never sent. c continues with it (through preview and confirm).".into();
-        }
-        String::new()
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -325,8 +140,14 @@ pub struct App {
     pub log_selected: usize,
     /// Where Esc leaves the command log to.
     pub log_return: Screen,
-    /// Unfinished switches found in the journal at start.
+    /// Unfinished switches of this region, as the journal last said.
     pub pending: Vec<PlanSummary>,
+    /// Journal lines that cannot be read (switches are refused while there are any).
+    pub journal_problems: Vec<String>,
+    /// Unfinished switches in other regions (not shown; counted for a hint).
+    pub pending_elsewhere: usize,
+    /// Plans another live process on this host is handling (watch, do not act).
+    pub live: Vec<String>,
     /// A one-line notice (copied, refused, …).
     pub notice: Option<String>,
     pub now: Instant,
@@ -348,9 +169,17 @@ pub enum Msg {
     Api(CallRecord, String),
     Exec {
         plan_id: String,
-        offset: usize,
         event: ProgressEvent,
     },
+    /// A fresh read of the journal (another process may have written it).
+    Journal(JournalView),
+    /// Whether a new switch of a job is allowed (before the form opens).
+    JobChecked {
+        job_id: String,
+        refusal: Option<Refusal>,
+    },
+    /// The terminal cannot be read any more (hang-up, end of input).
+    TerminalGone,
     ExecFinished {
         plan_id: String,
     },
@@ -381,6 +210,25 @@ pub enum Effect {
     Copy(String),
     /// Record in the journal that the operator checked a plan by hand.
     Dismiss(String),
+    /// Read the journal again.
+    ReadJournal,
+    /// Ask the guard whether a new switch of this job is allowed.
+    CheckJob {
+        job_id: String,
+        region: String,
+    },
+}
+
+/// The journal as last read.
+#[derive(Debug, Clone, Default)]
+pub struct JournalView {
+    pub plans: Vec<PlanSummary>,
+    /// Lines that cannot be read.
+    pub problems: Vec<String>,
+    /// The journal could not be read at all.
+    pub error: Option<String>,
+    /// Unfinished plans that another live process on this host is handling.
+    pub live: Vec<String>,
 }
 
 impl App {
@@ -391,7 +239,6 @@ impl App {
             overlay: None,
             jobs: JobsView {
                 all: vec![],
-                loaded_once: false,
                 loading: Some((0, 0)),
                 error: None,
                 filter: Input::default(),
@@ -407,6 +254,9 @@ impl App {
             log_selected: 0,
             log_return: Screen::Jobs,
             pending,
+            journal_problems: vec![],
+            pending_elsewhere: 0,
+            live: vec![],
             notice: None,
             now: Instant::now(),
             spinner: 0,
@@ -427,48 +277,16 @@ impl App {
     fn open_pending(&mut self, p: &PlanSummary) -> Vec<Effect> {
         let plan = p.to_plan();
         let mut st = ProgressState::new(plan.clone());
-        for (i, c) in p.calls.iter().enumerate() {
-            let row = &mut st.rows[i];
-            match &c.state {
-                CallState::NotStarted => {}
-                CallState::IntentOnly { .. } => {
-                    row.outcome = Some(Outcome::Unknown);
-                    row.error = Some(
-                        "the process stopped right after sending: the outcome is unknown".into(),
-                    );
-                }
-                CallState::Running {
-                    task_id,
-                    request_id,
-                    last_status,
-                } => {
-                    row.task_id = Some(task_id.clone());
-                    row.request_id = request_id.clone();
-                    row.status = last_status.clone();
-                    row.started = Some(self.now);
-                }
-                CallState::Done {
-                    outcome,
-                    task_id,
-                    request_id,
-                    status,
-                    error,
-                } => {
-                    row.outcome = Some(*outcome);
-                    row.task_id = task_id.clone();
-                    row.request_id = request_id.clone();
-                    row.status = status.clone();
-                    row.error = error.clone();
-                    if *outcome == Outcome::StillRunning || *outcome == Outcome::Sent {
-                        row.outcome = None;
-                        row.started = Some(self.now);
-                    }
-                }
-            }
+        st.dismissed = p.dismissed;
+        for (row, c) in st.rows.iter_mut().zip(&p.calls) {
+            apply_journal_state(row, c, self.now);
             row.note = Some("from the journal".into());
         }
         let mut fx = vec![];
-        if let Some(Pending::Follow(i)) = p.pending() {
+        if self.live.contains(&p.plan_id) {
+            // Another process runs it: watch the journal, do not follow or act.
+            st.owner = Some(p.last_by().unwrap_or("another process").to_string());
+        } else if let Some(Pending::Follow(i)) = p.pending() {
             if let Some(t) = p.task_id(i) {
                 st.running = true;
                 fx.push(Effect::Follow {
@@ -479,12 +297,98 @@ impl App {
             }
         }
         self.notice = Some(format!(
-            "Unfinished switch found in the journal (job {}, started {}).",
-            p.job_id, p.at
+            "Unfinished switch from the journal: job {}, started {}{}.",
+            p.job_id,
+            p.at,
+            p.by.as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default()
         ));
         self.progress = Some(st);
         self.screen = Screen::Progress;
         fx
+    }
+
+    /// Shows the unfinished plan `plan_id` (following its task when one runs), unless
+    /// this process is busy with another one.
+    pub(crate) fn show_plan(&mut self, plan_id: &str) -> Vec<Effect> {
+        if let Some(p) = self.progress.as_ref().filter(|p| p.plan.id == plan_id) {
+            let _ = p;
+            self.screen = Screen::Progress;
+            return vec![Effect::ReadJournal];
+        }
+        if self.busy() {
+            self.notice = Some("a switch is running here; p shows it".into());
+            self.screen = Screen::Progress;
+            return vec![];
+        }
+        match self.pending.iter().find(|p| p.plan_id == plan_id).cloned() {
+            Some(p) => self.open_pending(&p),
+            None => {
+                self.notice = Some("that switch is no longer unfinished".into());
+                vec![Effect::ReadJournal]
+            }
+        }
+    }
+
+    /// Lines to print after leaving the TUI: what is still open and how to go on.
+    pub fn exit_lines(&self) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(p) = &self.progress {
+            let short = crate::domain::guard::short(&p.plan.id);
+            if p.running {
+                out.push(format!(
+                    "A switch of job {} is still running in the service (plan {short}); the journal has it: `dts-switch resume` follows it.",
+                    p.plan.job_id
+                ));
+            }
+            let finished_then_unsent = p
+                .rows
+                .iter()
+                .position(|r| r.outcome != Some(Outcome::Finished))
+                .filter(|&i| i > 0)
+                .filter(|&i| {
+                    let r = &p.rows[i];
+                    r.task_id.is_none()
+                        && !r.sending
+                        && matches!(r.outcome, None | Some(Outcome::NotSent))
+                });
+            if let (Some(i), false) = (finished_then_unsent, p.running) {
+                out.push(format!(
+                    "Job {}: call {} ({}) of plan {short} was NOT sent; that direction still uses the old endpoint. Send it with `dts-switch resume`.",
+                    p.plan.job_id,
+                    i + 1,
+                    p.rows[i].direction
+                ));
+            }
+            if p.has_unknown() && !p.running {
+                out.push(format!(
+                    "Job {}: a call's outcome is UNKNOWN (plan {short}); check the job's endpoint, then `dts-switch resume` says how to go on.",
+                    p.plan.job_id
+                ));
+            }
+        }
+        out
+    }
+
+    /// Whether `action` does something right now (the footer shows only those).
+    pub fn available(&self, action: Action) -> bool {
+        let p = self.progress.as_ref().filter(|p| !p.running);
+        match (self.context(), action) {
+            (Context::Progress, Action::Redo) => p.is_some_and(|p| p.failed_index().is_some()),
+            (Context::Progress, Action::Continue) => p.is_some_and(|p| {
+                p.continue_index().is_some() || p.after_dismissed_index().is_some()
+            }),
+            (Context::Progress, Action::Dismiss) => p.is_some_and(|p| p.has_unknown()),
+            (Context::Alert, Action::ShowProgress) => matches!(
+                &self.overlay,
+                Some(Overlay::Alert {
+                    plan_id: Some(_),
+                    ..
+                })
+            ),
+            _ => true,
+        }
     }
 
     pub fn busy(&self) -> bool {
@@ -499,6 +403,7 @@ impl App {
     pub fn context(&self) -> Context {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return Context::Help,
+            Some(Overlay::Alert { .. }) => return Context::Alert,
             Some(_) => return Context::Ask,
             None => {}
         }
@@ -514,26 +419,27 @@ impl App {
     }
 }
 
-/// Maps editing keys to tui-input requests.
+/// The tui-input request for a key in a text field: a printable character types; the
+/// editing keys come from [`keymap::TEXT_EDIT`].
 pub fn input_request(k: &KeyEvent) -> Option<InputRequest> {
+    use keymap::Edit;
     use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = k.modifiers.contains(KeyModifiers::ALT);
-    Some(match k.code {
-        KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
-        KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
-        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
-        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
-        KeyCode::Char('k') if ctrl => InputRequest::DeleteTillEnd,
-        KeyCode::Char(_) if ctrl || alt => return None,
-        KeyCode::Char(c) => InputRequest::InsertChar(c),
-        KeyCode::Backspace => InputRequest::DeletePrevChar,
-        KeyCode::Delete => InputRequest::DeleteNextChar,
-        KeyCode::Left => InputRequest::GoToPrevChar,
-        KeyCode::Right => InputRequest::GoToNextChar,
-        KeyCode::Home => InputRequest::GoToStart,
-        KeyCode::End => InputRequest::GoToEnd,
-        _ => return None,
+    let plain = !k
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if let (KeyCode::Char(c), true) = (k.code, plain) {
+        return Some(InputRequest::InsertChar(c));
+    }
+    Some(match keymap::edit_for(Key::from_event(k)?)? {
+        Edit::Left => InputRequest::GoToPrevChar,
+        Edit::Right => InputRequest::GoToNextChar,
+        Edit::Start => InputRequest::GoToStart,
+        Edit::End => InputRequest::GoToEnd,
+        Edit::DeletePrev => InputRequest::DeletePrevChar,
+        Edit::DeleteNext => InputRequest::DeleteNextChar,
+        Edit::DeleteLine => InputRequest::DeleteLine,
+        Edit::DeleteWord => InputRequest::DeletePrevWord,
+        Edit::DeleteToEnd => InputRequest::DeleteTillEnd,
     })
 }
 
@@ -567,7 +473,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let keep = app.jobs.selected_job().map(|j| j.id.clone());
             app.jobs.all = jobs;
             app.jobs.loading = None;
-            app.jobs.loaded_once = true;
             app.jobs.error = None;
             let vis = app.jobs.visible();
             app.jobs.selected = keep
@@ -587,8 +492,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 time,
                 action: rec.action,
                 attempt: rec.attempt,
-                request_id: rec.request_id,
-                result: rec.result,
+                request_id: rec.request_id.map(|r| crate::text::clean(&r).into_owned()),
+                result: crate::text::clean(&rec.result).into_owned(),
                 will_retry: rec.will_retry,
                 elapsed_ms: rec.elapsed.as_millis() as u64,
             });
@@ -597,12 +502,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Exec {
-            plan_id,
-            offset,
-            event,
-        } => {
-            on_exec(app, &plan_id, offset, event);
+        Msg::Exec { plan_id, event } => {
+            on_exec(app, &plan_id, event);
+            vec![]
+        }
+        Msg::Journal(view) => {
+            on_journal(app, view);
+            vec![]
+        }
+        Msg::JobChecked { job_id, refusal } => on_job_checked(app, &job_id, refusal),
+        Msg::TerminalGone => {
+            app.quit = true;
             vec![]
         }
         Msg::ExecFinished { plan_id } => {
@@ -629,75 +539,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
-fn on_exec(app: &mut App, plan_id: &str, offset: usize, ev: ProgressEvent) {
-    let now = app.now;
-    let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
-        return;
-    };
-    let idx = |i: usize| i + offset;
-    match ev {
-        ProgressEvent::Sending { index, .. } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.sending = true;
-                r.outcome = None;
-                r.error = None;
-                r.status = None;
-                r.task_id = None;
-                r.request_id = None;
-                r.note = None;
-                r.started = Some(now);
-                r.ended = None;
-            }
-            p.selected = idx(index);
-        }
-        ProgressEvent::Accepted {
-            index,
-            request_id,
-            task_id,
-        } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.sending = false;
-                r.request_id = request_id;
-                r.task_id = Some(task_id);
-            }
-        }
-        ProgressEvent::Status { index, status, .. } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.status = Some(status.as_str().to_string());
-            }
-        }
-        ProgressEvent::PollError { index, error } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.error = Some(format!(
-                    "status read failed, retrying: {}",
-                    error.lines().next().unwrap_or("")
-                ));
-            }
-        }
-        ProgressEvent::Done { index, outcome } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                apply_outcome(r, &outcome);
-                r.ended = Some(now);
-            }
-        }
-    }
-}
-
-fn apply_outcome(r: &mut CallRow, o: &CallOutcome) {
-    r.sending = false;
-    r.outcome = Some(o.outcome);
-    if o.request_id.is_some() {
-        r.request_id = o.request_id.clone();
-    }
-    if o.task_id.is_some() {
-        r.task_id = o.task_id.clone();
-    }
-    if o.status.is_some() {
-        r.status = o.status.clone();
-    }
-    r.error = o.error.clone();
-}
-
 fn on_paste(app: &mut App, text: &str) {
     match app.screen {
         Screen::Jobs if app.jobs.filtering => {
@@ -719,8 +560,6 @@ fn on_paste(app: &mut App, text: &str) {
 
 fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let Some(key) = Key::from_event(&k) else {
-        // Backspace / Delete etc.: text editing only.
-        text_edit(app, &k);
         return vec![];
     };
     let ctx = app.context();
@@ -745,20 +584,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         text_edit(app, &k);
         return vec![];
     }
-    if typing
-        && matches!(
-            key,
-            Key::Left
-                | Key::Right
-                | Key::Home
-                | Key::End
-                | Key::Ctrl('a')
-                | Key::Ctrl('e')
-                | Key::Ctrl('u')
-                | Key::Ctrl('w')
-                | Key::Ctrl('k')
-        )
-    {
+    if typing && keymap::edit_for(key).is_some() {
         text_edit(app, &k);
         return vec![];
     }
@@ -777,6 +603,27 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     Action::Down => *scroll = (*scroll + 1).min(80),
                     Action::Back => app.overlay = None,
                     Action::Quit => request_quit(app),
+                    _ => {}
+                }
+            }
+            vec![]
+        }
+        Context::Alert => {
+            if let Some(Overlay::Alert {
+                scroll, plan_id, ..
+            }) = &mut app.overlay
+            {
+                match action {
+                    Action::Up => *scroll = scroll.saturating_sub(1),
+                    Action::Down => *scroll = (*scroll + 1).min(200),
+                    Action::ShowProgress => {
+                        let id = plan_id.clone();
+                        app.overlay = None;
+                        if let Some(id) = id {
+                            return app.show_plan(&id);
+                        }
+                    }
+                    Action::Back => app.overlay = None,
                     _ => {}
                 }
             }
@@ -842,7 +689,7 @@ fn request_quit(app: &mut App) {
     }
 }
 
-fn move_sel(sel: &mut usize, len: usize, delta: isize) {
+pub(crate) fn move_sel(sel: &mut usize, len: usize, delta: isize) {
     if len == 0 {
         *sel = 0;
         return;
@@ -898,13 +745,7 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
                             .sum::<usize>();
                         p.scroll = (p.scroll + 1).min(lines as u16);
                     }
-                    Action::Back => {
-                        app.screen = if p.new_plan {
-                            Screen::Form
-                        } else {
-                            Screen::Progress
-                        };
-                    }
+                    Action::Back => app.screen = p.back,
                     Action::Submit => {
                         app.confirm = ConfirmState::default();
                         app.screen = Screen::Confirm;
@@ -939,68 +780,8 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Context::Help | Context::Ask => vec![],
+        Context::Help | Context::Alert | Context::Ask => vec![],
     }
-}
-
-fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let n = app.jobs.visible().len();
-    let page = app.page.max(1) as isize;
-    match action {
-        Action::Up => move_sel(&mut app.jobs.selected, n, -1),
-        Action::Down => move_sel(&mut app.jobs.selected, n, 1),
-        Action::PageUp => move_sel(&mut app.jobs.selected, n, -page),
-        Action::PageDown => move_sel(&mut app.jobs.selected, n, page),
-        Action::Top => app.jobs.selected = 0,
-        Action::Bottom => app.jobs.selected = n.saturating_sub(1),
-        Action::Filter => app.jobs.filtering = true,
-        Action::Sort => {
-            app.jobs.sort = app.jobs.sort.next();
-            app.jobs.selected = 0;
-        }
-        Action::Refresh if app.jobs.loading.is_none() => {
-            app.jobs.loading = Some((0, 0));
-            return vec![Effect::LoadJobs];
-        }
-        Action::Log => {
-            app.log_return = Screen::Jobs;
-            app.screen = Screen::Log;
-        }
-        Action::ShowProgress if app.progress.is_some() => {
-            app.screen = Screen::Progress;
-        }
-        Action::Copy => {
-            if let Some(j) = app.jobs.selected_job() {
-                let id = j.id.clone();
-                app.notice = Some(format!("copied job id {id}"));
-                return vec![Effect::Copy(id)];
-            }
-        }
-        Action::Open => {
-            if app.busy() {
-                app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
-            } else if let Some(j) = app.jobs.selected_job().cloned() {
-                // Reopening the same job keeps what was typed (e.g. to fix a refused
-                // value); another job starts fresh.
-                let keep = app.form.as_ref().is_some_and(|f| f.job.id == j.id);
-                if keep {
-                    if let Some(f) = app.form.as_mut() {
-                        f.job = j;
-                        f.tried_submit = false;
-                    }
-                } else {
-                    app.form = Some(FormState::new(j));
-                }
-                app.screen = Screen::Form;
-            }
-        }
-        Action::Back => {
-            app.jobs.filter = Input::default();
-            app.jobs.selected = 0;
-        }
-        _ => {}
-    }
-    vec![]
 }
 
 fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
@@ -1033,6 +814,7 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                             job: f.job.clone(),
                             start: 0,
                             new_plan: true,
+                            back: Screen::Form,
                             scroll: 0,
                         });
                         app.screen = Screen::Preview;
@@ -1092,91 +874,4 @@ fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         _ => vec![],
     }
-}
-
-fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some(p) = app.progress.as_mut() else {
-        app.screen = Screen::Jobs;
-        return vec![];
-    };
-    let n = p.rows.len();
-    match action {
-        Action::Up => move_sel(&mut p.selected, n, -1),
-        Action::Down => move_sel(&mut p.selected, n, 1),
-        Action::Copy => {
-            if let Some(t) = p.rows.get(p.selected).and_then(|r| r.task_id.clone()) {
-                app.notice = Some(format!("copied TaskId {t}"));
-                return vec![Effect::Copy(t)];
-            }
-            app.notice = Some("this call has no TaskId".into());
-        }
-        Action::Log => {
-            app.log_return = Screen::Progress;
-            app.screen = Screen::Log;
-        }
-        Action::Back => {
-            if p.running {
-                app.overlay = Some(Overlay::LeaveProgress);
-            } else {
-                app.screen = Screen::Jobs;
-            }
-        }
-        Action::Dismiss => {
-            if p.running || !p.has_unknown() {
-                app.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
-            } else {
-                app.overlay = Some(Overlay::Dismiss);
-            }
-        }
-        Action::Redo | Action::Continue => {
-            if p.running {
-                return vec![];
-            }
-            let idx = if action == Action::Redo {
-                p.failed_index()
-            } else {
-                p.continue_index()
-            };
-            let Some(i) = idx else {
-                app.notice = Some(if action == Action::Redo {
-                    "no failed call to redo".into()
-                } else {
-                    "nothing to continue".into()
-                });
-                return vec![];
-            };
-            let job = app
-                .jobs
-                .all
-                .iter()
-                .find(|j| j.id == p.plan.job_id)
-                .cloned()
-                .or_else(|| {
-                    app.form
-                        .as_ref()
-                        .map(|f| f.job.clone())
-                        .filter(|j| j.id == p.plan.job_id)
-                });
-            let Some(job) = job else {
-                app.notice = Some("the job is not in the list yet; wait for it to load (r)".into());
-                return vec![];
-            };
-            app.preview = Some(PreviewState {
-                plan: p.plan.clone(),
-                job,
-                start: i,
-                new_plan: false,
-                scroll: 0,
-            });
-            app.screen = Screen::Preview;
-        }
-        _ => {}
-    }
-    vec![]
-}
-
-/// Elapsed time of a call row, for display.
-pub fn elapsed(r: &CallRow, now: Instant) -> Option<Duration> {
-    let start = r.started?;
-    Some(r.ended.unwrap_or(now).saturating_duration_since(start))
 }

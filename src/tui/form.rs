@@ -88,14 +88,20 @@ impl FormState {
                 .insert(FieldId::Port, Input::new(cur.port.clone()));
         }
         if let Ok(t) = cur.instance_type.parse::<InstanceType>() {
-            self.itype = t;
+            self.set_type(t);
         }
+        self.prefill_vpc();
+    }
+
+    /// An Express endpoint keeps its VPC across a switchover: offer the current one.
+    fn prefill_vpc(&mut self) {
+        let cur = self.current().instance_id.clone();
         if self.itype == InstanceType::Express
-            && cur.instance_id.starts_with("vpc-")
+            && self.current().instance_type.parse() == Ok(InstanceType::Express)
+            && cur.starts_with("vpc-")
             && self.inputs[&FieldId::InstanceId].value().is_empty()
         {
-            self.inputs
-                .insert(FieldId::InstanceId, Input::new(cur.instance_id.clone()));
+            self.inputs.insert(FieldId::InstanceId, Input::new(cur));
         }
     }
 
@@ -142,18 +148,34 @@ impl FormState {
         }
     }
 
+    /// Sets the instance type. The instance id means something else for each type (an
+    /// optional id, an ECS instance, a VPC), so a typed one is cleared, never carried
+    /// into a field where it would mean something else.
+    fn set_type(&mut self, t: InstanceType) {
+        if t != self.itype {
+            self.itype = t;
+            self.inputs.insert(FieldId::InstanceId, Input::default());
+        }
+    }
+
     /// ←/→ on a choice, Space on a toggle. `delta` is -1 or +1.
     pub fn change(&mut self, delta: i32) {
         match self.focused() {
             Item::Side => {
+                // Another database: nothing typed for the first one applies.
                 self.side = self.side.opposite();
+                for f in FieldId::ALL {
+                    self.inputs.insert(f, Input::default());
+                }
+                self.port_touched = false;
                 self.prefill();
             }
             Item::Type => {
                 let all = InstanceType::ALL;
                 let i = all.iter().position(|t| *t == self.itype).unwrap_or(0) as i32;
                 let n = all.len() as i32;
-                self.itype = all[((i + delta).rem_euclid(n)) as usize];
+                self.set_type(all[((i + delta).rem_euclid(n)) as usize]);
+                self.prefill_vpc();
             }
             Item::CrossAccount => self.cross = !self.cross,
             Item::Topology => self.declare_two_way = !self.declare_two_way,

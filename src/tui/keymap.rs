@@ -20,6 +20,8 @@ pub enum Key {
     Home,
     End,
     Space,
+    Backspace,
+    Delete,
 }
 
 impl Key {
@@ -40,6 +42,8 @@ impl Key {
             Key::Home => "Home".into(),
             Key::End => "End".into(),
             Key::Space => "Space".into(),
+            Key::Backspace => "Bksp".into(),
+            Key::Delete => "Del".into(),
         }
     }
 
@@ -61,6 +65,8 @@ impl Key {
             KeyCode::PageDown => Key::PageDown,
             KeyCode::Home => Key::Home,
             KeyCode::End => Key::End,
+            KeyCode::Backspace => Key::Backspace,
+            KeyCode::Delete => Key::Delete,
             _ => return None,
         })
     }
@@ -137,6 +143,8 @@ pub enum Context {
     Progress,
     Log,
     Help,
+    /// A message that needs reading (e.g. why a switch is refused).
+    Alert,
     Ask,
 }
 
@@ -200,6 +208,12 @@ pub static PROGRESS: &[Binding] = &[
     b(&[Char('D')], Action::Dismiss, "dismiss (checked)", true),
     b(&[Char('y')], Action::Copy, "copy TaskId", true),
     b(&[Char('L')], Action::Log, "log", true),
+    b(
+        &[Char('p')],
+        Action::ShowProgress,
+        "next unfinished switch",
+        false,
+    ),
     b(&[Esc, Char('q')], Action::Back, "jobs", true),
     b(&[Char('?')], Action::Help, "help", true),
 ];
@@ -220,10 +234,53 @@ pub static HELP: &[Binding] = &[
     b(&[Esc, Char('q'), Char('?')], Action::Back, "close", true),
 ];
 
+pub static ALERT: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "scroll", false),
+    b(&[Down, Char('j')], Action::Down, "scroll", false),
+    b(&[Char('p')], Action::ShowProgress, "show it", true),
+    b(&[Esc, Enter, Char('q')], Action::Back, "close", true),
+];
+
 pub static ASK: &[Binding] = &[
     b(&[Char('y')], Action::Yes, "yes", true),
     b(&[Char('n'), Esc], Action::No, "no", true),
 ];
+
+/// What an editing key does to a text field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Left,
+    Right,
+    Start,
+    End,
+    DeletePrev,
+    DeleteNext,
+    DeleteLine,
+    DeleteWord,
+    DeleteToEnd,
+}
+
+/// The editing keys of every text field (form fields, filter, confirmation). In a
+/// text field they edit; printable characters type. One table for dispatch and help.
+pub static TEXT_EDIT: &[(&[Key], Edit, &str)] = &[
+    (&[Left], Edit::Left, "cursor left"),
+    (&[Right], Edit::Right, "cursor right"),
+    (&[Home, Ctrl('a')], Edit::Start, "start of field"),
+    (&[End, Ctrl('e')], Edit::End, "end of field"),
+    (&[Backspace], Edit::DeletePrev, "delete before the cursor"),
+    (&[Delete], Edit::DeleteNext, "delete under the cursor"),
+    (&[Ctrl('u')], Edit::DeleteLine, "clear the field"),
+    (&[Ctrl('w')], Edit::DeleteWord, "delete a word"),
+    (&[Ctrl('k')], Edit::DeleteToEnd, "delete to the end"),
+];
+
+/// The editing operation bound to `key` in a text field.
+pub fn edit_for(key: Key) -> Option<Edit> {
+    TEXT_EDIT
+        .iter()
+        .find(|(keys, _, _)| keys.contains(&key))
+        .map(|(_, e, _)| *e)
+}
 
 /// Ctrl-C everywhere: quit (asking when something is in flight).
 pub static GLOBAL: &[Binding] = &[b(&[Ctrl('c')], Action::Quit, "quit", false)];
@@ -238,6 +295,7 @@ pub fn table(ctx: Context) -> &'static [Binding] {
         Context::Progress => PROGRESS,
         Context::Log => LOG,
         Context::Help => HELP,
+        Context::Alert => ALERT,
         Context::Ask => ASK,
     }
 }
@@ -255,10 +313,19 @@ pub fn lookup(ctx: Context, key: Key, read_only: bool) -> Option<Action> {
 /// Footer hints: `key label` pairs for the context (bindings sharing a label are
 /// shown once, their keys joined).
 pub fn hints(ctx: Context, read_only: bool) -> Vec<(String, &'static str)> {
+    hints_where(ctx, read_only, |_| true)
+}
+
+/// Footer hints of the bindings whose action `available` allows right now.
+pub fn hints_where(
+    ctx: Context,
+    read_only: bool,
+    available: impl Fn(Action) -> bool,
+) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for bd in table(ctx)
         .iter()
-        .filter(|bd| bd.footer && !(read_only && bd.mutating))
+        .filter(|bd| bd.footer && !(read_only && bd.mutating) && available(bd.action))
     {
         let keys = bd
             .keys
@@ -279,7 +346,19 @@ pub fn hints(ctx: Context, read_only: bool) -> Vec<(String, &'static str)> {
 
 /// Every binding of every screen, for the help overlay.
 pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
-    [
+    let text = (
+        "Text fields (form, filter, confirm)",
+        TEXT_EDIT
+            .iter()
+            .map(|(keys, _, label)| {
+                (
+                    keys.iter().map(|k| k.label()).collect::<Vec<_>>().join("/"),
+                    *label,
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut v: Vec<(&'static str, Vec<(String, &'static str)>)> = [
         ("Jobs", Context::Jobs),
         ("Filter (after /)", Context::JobsFilter),
         ("Switch form", Context::Form),
@@ -308,5 +387,7 @@ pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'stati
                 .collect(),
         )
     })
-    .collect()
+    .collect();
+    v.insert(3, text);
+    v
 }

@@ -6,24 +6,24 @@
 
 pub mod app;
 pub mod form;
+pub mod jobs;
 pub mod keymap;
+pub mod progress;
 pub mod theme;
 pub mod view;
 
-use crate::api::endpoint::is_loopback;
 use crate::api::Client;
-use crate::cli::context::Ctx;
-use crate::cli::output::now_hms;
-use crate::cli::{exit, journal_cmds, CliError, Global};
 use crate::domain::executor::{self, ExecOptions, ProgressEvent};
+use crate::domain::guard::{self, Sender};
 use crate::domain::journal::{self, Journal};
-use crate::domain::Plan;
-use app::{App, Effect, Header, Msg, Target};
+use crate::present::now_hms;
+pub use app::Target;
+use app::{App, Effect, Header, JournalView, Msg};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::{execute, terminal};
 use ratatui::Terminal;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,10 +86,7 @@ fn copy_osc52(text: &str) {
 }
 
 struct Runner {
-    client: Client,
-    journal: Journal,
-    endpoint: String,
-    masked_ak: String,
+    sender: Sender,
     read_only: bool,
     opts: ExecOptions,
     tx: UnboundedSender<Msg>,
@@ -105,15 +102,26 @@ impl Runner {
                     plan_id,
                     at: journal::now(),
                 };
-                if let Err(e) = self.journal.append(&rec) {
+                if let Err(e) = self.sender.journal.append(&rec) {
                     let _ = tx.send(Msg::ExecRefused {
                         plan_id: String::new(),
                         reason: format!("the journal cannot be written: {e}"),
                     });
                 }
+                let _ = tx.send(Msg::Journal(read_journal(&self.sender.journal)));
+            }
+            Effect::ReadJournal => {
+                let _ = tx.send(Msg::Journal(read_journal(&self.sender.journal)));
+            }
+            Effect::CheckJob { job_id, region } => {
+                let r = guard::check_new_switch(&self.sender.journal, &job_id, &region);
+                let _ = tx.send(Msg::JobChecked {
+                    job_id,
+                    refusal: r.err(),
+                });
             }
             Effect::LoadJobs => {
-                let client = self.client.clone();
+                let client = self.sender.client.clone();
                 tokio::spawn(async move {
                     let t2 = tx.clone();
                     let r = crate::domain::load_jobs(&client, move |l, t| {
@@ -123,66 +131,24 @@ impl Runner {
                     let _ = tx.send(Msg::JobsLoaded(r));
                 });
             }
-            Effect::Execute {
-                plan,
-                start,
-                new_plan,
-            } => {
-                let client = self.client.clone();
-                let journal = self.journal.clone();
-                let endpoint = self.endpoint.clone();
-                let ak = self.masked_ak.clone();
+            Effect::Execute { plan, start, .. } => {
+                let sender = self.sender.clone();
                 let mut opts = self.opts.clone();
                 opts.read_only = self.read_only;
                 tokio::spawn(async move {
-                    let refuse = |reason: String| {
-                        let _ = tx.send(Msg::ExecRefused {
-                            plan_id: plan.id.clone(),
-                            reason,
-                        });
-                    };
-                    if opts.read_only {
-                        return refuse("read-only mode".into());
-                    }
-                    if new_plan {
-                        let pending = journal
-                            .read()
-                            .map(|r| journal::summarize(&r.records))
-                            .unwrap_or_default();
-                        if let Some(p) = journal::pending_for(&pending, &endpoint, &plan.job_id) {
-                            return refuse(format!(
-                                "job {} has an unfinished switch in the journal (plan {}); run `dts-switch resume` first",
-                                plan.job_id,
-                                journal_cmds::short(&p.plan_id)
-                            ));
-                        }
-                        if let Err(e) = journal.append(&journal::plan_record(&plan, &endpoint, &ak))
-                        {
-                            return refuse(format!(
-                                "the journal {} cannot be written: {e}",
-                                journal.path().display()
-                            ));
-                        }
-                    }
-                    let rest = Plan {
-                        calls: plan.calls[start..].to_vec(),
-                        ..plan.clone()
-                    };
                     let pid = plan.id.clone();
                     let t2 = tx.clone();
-                    let inner = move |ev: &ProgressEvent| {
+                    let mut handler = move |ev: &ProgressEvent| {
                         let _ = t2.send(Msg::Exec {
                             plan_id: pid.clone(),
-                            offset: start,
                             event: ev.clone(),
                         });
-                        Ok(())
                     };
-                    let mut handler = journal::journalling(&journal, &plan.id, start, inner);
-                    executor::execute(&client, &rest, &opts, &mut handler).await;
+                    executor::execute(&sender, &plan, start, &opts, &mut handler).await;
                     let _ = tx.send(Msg::ExecFinished {
                         plan_id: plan.id.clone(),
                     });
+                    let _ = tx.send(Msg::Journal(read_journal(&sender.journal)));
                 });
             }
             Effect::Follow {
@@ -190,82 +156,106 @@ impl Runner {
                 index,
                 task_id,
             } => {
-                let client = self.client.clone();
-                let journal = self.journal.clone();
+                let sender = self.sender.clone();
                 let opts = self.opts.clone();
                 tokio::spawn(async move {
                     let pid = plan.id.clone();
                     let t2 = tx.clone();
                     let p2 = pid.clone();
-                    let inner = move |ev: &ProgressEvent| {
+                    let mut handler = move |ev: &ProgressEvent| {
                         let _ = t2.send(Msg::Exec {
                             plan_id: p2.clone(),
-                            offset: 0,
                             event: ev.clone(),
                         });
-                        Ok(())
                     };
-                    let mut handler = journal::journalling(&journal, &pid, 0, inner);
-                    executor::follow(
-                        &client,
-                        index,
-                        &plan.calls[index],
-                        &task_id,
-                        &opts,
-                        &mut handler,
-                    )
-                    .await;
-                    drop(handler);
+                    executor::follow(&sender, &plan, index, &task_id, &opts, &mut handler).await;
                     let _ = tx.send(Msg::ExecFinished { plan_id: pid });
+                    let _ = tx.send(Msg::Journal(read_journal(&sender.journal)));
                 });
             }
         }
     }
 }
 
-pub async fn run(g: &Global, ctx: Ctx) -> Result<i32, CliError> {
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        return Err(CliError::new(
-            exit::BAD_INPUT,
-            "the interactive TUI needs a terminal (stdin and stdout are not both terminals).\n  For scripts use the subcommands: dts-switch jobs | plan | switch | status | resume | history (see --help)",
-        ));
+/// The journal as the TUI needs it: every plan, and the lines that cannot be read.
+fn read_journal(j: &Journal) -> JournalView {
+    match j.read() {
+        Ok(r) => {
+            let plans = journal::summarize(&r.records);
+            // Unfinished plans another live process on this host is handling.
+            let live = plans
+                .iter()
+                .filter(|p| p.pending().is_some())
+                .filter(|p| p.last_by().is_some_and(journal::live_elsewhere))
+                .map(|p| p.plan_id.clone())
+                .collect();
+            JournalView {
+                plans,
+                problems: r.problems,
+                error: None,
+                live,
+            }
+        }
+        Err(e) => JournalView {
+            error: Some(format!(
+                "cannot read the journal {}: {e}",
+                j.path().display()
+            )),
+            ..JournalView::default()
+        },
     }
-    let journal = journal_cmds::journal_for(g)?;
-    let read = journal.read().unwrap_or_default();
-    let pending: Vec<_> = journal::summarize(&read.records)
-        .into_iter()
-        .filter(|p| p.endpoint == ctx.endpoint.as_str() && p.pending().is_some())
-        .collect();
+}
+
+/// What the TUI needs, built by the command line.
+pub struct Config {
+    pub client: Client,
+    pub journal: Journal,
+    pub endpoint: url::Url,
+    pub region: String,
+    pub masked_ak: String,
+    pub target: Target,
+    pub read_only: bool,
+    pub no_color: bool,
+}
+
+/// How the TUI ended.
+pub struct End {
+    /// A switch was still running (its tasks go on in the service).
+    pub busy: bool,
+    /// Lines to print on the normal screen after leaving (e.g. how to resume).
+    pub after: Vec<String>,
+}
+
+/// Runs the TUI until the operator quits or the terminal goes away. The caller checks
+/// that stdin and stdout are terminals.
+pub async fn run(cfg: Config) -> Result<End, String> {
+    let journal = cfg.journal.clone();
+    let first = read_journal(&journal);
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let obs_tx = tx.clone();
-    let client = ctx.client.clone().with_observer(Arc::new(move |rec| {
+    let client = cfg.client.clone().with_observer(Arc::new(move |rec| {
         let _ = obs_tx.send(Msg::Api(rec.clone(), now_hms()));
     }));
-    let local = is_loopback(&ctx.endpoint);
+    let local = cfg.target != Target::Production;
     let header = Header {
-        region: ctx.region.clone(),
-        endpoint: ctx.endpoint.as_str().to_string(),
-        target: if ctx.demo.is_some() {
-            Target::Demo
-        } else if local {
-            Target::Simulator
-        } else {
-            Target::Production
-        },
-        masked_ak: ctx.masked_ak.clone(),
-        read_only: g.read_only,
+        region: cfg.region.clone(),
+        endpoint: cfg.endpoint.as_str().to_string(),
+        target: cfg.target,
+        masked_ak: cfg.masked_ak.clone(),
+        read_only: cfg.read_only,
     };
-    let mut app = App::new(header, pending);
-    if let Some(p) = read.problems.first() {
-        app.notice = Some(format!("journal: {p}"));
-    }
-    let theme = theme::Theme::from_env(g.no_color);
+    let mut app = App::new(header, vec![]);
+    let _ = app::update(&mut app, Msg::Journal(first));
+    let theme = theme::Theme::from_env(cfg.no_color);
     let runner = Runner {
-        client,
-        journal,
-        endpoint: ctx.endpoint.as_str().to_string(),
-        masked_ak: ctx.masked_ak.clone(),
-        read_only: g.read_only,
+        sender: Sender {
+            client,
+            journal,
+            endpoint: cfg.endpoint.as_str().to_string(),
+            masked_ak: cfg.masked_ak.clone(),
+            by: journal::who("TUI"),
+        },
+        read_only: cfg.read_only,
         opts: ExecOptions {
             poll_interval: if local {
                 Duration::from_secs(1)
@@ -282,10 +272,9 @@ pub async fn run(g: &Global, ctx: Ctx) -> Result<i32, CliError> {
         tx: tx.clone(),
     };
 
-    let guard = TerminalGuard::enter()
-        .map_err(|e| CliError::new(exit::FAILED, format!("cannot set up the terminal: {e}")))?;
+    let guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))
-        .map_err(|e| CliError::new(exit::FAILED, format!("cannot set up the terminal: {e}")))?;
+        .map_err(|e| format!("cannot set up the terminal: {e}"))?;
     if let Ok(s) = term.size() {
         let _ = app::update(&mut app, Msg::Resize(s.width, s.height));
     }
@@ -297,25 +286,25 @@ pub async fn run(g: &Global, ctx: Ctx) -> Result<i32, CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     let input_tx = tx.clone();
     let stop2 = stop.clone();
+    // Reads the terminal. Any read error (EIO after a hang-up, end of input) means the
+    // terminal is gone: say so and stop reading.
     let input = std::thread::spawn(move || {
         while !stop2.load(Ordering::Relaxed) {
-            match event::poll(Duration::from_millis(100)) {
-                Ok(true) => {
-                    let msg = match event::read() {
-                        Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
-                        Ok(Event::Paste(s)) => Some(Msg::Paste(s)),
-                        Ok(Event::Resize(w, h)) => Some(Msg::Resize(w, h)),
-                        Ok(_) => None,
-                        Err(_) => break,
-                    };
-                    if let Some(m) = msg {
-                        if input_tx.send(m).is_err() {
-                            break;
-                        }
-                    }
-                }
-                Ok(false) => {}
-                Err(_) => break,
+            let msg = match event::poll(Duration::from_millis(100)) {
+                Ok(true) => match event::read() {
+                    Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+                    Ok(Event::Paste(s)) => Some(Msg::Paste(s)),
+                    Ok(Event::Resize(w, h)) => Some(Msg::Resize(w, h)),
+                    Ok(_) => None,
+                    Err(_) => Some(Msg::TerminalGone),
+                },
+                Ok(false) => None,
+                Err(_) => Some(Msg::TerminalGone),
+            };
+            let Some(m) = msg else { continue };
+            let gone = matches!(m, Msg::TerminalGone);
+            if input_tx.send(m).is_err() || gone {
+                break;
             }
         }
     });
@@ -339,8 +328,12 @@ pub async fn run(g: &Global, ctx: Ctx) -> Result<i32, CliError> {
     }
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Another process may write the journal: look again now and then.
+    let mut journal_tick = tokio::time::interval(Duration::from_secs(2));
+    journal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
-    loop {
+    let mut draw_failures = 0u32;
+    'outer: loop {
         {
             // At most ~30 frames a second; each frame is one synchronized update.
             let since = last_draw.elapsed();
@@ -350,10 +343,21 @@ pub async fn run(g: &Global, ctx: Ctx) -> Result<i32, CliError> {
             let _ = execute!(std::io::stdout(), terminal::BeginSynchronizedUpdate);
             let r = term.draw(|f| view::render(&app, f, &theme));
             let _ = execute!(std::io::stdout(), terminal::EndSynchronizedUpdate);
-            if let Err(e) = r {
-                tracing::error!(error = %e, "draw failed");
+            match r {
+                Ok(_) => draw_failures = 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "draw failed");
+                    // A terminal that cannot be written to is gone.
+                    draw_failures += 1;
+                    if draw_failures >= 3 {
+                        app.quit = true;
+                    }
+                }
             }
             last_draw = Instant::now();
+        }
+        if app.quit {
+            break;
         }
         let animating = app.animating();
         tokio::select! {
@@ -361,21 +365,39 @@ pub async fn run(g: &Global, ctx: Ctx) -> Result<i32, CliError> {
                 let Some(m) = m else { break };
                 app.now = Instant::now();
                 for fx in app::update(&mut app, m) { runner.spawn(fx); }
+                // Drain what else arrived, but never forever: a quit wins.
+                let mut n = 0;
                 while let Ok(m) = rx.try_recv() {
                     for fx in app::update(&mut app, m) { runner.spawn(fx); }
+                    n += 1;
+                    if app.quit || n > 256 {
+                        break;
+                    }
                 }
             }
             _ = tick.tick(), if animating => {
                 let _ = app::update(&mut app, Msg::Tick(Instant::now()));
             }
+            _ = journal_tick.tick() => {
+                runner.spawn(Effect::ReadJournal);
+                // A hung-up terminal answers its size with an error.
+                if terminal::size().is_err() {
+                    let _ = app::update(&mut app, Msg::TerminalGone);
+                }
+            }
         }
         if app.quit {
-            break;
+            break 'outer;
         }
     }
     stop.store(true, Ordering::Relaxed);
     drop(term);
     drop(guard);
-    let _ = input.join();
-    Ok(if app.busy() { exit::UNKNOWN } else { exit::OK })
+    // Not joined: after a hang-up the terminal library may spin inside its own read
+    // loop and never come back; the thread ends with the process.
+    drop(input);
+    Ok(End {
+        busy: app.busy(),
+        after: app.exit_lines(),
+    })
 }

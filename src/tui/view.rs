@@ -1,22 +1,28 @@
 //! Rendering: a pure function of the [`App`] state.
 
-use crate::api::ops::EndpointInfo;
-use crate::cli::output::{endpoint_long, truncate as fit};
-use crate::domain::executor::Outcome;
 use crate::domain::rules::{FieldId, InstanceType, Need};
 use crate::domain::Topology;
-use crate::tui::app::{elapsed, App, Overlay, Screen, Target};
+pub(crate) use crate::present::endpoint_long;
+
+/// Cuts a cell's text to `w` characters; control characters and escapes from the
+/// service are shown visibly (the same cleaning as the command line).
+pub(crate) fn fit(s: &str, w: usize) -> String {
+    crate::present::truncate(&crate::text::clean(s), w)
+}
+use crate::tui::app::{App, Overlay, Screen, Target};
 use crate::tui::form::Item;
-use crate::tui::keymap::{self, Context};
+use crate::tui::jobs::render_jobs;
+use crate::tui::keymap;
+use crate::tui::progress::render_progress;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+pub(crate) const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
-fn short_endpoint(url: &str) -> &str {
+pub(crate) fn short_endpoint(url: &str) -> &str {
     url.trim_start_matches("https://")
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -86,6 +92,12 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
             "Leave progress?",
             "Tasks are running. They go on in the service, and this program keeps following them in the background (p comes back). Leave this screen?",
         ),
+        Some(Overlay::Alert {
+            title,
+            text,
+            scroll,
+            ..
+        }) => render_alert(f, body, theme, title, text, *scroll),
         None => {}
     }
     render_footer(app, f, footer, theme);
@@ -122,18 +134,12 @@ fn render_header(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
 
 fn render_footer(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let ctx = app.context();
-    let mut hints = keymap::hints(ctx, app.header.read_only);
-    if ctx == Context::Progress {
-        let p = app.progress.as_ref();
-        hints.retain(|(_, label)| match *label {
-            "redo failed call" => p.is_some_and(|p| !p.running && p.failed_index().is_some()),
-            "continue" => p.is_some_and(|p| !p.running && p.continue_index().is_some()),
-            "dismiss (checked)" => p.is_some_and(|p| !p.running && p.has_unknown()),
-            _ => true,
-        });
-    }
-    // "? help" always last.
-    if let Some(i) = hints.iter().position(|(_, l)| *l == "help") {
+    let mut hints = keymap::hints_where(ctx, app.header.read_only, |a| app.available(a));
+    // Help always last.
+    if let Some(i) = hints
+        .iter()
+        .position(|(k, _)| k.split('/').any(|k| k == "?"))
+    {
         let h = hints.remove(i);
         hints.push(h);
     }
@@ -145,7 +151,7 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn banner_lines<'a>(b: &crate::tui::app::Banner, theme: &Theme) -> Vec<Line<'a>> {
+pub(crate) fn banner_lines<'a>(b: &crate::tui::app::Banner, theme: &Theme) -> Vec<Line<'a>> {
     let mut v = vec![Line::from(vec![
         Span::styled("! ", theme.danger()),
         Span::styled(
@@ -169,222 +175,6 @@ fn banner_lines<'a>(b: &crate::tui::app::Banner, theme: &Theme) -> Vec<Line<'a>>
     }
     v.push(Line::styled("r retries", theme.muted()));
     v
-}
-
-fn endpoint_cell(e: &EndpointInfo) -> String {
-    let kind = match e.instance_type.as_str() {
-        "LocalInstance" => "Local",
-        o => o,
-    };
-    format!("{kind} {}", e.address())
-}
-
-fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {
-    let jv = &app.jobs;
-    let mut constraints = vec![];
-    let banner = jv.error.as_ref().map(|b| banner_lines(b, theme));
-    if let Some(b) = &banner {
-        let inner_w = area.width.saturating_sub(2).max(1) as usize;
-        let h: usize = b.iter().map(|l| l.width().max(1).div_ceil(inner_w)).sum();
-        constraints.push(Constraint::Length(h as u16 + 2));
-    }
-    let show_filter = jv.filtering || !jv.filter.value().is_empty();
-    if show_filter {
-        constraints.push(Constraint::Length(1));
-    }
-    constraints.push(Constraint::Min(3));
-    let details = !compact && area.height >= 18;
-    if details {
-        constraints.push(Constraint::Length(7));
-    }
-    let chunks = Layout::vertical(constraints).split(area);
-    let mut ci = 0;
-    if let Some(b) = banner {
-        f.render_widget(
-            Paragraph::new(b).wrap(Wrap { trim: true }).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.danger()),
-            ),
-            chunks[ci],
-        );
-        ci += 1;
-    }
-    let visible = jv.visible();
-    if show_filter {
-        let label = "/ filter: ";
-        let line = Line::from(vec![
-            Span::styled(label, theme.key()),
-            Span::styled(jv.filter.value().to_string(), theme.input()),
-            Span::styled(
-                format!(
-                    "   {} of {} · sort: {}",
-                    visible.len(),
-                    jv.all.len(),
-                    jv.sort.label()
-                ),
-                theme.muted(),
-            ),
-        ]);
-        f.render_widget(Paragraph::new(line), chunks[ci]);
-        if jv.filtering {
-            let x = chunks[ci].x + label.len() as u16 + jv.filter.visual_cursor() as u16;
-            f.set_cursor_position(Position::new(
-                x.min(chunks[ci].right().saturating_sub(1)),
-                chunks[ci].y,
-            ));
-        }
-        ci += 1;
-    }
-    let table_area = chunks[ci];
-    let wide = table_area.width >= 118;
-    let title = match jv.loading {
-        Some((loaded, total)) => format!(
-            " Jobs · loading {loaded}/{} {} ",
-            if total == 0 {
-                "?".to_string()
-            } else {
-                total.to_string()
-            },
-            SPINNER[app.spinner % 4]
-        ),
-        None => format!(" Jobs ({}) · sort: {} ", visible.len(), jv.sort.label()),
-    };
-    let inner_h = table_area.height.saturating_sub(3) as usize; // borders + header
-    let sel = jv.selected.min(visible.len().saturating_sub(1));
-    let offset = if inner_h == 0 {
-        0
-    } else {
-        sel.saturating_sub(inner_h - 1)
-    };
-    let rows: Vec<Row> = visible
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(inner_h.max(1))
-        .map(|(i, j)| {
-            let marker = if i == sel { ">" } else { " " };
-            let status_style = match j.status().to_ascii_lowercase().as_str() {
-                "synchronizing" => theme.ok(),
-                s if s.contains("fail") => theme.danger(),
-                "suspending" => theme.warning(),
-                _ => theme.base(),
-            };
-            let mut cells = vec![
-                Cell::from(format!("{marker}{}", j.id)),
-                Cell::from(j.name.clone()),
-                Cell::from(Span::styled(j.status().to_string(), status_style)),
-                Cell::from(j.detected_topology().as_str()),
-            ];
-            if wide {
-                cells.push(Cell::from(endpoint_cell(&j.forward.source)));
-                cells.push(Cell::from(endpoint_cell(&j.forward.destination)));
-            }
-            cells.push(Cell::from(if j.forward.delay.is_empty() {
-                "-".to_string()
-            } else {
-                format!("{}s", j.forward.delay)
-            }));
-            let r = Row::new(cells);
-            if i == sel {
-                r.style(theme.selected())
-            } else {
-                r
-            }
-        })
-        .collect();
-    let mut widths = vec![
-        Constraint::Length(19),
-        Constraint::Min(12),
-        Constraint::Length(14),
-        Constraint::Length(7),
-    ];
-    let mut head = vec!["  JOB ID", "NAME", "STATUS", "TOPO"];
-    if wide {
-        let ep_w = if table_area.width >= 140 { 30 } else { 24 };
-        widths.push(Constraint::Length(ep_w));
-        widths.push(Constraint::Length(ep_w));
-        head.push("SOURCE");
-        head.push("DESTINATION");
-    }
-    widths.push(Constraint::Length(6));
-    head.push("DELAY");
-    let empty = visible.is_empty() && jv.loading.is_none();
-    let table = Table::new(rows, widths)
-        .header(Row::new(head).style(theme.title()))
-        .block(Block::default().borders(Borders::ALL).title(title));
-    f.render_widget(table, table_area);
-    if empty {
-        let msg = if jv.error.is_some() {
-            "Could not list the jobs (see above). r retries."
-        } else if jv.all.is_empty() {
-            "No synchronization jobs in this region. (--region picks another; r refreshes)"
-        } else {
-            "No job matches the filter. (Esc clears it)"
-        };
-        let a = Rect::new(
-            table_area.x + 2,
-            table_area.y + 2,
-            table_area.width.saturating_sub(4),
-            1,
-        );
-        f.render_widget(Paragraph::new(msg).style(theme.muted()), a);
-    }
-    if details {
-        let d = chunks[ci + 1];
-        let lines = match visible.get(sel) {
-            None => vec![Line::styled("No job selected.", theme.muted())],
-            Some(j) => {
-                let created = j.create_time.get(..16).unwrap_or(&j.create_time);
-                let mut v = vec![Line::from(vec![
-                    Span::styled(format!("{} ", j.name), theme.title()),
-                    Span::raw(format!(
-                        "· {} · {} · created {created}",
-                        j.detected_topology().as_str(),
-                        j.job_class
-                    )),
-                ])];
-                v.push(Line::raw(format!(
-                    "Forward  source       {}",
-                    endpoint_long(&j.forward.source)
-                )));
-                v.push(Line::raw(format!(
-                    "         destination  {}",
-                    endpoint_long(&j.forward.destination)
-                )));
-                match &j.reverse {
-                    Some(r) => v.push(Line::raw(format!(
-                        "Reverse  {} · delay {}s",
-                        r.status, r.delay
-                    ))),
-                    None if j.reverse_hint => {
-                        v.push(Line::raw("Reverse  shown by DescribeDtsJobs (two-way)"))
-                    }
-                    None if j.detected_topology() == Topology::Unknown => v.push(Line::styled(
-                        "Topology unknown: the service shows no Reverse entries and DescribeDtsJobs could not be read.",
-                        theme.warning(),
-                    )),
-                    None => v.push(Line::styled(
-                        "No Reverse direction shown by the service (one-way).",
-                        theme.muted(),
-                    )),
-                }
-                if !j.forward.error_message.is_empty() {
-                    v.push(Line::styled(
-                        format!("! {}", j.forward.error_message),
-                        theme.danger(),
-                    ));
-                }
-                v
-            }
-        };
-        f.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(Block::default().borders(Borders::ALL).title(" Details ")),
-            d,
-        );
-    }
 }
 
 fn type_help(t: InstanceType) -> &'static str {
@@ -562,8 +352,8 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(e) = form.error_for(focused) {
         let param = match focused {
             Item::Field(f) => f.param(),
-            Item::OwnerId => "SourceEndpoint.OwnerID",
-            Item::Role => "SourceEndpoint.Role",
+            Item::OwnerId => crate::domain::rules::OWNER_PARAM,
+            Item::Role => crate::domain::rules::ROLE_PARAM,
             _ => "",
         };
         f.render_widget(
@@ -661,7 +451,6 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         if done {
             continue;
         }
-        v.push(Line::raw(format!("  {:<26} {}", "RegionId", plan.region)));
         for (k, val) in &c.params {
             v.push(Line::raw(format!("  {k:<26} {val}")));
         }
@@ -692,7 +481,7 @@ fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(
@@ -749,155 +538,6 @@ fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
     let x = inner.x + 1 + app.confirm.input.visual_cursor().min(40) as u16;
     f.set_cursor_position(Position::new(x, inner.y + 3));
-}
-
-fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
-    match r.outcome {
-        Some(Outcome::Finished) => ("Finished".into(), false),
-        Some(Outcome::Failed) => ("! Failed".into(), true),
-        Some(Outcome::Refused) => ("! Refused".into(), true),
-        Some(Outcome::Unknown) => ("! UNKNOWN".into(), true),
-        Some(Outcome::NotSent) => ("not sent".into(), false),
-        Some(Outcome::Sent) => ("sent".into(), false),
-        Some(Outcome::StillRunning) => ("still running".into(), true),
-        None if r.sending => ("sending…".into(), false),
-        None => match &r.status {
-            Some(s) => (s.clone(), false),
-            None if r.task_id.is_some() => ("accepted".into(), false),
-            None => ("waiting".into(), false),
-        },
-    }
-}
-
-fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(p) = &app.progress else { return };
-    let [table_area, detail] = Layout::vertical([
-        Constraint::Length(p.rows.len() as u16 + 3),
-        Constraint::Min(3),
-    ])
-    .areas(area);
-    let wide = area.width >= 110;
-    let rows: Vec<Row> = p
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let (label, bad) = outcome_label(r);
-            let running = app.busy() && r.outcome.is_none() && (r.sending || r.task_id.is_some());
-            let spin = if running {
-                format!(" {}", SPINNER[app.spinner % 4])
-            } else {
-                String::new()
-            };
-            let el = elapsed(r, app.now)
-                .map(|d| format!("{}s", d.as_secs()))
-                .unwrap_or_else(|| "-".into());
-            let mut cells = vec![
-                Cell::from(format!(
-                    "{}{}",
-                    if i == p.selected { ">" } else { " " },
-                    i + 1
-                )),
-                Cell::from(format!("{}/{}", r.direction, r.endpoint_type.as_str())),
-                Cell::from(Span::styled(
-                    format!("{label}{spin}"),
-                    if bad {
-                        theme.danger()
-                    } else if r.outcome == Some(Outcome::Finished) {
-                        theme.ok()
-                    } else {
-                        theme.base()
-                    },
-                )),
-                Cell::from(r.task_id.clone().unwrap_or_else(|| "-".into())),
-            ];
-            if wide {
-                cells.push(Cell::from(
-                    r.request_id.clone().unwrap_or_else(|| "-".into()),
-                ));
-            }
-            cells.push(Cell::from(el));
-            let row = Row::new(cells);
-            if i == p.selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
-        })
-        .collect();
-    let title = format!(
-        " Progress · job {} {} · {} ",
-        p.plan.job_id,
-        p.plan.job_name,
-        if p.running {
-            "running"
-        } else if p.all_finished() {
-            "finished"
-        } else {
-            "stopped"
-        }
-    );
-    let mut widths = vec![
-        Constraint::Length(3),
-        Constraint::Length(20),
-        Constraint::Length(16),
-        Constraint::Min(10),
-    ];
-    let mut head = vec!["#", "DIRECTION/ENDPOINT", "STATUS", "TASK ID"];
-    if wide {
-        widths.push(Constraint::Length(37));
-        head.push("REQUEST ID");
-    }
-    widths.push(Constraint::Length(7));
-    head.push("TIME");
-    f.render_widget(
-        Table::new(rows, widths)
-            .header(Row::new(head).style(theme.title()))
-            .block(Block::default().borders(Borders::ALL).title(title)),
-        table_area,
-    );
-    let mut lines = vec![];
-    if let Some(r) = p.rows.get(p.selected) {
-        lines.push(Line::raw(format!(
-            "Call {}: {} direction, {} endpoint · TaskId {} · RequestId {}",
-            p.selected + 1,
-            r.direction,
-            r.endpoint_type.as_str(),
-            r.task_id.as_deref().unwrap_or("-"),
-            r.request_id.as_deref().unwrap_or("-")
-        )));
-        if let Some(n) = &r.note {
-            lines.push(Line::styled(format!("({n})"), theme.muted()));
-        }
-        if let Some(e) = &r.error {
-            for l in e.lines() {
-                lines.push(Line::styled(
-                    l.to_string(),
-                    if r.outcome.is_some_and(|o| o != Outcome::Finished) {
-                        theme.danger()
-                    } else {
-                        theme.warning()
-                    },
-                ));
-            }
-        }
-    }
-    let next = p.next_step();
-    if !next.is_empty() {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("Next: ", theme.title()),
-            Span::raw(next),
-        ]));
-    }
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Selected call · next step "),
-        ),
-        detail,
-    );
 }
 
 fn short_action(a: &str) -> &str {
@@ -1034,6 +674,31 @@ fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16)
                 .borders(Borders::ALL)
                 .title(" Help · Esc closes "),
         ),
+        r,
+    );
+}
+
+/// A message to read in full (wrapped; scrolls when it does not fit).
+fn render_alert(f: &mut Frame, area: Rect, theme: &Theme, title: &str, text: &str, scroll: u16) {
+    let w = area.width.min(76);
+    let inner = w.saturating_sub(2).max(1) as usize;
+    let needed: usize = text
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner).max(1))
+        .sum::<usize>()
+        + 2;
+    let r = centered(area, w, (needed as u16).min(area.height));
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(text.to_string())
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {title} "))
+                    .border_style(theme.danger()),
+            ),
         r,
     );
 }

@@ -41,8 +41,22 @@ pub fn app() -> App {
     app_with(Target::Simulator, false)
 }
 
+/// One key press. A guard check (`Effect::CheckJob`) is answered "allowed", as the
+/// runner would with an empty journal; the effect is still returned.
 pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    let fx = update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    for f in &fx {
+        if let Effect::CheckJob { job_id, .. } = f {
+            update(
+                app,
+                Msg::JobChecked {
+                    job_id: job_id.clone(),
+                    refusal: None,
+                },
+            );
+        }
+    }
+    fx
 }
 
 pub fn ctrl(app: &mut App, c: char) -> Vec<Effect> {

@@ -1,0 +1,68 @@
+//! Small presentation helpers shared by the command line and the TUI: times, widths,
+//! endpoints in words.
+
+use crate::api::ops::EndpointInfo;
+use crate::text::clean;
+
+/// Local wall-clock time for progress lines, `HH:MM:SS`.
+pub fn now_hms() -> String {
+    chrono::Local::now().format("%H:%M:%S").to_string()
+}
+
+/// Cuts `s` to `w` characters, marking the cut with `…`, and pads it to `w`.
+pub fn fit(s: &str, w: usize) -> String {
+    format!("{:<w$}", truncate(s, w))
+}
+
+/// Cuts `s` to `w` characters, marking the cut with `…` (no padding).
+pub fn truncate(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
+    } else if w == 0 {
+        String::new()
+    } else {
+        let mut t: String = s.chars().take(w - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// `MySQL ECS i-bp1…:3306` (service text cleaned).
+pub fn endpoint_short(e: &EndpointInfo) -> String {
+    let kind = crate::domain::rules::short_type_label(&e.instance_type);
+    let mut parts = Vec::new();
+    if !e.engine_name.is_empty() {
+        parts.push(e.engine_name.clone());
+    }
+    if !kind.is_empty() {
+        parts.push(kind.to_string());
+    }
+    let addr = e.address();
+    if !addr.is_empty() {
+        parts.push(addr);
+    }
+    clean(&parts.join(" ")).into_owned()
+}
+
+/// `LocalInstance 47.98.12.34:3306 (MySQL)`, with the instance id when there is one
+/// (service text cleaned).
+pub fn endpoint_long(e: &EndpointInfo) -> String {
+    let mut s = e.instance_type.clone();
+    if !e.instance_id.is_empty() {
+        s.push_str(&format!(" {}", e.instance_id));
+    }
+    if !e.ip.is_empty() || !e.port.is_empty() {
+        let addr = if e.ip.is_empty() {
+            format!("port {}", e.port)
+        } else if e.ip.contains(':') {
+            format!("[{}]:{}", e.ip, e.port)
+        } else {
+            format!("{}:{}", e.ip, e.port)
+        };
+        s.push_str(&format!(" {addr}"));
+    }
+    if !e.engine_name.is_empty() {
+        s.push_str(&format!(" ({})", e.engine_name));
+    }
+    clean(&s).trim().to_string()
+}

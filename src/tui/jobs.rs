@@ -1,0 +1,403 @@
+//! The jobs screen: the listing's state (filter, sort, selection), its keys and its
+//! rendering.
+
+use crate::api::ops::EndpointInfo;
+use crate::domain::guard::Refusal;
+use crate::domain::Job;
+use crate::text::clean;
+use crate::tui::app::{move_sel, App, Banner, Effect, Overlay, Screen};
+use crate::tui::form::FormState;
+use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
+use crate::tui::view::*;
+use ratatui::prelude::*;
+use ratatui::widgets::*;
+use tui_input::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Listing,
+    Name,
+    Status,
+    Delay,
+}
+
+impl SortKey {
+    pub fn next(self) -> Self {
+        match self {
+            SortKey::Listing => SortKey::Name,
+            SortKey::Name => SortKey::Status,
+            SortKey::Status => SortKey::Delay,
+            SortKey::Delay => SortKey::Listing,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Listing => "as listed",
+            SortKey::Name => "name",
+            SortKey::Status => "status",
+            SortKey::Delay => "delay ↓",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsView {
+    pub all: Vec<Job>,
+    /// (loaded, total) while pages arrive.
+    pub loading: Option<(usize, u64)>,
+    pub error: Option<Banner>,
+    pub filter: Input,
+    pub filtering: bool,
+    pub sort: SortKey,
+    pub selected: usize,
+}
+
+impl JobsView {
+    pub fn visible(&self) -> Vec<&Job> {
+        let needle = self.filter.value().trim().to_lowercase();
+        let mut v: Vec<&Job> = self
+            .all
+            .iter()
+            .filter(|j| {
+                needle.is_empty()
+                    || j.matches(&needle)
+                    || j.detected_topology().as_str().contains(&needle)
+            })
+            .collect();
+        match self.sort {
+            SortKey::Listing => {}
+            SortKey::Name => v.sort_by(|a, b| a.name.cmp(&b.name)),
+            SortKey::Status => v.sort_by(|a, b| a.status().cmp(b.status())),
+            SortKey::Delay => v.sort_by_key(|j| std::cmp::Reverse(j.delay_secs())),
+        }
+        v
+    }
+
+    pub fn selected_job(&self) -> Option<&Job> {
+        self.visible().get(self.selected).copied()
+    }
+}
+
+pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let n = app.jobs.visible().len();
+    let page = app.page.max(1) as isize;
+    match action {
+        Action::Up => move_sel(&mut app.jobs.selected, n, -1),
+        Action::Down => move_sel(&mut app.jobs.selected, n, 1),
+        Action::PageUp => move_sel(&mut app.jobs.selected, n, -page),
+        Action::PageDown => move_sel(&mut app.jobs.selected, n, page),
+        Action::Top => app.jobs.selected = 0,
+        Action::Bottom => app.jobs.selected = n.saturating_sub(1),
+        Action::Filter => app.jobs.filtering = true,
+        Action::Sort => {
+            app.jobs.sort = app.jobs.sort.next();
+            app.jobs.selected = 0;
+        }
+        Action::Refresh if app.jobs.loading.is_none() => {
+            app.jobs.loading = Some((0, 0));
+            return vec![Effect::LoadJobs];
+        }
+        Action::Log => {
+            app.log_return = Screen::Jobs;
+            app.screen = Screen::Log;
+        }
+        Action::ShowProgress => {
+            // The selected job's unfinished switch first, then what runs here, then
+            // any unfinished switch: every one is reachable.
+            let sel = app.jobs.selected_job().map(|j| j.id.clone());
+            let of_selected = sel.and_then(|id| {
+                app.pending
+                    .iter()
+                    .rev()
+                    .find(|p| p.job_id == id)
+                    .map(|p| p.plan_id.clone())
+            });
+            if let Some(id) = of_selected {
+                return app.show_plan(&id);
+            }
+            if app.progress.is_some() {
+                app.screen = Screen::Progress;
+                return vec![Effect::ReadJournal];
+            }
+            if let Some(id) = app.pending.first().map(|p| p.plan_id.clone()) {
+                return app.show_plan(&id);
+            }
+            app.notice = Some("no switch to show: none ran here and none is unfinished".into());
+        }
+        Action::Copy => {
+            if let Some(j) = app.jobs.selected_job() {
+                let id = j.id.clone();
+                app.notice = Some(format!("copied job id {id}"));
+                return vec![Effect::Copy(id)];
+            }
+        }
+        Action::Open => {
+            if app.busy() {
+                app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
+            } else if let Some(j) = app.jobs.selected_job() {
+                // The guard answers first (a fresh read of the journal): a job with
+                // an unfinished switch is refused before the form, not after it.
+                return vec![Effect::CheckJob {
+                    job_id: j.id.clone(),
+                    region: app.header.region.clone(),
+                }];
+            }
+        }
+        Action::Back => {
+            app.jobs.filter = Input::default();
+            app.jobs.selected = 0;
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// The guard's answer before the form opens.
+pub(crate) fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusal>) -> Vec<Effect> {
+    if let Some(r) = refusal {
+        let plan_id = match &r {
+            Refusal::OtherPlan { plan_id, .. } => Some(plan_id.clone()),
+            _ => None,
+        };
+        let mut text = format!("{r}.\n\nNothing was sent.");
+        if plan_id.is_some() {
+            text.push_str(" Press p to see that switch.");
+        }
+        app.overlay = Some(Overlay::Alert {
+            title: format!("A new switch of {job_id} is refused"),
+            text,
+            scroll: 0,
+            plan_id,
+        });
+        return vec![Effect::ReadJournal];
+    }
+    let Some(j) = app.jobs.all.iter().find(|j| j.id == job_id).cloned() else {
+        app.notice = Some(format!(
+            "job {job_id} is no longer in the list (r refreshes)"
+        ));
+        return vec![];
+    };
+    // A fresh form: nothing typed for an earlier, abandoned switch comes back.
+    app.form = Some(FormState::new(j));
+    app.screen = Screen::Form;
+    vec![]
+}
+
+fn endpoint_cell(e: &EndpointInfo) -> String {
+    format!(
+        "{} {}",
+        crate::domain::rules::short_type_label(&e.instance_type),
+        e.address()
+    )
+}
+
+pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {
+    let jv = &app.jobs;
+    let mut constraints = vec![];
+    let banner = jv.error.as_ref().map(|b| banner_lines(b, theme));
+    if let Some(b) = &banner {
+        let inner_w = area.width.saturating_sub(2).max(1) as usize;
+        let h: usize = b.iter().map(|l| l.width().max(1).div_ceil(inner_w)).sum();
+        constraints.push(Constraint::Length(h as u16 + 2));
+    }
+    let show_filter = jv.filtering || !jv.filter.value().is_empty();
+    if show_filter {
+        constraints.push(Constraint::Length(1));
+    }
+    constraints.push(Constraint::Min(3));
+    let details = !compact && area.height >= 18;
+    if details {
+        constraints.push(Constraint::Length(7));
+    }
+    let chunks = Layout::vertical(constraints).split(area);
+    let mut ci = 0;
+    if let Some(b) = banner {
+        f.render_widget(
+            Paragraph::new(b).wrap(Wrap { trim: true }).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.danger()),
+            ),
+            chunks[ci],
+        );
+        ci += 1;
+    }
+    let visible = jv.visible();
+    if show_filter {
+        let label = "/ filter: ";
+        let line = Line::from(vec![
+            Span::styled(label, theme.key()),
+            Span::styled(jv.filter.value().to_string(), theme.input()),
+            Span::styled(
+                format!(
+                    "   {} of {} · sort: {}",
+                    visible.len(),
+                    jv.all.len(),
+                    jv.sort.label()
+                ),
+                theme.muted(),
+            ),
+        ]);
+        f.render_widget(Paragraph::new(line), chunks[ci]);
+        if jv.filtering {
+            let x = chunks[ci].x + label.len() as u16 + jv.filter.visual_cursor() as u16;
+            f.set_cursor_position(Position::new(
+                x.min(chunks[ci].right().saturating_sub(1)),
+                chunks[ci].y,
+            ));
+        }
+        ci += 1;
+    }
+    let table_area = chunks[ci];
+    let wide = table_area.width >= 118;
+    let title = match jv.loading {
+        Some((loaded, total)) => format!(
+            " Jobs · loading {loaded}/{} {} ",
+            if total == 0 {
+                "?".to_string()
+            } else {
+                total.to_string()
+            },
+            SPINNER[app.spinner % 4]
+        ),
+        None => format!(" Jobs ({}) · sort: {} ", visible.len(), jv.sort.label()),
+    };
+    let inner_h = table_area.height.saturating_sub(3) as usize; // borders + header
+    let sel = jv.selected.min(visible.len().saturating_sub(1));
+    let offset = if inner_h == 0 {
+        0
+    } else {
+        sel.saturating_sub(inner_h - 1)
+    };
+    let rows: Vec<Row> = visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_h.max(1))
+        .map(|(i, j)| {
+            let marker = if i == sel { ">" } else { " " };
+            let status_style = match j.status().to_ascii_lowercase().as_str() {
+                "synchronizing" => theme.ok(),
+                s if s.contains("fail") => theme.danger(),
+                "suspending" => theme.warning(),
+                _ => theme.base(),
+            };
+            let mut cells = vec![
+                Cell::from(format!("{marker}{}", j.id)),
+                Cell::from(j.name.clone()),
+                Cell::from(Span::styled(j.status().to_string(), status_style)),
+                Cell::from(j.detected_topology().as_str()),
+            ];
+            if wide {
+                cells.push(Cell::from(endpoint_cell(&j.forward.source)));
+                cells.push(Cell::from(endpoint_cell(&j.forward.destination)));
+            }
+            cells.push(Cell::from(if j.forward.delay.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{}s", j.forward.delay)
+            }));
+            let r = Row::new(cells);
+            if i == sel {
+                r.style(theme.selected())
+            } else {
+                r
+            }
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(19),
+        Constraint::Min(12),
+        Constraint::Length(14),
+        Constraint::Length(7),
+    ];
+    let mut head = vec!["  JOB ID", "NAME", "STATUS", "TOPO"];
+    if wide {
+        let ep_w = if table_area.width >= 140 { 30 } else { 24 };
+        widths.push(Constraint::Length(ep_w));
+        widths.push(Constraint::Length(ep_w));
+        head.push("SOURCE");
+        head.push("DESTINATION");
+    }
+    widths.push(Constraint::Length(6));
+    head.push("DELAY");
+    let empty = visible.is_empty() && jv.loading.is_none();
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(theme.title()))
+        .block(Block::default().borders(Borders::ALL).title(title));
+    f.render_widget(table, table_area);
+    if empty {
+        let msg = if jv.error.is_some() {
+            "Could not list the jobs (see above). r retries."
+        } else if jv.all.is_empty() {
+            "No synchronization jobs in this region. (--region picks another; r refreshes)"
+        } else {
+            "No job matches the filter. (Esc clears it)"
+        };
+        let a = Rect::new(
+            table_area.x + 2,
+            table_area.y + 2,
+            table_area.width.saturating_sub(4),
+            1,
+        );
+        f.render_widget(Paragraph::new(msg).style(theme.muted()), a);
+    }
+    if details {
+        let d = chunks[ci + 1];
+        let lines = match visible.get(sel) {
+            None => vec![Line::styled("No job selected.", theme.muted())],
+            Some(j) => {
+                let created = j.create_time.get(..16).unwrap_or(&j.create_time);
+                let mut v = vec![Line::from(vec![
+                    Span::styled(format!("{} ", clean(&j.name)), theme.title()),
+                    Span::raw(
+                        clean(&format!(
+                            "· {} · {} · created {created}",
+                            j.detected_topology().as_str(),
+                            j.job_class
+                        ))
+                        .into_owned(),
+                    ),
+                ])];
+                v.push(Line::raw(format!(
+                    "Forward  source       {}",
+                    endpoint_long(&j.forward.source)
+                )));
+                v.push(Line::raw(format!(
+                    "         destination  {}",
+                    endpoint_long(&j.forward.destination)
+                )));
+                match &j.reverse {
+                    Some(r) => v.push(Line::raw(
+                        clean(&format!("Reverse  {} · delay {}s", r.status, r.delay)).into_owned(),
+                    )),
+                    None if j.reverse_hint => {
+                        v.push(Line::raw("Reverse  shown by DescribeDtsJobs (two-way)"))
+                    }
+                    None if j.detected_topology() == crate::domain::Topology::Unknown => v.push(Line::styled(
+                        "Topology unknown: the service shows no Reverse entries and DescribeDtsJobs could not be read.",
+                        theme.warning(),
+                    )),
+                    None => v.push(Line::styled(
+                        "No Reverse direction shown by the service (one-way).",
+                        theme.muted(),
+                    )),
+                }
+                if !j.forward.error_message.is_empty() {
+                    v.push(Line::styled(
+                        format!("! {}", clean(&j.forward.error_message)),
+                        theme.danger(),
+                    ));
+                }
+                v
+            }
+        };
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::default().borders(Borders::ALL).title(" Details ")),
+            d,
+        );
+    }
+}

@@ -1,0 +1,638 @@
+//! The progress screen: one row per call of the plan on screen, fed by the executor's
+//! events and by fresh reads of the journal; its keys and its rendering.
+
+use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
+use crate::domain::journal::{CallState, CallSummary, PlanSummary};
+use crate::domain::plan::{Direction, Plan, Side};
+use crate::tui::app::{move_sel, App, Effect, JournalView, Overlay, PreviewState, Screen};
+use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
+use crate::tui::view::*;
+use ratatui::prelude::*;
+use ratatui::widgets::*;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct CallRow {
+    pub direction: Direction,
+    pub endpoint_type: Side,
+    pub request_id: Option<String>,
+    pub task_id: Option<String>,
+    pub status: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub error: Option<String>,
+    pub started: Option<Instant>,
+    pub ended: Option<Instant>,
+    /// Not part of this run (done earlier, e.g. before a resume).
+    pub note: Option<String>,
+    pub sending: bool,
+    /// Who sent it, as the journal says (another process, maybe).
+    pub sent_by: Option<String>,
+    /// A journal record about this call could not be written.
+    pub journal_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProgressState {
+    pub plan: Plan,
+    pub rows: Vec<CallRow>,
+    pub running: bool,
+    /// Another live process is handling this plan (this screen only watches).
+    pub owner: Option<String>,
+    pub selected: usize,
+    /// The operator dismissed this plan's unknown outcome.
+    pub dismissed: bool,
+}
+
+impl ProgressState {
+    pub(crate) fn new(plan: Plan) -> Self {
+        let rows = plan
+            .calls
+            .iter()
+            .map(|c| CallRow {
+                direction: c.direction,
+                endpoint_type: c.endpoint_type,
+                request_id: None,
+                task_id: None,
+                status: None,
+                outcome: None,
+                error: None,
+                started: None,
+                ended: None,
+                note: None,
+                sending: false,
+                sent_by: None,
+                journal_error: None,
+            })
+            .collect();
+        ProgressState {
+            plan,
+            rows,
+            running: false,
+            owner: None,
+            selected: 0,
+            dismissed: false,
+        }
+    }
+
+    /// The first call that failed or was refused, if any.
+    pub fn failed_index(&self) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| matches!(r.outcome, Some(Outcome::Failed | Outcome::Refused)))
+    }
+
+    /// The first call never sent after every earlier one finished.
+    pub fn continue_index(&self) -> Option<usize> {
+        if self.owner.is_some() {
+            return None;
+        }
+        let i = self
+            .rows
+            .iter()
+            .position(|r| r.outcome != Some(Outcome::Finished))?;
+        let r = &self.rows[i];
+        (i > 0
+            && matches!(r.outcome, None | Some(Outcome::NotSent))
+            && r.task_id.is_none()
+            && !r.sending)
+            .then_some(i)
+    }
+
+    /// After a dismissed unknown call: the first later call never sent (it can be sent
+    /// alone, as a new plan).
+    pub fn after_dismissed_index(&self) -> Option<usize> {
+        if !self.dismissed {
+            return None;
+        }
+        let u = self
+            .rows
+            .iter()
+            .position(|r| r.outcome == Some(Outcome::Unknown))?;
+        self.rows
+            .iter()
+            .enumerate()
+            .skip(u + 1)
+            .find(|(_, r)| {
+                r.task_id.is_none()
+                    && !r.sending
+                    && matches!(r.outcome, None | Some(Outcome::NotSent))
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// An unknown outcome the operator has not dismissed yet.
+    pub fn has_unknown(&self) -> bool {
+        !self.dismissed
+            && self
+                .rows
+                .iter()
+                .any(|r| r.outcome == Some(Outcome::Unknown))
+    }
+
+    pub fn all_finished(&self) -> bool {
+        self.rows
+            .iter()
+            .all(|r| r.outcome == Some(Outcome::Finished))
+    }
+
+    /// The next step to show when nothing runs.
+    pub fn next_step(&self) -> String {
+        let job = &self.plan.job_id;
+        if self.running {
+            return "Following the tasks… they go on in the service even if you leave.".into();
+        }
+        if let (Some(o), false) = (&self.owner, self.all_finished()) {
+            return format!(
+                "{o} is running this switch; this screen shows what it records in the journal."
+            );
+        }
+        if self.all_finished() {
+            return format!("Done: DTS uses the new endpoint and resumes from its checkpoint. Check the job's delay in the jobs list (r refreshes). Job {job}.");
+        }
+        if let Some(i) = self.after_dismissed_index() {
+            return format!(
+                "Dismissed after a check by hand. The {} call was never sent: c sends it alone (a new plan, through preview and confirm).",
+                self.rows[i].direction
+            );
+        }
+        if self.dismissed {
+            return "Dismissed after a check by hand: a new switch of this job can be started from the jobs list.".into();
+        }
+        if let Some(r) = self
+            .rows
+            .iter()
+            .find(|r| r.outcome == Some(Outcome::Unknown))
+        {
+            return format!(
+                "OUTCOME UNKNOWN for the {} call: it may have executed. Do not resend blindly: check the job's {} endpoint (jobs list, r to refresh); once checked, D dismisses it.",
+                r.direction,
+                r.endpoint_type.as_str().to_ascii_lowercase()
+            );
+        }
+        if self
+            .rows
+            .iter()
+            .any(|r| r.outcome == Some(Outcome::StillRunning))
+        {
+            return "A task was still running when we stopped following it: `dts-switch resume` follows it.".into();
+        }
+        if let Some(i) = self.failed_index() {
+            return format!(
+                "The {} call {}. Fix the cause (is the new database reachable from DTS?), then R redoes it as a new plan (through preview and confirm).",
+                self.rows[i].direction,
+                if self.rows[i].outcome == Some(Outcome::Failed) { "failed" } else { "was refused" }
+            );
+        }
+        if self.continue_index().is_some() {
+            return "The earlier call finished; the next call was never sent. c continues with it (through preview and confirm).".into();
+        }
+        String::new()
+    }
+}
+
+pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
+    let now = app.now;
+    let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
+        return;
+    };
+    let idx = |i: usize| i;
+    match ev {
+        ProgressEvent::Sending { index, .. } => {
+            if let Some(r) = p.rows.get_mut(idx(index)) {
+                r.sending = true;
+                r.outcome = None;
+                r.error = None;
+                r.status = None;
+                r.task_id = None;
+                r.request_id = None;
+                r.note = None;
+                r.started = Some(now);
+                r.ended = None;
+            }
+            p.selected = idx(index);
+        }
+        ProgressEvent::Accepted {
+            index,
+            request_id,
+            task_id,
+        } => {
+            if let Some(r) = p.rows.get_mut(idx(index)) {
+                r.sending = false;
+                r.request_id = request_id;
+                r.task_id = Some(task_id);
+            }
+        }
+        ProgressEvent::Status { index, status, .. } => {
+            if let Some(r) = p.rows.get_mut(idx(index)) {
+                r.status = Some(status.as_str().to_string());
+            }
+        }
+        ProgressEvent::PollError { index, error } => {
+            if let Some(r) = p.rows.get_mut(idx(index)) {
+                r.error = Some(format!(
+                    "status read failed, retrying: {}",
+                    crate::text::clean(error.lines().next().unwrap_or(""))
+                ));
+            }
+        }
+        ProgressEvent::JournalError { index, error } => {
+            if let Some(r) = p.rows.get_mut(idx(index)) {
+                r.journal_error = Some(error.clone());
+            }
+            app.notice = Some(format!("JOURNAL ERROR: {error}"));
+        }
+        ProgressEvent::Done { index, outcome } => {
+            if let Some(r) = p.rows.get_mut(idx(index)) {
+                apply_outcome(r, &outcome);
+                r.ended = Some(now);
+            }
+            if let Some(refusal) = &outcome.refusal {
+                app.overlay = Some(Overlay::Alert {
+                    title: format!("Call {} was not sent", index + 1),
+                    text: format!("{refusal}.\n\nNothing was sent."),
+                    scroll: 0,
+                    plan_id: None,
+                });
+            }
+        }
+    }
+}
+
+/// A fresh read of the journal: what is pending here, and what another process did to
+/// the plan on screen (unless this process is running it).
+pub(crate) fn on_journal(app: &mut App, view: JournalView) {
+    let region = app.header.region.clone();
+    let (here, elsewhere): (Vec<PlanSummary>, Vec<PlanSummary>) = view
+        .plans
+        .iter()
+        .filter(|p| p.pending().is_some())
+        .cloned()
+        .partition(|p| p.region.eq_ignore_ascii_case(&region));
+    app.pending = here;
+    app.pending_elsewhere = elsewhere.len();
+    app.journal_problems = view.problems;
+    app.live = view.live;
+    if let Some(e) = view.error {
+        app.notice = Some(e);
+    }
+    let Some(p) = app.progress.as_mut().filter(|p| !p.running) else {
+        return;
+    };
+    if let Some(s) = view.plans.iter().find(|s| s.plan_id == p.plan.id) {
+        p.dismissed = s.dismissed;
+        p.owner = app
+            .live
+            .contains(&s.plan_id)
+            .then(|| s.last_by().unwrap_or("another process").to_string());
+        for (row, c) in p.rows.iter_mut().zip(&s.calls) {
+            apply_journal_state(row, c, app.now);
+        }
+    }
+}
+
+/// Sets a progress row from a journalled call (what any process recorded).
+pub(crate) fn apply_journal_state(row: &mut CallRow, c: &CallSummary, now: Instant) {
+    row.sent_by = c.intent_by.clone();
+    match &c.state {
+        CallState::NotStarted => {}
+        CallState::IntentOnly { .. } => {
+            row.outcome = Some(Outcome::Unknown);
+            row.sending = false;
+            row.error = Some(
+                "sent, then no answer was recorded (the process stopped?): the outcome is unknown"
+                    .into(),
+            );
+        }
+        CallState::Running {
+            task_id,
+            request_id,
+            last_status,
+        } => {
+            row.task_id = Some(task_id.clone());
+            row.request_id = request_id.clone();
+            row.status = last_status
+                .as_deref()
+                .map(|s| crate::text::clean(s).into_owned());
+            row.outcome = None;
+            row.started.get_or_insert(now);
+        }
+        CallState::Done {
+            outcome,
+            task_id,
+            request_id,
+            status,
+            error,
+        } => {
+            row.outcome = Some(*outcome);
+            row.task_id = task_id.clone();
+            row.request_id = request_id.clone();
+            row.status = status
+                .as_deref()
+                .map(|s| crate::text::clean(s).into_owned());
+            row.error = error.as_deref().map(crate::text::clean_lines);
+            if *outcome == Outcome::StillRunning || *outcome == Outcome::Sent {
+                row.outcome = None;
+                row.started.get_or_insert(now);
+            }
+        }
+    }
+}
+
+fn apply_outcome(r: &mut CallRow, o: &CallOutcome) {
+    let o = &CallOutcome {
+        error: o.error.as_deref().map(crate::text::clean_lines),
+        status: o
+            .status
+            .as_deref()
+            .map(|s| crate::text::clean(s).into_owned()),
+        ..o.clone()
+    };
+    r.sending = false;
+    r.outcome = Some(o.outcome);
+    if o.request_id.is_some() {
+        r.request_id = o.request_id.clone();
+    }
+    if o.task_id.is_some() {
+        r.task_id = o.task_id.clone();
+    }
+    if o.status.is_some() {
+        r.status = o.status.clone();
+    }
+    r.error = o.error.clone();
+}
+
+pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(p) = app.progress.as_mut() else {
+        app.screen = Screen::Jobs;
+        return vec![];
+    };
+    let n = p.rows.len();
+    match action {
+        Action::Up => move_sel(&mut p.selected, n, -1),
+        Action::Down => move_sel(&mut p.selected, n, 1),
+        Action::Copy => {
+            if let Some(t) = p.rows.get(p.selected).and_then(|r| r.task_id.clone()) {
+                app.notice = Some(format!("copied TaskId {t}"));
+                return vec![Effect::Copy(t)];
+            }
+            app.notice = Some("this call has no TaskId".into());
+        }
+        Action::Log => {
+            app.log_return = Screen::Progress;
+            app.screen = Screen::Log;
+        }
+        Action::Back => {
+            if p.running {
+                app.overlay = Some(Overlay::LeaveProgress);
+            } else {
+                app.screen = Screen::Jobs;
+            }
+        }
+        Action::Dismiss => {
+            if p.running || !p.has_unknown() {
+                app.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
+            } else {
+                app.overlay = Some(Overlay::Dismiss);
+            }
+        }
+        Action::ShowProgress => {
+            if p.running {
+                return vec![];
+            }
+            // The next unfinished switch after this one (every one is reachable).
+            let cur = p.plan.id.clone();
+            let ids: Vec<String> = app.pending.iter().map(|x| x.plan_id.clone()).collect();
+            let next = ids
+                .iter()
+                .position(|id| *id == cur)
+                .map(|i| ids[(i + 1) % ids.len()].clone())
+                .or_else(|| ids.first().cloned());
+            match next {
+                Some(id) if id != cur => {
+                    app.progress = None;
+                    return app.show_plan(&id);
+                }
+                _ => app.notice = Some("no other unfinished switch".into()),
+            }
+        }
+        Action::Redo | Action::Continue => {
+            if p.running {
+                return vec![];
+            }
+            // A redo (after a refusal or a failed task), or the calls left after a
+            // dismissed unknown one, is a new plan of the remaining calls; a plan whose
+            // earlier calls Finished continues as itself. Either way the guard decides.
+            let (i, fresh) = if action == Action::Redo {
+                match p.failed_index() {
+                    Some(i) => (i, true),
+                    None => {
+                        app.notice = Some("no failed or refused call to redo".into());
+                        return vec![];
+                    }
+                }
+            } else if let Some(i) = p.continue_index() {
+                (i, false)
+            } else if let Some(i) = p.after_dismissed_index() {
+                (i, true)
+            } else {
+                app.notice = Some("nothing to continue".into());
+                return vec![];
+            };
+            let job = app
+                .jobs
+                .all
+                .iter()
+                .find(|j| j.id == p.plan.job_id)
+                .cloned()
+                .or_else(|| {
+                    app.form
+                        .as_ref()
+                        .map(|f| f.job.clone())
+                        .filter(|j| j.id == p.plan.job_id)
+                });
+            let Some(job) = job else {
+                app.notice = Some("the job is not in the list yet; wait for it to load (r)".into());
+                return vec![];
+            };
+            let (plan, start) = if fresh {
+                (p.plan.remaining_from(i), 0)
+            } else {
+                (p.plan.clone(), i)
+            };
+            app.preview = Some(PreviewState {
+                plan,
+                job,
+                start,
+                new_plan: fresh,
+                back: Screen::Progress,
+                scroll: 0,
+            });
+            app.screen = Screen::Preview;
+            return vec![Effect::ReadJournal];
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Elapsed time of a call row, for display.
+pub fn elapsed(r: &CallRow, now: Instant) -> Option<Duration> {
+    let start = r.started?;
+    Some(r.ended.unwrap_or(now).saturating_duration_since(start))
+}
+
+fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
+    match r.outcome {
+        Some(Outcome::Finished) => ("Finished".into(), false),
+        Some(Outcome::Failed) => ("! Failed".into(), true),
+        Some(Outcome::Refused) => ("! Refused".into(), true),
+        Some(Outcome::Unknown) => ("! UNKNOWN".into(), true),
+        Some(Outcome::NotSent) => ("not sent".into(), false),
+        Some(Outcome::Sent) => ("sent".into(), false),
+        Some(Outcome::StillRunning) => ("still running".into(), true),
+        None if r.sending => ("sending…".into(), false),
+        None => match &r.status {
+            Some(s) => (s.clone(), false),
+            None if r.task_id.is_some() => ("accepted".into(), false),
+            None => ("waiting".into(), false),
+        },
+    }
+}
+
+pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(p) = &app.progress else { return };
+    let [table_area, detail] = Layout::vertical([
+        Constraint::Length(p.rows.len() as u16 + 3),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let wide = area.width >= 110;
+    let rows: Vec<Row> = p
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (label, bad) = outcome_label(r);
+            let running = app.busy() && r.outcome.is_none() && (r.sending || r.task_id.is_some());
+            let spin = if running {
+                format!(" {}", SPINNER[app.spinner % 4])
+            } else {
+                String::new()
+            };
+            let el = elapsed(r, app.now)
+                .map(|d| format!("{}s", d.as_secs()))
+                .unwrap_or_else(|| "-".into());
+            let mut cells = vec![
+                Cell::from(format!(
+                    "{}{}",
+                    if i == p.selected { ">" } else { " " },
+                    i + 1
+                )),
+                Cell::from(format!("{}/{}", r.direction, r.endpoint_type.as_str())),
+                Cell::from(Span::styled(
+                    format!("{label}{spin}"),
+                    if bad {
+                        theme.danger()
+                    } else if r.outcome == Some(Outcome::Finished) {
+                        theme.ok()
+                    } else {
+                        theme.base()
+                    },
+                )),
+                Cell::from(r.task_id.clone().unwrap_or_else(|| "-".into())),
+            ];
+            if wide {
+                cells.push(Cell::from(
+                    r.request_id.clone().unwrap_or_else(|| "-".into()),
+                ));
+            }
+            cells.push(Cell::from(el));
+            let row = Row::new(cells);
+            if i == p.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let title = format!(
+        " Progress · job {} {} · {} ",
+        p.plan.job_id,
+        p.plan.job_name,
+        if p.running {
+            "running"
+        } else if p.all_finished() {
+            "finished"
+        } else {
+            "stopped"
+        }
+    );
+    let mut widths = vec![
+        Constraint::Length(3),
+        Constraint::Length(20),
+        Constraint::Length(16),
+        Constraint::Min(10),
+    ];
+    let mut head = vec!["#", "DIRECTION/ENDPOINT", "STATUS", "TASK ID"];
+    if wide {
+        widths.push(Constraint::Length(37));
+        head.push("REQUEST ID");
+    }
+    widths.push(Constraint::Length(7));
+    head.push("TIME");
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(head).style(theme.title()))
+            .block(Block::default().borders(Borders::ALL).title(title)),
+        table_area,
+    );
+    let mut lines = vec![];
+    if let Some(r) = p.rows.get(p.selected) {
+        lines.push(Line::raw(format!(
+            "Call {}: {} direction, {} endpoint · TaskId {} · RequestId {}",
+            p.selected + 1,
+            r.direction,
+            r.endpoint_type.as_str(),
+            r.task_id.as_deref().unwrap_or("-"),
+            r.request_id.as_deref().unwrap_or("-")
+        )));
+        if let Some(n) = &r.note {
+            lines.push(Line::styled(format!("({n})"), theme.muted()));
+        }
+        if let Some(b) = &r.sent_by {
+            lines.push(Line::styled(format!("sent by {b}"), theme.muted()));
+        }
+        if let Some(e) = &r.journal_error {
+            lines.push(Line::styled(format!("JOURNAL ERROR: {e}"), theme.danger()));
+        }
+        if let Some(e) = &r.error {
+            for l in e.lines() {
+                lines.push(Line::styled(
+                    l.to_string(),
+                    if r.outcome.is_some_and(|o| o != Outcome::Finished) {
+                        theme.danger()
+                    } else {
+                        theme.warning()
+                    },
+                ));
+            }
+        }
+    }
+    let next = p.next_step();
+    if !next.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("Next: ", theme.title()),
+            Span::raw(next),
+        ]));
+    }
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Selected call · next step "),
+        ),
+        detail,
+    );
+}
