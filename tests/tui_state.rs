@@ -799,3 +799,35 @@ fn service_text_with_escapes_is_shown_visibly_in_the_tui() {
         assert!(s.contains("evil\\x1b") || s.contains("evil\\"), "{s}");
     }
 }
+
+#[test]
+fn the_region_picker_filters_and_switches_the_region() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('R'));
+    assert!(matches!(app.overlay, Some(Overlay::Region { .. })));
+    typ(&mut app, "shang");
+    let fx = key(&mut app, KeyCode::Enter);
+    assert_eq!(fx, vec![Effect::SetRegion("cn-shanghai".into())]);
+    assert!(app.overlay.is_none());
+    let fx = update(
+        &mut app,
+        Msg::RegionChanged {
+            region: "cn-shanghai".into(),
+            endpoint: "https://dts.cn-shanghai.aliyuncs.com/".into(),
+        },
+    );
+    assert_eq!(fx, vec![Effect::LoadJobs, Effect::ReadJournal]);
+    assert_eq!(app.header.region, "cn-shanghai");
+    assert!(app.jobs.all.is_empty(), "the old region's jobs are gone");
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("cn-shanghai"), "{s}");
+    // Esc cancels; a name filters too; the current region is not re-picked.
+    key(&mut app, KeyCode::Char('R'));
+    typ(&mut app, "tokyo");
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("ap-northeast-1"), "{s}");
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.overlay.is_none());
+    key(&mut app, KeyCode::Char('R'));
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "same region");
+}

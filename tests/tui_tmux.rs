@@ -430,3 +430,41 @@ fn a_tui_beside_a_cli_switch_refuses_the_job_and_shows_what_the_cli_did() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(sim.requests_of(SWITCH).len(), 2, "the TUI sent nothing");
 }
+
+#[test]
+fn the_region_picked_in_the_tui_is_remembered() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    let config = env.dir.path().join("config");
+    let extra = format!("DTS_SWITCH_CONFIG={}", config.display());
+    let t = Tmux::start("region", 80, 24, &command_line(&env, &sim, &extra));
+    t.wait_for("Jobs (12)", 15);
+    t.keys(&["R"]);
+    t.wait_for("type to filter", 5);
+    t.text("tokyo");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("ap-northeast-1", 5);
+    assert!(s.lines().next().unwrap().contains("ap-northeast-1"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0", 10);
+    let saved = std::fs::read_to_string(config.join("tui.json")).unwrap();
+    assert!(saved.contains("ap-northeast-1"), "{saved}");
+    // The next TUI starts there.
+    let t2 = Tmux::start("region2", 80, 24, &command_line(&env, &sim, &extra));
+    let s = t2.wait_for("Jobs (", 15);
+    assert!(s.lines().next().unwrap().contains("ap-northeast-1"), "{s}");
+    // --region wins over the remembered one.
+    let t3 = Tmux::start(
+        "region3",
+        80,
+        24,
+        &command_line(&env, &sim, &format!("{extra} DTS_SWITCH_REGION_ARG=1"))
+            .replace(bin(), &format!("{} --region cn-shenzhen", bin())),
+    );
+    let s = t3.wait_for("Jobs (", 15);
+    assert!(s.lines().next().unwrap().contains("cn-shenzhen"), "{s}");
+}

@@ -140,6 +140,24 @@ impl Client {
         self.cfg.request_timeout
     }
 
+    /// The same client for another region (and, when given, another endpoint).
+    pub fn with_region(&self, region: &str, endpoint: Option<url::Url>) -> Client {
+        let mut cfg = (*self.cfg).clone();
+        cfg.region = region.to_string();
+        if let Some(e) = endpoint {
+            cfg.endpoint = e;
+        }
+        Client {
+            http: self.http.clone(),
+            cfg: Arc::new(cfg),
+            observer: self.observer.clone(),
+        }
+    }
+
+    pub fn endpoint(&self) -> &url::Url {
+        &self.cfg.endpoint
+    }
+
     /// Calls `action` with business `params` (RegionId is added), retrying per `mode`.
     pub async fn call(
         &self,

@@ -1,13 +1,70 @@
-//! The public DTS endpoint for a region (`dts-api.md` §4).
+//! The public DTS endpoint for a region: the one region-id → host table
+//! (`dts-api.md` §4, `dts-api-maintained.md` §4).
 
-/// Regions for which the docs give the central host instead of a regional one.
-const CENTRAL_ONLY: &[&str] = &["cn-wulanchabu", "cn-chengdu", "cn-beijing-finance-1"];
+/// Where a region's calls go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// `dts.<region>.aliyuncs.com`, as the docs list for the public regions.
+    Regional,
+    /// `dts.aliyuncs.com`: where the docs give it (Ulanqab, Chengdu) and where every SDK
+    /// sends the Finance and Gov region ids (the docs disagree or are silent there).
+    Central,
+}
+
+/// The DTS regions: id, name, host. Ids not in the table resolve to the regional host,
+/// as the SDKs' "regional" rule does.
+pub const REGIONS: &[(&str, &str, Host)] = &[
+    ("cn-hangzhou", "China (Hangzhou)", Host::Regional),
+    ("cn-shanghai", "China (Shanghai)", Host::Regional),
+    ("cn-qingdao", "China (Qingdao)", Host::Regional),
+    ("cn-beijing", "China (Beijing)", Host::Regional),
+    ("cn-zhangjiakou", "China (Zhangjiakou)", Host::Regional),
+    ("cn-huhehaote", "China (Hohhot)", Host::Regional),
+    ("cn-wulanchabu", "China (Ulanqab)", Host::Central),
+    ("cn-shenzhen", "China (Shenzhen)", Host::Regional),
+    ("cn-heyuan", "China (Heyuan)", Host::Regional),
+    ("cn-guangzhou", "China (Guangzhou)", Host::Regional),
+    ("cn-chengdu", "China (Chengdu)", Host::Central),
+    ("cn-hongkong", "China (Hong Kong)", Host::Regional),
+    ("ap-southeast-1", "Singapore", Host::Regional),
+    ("ap-southeast-2", "Australia (Sydney)", Host::Regional),
+    ("ap-southeast-3", "Malaysia (Kuala Lumpur)", Host::Regional),
+    ("ap-southeast-5", "Indonesia (Jakarta)", Host::Regional),
+    ("ap-southeast-6", "Philippines (Manila)", Host::Regional),
+    ("ap-southeast-7", "Thailand (Bangkok)", Host::Regional),
+    ("ap-south-1", "India (Mumbai)", Host::Regional),
+    ("ap-northeast-1", "Japan (Tokyo)", Host::Regional),
+    ("ap-northeast-2", "South Korea (Seoul)", Host::Regional),
+    ("us-west-1", "US (Silicon Valley)", Host::Regional),
+    ("us-east-1", "US (Virginia)", Host::Regional),
+    ("eu-central-1", "Germany (Frankfurt)", Host::Regional),
+    ("eu-west-1", "UK (London)", Host::Regional),
+    ("me-central-1", "Saudi Arabia (Riyadh)", Host::Regional),
+    ("me-east-1", "UAE (Dubai)", Host::Regional),
+    ("cn-hangzhou-finance", "China East 1 Finance", Host::Central),
+    (
+        "cn-shanghai-finance-1",
+        "China East 2 Finance",
+        Host::Central,
+    ),
+    (
+        "cn-shenzhen-finance-1",
+        "China South 1 Finance",
+        Host::Central,
+    ),
+    (
+        "cn-beijing-finance-1",
+        "China North 2 Finance",
+        Host::Central,
+    ),
+    ("cn-north-2-gov-1", "China North 2 Ali Gov 1", Host::Central),
+    ("cn-beijing-gov-1", "China (Beijing) Gov", Host::Central),
+];
 
 pub fn default_endpoint(region: &str) -> String {
-    if CENTRAL_ONLY.contains(&region) {
-        "https://dts.aliyuncs.com".into()
-    } else {
-        format!("https://dts.{region}.aliyuncs.com")
+    match REGIONS.iter().find(|(id, _, _)| *id == region) {
+        Some((_, _, Host::Central)) => "https://dts.aliyuncs.com".into(),
+        _ => format!("https://dts.{region}.aliyuncs.com"),
     }
 }
 
@@ -98,6 +155,29 @@ mod tests {
             "https://example.com",
             &u("https://dts.aliyuncs.com")
         ));
+    }
+
+    #[test]
+    fn finance_and_gov_ids_go_to_the_central_host() {
+        for id in [
+            "cn-hangzhou-finance",
+            "cn-shanghai-finance-1",
+            "cn-shenzhen-finance-1",
+            "cn-beijing-finance-1",
+            "cn-north-2-gov-1",
+            "cn-beijing-gov-1",
+        ] {
+            assert_eq!(default_endpoint(id), "https://dts.aliyuncs.com", "{id}");
+        }
+        assert_eq!(
+            default_endpoint("ap-southeast-6"),
+            "https://dts.ap-southeast-6.aliyuncs.com"
+        );
+        assert_eq!(
+            default_endpoint("xx-unknown-9"),
+            "https://dts.xx-unknown-9.aliyuncs.com",
+            "unknown ids follow the regional rule"
+        );
     }
 
     #[test]

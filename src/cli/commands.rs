@@ -102,6 +102,18 @@ async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
         ));
     }
     let journal = journal_cmds::journal_for(g)?;
+    // The region picked in the TUI last time, unless --region or the environment names one.
+    let mut g = g.clone();
+    if g.region.is_none()
+        && crate::api::credentials::first_env(
+            &|n: &str| std::env::var(n).ok(),
+            crate::api::credentials::REGION_VARS,
+        )
+        .is_none()
+    {
+        g.region = crate::tui::prefs::remembered_region();
+    }
+    let g = &g;
     let ctx = context::build(g).await?;
     let target = if ctx.demo.is_some() {
         crate::tui::Target::Demo
@@ -112,6 +124,7 @@ async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
     };
     let end = crate::tui::run(crate::tui::Config {
         client: ctx.client.clone(),
+        endpoint_fixed: ctx.demo.is_some() || g.endpoint.is_some(),
         journal,
         endpoint: ctx.endpoint.clone(),
         region: ctx.region.clone(),

@@ -55,6 +55,11 @@ pub enum Overlay {
     LeaveProgress,
     /// Take a plan with an unknown outcome off the pending list?
     Dismiss,
+    /// Pick the region (typing filters the list).
+    Region {
+        filter: String,
+        selected: usize,
+    },
     /// A message to read before going on (e.g. why a switch is refused).
     Alert {
         title: String,
@@ -180,6 +185,11 @@ pub enum Msg {
     },
     /// The terminal cannot be read any more (hang-up, end of input).
     TerminalGone,
+    /// The client now works in this region, at this endpoint.
+    RegionChanged {
+        region: String,
+        endpoint: String,
+    },
     ExecFinished {
         plan_id: String,
     },
@@ -217,6 +227,8 @@ pub enum Effect {
         job_id: String,
         region: String,
     },
+    /// Use another region (and remember it).
+    SetRegion(String),
 }
 
 /// The journal as last read.
@@ -404,6 +416,7 @@ impl App {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return Context::Help,
             Some(Overlay::Alert { .. }) => return Context::Alert,
+            Some(Overlay::Region { .. }) => return Context::Region,
             Some(_) => return Context::Ask,
             None => {}
         }
@@ -515,6 +528,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.quit = true;
             vec![]
         }
+        Msg::RegionChanged { region, endpoint } => {
+            app.header.region = region.clone();
+            app.header.endpoint = endpoint;
+            app.jobs.all.clear();
+            app.jobs.selected = 0;
+            app.jobs.error = None;
+            app.jobs.loading = Some((0, 0));
+            app.notice = Some(format!("region {region}: listing its jobs"));
+            vec![Effect::LoadJobs, Effect::ReadJournal]
+        }
         Msg::ExecFinished { plan_id } => {
             if let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) {
                 p.running = false;
@@ -554,6 +577,12 @@ fn on_paste(app: &mut App, text: &str) {
             }
         }
         Screen::Confirm => paste_into(&mut app.confirm.input, text.trim()),
+        _ if matches!(app.overlay, Some(Overlay::Region { .. })) => {
+            if let Some(Overlay::Region { filter, selected }) = &mut app.overlay {
+                filter.extend(text.trim().chars().filter(|c| !c.is_control()));
+                *selected = 0;
+            }
+        }
         _ => {}
     }
 }
@@ -568,7 +597,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     // In text-entry contexts, plain characters type (a bound key wins only when it
     // cannot be part of a value).
     let typing = match ctx {
-        Context::JobsFilter | Context::Confirm => true,
+        Context::JobsFilter | Context::Confirm | Context::Region => true,
         Context::Form => app.form.as_ref().is_some_and(|f| f.focused().is_text()),
         _ => false,
     };
@@ -608,6 +637,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
+        Context::Region => region_action(app, action),
         Context::Alert => {
             if let Some(Overlay::Alert {
                 scroll, plan_id, ..
@@ -669,6 +699,14 @@ fn text_edit(app: &mut App, k: &KeyEvent) {
             app.confirm.input.handle(req);
             app.confirm.message = None;
         }
+        Context::Region => {
+            if let Some(Overlay::Region { filter, selected }) = &mut app.overlay {
+                let mut i = Input::new(filter.clone());
+                i.handle(req);
+                *filter = i.value().to_string();
+                *selected = 0;
+            }
+        }
         Context::Form => {
             if let Some(f) = app.form.as_mut() {
                 let item = f.focused();
@@ -679,6 +717,48 @@ fn text_edit(app: &mut App, k: &KeyEvent) {
         }
         _ => {}
     }
+}
+
+/// The regions the picker shows for `filter` (id or name, any case).
+pub fn region_choices(filter: &str) -> Vec<(&'static str, &'static str)> {
+    let f = filter.trim().to_lowercase();
+    crate::api::endpoint::REGIONS
+        .iter()
+        .filter(|(id, name, _)| f.is_empty() || id.contains(&f) || name.to_lowercase().contains(&f))
+        .map(|(id, name, _)| (*id, *name))
+        .collect()
+}
+
+fn region_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(Overlay::Region { filter, selected }) = &mut app.overlay else {
+        return vec![];
+    };
+    let choices = region_choices(filter);
+    match action {
+        Action::Up => move_sel(selected, choices.len(), -1),
+        Action::Down => move_sel(selected, choices.len(), 1),
+        Action::Back => app.overlay = None,
+        Action::Submit => {
+            // A typed id that is not in the table is taken as typed (a new region).
+            let typed = filter.trim().to_string();
+            let pick = choices
+                .get(*selected)
+                .map(|(id, _)| id.to_string())
+                .or_else(|| {
+                    crate::api::endpoint::validate_region(&typed)
+                        .ok()
+                        .map(|_| typed)
+                });
+            app.overlay = None;
+            match pick {
+                Some(r) if r == app.header.region => {}
+                Some(r) => return vec![Effect::SetRegion(r)],
+                None => app.notice = Some("no such region; Esc cancels".into()),
+            }
+        }
+        _ => {}
+    }
+    vec![]
 }
 
 fn request_quit(app: &mut App) {
@@ -780,7 +860,7 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Context::Help | Context::Alert | Context::Ask => vec![],
+        Context::Help | Context::Alert | Context::Region | Context::Ask => vec![],
     }
 }
 

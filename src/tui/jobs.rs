@@ -102,6 +102,21 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.log_return = Screen::Jobs;
             app.screen = Screen::Log;
         }
+        Action::Region => {
+            if app.busy() {
+                app.notice =
+                    Some("a switch is running; change the region when it has ended".into());
+            } else {
+                let current = crate::tui::app::region_choices("")
+                    .iter()
+                    .position(|(id, _)| *id == app.header.region)
+                    .unwrap_or(0);
+                app.overlay = Some(Overlay::Region {
+                    filter: String::new(),
+                    selected: current,
+                });
+            }
+        }
         Action::ShowProgress => {
             // The selected job's unfinished switch first, then what runs here, then
             // any unfinished switch: every one is reachable.

@@ -99,6 +99,7 @@ pub enum Action {
     Continue,
     Dismiss,
     ShowProgress,
+    Region,
     Yes,
     No,
 }
@@ -145,6 +146,8 @@ pub enum Context {
     Help,
     /// A message that needs reading (e.g. why a switch is refused).
     Alert,
+    /// The region picker (typing filters).
+    Region,
     Ask,
 }
 
@@ -162,6 +165,7 @@ pub static JOBS: &[Binding] = &[
     b(&[Char('s')], Action::Sort, "sort", true),
     b(&[Char('r')], Action::Refresh, "refresh", true),
     b(&[Char('L')], Action::Log, "log", true),
+    b(&[Char('R')], Action::Region, "region", true),
     b(&[Char('p')], Action::ShowProgress, "progress", false),
     b(&[Char('y')], Action::Copy, "copy id", false),
     b(&[Esc], Action::Back, "clear filter", false),
@@ -241,6 +245,13 @@ pub static ALERT: &[Binding] = &[
     b(&[Esc, Enter, Char('q')], Action::Back, "close", true),
 ];
 
+pub static REGION: &[Binding] = &[
+    b(&[Up], Action::Up, "move", true),
+    b(&[Down], Action::Down, "move", true),
+    b(&[Enter], Action::Submit, "use this region", true),
+    b(&[Esc], Action::Back, "cancel", true),
+];
+
 pub static ASK: &[Binding] = &[
     b(&[Char('y')], Action::Yes, "yes", true),
     b(&[Char('n'), Esc], Action::No, "no", true),
@@ -296,6 +307,7 @@ pub fn table(ctx: Context) -> &'static [Binding] {
         Context::Log => LOG,
         Context::Help => HELP,
         Context::Alert => ALERT,
+        Context::Region => REGION,
         Context::Ask => ASK,
     }
 }
@@ -361,6 +373,7 @@ pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'stati
     let mut v: Vec<(&'static str, Vec<(String, &'static str)>)> = [
         ("Jobs", Context::Jobs),
         ("Filter (after /)", Context::JobsFilter),
+        ("Region picker (after R; typing filters)", Context::Region),
         ("Switch form", Context::Form),
         ("Preview", Context::Preview),
         ("Confirm", Context::Confirm),

@@ -8,6 +8,7 @@ pub mod app;
 pub mod form;
 pub mod jobs;
 pub mod keymap;
+pub mod prefs;
 pub mod progress;
 pub mod theme;
 pub mod view;
@@ -87,13 +88,15 @@ fn copy_osc52(text: &str) {
 
 struct Runner {
     sender: Sender,
+    /// The endpoint was given (`--endpoint`, a simulator): a new region keeps it.
+    endpoint_fixed: bool,
     read_only: bool,
     opts: ExecOptions,
     tx: UnboundedSender<Msg>,
 }
 
 impl Runner {
-    fn spawn(&self, fx: Effect) {
+    fn spawn(&mut self, fx: Effect) {
         let tx = self.tx.clone();
         match fx {
             Effect::Copy(text) => copy_osc52(&text),
@@ -109,6 +112,22 @@ impl Runner {
                     });
                 }
                 let _ = tx.send(Msg::Journal(read_journal(&self.sender.journal)));
+            }
+            Effect::SetRegion(region) => {
+                let endpoint = if self.endpoint_fixed {
+                    None
+                } else {
+                    url::Url::parse(&crate::api::endpoint::default_endpoint(&region)).ok()
+                };
+                self.sender.client = self.sender.client.with_region(&region, endpoint);
+                self.sender.endpoint = self.sender.client.endpoint().to_string();
+                if let Err(e) = prefs::remember_region(&region) {
+                    tracing::warn!(error = %e, "cannot remember the region");
+                }
+                let _ = tx.send(Msg::RegionChanged {
+                    region,
+                    endpoint: self.sender.endpoint.clone(),
+                });
             }
             Effect::ReadJournal => {
                 let _ = tx.send(Msg::Journal(read_journal(&self.sender.journal)));
@@ -209,6 +228,9 @@ fn read_journal(j: &Journal) -> JournalView {
 /// What the TUI needs, built by the command line.
 pub struct Config {
     pub client: Client,
+    /// The endpoint was given by the operator or is a simulator: changing the region
+    /// keeps it (otherwise the region's own host is used).
+    pub endpoint_fixed: bool,
     pub journal: Journal,
     pub endpoint: url::Url,
     pub region: String,
@@ -247,7 +269,8 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     let mut app = App::new(header, vec![]);
     let _ = app::update(&mut app, Msg::Journal(first));
     let theme = theme::Theme::from_env(cfg.no_color);
-    let runner = Runner {
+    let mut runner = Runner {
+        endpoint_fixed: cfg.endpoint_fixed,
         sender: Sender {
             client,
             journal,

@@ -22,6 +22,15 @@ use ratatui::Frame;
 
 pub(crate) const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
+/// The identity in use: `AK LTAI****0001`, or a role mode as named (`RamRoleArn acs:…`).
+pub(crate) fn identity(masked: &str) -> String {
+    if masked.contains(' ') {
+        masked.to_string()
+    } else {
+        format!("AK {masked}")
+    }
+}
+
 pub(crate) fn short_endpoint(url: &str) -> &str {
     url.trim_start_matches("https://")
         .trim_start_matches("http://")
@@ -98,6 +107,9 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
             scroll,
             ..
         }) => render_alert(f, body, theme, title, text, *scroll),
+        Some(Overlay::Region { filter, selected }) => {
+            render_region(app, f, body, theme, filter, *selected)
+        }
         None => {}
     }
     render_footer(app, f, footer, theme);
@@ -120,7 +132,7 @@ fn render_header(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     spans.push(Span::styled("·", theme.muted()));
     spans.push(Span::raw(format!(" {} ", h.region)));
     spans.push(Span::styled("·", theme.muted()));
-    spans.push(Span::raw(format!(" AK {} ", h.masked_ak)));
+    spans.push(Span::raw(format!(" {} ", identity(&h.masked_ak))));
     if h.read_only {
         spans.push(Span::styled(
             if wide { " READ-ONLY " } else { " RO " },
@@ -402,10 +414,10 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
                 },
             ),
             Span::raw(format!(
-                " {} · region {} · AK {}",
+                " {} · region {} · {}",
                 short_endpoint(&h.endpoint),
                 h.region,
-                h.masked_ak
+                identity(&h.masked_ak)
             )),
         ]),
         Line::raw(format!(
@@ -673,6 +685,48 @@ fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16)
             Block::default()
                 .borders(Borders::ALL)
                 .title(" Help · Esc closes "),
+        ),
+        r,
+    );
+}
+
+/// The region picker: a filter line and the matching regions, the current one marked.
+fn render_region(app: &App, f: &mut Frame, area: Rect, theme: &Theme, filter: &str, sel: usize) {
+    let choices = crate::tui::app::region_choices(filter);
+    let r = centered(area, 50, area.height.min(20));
+    f.render_widget(Clear, r);
+    let inner_h = r.height.saturating_sub(3) as usize;
+    let offset = sel.saturating_sub(inner_h.saturating_sub(1));
+    let mut lines = vec![Line::from(vec![
+        Span::styled("region: ", theme.key()),
+        Span::styled(filter.to_string(), theme.input()),
+    ])];
+    if choices.is_empty() {
+        lines.push(Line::styled(
+            "no such region in the list; Enter uses the id as typed",
+            theme.muted(),
+        ));
+    }
+    for (i, (id, name)) in choices.iter().enumerate().skip(offset).take(inner_h) {
+        let cur = *id == app.header.region;
+        let text = format!(
+            "{}{:<24}{}{}",
+            if i == sel { ">" } else { " " },
+            id,
+            name,
+            if cur { " (current)" } else { "" }
+        );
+        lines.push(if i == sel {
+            Line::styled(text, theme.selected())
+        } else {
+            Line::raw(text)
+        });
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Region · type to filter · Enter uses it "),
         ),
         r,
     );
