@@ -77,7 +77,11 @@ fn bench(n: usize) {
     );
     update(
         &mut app,
-        Msg::JobsLoaded(Ok(merge_entries(entries.clone()))),
+        Msg::JobsLoaded {
+            generation: 0,
+            result: Ok(merge_entries(entries.clone())),
+            two_way_error: None,
+        },
     );
     let theme = Theme { color: true };
     for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {

@@ -66,3 +66,31 @@ pub fn endpoint_long(e: &EndpointInfo) -> String {
     }
     clean(&s).trim().to_string()
 }
+
+/// One line about a listing in progress: pages, jobs, retries, waits.
+pub fn progress_line(p: &crate::api::listing::ListProgress, jobs: usize) -> String {
+    let mut s = format!(
+        "page {}/{} · {jobs} jobs",
+        p.pages_done,
+        p.pages_expected
+            .map(|e| e.max(p.pages_done).to_string())
+            .unwrap_or_else(|| "?".into())
+    );
+    if p.dts_pages_done > 0 {
+        s.push_str(&format!(
+            " · DescribeDtsJobs page {}/{}",
+            p.dts_pages_done,
+            p.dts_pages_expected
+                .map(|e| e.max(p.dts_pages_done).to_string())
+                .unwrap_or_else(|| "?".into())
+        ));
+    }
+    if p.retries > 0 {
+        s.push_str(&format!(" · {} retried", p.retries));
+    }
+    if let Some(w) = p.waiting.filter(|w| !w.is_zero()) {
+        s.push_str(&format!(" · throttled, waiting {:.1}s", w.as_secs_f64()));
+    }
+    s.push_str(&format!(" · timeout {}s each", p.request_timeout.as_secs()));
+    s
+}

@@ -82,9 +82,12 @@ fn jobs_screen() {
 fn jobs_loading_and_empty() {
     let mut app = App::new(header(Target::Simulator, false), vec![]);
     app.start();
-    update(&mut app, Msg::JobsProgress(30, 75));
+    update(
+        &mut app,
+        Msg::JobsProgress(0, "page 1/3 · 30 jobs · timeout 10s each".into()),
+    );
     snap("jobs_loading", &app);
-    update(&mut app, Msg::JobsLoaded(Ok(vec![])));
+    update(&mut app, loaded(Ok(vec![])));
     snap("jobs_empty", &app);
 }
 
@@ -94,7 +97,7 @@ fn jobs_error_banner() {
     app.start();
     update(
         &mut app,
-        Msg::JobsLoaded(Err(dts_switch::api::ApiError::Service {
+        loaded(Err(dts_switch::api::ApiError::Service {
             action: "DescribeSynchronizationJobs".into(),
             http_status: 400,
             code: "Throttling.User".into(),

@@ -355,7 +355,7 @@ fn quit_when_idle_and_error_banner_then_retry() {
         request_id: Some("RID-1".into()),
         recommend: None,
     };
-    update(&mut app, Msg::JobsLoaded(Err(err)));
+    update(&mut app, loaded(Err(err)));
     let b = app.jobs.error.clone().unwrap();
     assert_eq!(b.code.as_deref(), Some("Forbidden.RAM"));
     assert!(b.next.unwrap().contains("dts:DescribeSynchronizationJobs"));
@@ -791,7 +791,7 @@ fn service_text_with_escapes_is_shown_visibly_in_the_tui() {
     jobs[0].forward.error_message = "boom\u{1b}[2K".into();
     let mut app = dts_switch::tui::app::App::new(header(Target::Simulator, false), vec![]);
     app.start();
-    update(&mut app, Msg::JobsLoaded(Ok(jobs)));
+    update(&mut app, loaded(Ok(jobs)));
     for (w, h) in [(80, 24), (120, 40)] {
         let t = render(&app, w, h);
         let s = screen_text(&t);
@@ -830,4 +830,83 @@ fn the_region_picker_filters_and_switches_the_region() {
     assert!(app.overlay.is_none());
     key(&mut app, KeyCode::Char('R'));
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "same region");
+}
+
+#[test]
+fn rows_arrive_as_pages_do_and_a_newer_listing_wins() {
+    let jobs = demo_jobs();
+    let mut app = dts_switch::tui::app::App::new(header(Target::Simulator, false), vec![]);
+    app.start();
+    update(&mut app, Msg::JobsStarted(1));
+    update(&mut app, Msg::JobsBatch(1, jobs[..5].to_vec()));
+    assert_eq!(app.jobs.all.len(), 5, "first rows after the first answer");
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains(&jobs[0].id) && s.contains("loading"), "{s}");
+    // Provisional rows: no form until the listing is complete.
+    select_job(&mut app, &jobs[2].id);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.screen, Screen::Jobs);
+    // The selection stays on its job while more arrive.
+    update(&mut app, Msg::JobsBatch(1, jobs[5..9].to_vec()));
+    assert_eq!(app.jobs.selected_job().unwrap().id, jobs[2].id);
+    // r restarts: the old listing's late messages are dropped.
+    update(&mut app, Msg::JobsStarted(2));
+    update(&mut app, Msg::JobsBatch(1, jobs[9..].to_vec()));
+    update(
+        &mut app,
+        Msg::JobsLoaded {
+            generation: 1,
+            result: Ok(vec![]),
+            two_way_error: None,
+        },
+    );
+    assert!(app.jobs.loading.is_some(), "still loading generation 2");
+    assert_eq!(app.jobs.all.len(), 9, "rows kept while the refresh runs");
+    update(
+        &mut app,
+        Msg::JobsLoaded {
+            generation: 2,
+            result: Ok(jobs.clone()),
+            two_way_error: None,
+        },
+    );
+    assert!(app.jobs.loading.is_none());
+    assert_eq!(app.jobs.all.len(), jobs.len());
+    assert_eq!(app.jobs.selected_job().unwrap().id, jobs[2].id);
+    // During a refresh (a complete list on screen) Enter works.
+    update(&mut app, Msg::JobsStarted(3));
+    assert!(!key(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.screen, Screen::Form);
+}
+
+#[test]
+fn an_unknown_topology_must_be_chosen_in_the_form() {
+    use dts_switch::domain::Topology;
+    let mut jobs = demo_jobs();
+    let i = jobs.iter().position(|j| j.id == ONE_WAY_JOB_ID).unwrap();
+    jobs[i].one_way_known = false;
+    assert_eq!(jobs[i].detected_topology(), Topology::Unknown);
+    let mut app = dts_switch::tui::app::App::new(header(Target::Simulator, false), vec![]);
+    app.start();
+    update(&mut app, loaded(Ok(jobs)));
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("unknown"), "the list says so: {s}");
+    select_job(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Ip));
+    typ(&mut app, "10.20.1.99");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Form, "no preview before a choice");
+    assert_eq!(app.form.as_ref().unwrap().focused(), Item::Topology);
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("choose"), "{s}");
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    assert_eq!(app.form.as_ref().unwrap().topology(), Topology::TwoWay);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Preview);
+    assert_eq!(app.preview.as_ref().unwrap().plan.calls.len(), 2);
 }

@@ -468,3 +468,29 @@ fn the_region_picked_in_the_tui_is_remembered() {
     let s = t3.wait_for("Jobs (", 15);
     assert!(s.lines().next().unwrap().contains("cn-shenzhen"), "{s}");
 }
+
+#[test]
+fn first_rows_show_while_the_listing_goes_on() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig {
+        jobs: 3000,
+        latency: Duration::from_millis(700),
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    let t = Tmux::start("rows", 80, 24, &command_line(&env, &sim, ""));
+    // The first page's rows appear while later pages are still being read.
+    let s = t.wait_for(TWO_WAY_JOB_ID, 15);
+    assert!(
+        s.contains("loading"),
+        "rows before the end of the listing: {s}"
+    );
+    assert!(s.contains("page "), "progress in the title: {s}");
+    // r during the load restarts it; the listing still completes.
+    t.keys(&["r"]);
+    let s = t.wait_for("Jobs (3000) · sort", 60);
+    assert!(!s.contains("loading"), "{s}");
+}

@@ -3,7 +3,6 @@
 //! Every piece of text that came from the service (job names, statuses, endpoints, ids,
 //! error messages) goes through [`clean`] here before it is printed.
 
-use crate::api::listing::ListProgress;
 use crate::api::ops::JobStatusAnswer;
 use crate::api::ApiError;
 use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
@@ -13,7 +12,7 @@ use crate::domain::{Job, Plan, Topology};
 use crate::text::{clean, clean_lines};
 use serde_json::{json, Map, Value};
 
-pub use crate::present::{endpoint_long, endpoint_short, fit, now_hms, truncate};
+pub use crate::present::{endpoint_long, endpoint_short, fit, now_hms, progress_line, truncate};
 
 fn delay_text(j: &Job) -> String {
     if j.forward.delay.is_empty() {
@@ -97,34 +96,6 @@ pub fn write_jobs_json(jobs: &[&Job]) {
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(w))
         .and_then(|()| w.flush());
-}
-
-/// One line about a listing in progress: pages, jobs, retries, waits.
-pub fn progress_line(p: &ListProgress, jobs: usize) -> String {
-    let mut s = format!(
-        "page {}/{} · {jobs} jobs",
-        p.pages_done,
-        p.pages_expected
-            .map(|e| e.max(p.pages_done).to_string())
-            .unwrap_or_else(|| "?".into())
-    );
-    if p.dts_pages_done > 0 {
-        s.push_str(&format!(
-            " · DescribeDtsJobs page {}/{}",
-            p.dts_pages_done,
-            p.dts_pages_expected
-                .map(|e| e.max(p.dts_pages_done).to_string())
-                .unwrap_or_else(|| "?".into())
-        ));
-    }
-    if p.retries > 0 {
-        s.push_str(&format!(" · {} retried", p.retries));
-    }
-    if let Some(w) = p.waiting.filter(|w| !w.is_zero()) {
-        s.push_str(&format!(" · throttled, waiting {:.1}s", w.as_secs_f64()));
-    }
-    s.push_str(&format!(" · timeout {}s each", p.request_timeout.as_secs()));
-    s
 }
 
 /// The plan as text: every parameter of every call, in send order.

@@ -169,8 +169,20 @@ pub enum Msg {
     Paste(String),
     Resize(u16, u16),
     Tick(Instant),
-    JobsProgress(usize, u64),
-    JobsLoaded(Result<Vec<Job>, ApiError>),
+    /// A listing (generation `0`) starts: older listings' messages are dropped.
+    JobsStarted(u64),
+    /// Listing progress, in words (pages, retries, waits, timeout).
+    JobsProgress(u64, String),
+    /// The next jobs, in listing order, as their pages arrive.
+    JobsBatch(u64, Vec<Job>),
+    /// The listing ended: every job (in listing order), or the error.
+    JobsLoaded {
+        generation: u64,
+        result: Result<Vec<Job>, ApiError>,
+        /// Why DescribeDtsJobs could not be read (jobs without a listed Reverse entry
+        /// then have an unknown topology).
+        two_way_error: Option<String>,
+    },
     Api(CallRecord, String),
     Exec {
         plan_id: String,
@@ -251,7 +263,10 @@ impl App {
             overlay: None,
             jobs: JobsView {
                 all: vec![],
-                loading: Some((0, 0)),
+                loading: Some(String::new()),
+                generation: 0,
+                incoming: None,
+                two_way_error: None,
                 error: None,
                 filter: Input::default(),
                 filtering: false,
@@ -478,27 +493,52 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.spinner = app.spinner.wrapping_add(1);
             vec![]
         }
-        Msg::JobsProgress(loaded, total) => {
-            app.jobs.loading = Some((loaded, total));
+        Msg::JobsStarted(g) => {
+            app.jobs.generation = g;
+            app.jobs.loading = Some(String::new());
+            // A first listing (or a new region) shows rows as they arrive; a refresh
+            // keeps the rows on screen and swaps them at the end.
+            app.jobs.incoming = (!app.jobs.all.is_empty()).then(Vec::new);
             vec![]
         }
-        Msg::JobsLoaded(Ok(jobs)) => {
-            let keep = app.jobs.selected_job().map(|j| j.id.clone());
-            app.jobs.all = jobs;
+        Msg::JobsProgress(g, text) if g == app.jobs.generation => {
+            app.jobs.loading = Some(text);
+            vec![]
+        }
+        Msg::JobsBatch(g, batch) if g == app.jobs.generation => {
+            match app.jobs.incoming.as_mut() {
+                Some(v) => v.extend(batch),
+                None => {
+                    let keep = app.jobs.selected_job().map(|j| j.id.clone());
+                    app.jobs.all.extend(batch);
+                    app.jobs.keep_selection(keep);
+                }
+            }
+            vec![]
+        }
+        Msg::JobsLoaded {
+            generation,
+            result,
+            two_way_error,
+        } if generation == app.jobs.generation => {
             app.jobs.loading = None;
-            app.jobs.error = None;
-            let vis = app.jobs.visible();
-            app.jobs.selected = keep
-                .and_then(|id| vis.iter().position(|j| j.id == id))
-                .unwrap_or(0)
-                .min(vis.len().saturating_sub(1));
+            app.jobs.incoming = None;
+            match result {
+                Ok(jobs) => {
+                    let keep = app.jobs.selected_job().map(|j| j.id.clone());
+                    app.jobs.all = jobs;
+                    app.jobs.error = None;
+                    app.jobs.two_way_error = two_way_error;
+                    app.jobs.keep_selection(keep);
+                }
+                Err(e) => {
+                    app.jobs.error = Some(Banner::from_api("Listing the jobs failed", &e));
+                }
+            }
             vec![]
         }
-        Msg::JobsLoaded(Err(e)) => {
-            app.jobs.loading = None;
-            app.jobs.error = Some(Banner::from_api("Listing the jobs failed", &e));
-            vec![]
-        }
+        // A listing that was replaced by a newer one.
+        Msg::JobsProgress(..) | Msg::JobsBatch(..) | Msg::JobsLoaded { .. } => vec![],
         Msg::Api(rec, time) => {
             let follow = app.log_selected + 1 >= app.log.len();
             app.log.push(LogEntry {
@@ -534,7 +574,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.jobs.all.clear();
             app.jobs.selected = 0;
             app.jobs.error = None;
-            app.jobs.loading = Some((0, 0));
+            app.jobs.loading = Some(String::new());
             app.notice = Some(format!("region {region}: listing its jobs"));
             vec![Effect::LoadJobs, Effect::ReadJournal]
         }

@@ -25,6 +25,8 @@ impl Item {
     }
 }
 
+const TOPOLOGY_UNKNOWN: &str = "the service did not say whether this job is one-way or two-way (no Reverse entries in the listing and DescribeDtsJobs could not be read): choose one (←/→), two-way sends a second call";
+
 #[derive(Debug, Clone)]
 pub struct FormState {
     pub job: Job,
@@ -35,8 +37,9 @@ pub struct FormState {
     pub role: Input,
     pub port_touched: bool,
     pub cross: bool,
-    /// The operator's word on the topology (only offered when the service shows one-way).
-    pub declare_two_way: bool,
+    /// The operator's word on the topology: offered when the service shows one-way
+    /// (tick two-way), and required when the topology could not be read (unknown).
+    pub topology_choice: Option<Topology>,
     pub focus: usize,
     pub tried_submit: bool,
 }
@@ -63,7 +66,7 @@ impl FormState {
             role: Input::default(),
             port_touched: false,
             cross: false,
-            declare_two_way: false,
+            topology_choice: None,
             focus: 0,
             tried_submit: false,
         };
@@ -114,7 +117,10 @@ impl FormState {
             v.push(Item::OwnerId);
             v.push(Item::Role);
         }
-        if self.job.detected_topology() == Topology::OneWay {
+        if matches!(
+            self.job.detected_topology(),
+            Topology::OneWay | Topology::Unknown
+        ) {
             v.push(Item::Topology);
         }
         v
@@ -140,12 +146,10 @@ impl FormState {
         self.focus = (self.focus + n - 1) % n;
     }
 
+    /// The topology the plan will use: the operator's choice, else the service's.
     pub fn topology(&self) -> Topology {
-        if self.declare_two_way {
-            Topology::TwoWay
-        } else {
-            self.job.detected_topology()
-        }
+        self.topology_choice
+            .unwrap_or_else(|| self.job.detected_topology())
     }
 
     /// Sets the instance type. The instance id means something else for each type (an
@@ -178,7 +182,16 @@ impl FormState {
                 self.prefill_vpc();
             }
             Item::CrossAccount => self.cross = !self.cross,
-            Item::Topology => self.declare_two_way = !self.declare_two_way,
+            Item::Topology => {
+                self.topology_choice = match (self.job.detected_topology(), self.topology_choice) {
+                    // Unknown: the operator must choose one of the two.
+                    (Topology::Unknown, Some(Topology::OneWay)) => Some(Topology::TwoWay),
+                    (Topology::Unknown, _) => Some(Topology::OneWay),
+                    // One-way as the service shows it: tick two-way, or not.
+                    (_, Some(Topology::TwoWay)) => None,
+                    (_, _) => Some(Topology::TwoWay),
+                }
+            }
             _ => {}
         }
         let n = self.items().len();
@@ -211,6 +224,10 @@ impl FormState {
     /// The message to show beside `item`: an error, or None when it is fine. Empty
     /// fields are not flagged until the operator tries to go on.
     pub fn error_for(&self, item: Item) -> Option<String> {
+        if item == Item::Topology {
+            return (self.tried_submit && self.topology() == Topology::Unknown)
+                .then(|| TOPOLOGY_UNKNOWN.to_string());
+        }
         let value = self.input(item).map(|i| i.value().trim().to_string())?;
         if value.is_empty() && !self.tried_submit {
             return None;
@@ -252,12 +269,23 @@ impl FormState {
             owner_id: self.cross.then(|| self.owner.value().to_string()),
             role: self.cross.then(|| self.role.value().to_string()),
         };
-        let endpoint = rules::validate(self.itype, &input)?;
+        let mut endpoint = rules::validate(self.itype, &input);
+        if self.topology() == Topology::Unknown {
+            let e = FieldError {
+                flag: "--topology",
+                param: "topology",
+                message: TOPOLOGY_UNKNOWN.into(),
+            };
+            match &mut endpoint {
+                Ok(_) => endpoint = Err(vec![e]),
+                Err(v) => v.push(e),
+            }
+        }
         Ok(SwitchRequest {
             database: self.side,
-            endpoint,
+            endpoint: endpoint?,
             only_direction: None,
-            topology: self.declare_two_way.then_some(Topology::TwoWay),
+            topology: self.topology_choice,
         })
     }
 

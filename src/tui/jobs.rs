@@ -45,7 +45,14 @@ impl SortKey {
 pub struct JobsView {
     pub all: Vec<Job>,
     /// (loaded, total) while pages arrive.
-    pub loading: Option<(usize, u64)>,
+    /// While a listing runs: its progress in words.
+    pub loading: Option<String>,
+    /// The listing whose messages count (older ones are dropped).
+    pub generation: u64,
+    /// A refresh's jobs, gathered while the old rows stay on screen.
+    pub incoming: Option<Vec<Job>>,
+    /// Why DescribeDtsJobs could not be read (unknown topologies), from the last listing.
+    pub two_way_error: Option<String>,
     pub error: Option<Banner>,
     pub filter: Input,
     pub filtering: bool,
@@ -74,6 +81,14 @@ impl JobsView {
         v
     }
 
+    /// Keeps the job `keep` selected (by id) after the list changed.
+    pub fn keep_selection(&mut self, keep: Option<String>) {
+        let vis = self.visible();
+        let n = vis.len();
+        let pos = keep.and_then(|id| vis.iter().position(|j| j.id == id));
+        self.selected = pos.unwrap_or(self.selected).min(n.saturating_sub(1));
+    }
+
     pub fn selected_job(&self) -> Option<&Job> {
         self.visible().get(self.selected).copied()
     }
@@ -94,8 +109,9 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.jobs.sort = app.jobs.sort.next();
             app.jobs.selected = 0;
         }
-        Action::Refresh if app.jobs.loading.is_none() => {
-            app.jobs.loading = Some((0, 0));
+        Action::Refresh => {
+            // During a load too: the runner drops the old listing and starts again.
+            app.jobs.loading = Some(String::new());
             return vec![Effect::LoadJobs];
         }
         Action::Log => {
@@ -150,6 +166,12 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => {
             if app.busy() {
                 app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
+            } else if app.jobs.loading.is_some() && app.jobs.incoming.is_none() {
+                // Rows of a first listing are provisional: a Reverse entry or the
+                // DescribeDtsJobs answer may still change a job's topology.
+                app.notice = Some(
+                    "the listing is still loading (a job's topology may still change); Enter when it is done".into(),
+                );
             } else if let Some(j) = app.jobs.selected_job() {
                 // The guard answers first (a fresh read of the journal): a job with
                 // an unfinished switch is refused before the form, not after it.
@@ -266,15 +288,13 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     }
     let table_area = chunks[ci];
     let wide = table_area.width >= 118;
-    let title = match jv.loading {
-        Some((loaded, total)) => format!(
-            " Jobs · loading {loaded}/{} {} ",
-            if total == 0 {
-                "?".to_string()
-            } else {
-                total.to_string()
-            },
-            SPINNER[app.spinner % 4]
+    let title = match &jv.loading {
+        Some(progress) => format!(
+            " Jobs ({}) · {} loading{}{} ",
+            visible.len(),
+            SPINNER[app.spinner % 4],
+            if progress.is_empty() { "" } else { ": " },
+            progress
         ),
         None => format!(" Jobs ({}) · sort: {} ", visible.len(), jv.sort.label()),
     };

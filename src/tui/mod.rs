@@ -88,6 +88,9 @@ fn copy_osc52(text: &str) {
 
 struct Runner {
     sender: Sender,
+    /// The listing running now, and its generation.
+    load: Option<tokio::task::JoinHandle<()>>,
+    load_generation: u64,
     /// The endpoint was given (`--endpoint`, a simulator): a new region keeps it.
     endpoint_fixed: bool,
     read_only: bool,
@@ -140,15 +143,44 @@ impl Runner {
                 });
             }
             Effect::LoadJobs => {
+                // One listing at a time: a new one (r, a region change) drops the old.
+                if let Some(h) = self.load.take() {
+                    h.abort();
+                }
+                self.load_generation += 1;
+                let generation = self.load_generation;
+                let _ = tx.send(Msg::JobsStarted(generation));
                 let client = self.sender.client.clone();
-                tokio::spawn(async move {
+                self.load = Some(tokio::spawn(async move {
                     let t2 = tx.clone();
-                    let r = crate::domain::load_jobs(&client, move |l, t| {
-                        let _ = t2.send(Msg::JobsProgress(l, t));
-                    })
+                    let mut jobs = 0usize;
+                    let r = crate::domain::job::load_jobs_with(
+                        &client,
+                        &crate::api::listing::ListOptions::default(),
+                        move |ev| match ev {
+                            crate::domain::job::LoadEvent::Jobs(batch) => {
+                                jobs += batch.len();
+                                let _ = t2.send(Msg::JobsBatch(generation, batch.to_vec()));
+                            }
+                            crate::domain::job::LoadEvent::Progress(p) => {
+                                let _ = t2.send(Msg::JobsProgress(
+                                    generation,
+                                    crate::present::progress_line(p, jobs),
+                                ));
+                            }
+                        },
+                    )
                     .await;
-                    let _ = tx.send(Msg::JobsLoaded(r));
-                });
+                    let (result, two_way_error) = match r {
+                        Ok(l) => (Ok(l.jobs), l.two_way_error.map(|e| e.to_string())),
+                        Err(e) => (Err(e), None),
+                    };
+                    let _ = tx.send(Msg::JobsLoaded {
+                        generation,
+                        result,
+                        two_way_error,
+                    });
+                }));
             }
             Effect::Execute { plan, start, .. } => {
                 let sender = self.sender.clone();
@@ -270,6 +302,8 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     let _ = app::update(&mut app, Msg::Journal(first));
     let theme = theme::Theme::from_env(cfg.no_color);
     let mut runner = Runner {
+        load: None,
+        load_generation: 0,
         endpoint_fixed: cfg.endpoint_fixed,
         sender: Sender {
             client,

@@ -337,17 +337,36 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         text_item(&mut lines, Item::OwnerId, "  Account ID", true);
         text_item(&mut lines, Item::Role, "  RAM role", true);
     }
-    if job.detected_topology() == Topology::OneWay {
-        lines.push(Line::from(vec![
+    match job.detected_topology() {
+        Topology::OneWay => lines.push(Line::from(vec![
             Span::raw(format!("{} ", mark(Item::Topology))),
             Span::styled(
                 format!(
                     "{} two-way (the service shows no Reverse direction; tick if you built one)",
-                    toggle(form.declare_two_way)
+                    toggle(form.topology_choice == Some(Topology::TwoWay))
                 ),
                 tstyle(Item::Topology),
             ),
-        ]));
+        ])),
+        Topology::Unknown => lines.push(Line::from(vec![
+            Span::raw(format!("{} ", mark(Item::Topology))),
+            Span::styled(
+                format!(
+                    "Topology *  {}  (unknown: the service did not say; choose with ←/→)",
+                    match form.topology_choice {
+                        Some(Topology::OneWay) => "(•) one-way  ( ) two-way",
+                        Some(Topology::TwoWay) => "( ) one-way  (•) two-way",
+                        _ => "( ) one-way  ( ) two-way",
+                    }
+                ),
+                if form.error_for(Item::Topology).is_some() {
+                    theme.danger()
+                } else {
+                    tstyle(Item::Topology)
+                },
+            ),
+        ])),
+        Topology::TwoWay => {}
     }
     let calls = if form.topology() == Topology::TwoWay {
         2
@@ -366,6 +385,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             Item::Field(f) => f.param(),
             Item::OwnerId => crate::domain::rules::OWNER_PARAM,
             Item::Role => crate::domain::rules::ROLE_PARAM,
+            Item::Topology => "topology",
             _ => "",
         };
         f.render_widget(

@@ -28,12 +28,21 @@ pub fn header(target: Target, read_only: bool) -> Header {
     }
 }
 
+/// The end of the first listing.
+pub fn loaded(result: Result<Vec<Job>, dts_switch::api::ApiError>) -> Msg {
+    Msg::JobsLoaded {
+        generation: 0,
+        result,
+        two_way_error: None,
+    }
+}
+
 /// An app with the demo jobs loaded.
 pub fn app_with(target: Target, read_only: bool) -> App {
     let mut app = App::new(header(target, read_only), vec![]);
     let fx = app.start();
     assert_eq!(fx, vec![Effect::LoadJobs]);
-    update(&mut app, Msg::JobsLoaded(Ok(demo_jobs())));
+    update(&mut app, loaded(Ok(demo_jobs())));
     app
 }
 
