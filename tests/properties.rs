@@ -355,7 +355,11 @@ impl ServiceTexts {
             only_direction: None,
             topology: None,
         };
-        let plan = dts_switch::domain::plan(job, "cn-hangzhou", &req).unwrap();
+        // A side this API cannot switch (`dg`, `cen`) is refused: the CLI prints why.
+        let plan_out = match dts_switch::domain::plan(job, "cn-hangzhou", &req) {
+            Ok(plan) => output::plan_text(&plan, job, "B"),
+            Err(e) => dts_switch::text::clean_lines(&e.to_string()),
+        };
         let (_, failed) = task_end(&SwitchStatus::Failed, Some(&self.task_error)).unwrap();
         let outcome = CallOutcome {
             direction: Direction::Forward,
@@ -397,7 +401,7 @@ impl ServiceTexts {
                 "job detail",
                 output::job_detail_text("B", job, &live, Some(&live)),
             ),
-            ("plan", output::plan_text(&plan, job, "B")),
+            ("plan", plan_out),
             ("outcome", output::outcome_line(0, 1, &outcome)),
             (
                 "status",

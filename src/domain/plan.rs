@@ -152,24 +152,99 @@ impl Plan {
     }
 }
 
+/// Job statuses (any case: the operations spell them differently, dts-api-maintained.md
+/// §3.2) in which a switch makes no sense, and why. After a failover a job is typically
+/// `Failed` or retrying: that is what a switch is for, so those (and `Synchronizing`,
+/// `Suspending`) are not here.
+const STATUS_NOTES: &[(&str, &str)] = &[
+    (
+        "NotStarted",
+        "it has not started: there is no synchronization to restart yet",
+    ),
+    (
+        "NotConfigured",
+        "it is not configured yet: there is no synchronization to restart",
+    ),
+    (
+        "Prechecking",
+        "it is still in its precheck and has not synchronized yet",
+    ),
+    (
+        "PrecheckFailed",
+        "its precheck failed, so it never synchronized: fix its configuration instead",
+    ),
+    (
+        "PreCheckPass",
+        "it passed its precheck but has not started yet",
+    ),
+    (
+        "Initializating",
+        "it is still in its initial load, not yet synchronizing",
+    ),
+    (
+        "Initializing",
+        "it is still in its initial load, not yet synchronizing",
+    ),
+    (
+        "InitializeFailed",
+        "its initial load failed, so it never synchronized: fix its configuration instead",
+    ),
+    ("Modifying", "it is being modified: wait until that ends"),
+    (
+        "Finished",
+        "it has finished: there is nothing left to synchronize",
+    ),
+    (
+        "Locked",
+        "its DTS instance is locked (e.g. expired or overdue): unlock it first",
+    ),
+    (
+        "Upgrade",
+        "its DTS instance is being upgraded: wait until that ends",
+    ),
+    (
+        "Downgrade",
+        "its DTS instance is being downgraded: wait until that ends",
+    ),
+];
+
+/// Why a switch makes no sense in the job status `status` (any case), or None when it
+/// may: `Synchronizing`, and after a failover typically `Failed` or `Retrying`.
+pub fn status_note(status: &str) -> Option<&'static str> {
+    let s = status.trim();
+    STATUS_NOTES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(s))
+        .map(|(_, why)| *why)
+}
+
+/// The endpoint of `side` in forward terms, as listed.
+fn current_of(job: &Job, side: Side) -> &crate::api::ops::EndpointInfo {
+    match side {
+        Side::Source => &job.forward.source,
+        Side::Destination => &job.forward.destination,
+    }
+}
+
 /// Things the operator should see before confirming: not errors, since they may know
 /// better, but worth a second look.
 pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
     let mut w = Vec::new();
-    let cur = match req.database {
-        Side::Source => &job.forward.source,
-        Side::Destination => &job.forward.destination,
-    };
+    let cur = current_of(job, req.database);
     let side = req.database.as_str().to_ascii_lowercase();
-    let managed = !cur.instance_type.is_empty()
-        && !crate::domain::rules::is_switchable_type(&cur.instance_type);
-    if managed {
-        w.push(format!(
-            "the {side} is a {} instance ({}): DTS updates ApsaraDB endpoints by itself after a switchover; this call is for self-managed databases. Is --database right?",
-            cur.instance_type, cur.instance_id
-        ));
+    if !crate::domain::rules::refuses_switch(&cur.instance_type) {
+        if let Some(note) = crate::domain::rules::current_endpoint_note(
+            &cur.instance_type,
+            &cur.instance_id,
+            &format!("the {side}"),
+        ) {
+            w.push(note);
+        }
     }
     let e = &req.endpoint;
+    if let Some(ip) = &e.ip {
+        w.extend(crate::domain::rules::address_warning(e.instance_type, ip));
+    }
     let same = cur
         .instance_type
         .eq_ignore_ascii_case(e.instance_type.as_str())
@@ -181,12 +256,8 @@ pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
             "the new endpoint is the same as the {side}'s current one: nothing would change"
         ));
     }
-    let status = job.status().to_ascii_lowercase();
-    if !status.is_empty() && status != "synchronizing" {
-        w.push(format!(
-            "the job's status is {}, not Synchronizing",
-            job.status()
-        ));
+    if let Some(why) = status_note(job.status()) {
+        w.push(format!("the job's status is {}: {why}", job.status()));
     }
     w
 }
@@ -197,10 +268,26 @@ pub enum PlanError {
     ReverseOnOneWay { job: String },
     #[error("job {job}: the service does not show whether it is one-way or two-way (the listing shows no Reverse entries and DescribeDtsJobs could not be read); say which with --topology one-way or --topology two-way (a two-way job needs two calls)")]
     UnknownTopology { job: String },
+    /// The named side is reached through Database Gateway or CEN.
+    #[error("job {job}: {why}")]
+    NotSwitchable { job: String, why: String },
 }
 
 /// Builds the ordered calls for `req` on `job`.
 pub fn plan(job: &Job, region: &str, req: &SwitchRequest) -> Result<Plan, PlanError> {
+    let cur = current_of(job, req.database);
+    if crate::domain::rules::refuses_switch(&cur.instance_type) {
+        let side = format!("the {}", req.database.as_str().to_ascii_lowercase());
+        return Err(PlanError::NotSwitchable {
+            job: job.id.clone(),
+            why: crate::domain::rules::current_endpoint_note(
+                &cur.instance_type,
+                &cur.instance_id,
+                &side,
+            )
+            .unwrap_or_default(),
+        });
+    }
     let topology = match (req.topology, job.detected_topology()) {
         (Some(t), _) => t,
         (None, Topology::Unknown) => {
@@ -366,12 +453,12 @@ mod tests {
         let mut j = job(false);
         j.forward.destination.instance_type = "RDS".into();
         j.forward.destination.instance_id = "rm-1".into();
-        j.forward.status = "Failed".into();
+        j.forward.status = "Finished".into();
         let w = plan(&j, "r", &req(Side::Destination, None, None))
             .unwrap()
             .warnings;
-        assert!(w.iter().any(|x| x.contains("ApsaraDB")), "{w:?}");
-        assert!(w.iter().any(|x| x.contains("Failed")), "{w:?}");
+        assert!(w.iter().any(|x| x.contains("ApsaraDB RDS")), "{w:?}");
+        assert!(w.iter().any(|x| x.contains("Finished")), "{w:?}");
         let mut j = job(false);
         j.forward.status = "Synchronizing".into();
         j.forward.source.instance_type = "ECS".into();
@@ -382,6 +469,105 @@ mod tests {
             .warnings;
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("same"), "{w:?}");
+    }
+
+    #[test]
+    fn after_a_failover_failed_or_retrying_is_expected_not_a_warning() {
+        for status in [
+            "Failed",
+            "failed",
+            "FAILED",
+            "Retrying",
+            "Synchronizing",
+            "synchronizing",
+            "Suspending",
+            "",
+        ] {
+            let mut j = job(false);
+            j.forward.status = status.into();
+            let w = plan(&j, "r", &req(Side::Source, None, None))
+                .unwrap()
+                .warnings;
+            assert!(w.is_empty(), "{status}: {w:?}");
+        }
+        for status in [
+            "NotStarted",
+            "notStarted",
+            "Prechecking",
+            "PRECHECKING",
+            "precheckFailed",
+            "Initializating",
+            "initializing",
+            "InitializeFailed",
+            "Modifying",
+            "Finished",
+            "finished",
+            "Locked",
+        ] {
+            let mut j = job(false);
+            j.forward.status = status.into();
+            let w = plan(&j, "r", &req(Side::Source, None, None))
+                .unwrap()
+                .warnings;
+            assert_eq!(w.len(), 1, "{status}: {w:?}");
+            assert!(w[0].contains(status), "{status}: {w:?}");
+        }
+    }
+
+    #[test]
+    fn a_gateway_or_cen_side_is_refused_other_sides_are_not() {
+        let mut j = job(true);
+        j.forward.source.instance_type = "dg".into();
+        j.forward.source.instance_id = "dg-bp1gw01".into();
+        let e = plan(&j, "r", &req(Side::Source, None, None)).unwrap_err();
+        assert!(matches!(e, PlanError::NotSwitchable { .. }), "{e:?}");
+        let m = e.to_string();
+        assert!(m.contains("Database Gateway (dg dg-bp1gw01)"), "{m}");
+        assert!(m.contains("cannot switch"), "{m}");
+        let e = plan(&j, "r", &req(Side::Source, Some(Direction::Reverse), None)).unwrap_err();
+        assert!(
+            matches!(e, PlanError::NotSwitchable { .. }),
+            "the same database: {e:?}"
+        );
+        // The other database can be switched.
+        let p = plan(&j, "r", &req(Side::Destination, None, None)).unwrap();
+        assert_eq!(p.calls.len(), 2);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        j.forward.destination.instance_type = "CEN".into();
+        assert!(matches!(
+            plan(&j, "r", &req(Side::Destination, None, None)),
+            Err(PlanError::NotSwitchable { .. })
+        ));
+    }
+
+    #[test]
+    fn an_unknown_instance_type_is_shown_verbatim_in_a_warning() {
+        let mut j = job(false);
+        j.forward.source.instance_type = "SomethingNew".into();
+        let w = plan(&j, "r", &req(Side::Source, None, None))
+            .unwrap()
+            .warnings;
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("\"SomethingNew\""), "{w:?}");
+        assert!(!w[0].contains("ApsaraDB"), "{w:?}");
+    }
+
+    #[test]
+    fn a_local_instance_on_a_private_address_is_a_warning() {
+        let mut r = req(Side::Source, None, None);
+        r.endpoint = ValidEndpoint {
+            instance_type: InstanceType::LocalInstance,
+            instance_id: None,
+            ip: Some("192.168.3.4".into()),
+            port: 3306,
+            owner_id: None,
+            role: None,
+        };
+        let w = plan(&job(false), "r", &r).unwrap().warnings;
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("192.168.3.4 is a private address"), "{w:?}");
+        r.endpoint.ip = Some("47.98.1.2".into());
+        assert!(plan(&job(false), "r", &r).unwrap().warnings.is_empty());
     }
 
     #[test]

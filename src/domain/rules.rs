@@ -243,6 +243,7 @@ pub fn validate_field(ty: InstanceType, field: FieldId, value: &str) -> Result<(
         (Need::Optional, true) => return Ok(()),
         _ => {}
     }
+    no_inner_space(value)?;
     match field {
         FieldId::Port => match value.parse::<u32>() {
             Ok(p) if (1..=65535).contains(&p) => Ok(()),
@@ -303,7 +304,180 @@ pub fn short_type_label(instance_type: &str) -> &str {
 
 /// True for the self-managed types this API switches (LocalInstance, ECS, Express).
 pub fn is_switchable_type(instance_type: &str) -> bool {
-    instance_type.parse::<InstanceType>().is_ok()
+    matches!(endpoint_kind(instance_type), EndpointKind::SelfManaged(_))
+}
+
+/// The types this API switches, in words: `LocalInstance, ECS and Express`.
+pub fn switchable_types_text() -> String {
+    let names: Vec<&str> = InstanceType::ALL.iter().map(|t| t.as_str()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// What is known about an endpoint's `InstanceType` as the service lists it (the old
+/// family's vocabulary, `dts-api-maintained.md` §3.3; compared in any case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// LocalInstance, ECS, Express: a self-managed database this API switches.
+    SelfManaged(InstanceType),
+    /// An instance Alibaba Cloud runs (ApsaraDB RDS, PolarDB, Redis, MongoDB, …): DTS
+    /// follows its switchovers by itself. The product's name.
+    Managed(&'static str),
+    /// A self-managed database reached through Database Gateway (`dg`) or Cloud
+    /// Enterprise Network (`cen`): this API cannot switch it. How it is reached.
+    NotSwitchable(&'static str),
+    /// The service lists no type.
+    Unlisted,
+    /// A string dts-switch does not know, as listed (shown verbatim).
+    Unknown(String),
+}
+
+/// The listed instance types that are not [`InstanceType`]s, and what they are. The
+/// ConfigureSynchronizationJob source and destination vocabularies, plus MongoDB, which
+/// the API reference names among the ApsaraDB instances DTS updates by itself (§2.1).
+static LISTED_TYPES: &[(&str, EndpointKind)] = &[
+    ("RDS", EndpointKind::Managed("ApsaraDB RDS")),
+    ("PolarDB", EndpointKind::Managed("PolarDB")),
+    ("Redis", EndpointKind::Managed("ApsaraDB for Redis")),
+    ("MongoDB", EndpointKind::Managed("ApsaraDB for MongoDB")),
+    ("DRDS", EndpointKind::Managed("PolarDB-X (DRDS)")),
+    ("AnalyticDB", EndpointKind::Managed("AnalyticDB")),
+    (
+        "Greenplum",
+        EndpointKind::Managed("AnalyticDB for PostgreSQL"),
+    ),
+    ("DataHub", EndpointKind::Managed("DataHub")),
+    ("MaxCompute", EndpointKind::Managed("MaxCompute")),
+    ("dg", EndpointKind::NotSwitchable("Database Gateway")),
+    (
+        "cen",
+        EndpointKind::NotSwitchable("Cloud Enterprise Network"),
+    ),
+];
+
+/// What `instance_type` (as listed for a job's endpoint) is.
+pub fn endpoint_kind(instance_type: &str) -> EndpointKind {
+    // Plain spaces only: any other blank is shown escaped, so it is part of the string.
+    let t = instance_type.trim_matches(' ');
+    if t.is_empty() {
+        return EndpointKind::Unlisted;
+    }
+    if let Some(ty) = InstanceType::ALL
+        .into_iter()
+        .find(|ty| ty.as_str().eq_ignore_ascii_case(t))
+    {
+        return EndpointKind::SelfManaged(ty);
+    }
+    LISTED_TYPES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(t))
+        .map(|(_, k)| k.clone())
+        .unwrap_or_else(|| EndpointKind::Unknown(instance_type.to_string()))
+}
+
+/// Why the endpoint a switch would replace is not a plain self-managed one, when it is
+/// not: `side` names it (`the source`), `current` is its type and id as listed. For
+/// [`EndpointKind::NotSwitchable`] this is the reason a plan is refused; otherwise a
+/// warning. Service text in it is not cleaned.
+pub fn current_endpoint_note(instance_type: &str, instance_id: &str, side: &str) -> Option<String> {
+    let current = format!("{instance_type} {instance_id}")
+        .trim_matches(' ')
+        .to_string();
+    match endpoint_kind(instance_type) {
+        EndpointKind::SelfManaged(_) | EndpointKind::Unlisted => None,
+        EndpointKind::Managed(product) => Some(format!(
+            "{side} is {product} ({current}), run by Alibaba Cloud: DTS follows its switchovers by itself; this call is for self-managed databases. Is it the database that was switched over?"
+        )),
+        EndpointKind::NotSwitchable(via) => Some(format!(
+            "{side} is a database reached through {via} ({current}): SwitchSynchronizationEndpoint switches only {} endpoints, so it cannot switch this one; change it in the DTS console (or choose the other database)",
+            switchable_types_text()
+        )),
+        EndpointKind::Unknown(t) => Some(format!(
+            "{side} has instance type \"{t}\" ({current}), which dts-switch does not know: this call is for self-managed databases ({}); check the job in the DTS console",
+            switchable_types_text()
+        )),
+    }
+}
+
+/// True when this API cannot switch an endpoint of `instance_type` (`dg`, `cen`).
+pub fn refuses_switch(instance_type: &str) -> bool {
+    matches!(endpoint_kind(instance_type), EndpointKind::NotSwitchable(_))
+}
+
+/// What kind of non-public address `ip` is (`a private address (RFC 1918)`), or None
+/// for a public one or text that is not an address.
+pub fn non_public_address(ip: &str) -> Option<&'static str> {
+    use std::net::{IpAddr, Ipv4Addr};
+    fn v4(a: Ipv4Addr) -> Option<&'static str> {
+        let o = a.octets();
+        if a.is_unspecified() {
+            Some("the unspecified address")
+        } else if a.is_loopback() {
+            Some("a loopback address")
+        } else if a.is_private() {
+            Some("a private address (RFC 1918)")
+        } else if a.is_link_local() {
+            Some("a link-local address")
+        } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
+            Some("a carrier-grade NAT address (100.64.0.0/10)")
+        } else if a.is_broadcast() {
+            Some("the broadcast address")
+        } else {
+            None
+        }
+    }
+    match ip.trim().parse::<IpAddr>().ok()? {
+        IpAddr::V4(a) => v4(a),
+        IpAddr::V6(a) => {
+            if let Some(m) = a.to_ipv4_mapped() {
+                return v4(m);
+            }
+            let first = a.segments()[0];
+            if a.is_unspecified() {
+                Some("the unspecified address")
+            } else if a.is_loopback() {
+                Some("a loopback address")
+            } else if first & 0xfe00 == 0xfc00 {
+                Some("a unique local address (IPv6 ULA, fc00::/7)")
+            } else if first & 0xffc0 == 0xfe80 {
+                Some("a link-local address")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A warning when the new address does not fit the instance type: LocalInstance means a
+/// database on a public IP, which DTS reaches over the Internet. A warning, not an
+/// error: the operator may know a path we do not.
+pub fn address_warning(ty: InstanceType, ip: &str) -> Option<String> {
+    if ty != InstanceType::LocalInstance {
+        return None;
+    }
+    let what = non_public_address(ip)?;
+    Some(format!(
+        "{} is {what}, but {} means a database on a public IP address that DTS reaches over the Internet; a database in a VPC is reached with {} or {}",
+        ip.trim(),
+        InstanceType::LocalInstance,
+        InstanceType::Express,
+        InstanceType::Ecs
+    ))
+}
+
+/// Ids and addresses never hold a space: one inside a value (a paste across two fields,
+/// a typo) is an error that says so, never dropped or joined silently. `value` is
+/// already trimmed.
+pub fn no_inner_space(value: &str) -> Result<(), String> {
+    match value.chars().find(|c| c.is_whitespace()) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "{value:?} has a {} in it: remove it (ids, addresses, ports and role names have none)",
+            if c == ' ' { "space" } else { "blank character" }
+        )),
+    }
 }
 
 /// The wire parameters of a new endpoint, in send order.
@@ -345,6 +519,7 @@ pub const ROLE_FLAG: &str = "--role";
 pub const ROLE_PARAM: &str = "SourceEndpoint.Role";
 
 pub fn validate_owner_id(v: &str) -> Result<(), String> {
+    no_inner_space(v)?;
     if !v.is_empty() && v.len() <= 32 && v.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
@@ -355,6 +530,7 @@ pub fn validate_owner_id(v: &str) -> Result<(), String> {
 }
 
 pub fn validate_role(v: &str) -> Result<(), String> {
+    no_inner_space(v)?;
     if !v.is_empty()
         && v.chars().count() <= 64
         && v.chars()
@@ -598,6 +774,138 @@ mod tests {
         i.role = Some("ops-role".into());
         i.owner_id = Some("12a".into());
         assert_eq!(flags(validate(InstanceType::Ecs, &i)), ["--owner-id"]);
+    }
+
+    #[test]
+    fn listed_instance_types_are_known_for_what_they_are() {
+        use EndpointKind::*;
+        for (t, want) in [
+            ("LocalInstance", SelfManaged(InstanceType::LocalInstance)),
+            ("ecs", SelfManaged(InstanceType::Ecs)),
+            ("EXPRESS", SelfManaged(InstanceType::Express)),
+            ("RDS", Managed("ApsaraDB RDS")),
+            ("polardb", Managed("PolarDB")),
+            ("Redis", Managed("ApsaraDB for Redis")),
+            ("MongoDB", Managed("ApsaraDB for MongoDB")),
+            ("dg", NotSwitchable("Database Gateway")),
+            ("DG", NotSwitchable("Database Gateway")),
+            ("cen", NotSwitchable("Cloud Enterprise Network")),
+            ("", Unlisted),
+            ("Kafka2", Unknown("Kafka2".into())),
+        ] {
+            assert_eq!(endpoint_kind(t), want, "{t:?}");
+        }
+        assert!(refuses_switch("dg") && refuses_switch("Cen"));
+        assert!(!refuses_switch("RDS") && !refuses_switch("LocalInstance"));
+        assert!(!refuses_switch("something-new"));
+        assert_eq!(switchable_types_text(), "LocalInstance, ECS and Express");
+    }
+
+    #[test]
+    fn notes_on_the_current_endpoint_say_what_is_known() {
+        assert_eq!(current_endpoint_note("ECS", "i-1", "the source"), None);
+        assert_eq!(current_endpoint_note("", "", "the source"), None);
+        let m = current_endpoint_note("RDS", "rm-1", "the destination").unwrap();
+        assert!(m.contains("ApsaraDB RDS (RDS rm-1)"), "{m}");
+        assert!(m.contains("by itself"), "{m}");
+        let m = current_endpoint_note("dg", "dg-bp1x", "the source").unwrap();
+        assert!(m.contains("Database Gateway (dg dg-bp1x)"), "{m}");
+        assert!(m.contains("cannot switch"), "{m}");
+        assert!(m.contains("LocalInstance, ECS and Express"), "{m}");
+        assert!(!m.contains("ApsaraDB"), "{m}");
+        let m = current_endpoint_note("cen", "cen-1", "the source").unwrap();
+        assert!(m.contains("Cloud Enterprise Network"), "{m}");
+        let m = current_endpoint_note("Frobnicator", "x-1", "the source").unwrap();
+        assert!(m.contains("\"Frobnicator\""), "shown verbatim: {m}");
+        assert!(!m.contains("ApsaraDB"), "{m}");
+    }
+
+    #[test]
+    fn non_public_addresses_are_named() {
+        for (ip, want) in [
+            ("127.0.0.1", Some("loopback")),
+            ("::1", Some("loopback")),
+            ("0.0.0.0", Some("unspecified")),
+            ("::", Some("unspecified")),
+            ("10.1.2.3", Some("RFC 1918")),
+            ("172.16.0.1", Some("RFC 1918")),
+            ("172.31.255.255", Some("RFC 1918")),
+            ("192.168.1.1", Some("RFC 1918")),
+            ("fd12:3456::1", Some("ULA")),
+            ("fc00::1", Some("ULA")),
+            ("169.254.10.1", Some("link-local")),
+            ("fe80::1", Some("link-local")),
+            ("100.64.0.1", Some("carrier-grade NAT")),
+            ("100.127.255.254", Some("carrier-grade NAT")),
+            ("255.255.255.255", Some("broadcast")),
+            ("::ffff:10.0.0.1", Some("RFC 1918")),
+            ("47.98.12.34", None),
+            ("172.32.0.1", None),
+            ("100.128.0.1", None),
+            ("100.63.255.255", None),
+            ("2408:4000::1", None),
+            ("not an ip", None),
+        ] {
+            let got = non_public_address(ip);
+            match want {
+                None => assert_eq!(got, None, "{ip}"),
+                Some(w) => assert!(got.is_some_and(|g| g.contains(w)), "{ip}: {got:?}"),
+            }
+        }
+        let w = address_warning(InstanceType::LocalInstance, "10.0.0.5").unwrap();
+        assert!(w.contains("10.0.0.5 is a private address"), "{w}");
+        assert!(w.contains("public IP"), "{w}");
+        assert_eq!(address_warning(InstanceType::Express, "10.0.0.5"), None);
+        assert_eq!(
+            address_warning(InstanceType::LocalInstance, "8.8.8.8"),
+            None
+        );
+        assert!(
+            validate(
+                InstanceType::LocalInstance,
+                &input(None, Some("192.168.0.9"), Some("3306"))
+            )
+            .is_ok(),
+            "a warning, not an error"
+        );
+    }
+
+    #[test]
+    fn an_inner_space_is_a_named_error_outer_ones_are_trimmed() {
+        let named = |r: Result<ValidEndpoint, Vec<FieldError>>| {
+            r.unwrap_err()
+                .into_iter()
+                .map(|e| (e.flag, e.message.contains("has a space in it")))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            named(validate(
+                InstanceType::Ecs,
+                &input(Some("i-bp1 abc"), None, Some("3306"))
+            )),
+            [("--instance-id", true)]
+        );
+        assert_eq!(
+            named(validate(
+                InstanceType::LocalInstance,
+                &input(None, Some("47.98.12 .34"), Some("33 06"))
+            )),
+            [("--ip", true), ("--port", true)]
+        );
+        let mut i = input(Some("i-1"), None, Some("3306"));
+        i.owner_id = Some("1234 5678".into());
+        i.role = Some("ops role".into());
+        assert_eq!(
+            named(validate(InstanceType::Ecs, &i)),
+            [("--owner-id", true), ("--role", true)]
+        );
+        let e = validate_field(InstanceType::Ecs, FieldId::InstanceId, "i-bp1\u{a0}x").unwrap_err();
+        assert!(e.contains("blank character"), "{e}");
+        assert!(validate(
+            InstanceType::Ecs,
+            &input(Some("  i-bp1abc\t"), None, Some(" 3306 "))
+        )
+        .is_ok());
     }
 
     #[test]
