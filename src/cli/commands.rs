@@ -334,6 +334,15 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
 
 /// Local checks only: nothing is sent when they fail.
 fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
+    if let Err(why) = rules::no_inner_space(a.job.trim()) {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            format!(
+                "invalid switch arguments (nothing was sent):\n  --job {}",
+                clean(&why)
+            ),
+        ));
+    }
     let input = EndpointInput {
         instance_id: a.instance_id.clone(),
         ip: a.ip.clone(),
@@ -585,8 +594,17 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
         }
         return s;
     }
-    if outcomes.iter().any(|o| o.outcome == Outcome::Sent) {
-        return "Next step: the last task was not followed (--no-wait); check it with `dts-switch status TASK_ID --watch`.".into();
+    let sent: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.outcome == Outcome::Sent)
+        .filter_map(|o| o.task_id.as_deref().map(|t| clean(t).into_owned()))
+        .collect();
+    if !sent.is_empty() {
+        return format!(
+            "Next step: the last task was not followed (--no-wait); follow it with `dts-switch status {} --watch --region {}`.",
+            sent.join(" "),
+            clean(&plan.region)
+        );
     }
     format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`")
 }
@@ -683,7 +701,8 @@ async fn status(
             OutputFormat::Json => json_rows.push(json!({
                 "task_id": id,
                 "status": st,
-                "error_message": msg,
+                "error_message": msg.clone().or_else(|| err.as_ref().and_then(output::service_message)),
+                "error_code": err.as_ref().and_then(|e| e.code()),
                 "error": err.as_ref().map(|e| e.to_string()),
             })),
             OutputFormat::Text | OutputFormat::Markdown => {

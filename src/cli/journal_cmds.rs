@@ -612,6 +612,17 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
                 i + 1,
                 params_inline(&c.params)
             ));
+            if !c.statuses.is_empty() {
+                s.push_str(&format!(
+                    "\nCall {} statuses: {}\n",
+                    i + 1,
+                    c.statuses
+                        .iter()
+                        .map(|(at, st)| format!("{} {}", clean(st), clean(at)))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ));
+            }
             let (_, _, _, err) = call_fields(c);
             if let Some(e) = err {
                 s.push_str(&format!("\n> {}\n", clean_lines(&e).replace('\n', "\n> ")));

@@ -388,19 +388,45 @@ pub fn job_detail_text(
     s
 }
 
-/// One task of `status`: `task ID: STATUS · message`, then the error, indented.
+/// The service's own message of an error it answered with (a JSON error body).
+pub fn service_message(e: &ApiError) -> Option<String> {
+    match e {
+        ApiError::Service { message, .. } => Some(message.clone()),
+        _ => None,
+    }
+}
+
+/// One task of `status`: `task ID: STATUS · message`. A task that could not be read shows
+/// the service's Code and Message in place of the status (or the error's first line),
+/// then the rest of the error (RequestId, next step), indented.
 pub fn status_line(
     task_id: &str,
     status: Option<&str>,
     message: Option<&str>,
     error: Option<&ApiError>,
 ) -> String {
-    let mut line = format!("task {}: {}", clean(task_id), clean(status.unwrap_or("?")));
+    let mut line = format!("task {}: ", clean(task_id));
+    let full = error.map(|e| e.to_string()).unwrap_or_default();
+    let mut rest = full.lines().skip(1).map(str::trim).collect::<Vec<_>>();
+    match (status, error) {
+        (Some(s), _) => line.push_str(&clean(s)),
+        (None, Some(e)) => match (e.code(), service_message(e)) {
+            (Some(code), Some(m)) => line.push_str(&format!("{}: {}", clean(code), clean(&m))),
+            _ => line.push_str(&format!(
+                "not read: {}",
+                clean(full.lines().next().unwrap_or_default())
+            )),
+        },
+        (None, None) => line.push_str("no status in the answer"),
+    }
     if let Some(m) = message {
         line.push_str(&format!(" · {}", clean(m)));
     }
-    if let Some(e) = error {
-        line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
+    if status.is_some() && error.is_some() {
+        rest.insert(0, full.lines().next().unwrap_or_default().trim());
+    }
+    for r in rest.iter().filter(|r| !r.is_empty()) {
+        line.push_str(&format!("\n  {}", clean(r)));
     }
     line
 }
