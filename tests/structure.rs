@@ -41,3 +41,37 @@ fn the_tui_does_not_reach_the_cli() {
         }
     }
 }
+
+/// Instance-type knowledge lives in `src/domain/rules.rs` only: no other non-test source
+/// (the simulator's data aside) spells a listed instance type as a string literal.
+#[test]
+fn instance_type_names_live_in_rules_only() {
+    let names = [
+        "LocalInstance",
+        "ECS",
+        "Express",
+        "RDS",
+        "PolarDB",
+        "Redis",
+        "MongoDB",
+        "DRDS",
+        "AnalyticDB",
+        "Greenplum",
+        "DataHub",
+        "MaxCompute",
+        "dg",
+        "cen",
+    ];
+    for (p, text) in sources() {
+        if p.ends_with("domain/rules.rs") || p.contains("/src/sim/") {
+            continue;
+        }
+        // Code before the unit tests.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for n in names {
+            for lit in [format!("\"{n}\""), format!("\"{}\"", n.to_lowercase())] {
+                assert!(!code.contains(&lit), "{p} spells {lit}: ask domain::rules");
+            }
+        }
+    }
+}
