@@ -160,6 +160,8 @@ pub struct App {
     pub quit: bool,
     /// Rows of the jobs table that fit on screen (set by the view).
     pub page: usize,
+    /// The terminal's size (columns, rows), for scrolling that stops at the end.
+    pub size: (u16, u16),
 }
 
 /// Messages: input, timer, and results of async work.
@@ -289,6 +291,7 @@ impl App {
             spinner: 0,
             quit: false,
             page: 10,
+            size: (80, 24),
         }
     }
 
@@ -429,12 +432,17 @@ impl App {
 
     pub fn context(&self) -> Context {
         match &self.overlay {
-            Some(Overlay::Help { .. }) => return Context::Help,
-            Some(Overlay::Alert { .. }) => return Context::Alert,
-            Some(Overlay::Region { .. }) => return Context::Region,
-            Some(_) => return Context::Ask,
-            None => {}
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Alert { .. }) => Context::Alert,
+            Some(Overlay::Region { .. }) => Context::Region,
+            Some(_) => Context::Ask,
+            None => self.screen_context(),
         }
+    }
+
+    /// The context of the screen under any overlay (the help overlay shows its keys
+    /// first).
+    pub fn screen_context(&self) -> Context {
         match self.screen {
             Screen::Jobs if self.jobs.filtering => Context::JobsFilter,
             Screen::Jobs => Context::Jobs,
@@ -484,7 +492,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             on_paste(app, &text);
             vec![]
         }
-        Msg::Resize(_, h) => {
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
             app.page = (h as usize).saturating_sub(14).max(1);
             vec![]
         }
@@ -612,7 +621,14 @@ fn on_paste(app: &mut App, text: &str) {
             if let Some(f) = app.form.as_mut() {
                 let item = f.focused();
                 if let Some(inp) = f.input_mut(item) {
-                    paste_into(inp, text.trim());
+                    // Blanks around a value are trimmed; one inside it is kept (as a
+                    // space) so the field names it, never joins two values silently.
+                    let text: String = text
+                        .trim()
+                        .chars()
+                        .map(|c| if c.is_whitespace() { ' ' } else { c })
+                        .collect();
+                    paste_into(inp, &text);
                 }
             }
         }
@@ -642,10 +658,8 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         _ => false,
     };
     if typing && matches!(key, Key::Space) {
-        if ctx == Context::Form {
-            // A space is no part of any endpoint value: ignore it.
-            return vec![];
-        }
+        // Typed, also in the form: no endpoint value has a space, and one typed inside
+        // a value is a named error there, never dropped silently.
         text_edit(app, &k);
         return vec![];
     }
@@ -666,14 +680,20 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     app.notice = None;
     match ctx {
         Context::Help => {
-            if let Some(Overlay::Help { scroll }) = &mut app.overlay {
-                match action {
-                    Action::Up => *scroll = scroll.saturating_sub(1),
-                    Action::Down => *scroll = (*scroll + 1).min(80),
-                    Action::Back => app.overlay = None,
-                    Action::Quit => request_quit(app),
-                    _ => {}
+            // Scrolling stops with the last line at the bottom of the box.
+            let max = crate::tui::view::help_max_scroll(app);
+            match action {
+                Action::Up | Action::Down => {
+                    if let Some(Overlay::Help { scroll }) = &mut app.overlay {
+                        *scroll = match action {
+                            Action::Up => (*scroll).min(max).saturating_sub(1),
+                            _ => (*scroll + 1).min(max),
+                        };
+                    }
                 }
+                Action::Back => app.overlay = None,
+                Action::Quit => request_quit(app),
+                _ => {}
             }
             vec![]
         }
@@ -853,18 +873,13 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
         }
         Context::Form => form_action(app, action),
         Context::Preview => {
+            // Scrolling stops with the last line at the bottom of the screen.
+            let max = crate::tui::view::preview_max_scroll(app);
             if let Some(p) = app.preview.as_mut() {
+                p.scroll = p.scroll.min(max);
                 match action {
                     Action::Up => p.scroll = p.scroll.saturating_sub(1),
-                    Action::Down => {
-                        let lines: usize = 8 + p
-                            .plan
-                            .calls
-                            .iter()
-                            .map(|c| c.params.len() + 3)
-                            .sum::<usize>();
-                        p.scroll = (p.scroll + 1).min(lines as u16);
-                    }
+                    Action::Down => p.scroll = (p.scroll + 1).min(max),
                     Action::Back => app.screen = p.back,
                     Action::Submit => {
                         app.confirm = ConfirmState::default();
@@ -927,7 +942,19 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                     app.notice = Some("fix the marked fields first".into());
                 }
                 Ok(req) => match plan::plan(&f.job, &app.header.region, &req) {
-                    Err(e) => app.notice = Some(e.to_string()),
+                    Err(e) => {
+                        // Said in full, to read before going on (e.g. a side reached
+                        // through Database Gateway, which this API cannot switch).
+                        app.overlay = Some(Overlay::Alert {
+                            title: "No switch can be planned".into(),
+                            text: format!(
+                                "{}\n\nNothing was sent.",
+                                crate::text::clean_lines(&e.to_string())
+                            ),
+                            scroll: 0,
+                            plan_id: None,
+                        });
+                    }
                     Ok(plan) => {
                         app.preview = Some(PreviewState {
                             plan,
@@ -964,11 +991,18 @@ fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.notice = Some("read-only mode: nothing is sent".into());
                 return vec![];
             }
-            if app.confirm.input.value().trim() != pv.plan.job_id {
-                app.confirm.message = Some(format!(
-                    "type the job id {} exactly to send; Esc cancels",
-                    pv.plan.job_id
-                ));
+            let typed = app.confirm.input.value().trim();
+            if typed != pv.plan.job_id {
+                app.confirm.message = Some(match crate::domain::rules::no_inner_space(typed) {
+                    Err(_) => format!(
+                        "a job id has no spaces: type {} exactly to send; Esc cancels",
+                        pv.plan.job_id
+                    ),
+                    Ok(()) => format!(
+                        "type the job id {} exactly to send; Esc cancels",
+                        pv.plan.job_id
+                    ),
+                });
                 return vec![];
             }
             app.confirm = ConfirmState::default();

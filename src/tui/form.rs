@@ -252,6 +252,27 @@ impl FormState {
         }
     }
 
+    /// A warning beside `item` (not an error: it does not block the preview), e.g. a
+    /// LocalInstance address that is not public.
+    pub fn warning_for(&self, item: Item) -> Option<String> {
+        match item {
+            Item::Field(FieldId::Ip) if self.error_for(item).is_none() => {
+                rules::address_warning(self.itype, self.inputs[&FieldId::Ip].value().trim())
+            }
+            _ => None,
+        }
+    }
+
+    /// What is known about the chosen database's current endpoint when it is not a plain
+    /// self-managed one (ApsaraDB, reached through Database Gateway or CEN, a type
+    /// dts-switch does not know), and whether a switch of it is refused.
+    pub fn side_note(&self) -> Option<(String, bool)> {
+        let cur = self.current();
+        let side = format!("the {}", self.side.as_str().to_ascii_lowercase());
+        rules::current_endpoint_note(&cur.instance_type, &cur.instance_id, &side)
+            .map(|n| (n, rules::refuses_switch(&cur.instance_type)))
+    }
+
     pub fn need(&self, f: FieldId) -> Need {
         self.itype.spec().rule(f).need
     }

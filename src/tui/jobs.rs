@@ -156,6 +156,31 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
             app.notice = Some("no switch to show: none ran here and none is unfinished".into());
         }
+        Action::ShowError => {
+            if let Some(b) = &app.jobs.error {
+                let mut text = format!(
+                    "{}{}\n\n{}",
+                    b.what,
+                    b.code
+                        .as_deref()
+                        .map(|c| format!(": {}", clean(c)))
+                        .unwrap_or_default(),
+                    clean(&b.message)
+                );
+                if let Some(r) = &b.request_id {
+                    text.push_str(&format!("\n\nRequestId: {}", clean(r)));
+                }
+                if let Some(n) = &b.next {
+                    text.push_str(&format!("\nnext step: {n}"));
+                }
+                app.overlay = Some(Overlay::Alert {
+                    title: "The whole error".into(),
+                    text,
+                    scroll: 0,
+                    plan_id: None,
+                });
+            }
+        }
         Action::Copy => {
             if let Some(j) = app.jobs.selected_job() {
                 let id = j.id.clone();
@@ -221,6 +246,16 @@ pub(crate) fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusa
     vec![]
 }
 
+/// A job's status as the table shows it: a failed one marked `!`, so it does not rest on
+/// colour alone (NO_COLOR).
+fn status_text(status: &str) -> String {
+    if status.to_ascii_lowercase().contains("fail") {
+        format!("! {status}")
+    } else {
+        status.to_string()
+    }
+}
+
 fn endpoint_cell(e: &EndpointInfo) -> String {
     format!(
         "{} {}",
@@ -231,19 +266,37 @@ fn endpoint_cell(e: &EndpointInfo) -> String {
 
 pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {
     let jv = &app.jobs;
+    let visible = jv.visible();
     let mut constraints = vec![];
-    let banner = jv.error.as_ref().map(|b| banner_lines(b, theme));
-    if let Some(b) = &banner {
-        let inner_w = area.width.saturating_sub(2).max(1) as usize;
-        let h: usize = b.iter().map(|l| l.width().max(1).div_ceil(inner_w)).sum();
-        constraints.push(Constraint::Length(h as u16 + 2));
-    }
     let show_filter = jv.filtering || !jv.filter.value().is_empty();
+    let filter_h = u16::from(show_filter);
+    let banner = jv.error.as_ref().map(|b| {
+        // The table keeps its title, header and a row; the banner (with the next step,
+        // never cut) gets the rest. With jobs on screen (a failed refresh) the message
+        // takes at most three rows: the rows are worth seeing too; `e` shows it all.
+        let max_rows = area.height.saturating_sub(filter_h + 4 + 2).max(1);
+        banner_lines(
+            b,
+            theme,
+            area.width.saturating_sub(2).max(1) as usize,
+            max_rows as usize,
+            if visible.is_empty() { usize::MAX } else { 3 },
+        )
+    });
+    let banner_h = banner.as_ref().map_or(0, |b| b.len() as u16 + 2);
+    // The details pane only when the table keeps three rows beside it, and not for an
+    // error with no job to show.
+    let details = !compact
+        && area.height >= 18
+        && area.height.saturating_sub(banner_h + filter_h + 7) >= 6
+        && !(jv.error.is_some() && visible.is_empty());
+    if banner.is_some() {
+        constraints.push(Constraint::Length(banner_h));
+    }
     if show_filter {
         constraints.push(Constraint::Length(1));
     }
     constraints.push(Constraint::Min(3));
-    let details = !compact && area.height >= 18;
     if details {
         constraints.push(Constraint::Length(7));
     }
@@ -251,7 +304,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     let mut ci = 0;
     if let Some(b) = banner {
         f.render_widget(
-            Paragraph::new(b).wrap(Wrap { trim: true }).block(
+            Paragraph::new(b).block(
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(theme.danger()),
@@ -260,7 +313,6 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
         );
         ci += 1;
     }
-    let visible = jv.visible();
     if show_filter {
         let label = "/ filter: ";
         let line = Line::from(vec![
@@ -305,12 +357,35 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     } else {
         sel.saturating_sub(inner_h - 1)
     };
-    let rows: Vec<Row> = visible
+    let shown: Vec<(usize, &&Job)> = visible
         .iter()
         .enumerate()
         .skip(offset)
         .take(inner_h.max(1))
-        .map(|(i, j)| {
+        .collect();
+    // Job ids are typed to confirm a switch: their column is as wide as the longest
+    // shown (marker included), and the optional columns give way before an id is cut.
+    let id_w = shown
+        .iter()
+        .map(|(_, j)| clean(&j.id).chars().count() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(19);
+    let status_w = shown
+        .iter()
+        .map(|(_, j)| status_text(j.status()).chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(14, 20);
+    let ep_w = if table_area.width >= 140 { 30 } else { 24 };
+    let inner_w = table_area.width.saturating_sub(2) as usize;
+    let fixed = id_w + 1 + 12 + 1 + status_w;
+    let with_topo = fixed + 8 <= inner_w;
+    let with_delay = fixed + 8 * usize::from(with_topo) + 7 <= inner_w;
+    let wide = wide && fixed + 8 + 7 + 2 * (ep_w as usize + 1) <= inner_w;
+    let rows: Vec<Row> = shown
+        .iter()
+        .map(|&(i, j)| {
             let marker = if i == sel { ">" } else { " " };
             let status_style = match j.status().to_ascii_lowercase().as_str() {
                 "synchronizing" => theme.ok(),
@@ -321,18 +396,22 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
             let mut cells = vec![
                 Cell::from(format!("{marker}{}", j.id)),
                 Cell::from(j.name.clone()),
-                Cell::from(Span::styled(j.status().to_string(), status_style)),
-                Cell::from(j.detected_topology().as_str()),
+                Cell::from(Span::styled(status_text(j.status()), status_style)),
             ];
+            if with_topo {
+                cells.push(Cell::from(j.detected_topology().as_str()));
+            }
             if wide {
                 cells.push(Cell::from(endpoint_cell(&j.forward.source)));
                 cells.push(Cell::from(endpoint_cell(&j.forward.destination)));
             }
-            cells.push(Cell::from(if j.forward.delay.is_empty() {
-                "-".to_string()
-            } else {
-                format!("{}s", j.forward.delay)
-            }));
+            if with_delay {
+                cells.push(Cell::from(if j.forward.delay.is_empty() {
+                    "-".to_string()
+                } else {
+                    format!("{}s", j.forward.delay)
+                }));
+            }
             let r = Row::new(cells);
             if i == sel {
                 r.style(theme.selected())
@@ -342,21 +421,25 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
         })
         .collect();
     let mut widths = vec![
-        Constraint::Length(19),
+        Constraint::Length(id_w as u16),
         Constraint::Min(12),
-        Constraint::Length(14),
-        Constraint::Length(7),
+        Constraint::Length(status_w as u16),
     ];
-    let mut head = vec!["  JOB ID", "NAME", "STATUS", "TOPO"];
+    let mut head = vec!["  JOB ID", "NAME", "STATUS"];
+    if with_topo {
+        widths.push(Constraint::Length(7));
+        head.push("TOPO");
+    }
     if wide {
-        let ep_w = if table_area.width >= 140 { 30 } else { 24 };
         widths.push(Constraint::Length(ep_w));
         widths.push(Constraint::Length(ep_w));
         head.push("SOURCE");
         head.push("DESTINATION");
     }
-    widths.push(Constraint::Length(6));
-    head.push("DELAY");
+    if with_delay {
+        widths.push(Constraint::Length(6));
+        head.push("DELAY");
+    }
     let empty = visible.is_empty() && jv.loading.is_none();
     let table = Table::new(rows, widths)
         .header(Row::new(head).style(theme.title()))

@@ -99,6 +99,8 @@ pub enum Action {
     Continue,
     Dismiss,
     ShowProgress,
+    /// The whole error message of the jobs banner.
+    ShowError,
     Region,
     Yes,
     No,
@@ -168,6 +170,12 @@ pub static JOBS: &[Binding] = &[
     b(&[Char('R')], Action::Region, "region", true),
     b(&[Char('p')], Action::ShowProgress, "progress", false),
     b(&[Char('y')], Action::Copy, "copy id", false),
+    b(
+        &[Char('e')],
+        Action::ShowError,
+        "the whole error of a failed listing",
+        false,
+    ),
     b(&[Esc], Action::Back, "clear filter", false),
     b(&[Char('q')], Action::Quit, "quit", true),
     b(&[Char('?')], Action::Help, "help", true),
@@ -358,8 +366,35 @@ pub fn hints_where(
 
 /// Every binding of every screen, for the help overlay.
 pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+    help_sections_for(None, read_only)
+        .into_iter()
+        .map(|(name, _, binds)| (name, binds))
+        .collect()
+}
+
+/// One section of the help overlay: its name, the screen it is for (None: the text
+/// editing keys), and its `keys label` pairs.
+pub type HelpSection = (&'static str, Option<Context>, Vec<(String, &'static str)>);
+
+/// The screens the help overlay lists, in their usual order.
+const HELP_SCREENS: [(&str, Context); 8] = [
+    ("Jobs", Context::Jobs),
+    ("Filter (after /)", Context::JobsFilter),
+    ("Region picker (after R; typing filters)", Context::Region),
+    ("Switch form", Context::Form),
+    ("Preview", Context::Preview),
+    ("Confirm", Context::Confirm),
+    ("Progress", Context::Progress),
+    ("Command log", Context::Log),
+];
+
+/// The help overlay's sections: (name, the screen it is for, bindings). The `current`
+/// screen's keys come first, with the text-editing keys right after them on a screen
+/// with text fields; then the others in their usual order.
+pub fn help_sections_for(current: Option<Context>, read_only: bool) -> Vec<HelpSection> {
     let text = (
         "Text fields (form, filter, confirm)",
+        None,
         TEXT_EDIT
             .iter()
             .map(|(keys, _, label)| {
@@ -370,37 +405,43 @@ pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'stati
             })
             .collect::<Vec<_>>(),
     );
-    let mut v: Vec<(&'static str, Vec<(String, &'static str)>)> = [
-        ("Jobs", Context::Jobs),
-        ("Filter (after /)", Context::JobsFilter),
-        ("Region picker (after R; typing filters)", Context::Region),
-        ("Switch form", Context::Form),
-        ("Preview", Context::Preview),
-        ("Confirm", Context::Confirm),
-        ("Progress", Context::Progress),
-        ("Command log", Context::Log),
-    ]
-    .into_iter()
-    .map(|(name, ctx)| {
-        (
-            name,
-            table(ctx)
-                .iter()
-                .filter(|bd| !(read_only && bd.mutating))
-                .map(|bd| {
-                    (
-                        bd.keys
-                            .iter()
-                            .map(|k| k.label())
-                            .collect::<Vec<_>>()
-                            .join("/"),
-                        bd.label,
-                    )
-                })
-                .collect(),
-        )
-    })
-    .collect();
+    let mut v: Vec<HelpSection> = HELP_SCREENS
+        .into_iter()
+        .map(|(name, ctx)| {
+            (
+                name,
+                Some(ctx),
+                table(ctx)
+                    .iter()
+                    .filter(|bd| !(read_only && bd.mutating))
+                    .map(|bd| {
+                        (
+                            bd.keys
+                                .iter()
+                                .map(|k| k.label())
+                                .collect::<Vec<_>>()
+                                .join("/"),
+                            bd.label,
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
     v.insert(3, text);
+    if let Some(i) = current.and_then(|c| v.iter().position(|s| s.1 == Some(c))) {
+        let this = v.remove(i);
+        let typing = matches!(
+            current,
+            Some(Context::Form | Context::JobsFilter | Context::Confirm)
+        );
+        if typing {
+            if let Some(t) = v.iter().position(|s| s.1.is_none()) {
+                let t = v.remove(t);
+                v.insert(0, t);
+            }
+        }
+        v.insert(0, this);
+    }
     v
 }

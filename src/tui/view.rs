@@ -22,6 +22,109 @@ use ratatui::Frame;
 
 pub(crate) const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
+/// The display width of a character (CJK takes two columns).
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// `line` wrapped at `width` columns, word by word (a word longer than a row is cut
+/// across rows), each row keeping its styles. Leading blanks of the first row are kept
+/// (indentation); a row never starts with the blank that ended the one before. Drawn
+/// without ratatui's wrapping, so the number of rows on screen is known: screens that
+/// must keep a line visible or say that more is below count them exactly.
+pub(crate) fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
+    use ratatui::style::Style;
+    let width = width.max(1);
+    let chars: Vec<(char, Style)> = line
+        .spans
+        .iter()
+        .flat_map(|sp| {
+            let st = line.style.patch(sp.style);
+            sp.content.chars().map(move |c| (c, st))
+        })
+        .collect();
+    let mut rows: Vec<Vec<(char, Style)>> = vec![vec![]];
+    let mut row_w = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let blank = chars[i].0 == ' ';
+        let mut j = i;
+        while j < chars.len() && (chars[j].0 == ' ') == blank {
+            j += 1;
+        }
+        let token = &chars[i..j];
+        let tw: usize = token.iter().map(|(c, _)| char_width(*c)).sum();
+        let first_row = rows.len() == 1;
+        if blank {
+            if row_w + tw <= width && (first_row || row_w > 0) {
+                rows.last_mut().expect("a row").extend_from_slice(token);
+                row_w += tw;
+            } else if row_w + tw > width && row_w > 0 {
+                rows.push(vec![]);
+                row_w = 0;
+            }
+        } else {
+            if row_w > 0 && row_w + tw > width && tw <= width {
+                rows.push(vec![]);
+                row_w = 0;
+            }
+            for &(c, st) in token {
+                let cw = char_width(c);
+                if row_w + cw > width && row_w > 0 {
+                    rows.push(vec![]);
+                    row_w = 0;
+                }
+                rows.last_mut().expect("a row").push((c, st));
+                row_w += cw;
+            }
+        }
+        i = j;
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mut spans: Vec<Span<'static>> = vec![];
+            let mut cur = String::new();
+            let mut cur_st = None;
+            for (c, st) in row {
+                if cur_st != Some(st) && !cur.is_empty() {
+                    spans.push(Span::styled(
+                        std::mem::take(&mut cur),
+                        cur_st.unwrap_or_default(),
+                    ));
+                }
+                cur_st = Some(st);
+                cur.push(c);
+            }
+            if !cur.is_empty() {
+                spans.push(Span::styled(cur, cur_st.unwrap_or_default()));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// Every line wrapped at `width` (see [`wrap_line`]).
+pub(crate) fn wrap_lines(lines: &[Line<'_>], width: usize) -> Vec<Line<'static>> {
+    lines.iter().flat_map(|l| wrap_line(l, width)).collect()
+}
+
+/// The rows of a scrolled box: `lines` from `scroll` (clamped so the last row is at the
+/// bottom at most), and whether more is below. Returns (scroll used, more below).
+pub(crate) fn clamp_scroll(total: usize, visible: usize, scroll: u16) -> (u16, bool) {
+    let max = total.saturating_sub(visible);
+    let s = (scroll as usize).min(max);
+    (s as u16, s < max)
+}
+
+/// A block's bottom-right marker that more is below (`↓ more`).
+pub(crate) fn more_below<'a>(block: Block<'a>, more: bool, theme: &Theme) -> Block<'a> {
+    if more {
+        block.title_bottom(Line::styled(" ↓ more ", theme.key()).right_aligned())
+    } else {
+        block
+    }
+}
+
 /// The identity in use: `AK LTAI****0001`, or a role mode as named (`RamRoleArn acs:…`).
 pub(crate) fn identity(masked: &str) -> String {
     if masked.contains(' ') {
@@ -163,29 +266,74 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub(crate) fn banner_lines<'a>(b: &crate::tui::app::Banner, theme: &Theme) -> Vec<Line<'a>> {
-    let mut v = vec![Line::from(vec![
-        Span::styled("! ", theme.danger()),
-        Span::styled(
-            format!(
-                "{}{}",
-                b.what,
-                b.code
-                    .as_deref()
-                    .map(|c| format!(": {c}"))
-                    .unwrap_or_default()
+/// The footer line of a banner whose message was cut.
+pub(crate) const BANNER_MORE: &str = "e shows all of the message";
+
+/// The error banner's rows at `width` columns, at most `max_rows` of them (borders not
+/// counted), the message in at most `message_rows`: what failed and the Code, the
+/// service's message, the RequestId, the next step and `r retries`. The next step is
+/// never cut: the message gives way first (its last row then ends with `…`, and `e`
+/// shows all of it).
+pub(crate) fn banner_lines(
+    b: &crate::tui::app::Banner,
+    theme: &Theme,
+    width: usize,
+    max_rows: usize,
+    message_rows: usize,
+) -> Vec<Line<'static>> {
+    let title = wrap_line(
+        &Line::from(vec![
+            Span::styled("! ", theme.danger()),
+            Span::styled(
+                format!(
+                    "{}{}",
+                    b.what,
+                    b.code
+                        .as_deref()
+                        .map(|c| format!(": {}", crate::text::clean(c)))
+                        .unwrap_or_default()
+                ),
+                theme.danger(),
             ),
-            theme.danger(),
-        ),
-    ])];
-    v.push(Line::raw(b.message.clone()));
+        ]),
+        width,
+    );
+    let mut message = wrap_line(
+        &Line::raw(crate::text::clean(&b.message).into_owned()),
+        width,
+    );
+    let mut after = vec![];
     if let Some(r) = &b.request_id {
-        v.push(Line::raw(format!("RequestId: {r}")));
+        after.extend(wrap_line(
+            &Line::raw(format!("RequestId: {}", crate::text::clean(r))),
+            width,
+        ));
     }
     if let Some(n) = &b.next {
-        v.push(Line::raw(format!("next step: {n}")));
+        after.extend(wrap_line(&Line::raw(format!("next step: {n}")), width));
     }
-    v.push(Line::styled("r retries", theme.muted()));
+    let fixed = title.len() + after.len() + 1;
+    let room = max_rows.saturating_sub(fixed).min(message_rows);
+    let cut = message.len() > room;
+    if cut {
+        message.truncate(room);
+        if let Some(last) = message.last_mut() {
+            let text: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            let keep: String = text.chars().take(width.saturating_sub(1)).collect();
+            *last = Line::raw(format!("{}…", keep.trim_end()));
+        }
+    }
+    let mut v = title;
+    v.extend(message);
+    v.extend(after);
+    v.push(Line::styled(
+        if cut {
+            format!("r retries · {BANNER_MORE}")
+        } else {
+            "r retries".to_string()
+        },
+        theme.muted(),
+    ));
     v
 }
 
@@ -238,6 +386,21 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             ),
         ]));
     }
+    if let Some((note, refused)) = form.side_note() {
+        // Said before the fields: e.g. a database reached through Database Gateway
+        // cannot be switched with this API at all.
+        lines.extend(wrap_line(
+            &Line::styled(
+                format!("! {}", crate::text::clean(&note)),
+                if refused {
+                    theme.danger()
+                } else {
+                    theme.warning()
+                },
+            ),
+            inner.width as usize,
+        ));
+    }
     lines.push(Line::styled(
         "2 How does DTS reach the new database?",
         theme.title(),
@@ -266,8 +429,16 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         let value = inp.value();
         let scroll = inp.visual_scroll(box_w);
         let shown: String = value.chars().skip(scroll).take(box_w).collect();
+        let warning = form.warning_for(item);
         let status = match (&err, value.trim().is_empty()) {
             (Some(e), _) => Span::styled(format!(" ✗ {e}"), theme.danger()),
+            (None, false) if warning.is_some() => Span::styled(
+                format!(
+                    " ! {}",
+                    crate::domain::rules::non_public_address(value).unwrap_or("see below")
+                ),
+                theme.warning(),
+            ),
             (None, true) => Span::styled(
                 if required { " required" } else { " optional" }.to_string(),
                 theme.muted(),
@@ -380,7 +551,12 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         ),
         theme.muted(),
     ));
-    if let Some(e) = form.error_for(focused) {
+    let message = match (form.error_for(focused), form.warning_for(focused)) {
+        (Some(e), _) => Some((e, theme.danger())),
+        (None, Some(w)) => Some((w, theme.warning())),
+        _ => None,
+    };
+    if let Some((e, style)) = message {
         let param = match focused {
             Item::Field(f) => f.param(),
             Item::OwnerId => crate::domain::rules::OWNER_PARAM,
@@ -389,7 +565,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             _ => "",
         };
         f.render_widget(
-            Paragraph::new(Line::styled(format!("! {param}: {e}"), theme.danger()))
+            Paragraph::new(Line::styled(format!("! {param}: {e}"), style))
                 .wrap(Wrap { trim: true }),
             msg_area,
         );
@@ -495,20 +671,39 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
     v
 }
 
+/// How far the preview scrolls on the app's terminal: its last line at the bottom.
+pub(crate) fn preview_max_scroll(app: &App) -> u16 {
+    let body = body_of(app.size);
+    let lines = wrap_lines(
+        &plan_lines(app, &Theme { color: false }),
+        body.width.saturating_sub(2) as usize,
+    );
+    clamp_scroll(
+        lines.len(),
+        body.height.saturating_sub(2) as usize,
+        u16::MAX,
+    )
+    .0
+}
+
 fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let lines = plan_lines(app, theme);
-    let visible = area.height.saturating_sub(2);
-    let max = (lines.len() as u16).saturating_sub(visible.max(1) / 2);
-    let scroll = app.preview.as_ref().map(|p| p.scroll).unwrap_or(0).min(max);
+    let lines = wrap_lines(
+        &plan_lines(app, theme),
+        area.width.saturating_sub(2) as usize,
+    );
+    let (scroll, more) = clamp_scroll(
+        lines.len(),
+        area.height.saturating_sub(2) as usize,
+        app.preview.as_ref().map(|p| p.scroll).unwrap_or(0),
+    );
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" Preview: exactly what will be sent "),
-            ),
+        Paragraph::new(lines).scroll((scroll, 0)).block(more_below(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Preview: exactly what will be sent "),
+            more,
+            theme,
+        )),
         area,
     );
 }
@@ -536,40 +731,89 @@ fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         .border_style(if prod { theme.danger() } else { theme.title() });
     let inner = block.inner(r);
     f.render_widget(block, r);
+    let w = inner.width as usize;
+    let id = crate::text::clean(&pv.plan.job_id).into_owned();
+    // One row per line, never wrapped: the input is always on the row after the prompt,
+    // and the job id (typed to confirm) is never cut; other text is cut with `…`.
+    let row = |s: String| truncate_keeping(&s, w, &id);
     let input = app.confirm.input.value();
+    let box_w = (id.chars().count() + 1)
+        .max(40)
+        .min(w.saturating_sub(2).max(1));
+    let scroll = app.confirm.input.visual_scroll(box_w);
+    let shown: String = input.chars().skip(scroll).take(box_w).collect();
     let lines = vec![
         Line::from(vec![
             Span::styled(if prod { "! " } else { "" }, theme.danger()),
-            Span::raw(format!(
-                "Send {n} SwitchSynchronizationEndpoint call{} to {} {}",
+            Span::raw(row(format!(
+                "Send {n} SwitchSynchronizationEndpoint call{}",
                 if n == 1 { "" } else { "s" },
-                if prod {
-                    "PRODUCTION"
-                } else {
-                    "the simulator at"
-                },
-                short_endpoint(&app.header.endpoint)
-            )),
+            ))),
         ]),
-        Line::raw(format!(
-            "for job {} ({}).",
-            pv.plan.job_id, pv.plan.job_name
-        )),
-        Line::raw("Type the job id to confirm:"),
+        Line::raw(row(format!(
+            "to {} {}",
+            if prod {
+                "PRODUCTION"
+            } else {
+                "the simulator at"
+            },
+            short_endpoint(&app.header.endpoint)
+        ))),
+        Line::raw(row(format!(
+            "for job {id} ({}).",
+            crate::text::clean(&pv.plan.job_name)
+        ))),
+        Line::raw(
+            [
+                format!("Type the job id to confirm: {id}"),
+                format!("Type {id}:"),
+            ]
+            .into_iter()
+            .find(|p| p.chars().count() <= w)
+            .unwrap_or_else(|| id.clone()),
+        ),
         Line::from(vec![
             Span::raw("["),
-            Span::styled(format!("{:<40}", fit(input, 40)), theme.input()),
+            Span::styled(format!("{shown:<box_w$}"), theme.input()),
             Span::raw("]"),
         ]),
         Line::styled(
-            app.confirm.message.clone().unwrap_or_default(),
+            row(app.confirm.message.clone().unwrap_or_default()),
             theme.danger(),
         ),
-        Line::styled("Enter sends · Esc cancels (nothing is sent)", theme.muted()),
+        Line::styled(
+            row("Enter sends · Esc cancels (nothing is sent)".into()),
+            theme.muted(),
+        ),
     ];
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
-    let x = inner.x + 1 + app.confirm.input.visual_cursor().min(40) as u16;
-    f.set_cursor_position(Position::new(x, inner.y + 3));
+    f.render_widget(Paragraph::new(lines), inner);
+    let x = inner.x
+        + 1
+        + app
+            .confirm
+            .input
+            .visual_cursor()
+            .saturating_sub(scroll)
+            .min(box_w) as u16;
+    f.set_cursor_position(Position::new(
+        x.min(inner.right().saturating_sub(1)),
+        inner.y + 4,
+    ));
+}
+
+/// `s` cut to `w` characters with `…`, but not inside `keep` when `keep` fits whole.
+fn truncate_keeping(s: &str, w: usize, keep: &str) -> String {
+    if s.chars().count() <= w {
+        return s.to_string();
+    }
+    match s
+        .find(keep)
+        .map(|i| s[..i].chars().count() + keep.chars().count())
+    {
+        // `keep` ends at the last column: no room for the `…`.
+        Some(end) if end == w => s.chars().take(w).collect(),
+        _ => crate::present::truncate(s, w),
+    }
 }
 
 fn short_action(a: &str) -> &str {
@@ -684,15 +928,33 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     }
 }
 
-fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16) {
-    let r = centered(area, 76, area.height);
-    f.render_widget(Clear, r);
+/// The help box's area in the body.
+fn help_area(body: Rect) -> Rect {
+    centered(body, 76, body.height)
+}
+
+/// The body's area on a terminal of `size` (below the header, above notice and footer).
+fn body_of(size: (u16, u16)) -> Rect {
+    Rect::new(0, 1, size.0, size.1.saturating_sub(3))
+}
+
+/// The help text at `width`: the current screen's keys first (see
+/// [`keymap::help_sections_for`]).
+fn help_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(
-        "Keys (arrows and vi keys both move; Ctrl-C quits, asking while a switch runs)",
+        "Keys (arrows and vi keys move; Ctrl-C quits, asking while a switch runs)",
         theme.muted(),
     )];
-    for (name, binds) in keymap::help_sections(app.header.read_only) {
-        lines.push(Line::styled(name, theme.title()));
+    let sections = keymap::help_sections_for(Some(app.screen_context()), app.header.read_only);
+    for (i, (name, _, binds)) in sections.into_iter().enumerate() {
+        lines.push(Line::styled(
+            if i == 0 {
+                format!("{name} (this screen)")
+            } else {
+                name.to_string()
+            },
+            theme.title(),
+        ));
         for (k, label) in binds {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {k:<22}"), theme.key()),
@@ -700,12 +962,33 @@ fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16)
             ]));
         }
     }
+    wrap_lines(&lines, width)
+}
+
+/// How far the help overlay scrolls on the app's terminal: its last line at the bottom.
+pub(crate) fn help_max_scroll(app: &App) -> u16 {
+    let r = help_area(body_of(app.size));
+    let lines = help_lines(
+        app,
+        &Theme { color: false },
+        r.width.saturating_sub(2) as usize,
+    );
+    clamp_scroll(lines.len(), r.height.saturating_sub(2) as usize, u16::MAX).0
+}
+
+fn render_help(app: &App, f: &mut Frame, area: Rect, theme: &Theme, scroll: u16) {
+    let r = help_area(area);
+    f.render_widget(Clear, r);
+    let lines = help_lines(app, theme, r.width.saturating_sub(2) as usize);
+    let (scroll, more) = clamp_scroll(lines.len(), r.height.saturating_sub(2) as usize, scroll);
     f.render_widget(
-        Paragraph::new(lines).scroll((scroll, 0)).block(
+        Paragraph::new(lines).scroll((scroll, 0)).block(more_below(
             Block::default()
                 .borders(Borders::ALL)
                 .title(" Help · Esc closes "),
-        ),
+            more,
+            theme,
+        )),
         r,
     );
 }
