@@ -493,3 +493,26 @@ fn history_shows_each_status_change_in_every_format() {
     assert_eq!(statuses.first(), Some(&"NotStarted"), "{v}");
     assert_eq!(statuses.last(), Some(&"Failed"), "{v}");
 }
+
+#[test]
+fn the_jobs_table_never_cuts_a_job_id() {
+    let sim = sim();
+    let long = "dtsq9w8e7r6t5y4u3i2o1p0asd";
+    edit_job(&sim, ONE_WAY_JOB_ID, |j| j.id = long.into());
+    let env = Env::new();
+    for cols in ["80", "200"] {
+        let out = Out::from(
+            env.command_at(&sim.url())
+                .env("COLUMNS", cols)
+                .arg("jobs")
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains(&format!("{long} ")), "{cols}: {out:?}");
+        assert!(
+            out.stdout.contains(&format!("{TWO_WAY_JOB_ID} ")),
+            "{out:?}"
+        );
+    }
+}

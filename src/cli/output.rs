@@ -26,11 +26,18 @@ fn delay_text(j: &Job) -> String {
 /// on the second), so it reads on an 80-column terminal.
 pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
     let mut out = String::new();
+    // Job ids are typed (`--job`): never cut, the column is as wide as the longest.
+    let id_w = jobs
+        .iter()
+        .map(|j| clean(&j.id).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(18);
     if width < 140 {
-        let name_w = width.saturating_sub(18 + 13 + 7 + 6 + 4).clamp(10, 40);
+        let name_w = width.saturating_sub(id_w + 13 + 7 + 6 + 4).clamp(10, 40);
         out.push_str(&format!(
             "{} {} {} {} {}\n",
-            fit("JOB ID", 18),
+            fit("JOB ID", id_w),
             fit("NAME", name_w),
             fit("STATUS", 13),
             fit("TOPO", 7),
@@ -39,7 +46,7 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
         for j in jobs {
             out.push_str(&format!(
                 "{} {} {} {} {}\n",
-                fit(&clean(&j.id), 18),
+                fit(&clean(&j.id), id_w),
                 fit(&clean(&j.name), name_w),
                 fit(&clean(j.status()), 13),
                 fit(j.detected_topology().as_str(), 7),
@@ -57,7 +64,7 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
     }
     out.push_str(&format!(
         "{} {} {} {} {} {} {}\n",
-        fit("JOB ID", 18),
+        fit("JOB ID", id_w),
         fit("NAME", 22),
         fit("STATUS", 13),
         fit("TOPOLOGY", 8),
@@ -68,7 +75,7 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
     for j in jobs {
         out.push_str(&format!(
             "{} {} {} {} {} {} {}\n",
-            fit(&clean(&j.id), 18),
+            fit(&clean(&j.id), id_w),
             fit(&clean(&j.name), 22),
             fit(&clean(j.status()), 13),
             fit(j.detected_topology().as_str(), 8),

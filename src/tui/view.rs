@@ -80,8 +80,16 @@ pub(crate) fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
         }
         i = j;
     }
+    let last = rows.len() - 1;
     rows.into_iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(n, mut row)| {
+            // A row that was broken does not end with the blank it was broken at.
+            if n < last {
+                while row.last().is_some_and(|(c, _)| *c == ' ') {
+                    row.pop();
+                }
+            }
             let mut spans: Vec<Span<'static>> = vec![];
             let mut cur = String::new();
             let mut cur_st = None;
@@ -1083,4 +1091,72 @@ fn render_ask(f: &mut Frame, area: Rect, theme: &Theme, title: &str, text: &str)
         ),
         r,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::{Modifier, Style};
+
+    fn rows(line: &Line<'_>, w: usize) -> Vec<String> {
+        wrap_line(line, w)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn wrapping_is_by_word_and_counts_columns() {
+        assert_eq!(
+            rows(&Line::raw("next step: check the credentials"), 12),
+            ["next step:", "check the", "credentials"]
+        );
+        // A word longer than a row is cut across rows.
+        assert_eq!(
+            rows(&Line::raw("is:GET&%2F&AccessKeyId"), 8),
+            ["is:GET&%", "2F&Acces", "sKeyId"]
+        );
+        // Indentation of the first row is kept; no row starts with a blank.
+        assert_eq!(
+            rows(&Line::raw("  RegionId   cn-hangzhou"), 12),
+            ["  RegionId", "cn-hangzhou"]
+        );
+        // Wide characters take two columns.
+        assert_eq!(rows(&Line::raw("数据库实例"), 4), ["数据", "库实", "例"]);
+        assert_eq!(rows(&Line::raw(""), 10), [""]);
+        for w in [2, 3, 7, 20] {
+            for r in rows(&Line::raw("a bb ccc dddd eeeee 数据库"), w) {
+                assert!(Line::raw(r.clone()).width() <= w, "{r:?} at {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrapping_keeps_styles() {
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let line = Line::from(vec![
+            Span::raw("Target: "),
+            Span::styled("PRODUCTION", bold),
+        ]);
+        let w = wrap_line(&line, 10);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[1].spans[0].content, "PRODUCTION");
+        assert_eq!(w[1].spans[0].style, bold);
+        let styled = wrap_line(&Line::styled("a b", bold), 10);
+        assert!(styled[0].spans.iter().all(|s| s.style == bold));
+    }
+
+    #[test]
+    fn a_cut_id_is_kept_whole_when_it_fits() {
+        let id = "dtsa1b2c3d4e5f6g01";
+        assert_eq!(
+            truncate_keeping(&format!("for job {id} (a-name)."), 26, id),
+            format!("for job {id}")
+        );
+        assert_eq!(
+            truncate_keeping(&format!("for job {id} (a-name)."), 30, id),
+            format!("for job {id} (a…")
+        );
+        assert_eq!(truncate_keeping("short", 30, id), "short");
+    }
 }
