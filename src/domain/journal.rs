@@ -83,6 +83,24 @@ pub enum Record {
     },
     /// The operator checked by hand and took the plan off the pending list.
     Dismissed { plan_id: String, at: String },
+    /// Watching the job after every call Finished (see `domain::verify`).
+    VerifyStarted {
+        plan_id: String,
+        at: String,
+        directions: Vec<Direction>,
+    },
+    /// The verdict on one switched direction.
+    Verified {
+        plan_id: String,
+        at: String,
+        direction: Direction,
+        verdict: crate::domain::verify::Verdict,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delay_secs: Option<f64>,
+    },
     /// The operator looked at journal lines that cannot be read (by number) and
     /// accepted them: they no longer block switches.
     DamageAccepted {
@@ -101,7 +119,9 @@ impl Record {
             | Record::Accepted { plan_id, .. }
             | Record::Status { plan_id, .. }
             | Record::Done { plan_id, .. }
-            | Record::Dismissed { plan_id, .. } => plan_id,
+            | Record::Dismissed { plan_id, .. }
+            | Record::VerifyStarted { plan_id, .. }
+            | Record::Verified { plan_id, .. } => plan_id,
             Record::DamageAccepted { .. } => "",
         }
     }
@@ -480,6 +500,20 @@ pub struct PlanSummary {
     pub dismissed: bool,
     /// Who confirmed the plan (command, pid, host), when the record says.
     pub by: Option<String>,
+    /// Verification after the switch was started (and not necessarily finished).
+    pub verify_started: bool,
+    /// The verdict per switched direction, as journalled.
+    pub verdicts: Vec<VerdictSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictSummary {
+    pub direction: Direction,
+    pub verdict: crate::domain::verify::Verdict,
+    pub reason: String,
+    pub at: String,
+    pub status: Option<String>,
+    pub delay_secs: Option<f64>,
 }
 
 /// What a plan needs from the operator or from us.
@@ -580,6 +614,26 @@ impl PlanSummary {
         }
     }
 
+    /// Every call Finished, verification was started, and a switched direction has no
+    /// verdict yet (the process stopped while watching): `resume` goes on watching.
+    pub fn needs_verification(&self) -> bool {
+        !self.dismissed
+            && self.verify_started
+            && self.calls.iter().all(|c| {
+                matches!(
+                    c.state,
+                    CallState::Done {
+                        outcome: Outcome::Finished,
+                        ..
+                    }
+                )
+            })
+            && self
+                .calls
+                .iter()
+                .any(|c| !self.verdicts.iter().any(|v| v.direction == c.direction))
+    }
+
     /// Who wrote the plan's latest intent (or the plan), as the journal says.
     pub fn last_by(&self) -> Option<&str> {
         self.calls
@@ -661,6 +715,8 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                     .collect(),
                 dismissed: false,
                 by: by.clone(),
+                verify_started: false,
+                verdicts: vec![],
             });
             continue;
         }
@@ -668,9 +724,36 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             continue;
         };
         let plan = &mut plans[p];
-        if let Record::Dismissed { .. } = r {
-            plan.dismissed = true;
-            continue;
+        match r {
+            Record::Dismissed { .. } => {
+                plan.dismissed = true;
+                continue;
+            }
+            Record::VerifyStarted { .. } => {
+                plan.verify_started = true;
+                continue;
+            }
+            Record::Verified {
+                at,
+                direction,
+                verdict,
+                reason,
+                status,
+                delay_secs,
+                ..
+            } => {
+                plan.verdicts.retain(|v| v.direction != *direction);
+                plan.verdicts.push(VerdictSummary {
+                    direction: *direction,
+                    verdict: *verdict,
+                    reason: reason.clone(),
+                    at: at.clone(),
+                    status: status.clone(),
+                    delay_secs: *delay_secs,
+                });
+                continue;
+            }
+            _ => {}
         }
         let call = match r {
             Record::Intent { index, .. }
