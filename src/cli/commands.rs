@@ -39,15 +39,11 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 OutputFormat::Text | OutputFormat::Markdown => {
                     out!("{}", output::plan_text(&plan, &job, &ctx.banner()))
                 }
-                OutputFormat::Json => outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&output::plan_json(
-                        &plan,
-                        ctx.endpoint.as_str(),
-                        &ctx.masked_ak
-                    ))
-                    .expect("json")
-                ),
+                OutputFormat::Json => output::print_json(&output::plan_json(
+                    &plan,
+                    ctx.endpoint.as_str(),
+                    &ctx.masked_ak,
+                )),
             }
             Ok(exit::OK)
         }
@@ -286,7 +282,7 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
             if let Some(r) = &rev {
                 v["Reverse"] = r.raw.clone();
             }
-            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            output::print_json(&v);
         }
         OutputFormat::Text | OutputFormat::Markdown => {
             out!(
@@ -477,20 +473,16 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
                 _ => "unknown",
             }
         };
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "plan_id": plan.id,
-                "job_id": plan.job_id,
-                "region": plan.region,
-                "endpoint": ctx.endpoint.as_str(),
-                "access_key_id": ctx.masked_ak,
-                "result": result,
-                "exit_code": code,
-                "calls": calls,
-            }))
-            .expect("json")
-        );
+        output::print_json(&json!({
+            "plan_id": plan.id,
+            "job_id": plan.job_id,
+            "region": plan.region,
+            "endpoint": ctx.endpoint.as_str(),
+            "access_key_id": ctx.masked_ak,
+            "result": result,
+            "exit_code": code,
+            "calls": calls,
+        }));
         return Ok(code);
     }
 
@@ -695,10 +687,7 @@ async fn status(
         }
     }
     if out == OutputFormat::Json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&json_rows).expect("json")
-        );
+        output::print_json(&json_rows);
     }
     Ok(code)
 }

@@ -140,10 +140,10 @@ fn state_line(c: &journal::CallSummary) -> String {
 
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
     let j = journal_for(g)?;
-    let plans = load(&j)?;
     if a.accept_damaged {
         return accept_damaged(&j);
     }
+    let plans = load(&j)?;
     if let Some(id) = &a.dismiss {
         let id = id.trim();
         if id.chars().count() < 6 {
@@ -154,9 +154,23 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 ),
             ));
         }
-        let matches: Vec<&PlanSummary> =
-            plans.iter().filter(|p| p.plan_id.starts_with(id)).collect();
+        let matches: Vec<&PlanSummary> = plans
+            .iter()
+            .filter(|p| {
+                p.plan_id
+                    .to_ascii_lowercase()
+                    .starts_with(&id.to_ascii_lowercase())
+            })
+            .collect();
         return match matches.as_slice() {
+            [p] if p.last_by().is_some_and(journal::live_elsewhere) => Err(CliError::new(
+                exit::BAD_INPUT,
+                format!(
+                    "plan {} is being run by {}, which is still running: its calls may still be answered. Wait for it (or stop it), then check; nothing was changed",
+                    short(&p.plan_id),
+                    clean(p.last_by().unwrap_or("another process"))
+                ),
+            )),
             [p] => {
                 j.append(&Record::Dismissed {
                     plan_id: p.plan_id.clone(),
@@ -220,6 +234,18 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
     let work = async {
         let mut code = exit::OK;
         for p in here {
+            // Another dts-switch on this host is running it: its answers may still
+            // come. Nothing to do here (and no "unknown outcome" advice to act on).
+            if let Some(by) = p.last_by().filter(|b| journal::live_elsewhere(b)) {
+                outln!(
+                    "Plan {} · job {}: being run by {}, which is still running; nothing to do here (it records its progress in the journal: `dts-switch history`).",
+                    short(&p.plan_id),
+                    clean(&p.job_id),
+                    clean(by)
+                );
+                code = code.max(exit::UNKNOWN);
+                continue;
+            }
             code = code.max(resume_plan(&j, ctx, p, &opts, a.yes).await?);
         }
         Ok(code)
@@ -430,7 +456,7 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
     match g.output {
         OutputFormat::Json => {
             let v: Vec<_> = plans.iter().map(plan_json).collect();
-            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            output::print_json(&v);
         }
         OutputFormat::Markdown => out!("{}", history_markdown(&plans, &j)),
         OutputFormat::Text => out!("{}", history_text(&plans, &j)),

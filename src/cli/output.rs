@@ -91,7 +91,10 @@ pub fn write_jobs_json(jobs: &[&Job]) {
             s.collect_seq(self.0.iter().map(|j| j.json()))
         }
     }
-    let mut w = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut w = crate::text::JsonSafe::new(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stdout().lock(),
+    ));
     let _ = serde_json::to_writer_pretty(&mut w, &All(jobs))
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(w))
@@ -403,4 +406,10 @@ pub fn status_line(
         line.push_str(&format!("\n  {}", e.to_string().replace('\n', "\n  ")));
     }
     line
+}
+
+/// Prints a JSON document on stdout, pretty, through [`crate::text::json_safe`].
+pub fn print_json<T: serde::Serialize + ?Sized>(v: &T) {
+    let text = serde_json::to_string_pretty(v).expect("json");
+    outln!("{}", crate::text::json_safe(&text));
 }

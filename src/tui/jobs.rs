@@ -319,9 +319,9 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                 _ => theme.base(),
             };
             let mut cells = vec![
-                Cell::from(format!("{marker}{}", j.id)),
-                Cell::from(j.name.clone()),
-                Cell::from(Span::styled(j.status().to_string(), status_style)),
+                Cell::from(format!("{marker}{}", clean(&j.id))),
+                Cell::from(clean(&j.name).into_owned()),
+                Cell::from(Span::styled(clean(j.status()).into_owned(), status_style)),
                 Cell::from(j.detected_topology().as_str()),
             ];
             if wide {
