@@ -730,6 +730,7 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             switch_error_after_execute: a.switch_error_after_execute.clone(),
             switch_html_page: a.switch_html_page,
             pad_answer: a.pad_answer,
+            fail_after_switch: a.fail_after_switch,
         },
         security_token: token.clone(),
         sts: StsConfig {

@@ -340,6 +340,9 @@ pub struct SimulateArgs {
     /// Fault: execute each switch, then close the connection without answering
     #[arg(long)]
     pub drop_switch_answer: bool,
+    /// Fault: after a switch the job stays Failed (it cannot reach the new endpoint)
+    #[arg(long)]
+    pub fail_after_switch: bool,
     /// Apply --throttle, --server-errors, --malformed, --delay and --pad-answer only to this action
     #[arg(long, value_name = "ACTION")]
     pub fault_action: Option<String>,
