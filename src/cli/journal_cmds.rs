@@ -202,7 +202,10 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             )),
         };
     }
-    let pending: Vec<&PlanSummary> = plans.iter().filter(|p| p.pending().is_some()).collect();
+    let pending: Vec<&PlanSummary> = plans
+        .iter()
+        .filter(|p| p.pending().is_some() || p.needs_verification())
+        .collect();
     let (here, elsewhere): (Vec<&PlanSummary>, Vec<&PlanSummary>) =
         pending.into_iter().partition(|p| same_endpoint(p, ctx));
     for p in &elsewhere {
@@ -246,7 +249,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 code = code.max(exit::UNKNOWN);
                 continue;
             }
-            code = code.max(resume_plan(&j, ctx, p, &opts, a.yes).await?);
+            code = code.max(resume_plan(&j, ctx, p, &opts, a).await?);
         }
         Ok(code)
     };
@@ -292,8 +295,9 @@ async fn resume_plan(
     ctx: &Ctx,
     p: &PlanSummary,
     opts: &ExecOptions,
-    yes: bool,
+    a: &ResumeArgs,
 ) -> Result<i32, CliError> {
+    let yes = a.yes;
     outln!(
         "Plan {} · job {} ({}) · {} · started {}{}",
         clean(short(&p.plan_id)),
@@ -432,9 +436,41 @@ async fn resume_plan(
             }
         }
     }
-    let code = executor::exit_code(&outcomes);
-    if code == exit::OK {
+    let mut code = executor::exit_code(&outcomes);
+    // Every call Finished (now, or before): watch the job, or go on watching it.
+    let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
+        .into_iter()
+        .find(|x| x.plan_id == p.plan_id);
+    let all_finished = fresh.as_ref().is_some_and(|f| {
+        f.calls.iter().all(|c| {
+            matches!(
+                c.state,
+                CallState::Done {
+                    outcome: Outcome::Finished,
+                    ..
+                }
+            )
+        })
+    });
+    if code == exit::OK && all_finished {
         outln!("Plan {}: every call Finished.", short(&p.plan_id));
+        let already = fresh
+            .as_ref()
+            .is_some_and(|f| !f.needs_verification() && !f.verdicts.is_empty());
+        if !already {
+            let (verdicts, c) = crate::cli::commands::verify_after_switch(
+                &sender,
+                &plan,
+                &a.verify,
+                opts.poll_interval,
+            )
+            .await;
+            for v in &verdicts {
+                outln!("{}", output::verdict_line(v));
+            }
+            outln!("{}", output::verdict_next_step(&p.job_id, &verdicts));
+            code = c;
+        }
     }
     Ok(code)
 }
@@ -507,6 +543,14 @@ fn plan_json(p: &PlanSummary) -> serde_json::Value {
         "topology": p.topology,
         "pending": p.pending().is_some(),
         "dismissed": p.dismissed,
+        "verification": p.verdicts.iter().map(|v| json!({
+            "direction": v.direction,
+            "verdict": v.verdict,
+            "reason": v.reason,
+            "status": v.status,
+            "delay_secs": v.delay_secs,
+            "at": v.at,
+        })).collect::<Vec<_>>(),
         "calls": p.calls.iter().enumerate().map(|(i, c)| {
             let (outcome, rid, tid, err) = call_fields(c);
             json!({
@@ -589,6 +633,18 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
                 ));
             }
         }
+        for v in &p.verdicts {
+            s.push_str(&format!(
+                "  verified {} {}: {} · {}\n",
+                clean(&v.at),
+                v.direction,
+                v.verdict.as_str(),
+                clean(&v.reason)
+            ));
+        }
+        if p.needs_verification() {
+            s.push_str("  verification interrupted: `dts-switch resume` goes on watching\n");
+        }
         s.push('\n');
     }
     s
@@ -641,6 +697,19 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
             let (_, _, _, err) = call_fields(c);
             if let Some(e) = err {
                 s.push_str(&format!("\n> {}\n", clean_lines(&e).replace('\n', "\n> ")));
+            }
+            s.push('\n');
+        }
+        if !p.verdicts.is_empty() {
+            s.push_str("| Direction | Verified (UTC) | Verdict | Why |\n|---|---|---|---|\n");
+            for v in &p.verdicts {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    v.direction,
+                    clean(&v.at),
+                    v.verdict.as_str(),
+                    clean(&v.reason).replace('|', "\\|")
+                ));
             }
             s.push('\n');
         }

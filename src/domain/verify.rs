@@ -137,7 +137,7 @@ pub fn judge(samples: &[Sample], healthy_delay: Duration) -> Option<(Verdict, St
         .filter_map(|s| s.delay_secs)
         .collect();
     let delay_ok = match delays.first() {
-        Some(d) if *d <= limit => Some(format!("delay {d:.0}s, under {limit:.0}s")),
+        Some(d) if *d <= limit => Some(format!("delay {d:.0}s, at most {limit:.0}s")),
         // Falling steadily: the last three reads each lower than the one before.
         Some(d) if delays.len() >= 3 && delays[0] < delays[1] && delays[1] < delays[2] => {
             Some(format!("delay {d:.0}s and falling"))

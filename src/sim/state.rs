@@ -887,7 +887,11 @@ impl SimState {
     /// first step it initializes (delay 240 s), then synchronizes with the delay halving
     /// each step (240, 120, 60, 30, …, down to its usual delay); with the
     /// `fail_after_switch` fault it stays Failed.
-    fn live_status(&self, d: &crate::sim::data::SimDirection, now: Instant) -> (String, u64, String) {
+    fn live_status(
+        &self,
+        d: &crate::sim::data::SimDirection,
+        now: Instant,
+    ) -> (String, u64, String) {
         let Some(t) = d.switched_at else {
             return (d.status.clone(), d.delay, d.error_message.clone());
         };
@@ -901,7 +905,11 @@ impl SimState {
         let steps = (now.duration_since(t).as_secs_f64()
             / self.config.step.as_secs_f64().max(0.001)) as u32;
         let delay = (240u64 >> steps.min(16)).max(d.delay.min(5));
-        let status = if steps == 0 { "Initializing" } else { "Synchronizing" };
+        let status = if steps == 0 {
+            "Initializing"
+        } else {
+            "Synchronizing"
+        };
         (status.into(), delay, String::new())
     }
 
