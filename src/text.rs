@@ -128,3 +128,95 @@ mod tests {
         assert_eq!(clean(&once), once);
     }
 }
+
+/// Serialized JSON with the characters a terminal could act on that JSON encoders leave
+/// raw (C1 controls, bidi overrides and isolates, line and paragraph separators) written
+/// as `\uXXXX`. In serialized JSON these can only appear inside strings, so the document
+/// parses to the same values.
+pub fn json_safe(json: &str) -> Cow<'_, str> {
+    // C0 controls are escaped by the encoder inside strings; outside them only the
+    // structural whitespace (space, TAB, LF, CR) can appear. DEL and up are left raw.
+    let raw = |c: char| c > '\u{1f}' && needs_escape(c);
+    if !json.chars().any(raw) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if raw(c) {
+            let mut buf = [0u16; 2];
+            for u in c.encode_utf16(&mut buf) {
+                let _ = write!(out, "\\u{:04x}", u);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A writer that passes serialized JSON through [`json_safe`] as it streams (characters
+/// split across writes are handled).
+pub struct JsonSafe<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> JsonSafe<W> {
+    pub fn new(inner: W) -> Self {
+        JsonSafe {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        // Keep an incomplete UTF-8 sequence at the end for the next write.
+        let valid = match std::str::from_utf8(&self.pending) {
+            Ok(_) => self.pending.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => self.pending.len(),
+        };
+        let head: Vec<u8> = self.pending.drain(..valid).collect();
+        let text = String::from_utf8_lossy(&head);
+        self.inner.write_all(json_safe(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.inner
+                .write_all(json_safe(&String::from_utf8_lossy(&rest)).as_bytes())?;
+        }
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+    use std::io::Write as _;
+
+    #[test]
+    fn json_keeps_its_values_and_loses_terminal_controls() {
+        let v = serde_json::json!({"name": "a\u{9b}31mb\u{202e}c\u{2028}d\u{7f}\u{1b}"});
+        let raw = serde_json::to_string_pretty(&v).unwrap();
+        let safe = json_safe(&raw);
+        assert!(
+            !safe.chars().any(|c| needs_escape(c) && c != '\n'),
+            "{safe}"
+        );
+        assert!(safe.contains('\n'), "pretty printing kept");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), v);
+        // Streamed one byte at a time, the same.
+        let mut w = JsonSafe::new(Vec::new());
+        for b in raw.as_bytes() {
+            w.write_all(&[*b]).unwrap();
+        }
+        w.flush().unwrap();
+        assert_eq!(String::from_utf8(w.inner).unwrap(), safe);
+    }
+}

@@ -341,3 +341,40 @@ fn a_new_plan_is_refused_while_another_plan_of_the_job_is_pending() {
     ));
     assert!(guard::check_new_switch(&journal, TWO_WAY_JOB_ID, "cn-shanghai").is_ok());
 }
+
+/// A switch whose answer is slow: another command sees its intent while it waits. The
+/// call is in flight, not of unknown outcome: no advice to dismiss and resend.
+#[test]
+fn a_call_in_flight_in_a_live_process_is_not_an_unknown_outcome() {
+    let sim = Simulator::start_background(SimConfig {
+        step: Duration::from_millis(100),
+        faults: Faults {
+            delay: Duration::from_secs(4),
+            only_action: Some(SWITCH.into()),
+            ..Faults::default()
+        },
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    let args = two_way_switch_yes();
+    let first = spawn(&env, &sim.url(), &strs(&args));
+    let t0 = Instant::now();
+    while !journal_text(&env).contains(r#""type":"intent""#) {
+        assert!(t0.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = env.run(&sim, &["resume"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stdout.contains("still running"), "{out:?}");
+    assert!(!out.stdout.contains("OUTCOME UNKNOWN"), "{out:?}");
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    let id = h[0]["plan_id"].as_str().unwrap().to_string();
+    let out = env.run(&sim, &["resume", "--dismiss", &id]);
+    assert_eq!(out.code, 2, "no dismissing a call in flight: {out:?}");
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("being sent by"), "{out:?}");
+    let o = Out::from(first.wait_with_output().unwrap());
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 2, "one call per direction");
+}

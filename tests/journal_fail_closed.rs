@@ -235,3 +235,44 @@ fn resume_ends_when_the_journal_cannot_be_written() {
     assert!(polls < 200, "no status-read storm: {polls}");
     assert_eq!(sim.requests_of(SWITCH).len(), 1);
 }
+
+/// Lines that read fine but do not fit together hide nothing: an intent for call 2
+/// only, an intent before its plan line, a call index the plan does not have.
+#[test]
+fn records_that_do_not_fit_together_count_as_damage() {
+    for case in ["call 2 only", "intent before plan", "index past the calls"] {
+        let sim = sim_step(50);
+        let env = Env::new();
+        let out = env.run(&sim, &strs(&two_way_yes()));
+        assert_eq!(out.code, 0, "{out:?}");
+        let text = std::fs::read_to_string(journal_path(&env)).unwrap();
+        let plan_line = text
+            .lines()
+            .find(|l| l.contains(r#""type":"plan""#))
+            .unwrap();
+        let old_id = serde_json::from_str::<serde_json::Value>(plan_line).unwrap()["plan_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let new_plan = plan_line.replace(&old_id, "11111111-2222-3333-4444-555555555555");
+        let intent = |i: usize| {
+            format!(
+                r#"{{"type":"intent","plan_id":"11111111-2222-3333-4444-555555555555","index":{i},"at":"2026-11-26T03:00:00Z"}}"#
+            )
+        };
+        let extra = match case {
+            "call 2 only" => format!("{new_plan}\n{}\n", intent(1)),
+            "intent before plan" => format!("{}\n{new_plan}\n", intent(0)),
+            _ => format!("{new_plan}\n{}\n", intent(7)),
+        };
+        std::fs::write(journal_path(&env), format!("{text}{extra}")).unwrap();
+        let before = sim.requests_of(SWITCH).len();
+        let out = env.run(&sim, &strs(&two_way_yes()));
+        assert_eq!(out.code, 2, "{case}: {out:?}");
+        assert_eq!(
+            sim.requests_of(SWITCH).len(),
+            before,
+            "{case}: nothing sent"
+        );
+    }
+}

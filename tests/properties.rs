@@ -334,6 +334,8 @@ impl ServiceTexts {
             status: self.status.clone(),
             error_message: self.error.clone(),
             delay: self.delay.clone(),
+            delay_secs: None,
+            checkpoint: None,
             source: info.clone(),
             destination: info,
             raw: Value::Null,

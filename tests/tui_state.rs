@@ -910,3 +910,42 @@ fn an_unknown_topology_must_be_chosen_in_the_form() {
     assert_eq!(app.screen, Screen::Preview);
     assert_eq!(app.preview.as_ref().unwrap().plan.calls.len(), 2);
 }
+
+#[test]
+fn changing_the_side_clears_cross_account_and_the_type_clears_the_ip() {
+    let mut app = app();
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    {
+        let f = app.form.as_mut().unwrap();
+        f.focus_item(Item::CrossAccount);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    app.form.as_mut().unwrap().focus_item(Item::OwnerId);
+    typ(&mut app, "1234567890");
+    app.form.as_mut().unwrap().focus_item(Item::Side);
+    key(&mut app, KeyCode::Right);
+    let f = app.form.as_ref().unwrap();
+    assert!(
+        !f.cross && f.owner.value().is_empty(),
+        "cross-account cleared"
+    );
+    // LocalInstance (public IP) → Express (VPC IP): the IP is cleared.
+    let mut app = tui_common::app();
+    select_job(&mut app, TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    app.form.as_mut().unwrap().focus_item(Item::Type);
+    while app.form.as_ref().unwrap().itype != dts_switch::domain::InstanceType::LocalInstance {
+        key(&mut app, KeyCode::Right);
+    }
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Ip));
+    typ(&mut app, "47.98.1.2");
+    app.form.as_mut().unwrap().focus_item(Item::Type);
+    while app.form.as_ref().unwrap().itype != dts_switch::domain::InstanceType::Express {
+        key(&mut app, KeyCode::Right);
+    }
+    assert_eq!(app.form.as_ref().unwrap().inputs[&FieldId::Ip].value(), "");
+}

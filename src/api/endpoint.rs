@@ -98,9 +98,10 @@ pub fn is_loopback(url: &url::Url) -> bool {
 }
 
 /// What identifies the service behind an endpoint URL, however it is spelled: loopback
-/// hosts (`localhost`, `127.0.0.1`, `[::1]`) are one host; every public DTS host
-/// (`dts.aliyuncs.com`, `dts.<region>.aliyuncs.com`) is one service, since the call's
-/// RegionId picks the region; host case, default ports and paths do not matter.
+/// hosts (`localhost`, `127.0.0.1`, `[::1]`) are one host; every DTS host
+/// (`dts.aliyuncs.com`, `dts.<region>.aliyuncs.com`, the VPC form
+/// `dts-vpc.<region>.aliyuncs.com`) is one service, since the call's RegionId picks the
+/// region; host case, default ports and paths do not matter.
 pub fn service_key(url: &url::Url) -> String {
     let port = url.port_or_known_default().unwrap_or(0);
     let host = match url.host() {
@@ -108,7 +109,8 @@ pub fn service_key(url: &url::Url) -> String {
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
             if d == "dts.aliyuncs.com"
-                || (d.starts_with("dts.") && d.ends_with(".aliyuncs.com") && !d.contains("-vpc"))
+                || ((d.starts_with("dts.") || d.starts_with("dts-"))
+                    && d.ends_with(".aliyuncs.com"))
             {
                 return "aliyun-dts".into();
             }

@@ -230,9 +230,49 @@ pub struct JobStatusAnswer {
     pub status: String,
     pub error_message: String,
     pub delay: String,
+    /// The latency in seconds: `DelayMillis` when given (more precise), else `Delay`;
+    /// at top level or inside `DataSynchronizationStatus`.
+    pub delay_secs: Option<f64>,
+    /// Unix seconds of the latest synchronized data (`Checkpoint`).
+    pub checkpoint: Option<u64>,
     pub source: EndpointInfo,
     pub destination: EndpointInfo,
     pub raw: Value,
+}
+
+/// One direction's status (DescribeSynchronizationJobStatus, dts-api-maintained.md §3.1).
+/// Numbers may come as strings or numbers; fields missing at top level are read from
+/// `DataSynchronizationStatus`.
+pub fn parse_job_status(b: &Value, request_id: Option<String>) -> JobStatusAnswer {
+    let data = b.get("DataSynchronizationStatus");
+    let field = |k: &str| {
+        b.get(k)
+            .and_then(str_of)
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| data.and_then(|d| d.get(k)).and_then(str_of))
+            .unwrap_or_default()
+    };
+    let num = |k: &str| {
+        b.get(k)
+            .and_then(str_of)
+            .or_else(|| data.and_then(|d| d.get(k)).and_then(str_of))
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+    };
+    let delay_secs = num("DelayMillis")
+        .map(|ms| ms / 1000.0)
+        .or_else(|| num("Delay"));
+    JobStatusAnswer {
+        request_id,
+        status: field("Status"),
+        error_message: field("ErrorMessage"),
+        delay: field("Delay"),
+        delay_secs,
+        checkpoint: num("Checkpoint").map(|c| c as u64).filter(|c| *c > 0),
+        source: EndpointInfo::from_value(b.get("SourceEndpoint")),
+        destination: EndpointInfo::from_value(b.get("DestinationEndpoint")),
+        raw: b.clone(),
+    }
 }
 
 fn u64_of(v: Option<&Value>) -> Option<u64> {
@@ -315,17 +355,7 @@ impl Client {
         let ans = self
             .call("DescribeSynchronizationJobStatus", &params, CallMode::Read)
             .await?;
-        let b = &ans.body;
-        let g = |k: &str| b.get(k).and_then(str_of).unwrap_or_default();
-        Ok(JobStatusAnswer {
-            request_id: ans.request_id.clone(),
-            status: g("Status"),
-            error_message: g("ErrorMessage"),
-            delay: g("Delay"),
-            source: EndpointInfo::from_value(b.get("SourceEndpoint")),
-            destination: EndpointInfo::from_value(b.get("DestinationEndpoint")),
-            raw: b.clone(),
-        })
+        Ok(parse_job_status(&ans.body, ans.request_id))
     }
 
     /// Sends SwitchSynchronizationEndpoint once (never resent after it may have arrived).

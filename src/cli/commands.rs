@@ -12,7 +12,7 @@ use crate::cli::{
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
-use crate::domain::{guard, journal};
+use crate::domain::{guard, journal, verify};
 use crate::domain::{Job, Listing, LoadEvent, SwitchRequest, Topology};
 use crate::sim::{
     Faults, Quirks, SimConfig, Simulator, StsConfig, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
@@ -39,15 +39,11 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 OutputFormat::Text | OutputFormat::Markdown => {
                     out!("{}", output::plan_text(&plan, &job, &ctx.banner()))
                 }
-                OutputFormat::Json => outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&output::plan_json(
-                        &plan,
-                        ctx.endpoint.as_str(),
-                        &ctx.masked_ak
-                    ))
-                    .expect("json")
-                ),
+                OutputFormat::Json => output::print_json(&output::plan_json(
+                    &plan,
+                    ctx.endpoint.as_str(),
+                    &ctx.masked_ak,
+                )),
             }
             Ok(exit::OK)
         }
@@ -286,7 +282,7 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
             if let Some(r) = &rev {
                 v["Reverse"] = r.raw.clone();
             }
-            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            output::print_json(&v);
         }
         OutputFormat::Text | OutputFormat::Markdown => {
             out!(
@@ -465,7 +461,17 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             return Ok(exit::UNKNOWN);
         }
     };
-    let code = executor::exit_code(&outcomes);
+    let mut code = executor::exit_code(&outcomes);
+    // Done means replicating again: watch the switched directions.
+    let verification =
+        if code == exit::OK && outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
+            let (verdicts, c) =
+                verify_after_switch(&sender, &plan, &s.verify, opts.poll_interval).await;
+            code = c;
+            Some(verdicts)
+        } else {
+            None
+        };
 
     if json_out {
         let calls: Vec<_> = outcomes
@@ -483,23 +489,21 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             match code {
                 0 => "sent",
                 2 | 1 => "failed",
+                exit::NOT_HEALTHY => "not-healthy",
                 _ => "unknown",
             }
         };
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "plan_id": plan.id,
-                "job_id": plan.job_id,
-                "region": plan.region,
-                "endpoint": ctx.endpoint.as_str(),
-                "access_key_id": ctx.masked_ak,
-                "result": result,
-                "exit_code": code,
-                "calls": calls,
-            }))
-            .expect("json")
-        );
+        output::print_json(&json!({
+            "plan_id": plan.id,
+            "job_id": plan.job_id,
+            "region": plan.region,
+            "endpoint": ctx.endpoint.as_str(),
+            "access_key_id": ctx.masked_ak,
+            "result": result,
+            "exit_code": code,
+            "calls": calls,
+            "verification": verification.as_ref().map(|v| output::verification_json(v)),
+        }));
         return Ok(code);
     }
 
@@ -507,8 +511,16 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     for (i, o) in outcomes.iter().enumerate() {
         outln!("{}", output::outcome_line(i, plan.calls.len(), o));
     }
+    if let Some(v) = &verification {
+        for d in v {
+            outln!("{}", output::verdict_line(d));
+        }
+    }
     outln!();
-    let next = next_step(&plan, &outcomes);
+    let next = match &verification {
+        Some(v) => output::verdict_next_step(&plan.job_id, v),
+        None => next_step(&plan, &outcomes),
+    };
     if outcomes
         .iter()
         .any(|o| o.refusal.is_some() || o.journal_error.is_some())
@@ -607,6 +619,65 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
         );
     }
     format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`")
+}
+
+/// Watches the job after every call of `plan` Finished (or journals that it was not
+/// watched, with `--no-verify`): one line per change on stderr. Returns the verdicts and
+/// the exit code: 0 when every switched direction is healthy, else 4.
+pub async fn verify_after_switch(
+    sender: &crate::domain::guard::Sender,
+    plan: &Plan,
+    a: &crate::cli::VerifyArgs,
+    interval: Duration,
+) -> (Vec<verify::DirectionVerdict>, i32) {
+    if a.no_verify {
+        if let Err(e) = verify::record_skipped(sender, plan) {
+            errln!("JOURNAL ERROR: {e}");
+        }
+        let skipped: Vec<_> = verify::directions(plan)
+            .into_iter()
+            .map(|d| verify::DirectionVerdict {
+                direction: d,
+                verdict: verify::Verdict::Skipped,
+                reason: "not verified (--no-verify)".into(),
+                last: None,
+                samples: 0,
+            })
+            .collect();
+        return (skipped, exit::OK);
+    }
+    let opts = verify::VerifyOptions {
+        interval: interval.max(Duration::from_millis(10)),
+        healthy_delay: a.healthy_delay,
+        timeout: a.verify_timeout,
+    };
+    let mut printer = output::VerifyPrinter::default();
+    let mut on = |ev: &verify::VerifyEvent| printer.event(ev);
+    let mut interrupts = Interrupts::install();
+    let verdicts = tokio::select! {
+        v = verify::verify_plan(sender, plan, &opts, &mut on) => v,
+        sig = interrupts.wait() => {
+            errln!(
+                "\n{sig}: stopped watching. The switch itself is done; `dts-switch resume` watches the job again (plan {})",
+                journal_cmds::short(&plan.id)
+            );
+            let v: Vec<_> = verify::directions(plan)
+                .into_iter()
+                .map(|d| verify::DirectionVerdict {
+                    direction: d,
+                    verdict: verify::Verdict::TimedOut,
+                    reason: format!("not verified: {sig}"),
+                    last: None,
+                    samples: 0,
+                })
+                .collect();
+            return (v, exit::NOT_HEALTHY);
+        }
+    };
+    let healthy = verdicts
+        .iter()
+        .all(|v| v.verdict == verify::Verdict::Healthy);
+    (verdicts, if healthy { exit::OK } else { exit::NOT_HEALTHY })
 }
 
 async fn status(
@@ -714,10 +785,7 @@ async fn status(
         }
     }
     if out == OutputFormat::Json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&json_rows).expect("json")
-        );
+        output::print_json(&json_rows);
     }
     Ok(code)
 }
@@ -760,6 +828,7 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             switch_error_after_execute: a.switch_error_after_execute.clone(),
             switch_html_page: a.switch_html_page,
             pad_answer: a.pad_answer,
+            fail_after_switch: a.fail_after_switch,
         },
         security_token: token.clone(),
         sts: StsConfig {

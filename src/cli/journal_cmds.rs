@@ -140,10 +140,10 @@ fn state_line(c: &journal::CallSummary) -> String {
 
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
     let j = journal_for(g)?;
-    let plans = load(&j)?;
     if a.accept_damaged {
         return accept_damaged(&j);
     }
+    let plans = load(&j)?;
     if let Some(id) = &a.dismiss {
         let id = id.trim();
         if id.chars().count() < 6 {
@@ -154,9 +154,23 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 ),
             ));
         }
-        let matches: Vec<&PlanSummary> =
-            plans.iter().filter(|p| p.plan_id.starts_with(id)).collect();
+        let matches: Vec<&PlanSummary> = plans
+            .iter()
+            .filter(|p| {
+                p.plan_id
+                    .to_ascii_lowercase()
+                    .starts_with(&id.to_ascii_lowercase())
+            })
+            .collect();
         return match matches.as_slice() {
+            [p] if p.last_by().is_some_and(journal::live_elsewhere) => Err(CliError::new(
+                exit::BAD_INPUT,
+                format!(
+                    "plan {} is being run by {}, which is still running: its calls may still be answered. Wait for it (or stop it), then check; nothing was changed",
+                    short(&p.plan_id),
+                    clean(p.last_by().unwrap_or("another process"))
+                ),
+            )),
             [p] => {
                 j.append(&Record::Dismissed {
                     plan_id: p.plan_id.clone(),
@@ -188,7 +202,10 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             )),
         };
     }
-    let pending: Vec<&PlanSummary> = plans.iter().filter(|p| p.pending().is_some()).collect();
+    let pending: Vec<&PlanSummary> = plans
+        .iter()
+        .filter(|p| p.pending().is_some() || p.needs_verification())
+        .collect();
     let (here, elsewhere): (Vec<&PlanSummary>, Vec<&PlanSummary>) =
         pending.into_iter().partition(|p| same_endpoint(p, ctx));
     for p in &elsewhere {
@@ -220,7 +237,19 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
     let work = async {
         let mut code = exit::OK;
         for p in here {
-            code = code.max(resume_plan(&j, ctx, p, &opts, a.yes).await?);
+            // Another dts-switch on this host is running it: its answers may still
+            // come. Nothing to do here (and no "unknown outcome" advice to act on).
+            if let Some(by) = p.last_by().filter(|b| journal::live_elsewhere(b)) {
+                outln!(
+                    "Plan {} · job {}: being run by {}, which is still running; nothing to do here (it records its progress in the journal: `dts-switch history`).",
+                    short(&p.plan_id),
+                    clean(&p.job_id),
+                    clean(by)
+                );
+                code = code.max(exit::UNKNOWN);
+                continue;
+            }
+            code = code.max(resume_plan(&j, ctx, p, &opts, a).await?);
         }
         Ok(code)
     };
@@ -266,8 +295,9 @@ async fn resume_plan(
     ctx: &Ctx,
     p: &PlanSummary,
     opts: &ExecOptions,
-    yes: bool,
+    a: &ResumeArgs,
 ) -> Result<i32, CliError> {
+    let yes = a.yes;
     outln!(
         "Plan {} · job {} ({}) · {} · started {}{}",
         clean(short(&p.plan_id)),
@@ -406,9 +436,41 @@ async fn resume_plan(
             }
         }
     }
-    let code = executor::exit_code(&outcomes);
-    if code == exit::OK {
+    let mut code = executor::exit_code(&outcomes);
+    // Every call Finished (now, or before): watch the job, or go on watching it.
+    let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
+        .into_iter()
+        .find(|x| x.plan_id == p.plan_id);
+    let all_finished = fresh.as_ref().is_some_and(|f| {
+        f.calls.iter().all(|c| {
+            matches!(
+                c.state,
+                CallState::Done {
+                    outcome: Outcome::Finished,
+                    ..
+                }
+            )
+        })
+    });
+    if code == exit::OK && all_finished {
         outln!("Plan {}: every call Finished.", short(&p.plan_id));
+        let already = fresh
+            .as_ref()
+            .is_some_and(|f| !f.needs_verification() && !f.verdicts.is_empty());
+        if !already {
+            let (verdicts, c) = crate::cli::commands::verify_after_switch(
+                &sender,
+                &plan,
+                &a.verify,
+                opts.poll_interval,
+            )
+            .await;
+            for v in &verdicts {
+                outln!("{}", output::verdict_line(v));
+            }
+            outln!("{}", output::verdict_next_step(&p.job_id, &verdicts));
+            code = c;
+        }
     }
     Ok(code)
 }
@@ -430,7 +492,7 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
     match g.output {
         OutputFormat::Json => {
             let v: Vec<_> = plans.iter().map(plan_json).collect();
-            outln!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            output::print_json(&v);
         }
         OutputFormat::Markdown => out!("{}", history_markdown(&plans, &j)),
         OutputFormat::Text => out!("{}", history_text(&plans, &j)),
@@ -481,6 +543,14 @@ fn plan_json(p: &PlanSummary) -> serde_json::Value {
         "topology": p.topology,
         "pending": p.pending().is_some(),
         "dismissed": p.dismissed,
+        "verification": p.verdicts.iter().map(|v| json!({
+            "direction": v.direction,
+            "verdict": v.verdict,
+            "reason": v.reason,
+            "status": v.status,
+            "delay_secs": v.delay_secs,
+            "at": v.at,
+        })).collect::<Vec<_>>(),
         "calls": p.calls.iter().enumerate().map(|(i, c)| {
             let (outcome, rid, tid, err) = call_fields(c);
             json!({
@@ -563,6 +633,18 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
                 ));
             }
         }
+        for v in &p.verdicts {
+            s.push_str(&format!(
+                "  verified {} {}: {} · {}\n",
+                clean(&v.at),
+                v.direction,
+                v.verdict.as_str(),
+                clean(&v.reason)
+            ));
+        }
+        if p.needs_verification() {
+            s.push_str("  verification interrupted: `dts-switch resume` goes on watching\n");
+        }
         s.push('\n');
     }
     s
@@ -626,6 +708,19 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
             let (_, _, _, err) = call_fields(c);
             if let Some(e) = err {
                 s.push_str(&format!("\n> {}\n", clean_lines(&e).replace('\n', "\n> ")));
+            }
+            s.push('\n');
+        }
+        if !p.verdicts.is_empty() {
+            s.push_str("| Direction | Verified (UTC) | Verdict | Why |\n|---|---|---|---|\n");
+            for v in &p.verdicts {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    v.direction,
+                    clean(&v.at),
+                    v.verdict.as_str(),
+                    clean(&v.reason).replace('|', "\\|")
+                ));
             }
             s.push('\n');
         }

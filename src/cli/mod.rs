@@ -52,6 +52,23 @@ pub mod exit {
     pub const BAD_INPUT: i32 = 2;
     /// A switch may have executed, but no answer says so.
     pub const UNKNOWN: i32 = 3;
+    /// Switched, but the job was not verified healthy afterwards (it failed after the
+    /// switch, or the deadline passed).
+    pub const NOT_HEALTHY: i32 = 4;
+}
+
+/// Watching the job after the switch (`domain::verify`).
+#[derive(Args, Debug, Clone)]
+pub struct VerifyArgs {
+    /// Do not watch the job after the switch (the verdict is journalled as skipped)
+    #[arg(long)]
+    pub no_verify: bool,
+    /// After the switch, a delay under this is healthy
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    pub healthy_delay: Duration,
+    /// After the switch, give a verdict after this long at the latest
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
+    pub verify_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -267,6 +284,8 @@ pub struct SwitchCmd {
     /// Stop following a task after this long; it goes on in the service
     #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
     pub wait_timeout: Duration,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -302,6 +321,8 @@ pub struct ResumeArgs {
     /// Stop following a task after this long
     #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
     pub wait_timeout: Duration,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -340,6 +361,9 @@ pub struct SimulateArgs {
     /// Fault: execute each switch, then close the connection without answering
     #[arg(long)]
     pub drop_switch_answer: bool,
+    /// Fault: after a switch the job stays Failed (it cannot reach the new endpoint)
+    #[arg(long)]
+    pub fail_after_switch: bool,
     /// Apply --throttle, --server-errors, --malformed, --delay and --pad-answer only to this action
     #[arg(long, value_name = "ACTION")]
     pub fault_action: Option<String>,

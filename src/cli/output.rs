@@ -98,7 +98,10 @@ pub fn write_jobs_json(jobs: &[&Job]) {
             s.collect_seq(self.0.iter().map(|j| j.json()))
         }
     }
-    let mut w = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut w = crate::text::JsonSafe::new(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stdout().lock(),
+    ));
     let _ = serde_json::to_writer_pretty(&mut w, &All(jobs))
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(w))
@@ -436,4 +439,119 @@ pub fn status_line(
         line.push_str(&format!("\n  {}", clean(r)));
     }
     line
+}
+
+/// Prints a JSON document on stdout, pretty, through [`crate::text::json_safe`].
+pub fn print_json<T: serde::Serialize + ?Sized>(v: &T) {
+    let text = serde_json::to_string_pretty(v).expect("json");
+    outln!("{}", crate::text::json_safe(&text));
+}
+
+/// One line per verdict: `Forward: HEALTHY · Synchronizing: delay 3s, under 60s, …`.
+pub fn verdict_line(v: &crate::domain::verify::DirectionVerdict) -> String {
+    use crate::domain::verify::Verdict;
+    let word = match v.verdict {
+        Verdict::Healthy => "HEALTHY",
+        Verdict::Failed => "FAILED after the switch",
+        Verdict::TimedOut => "NOT HEALTHY",
+        Verdict::Unreadable => "NOT VERIFIED",
+        Verdict::Skipped => "not verified",
+    };
+    format!("{}: {word} · {}", v.direction, clean(&v.reason))
+}
+
+/// What to do after the verification.
+pub fn verdict_next_step(job_id: &str, v: &[crate::domain::verify::DirectionVerdict]) -> String {
+    use crate::domain::verify::Verdict;
+    let job_id = clean(job_id);
+    if let Some(f) = v.iter().find(|d| d.verdict == Verdict::Failed) {
+        return format!(
+            "Next step: the switch was accepted, but the {} direction is failing: {}. Check that DTS can reach the new database (address, port, whitelist, account), then look at the job: `dts-switch jobs --job {job_id}`.",
+            f.direction,
+            clean(&f.reason)
+        );
+    }
+    if let Some(t) = v
+        .iter()
+        .find(|d| matches!(d.verdict, Verdict::TimedOut | Verdict::Unreadable))
+    {
+        return format!(
+            "Next step: the switch was accepted, but the {} direction was not seen healthy ({}). Look at the job (`dts-switch jobs --job {job_id}`); `dts-switch resume` watches it again.",
+            t.direction,
+            clean(&t.reason)
+        );
+    }
+    if v.iter().all(|d| d.verdict == Verdict::Skipped) {
+        return format!("Done: DTS uses the new endpoint (not verified: --no-verify). Check the job and its delay: `dts-switch jobs --job {job_id}`");
+    }
+    format!("Done: DTS uses the new endpoint and the job is replicating again. Job {job_id}.")
+}
+
+/// The `verification` array of `--output json`.
+pub fn verification_json(v: &[crate::domain::verify::DirectionVerdict]) -> Value {
+    json!(v
+        .iter()
+        .map(|d| json!({
+            "direction": d.direction,
+            "verdict": d.verdict,
+            "reason": d.reason,
+            "status": d.last.as_ref().map(|s| s.status.clone()),
+            "delay_secs": d.last.as_ref().and_then(|s| s.delay_secs),
+            "checkpoint": d.last.as_ref().and_then(|s| s.checkpoint),
+            "checkpoint_age_secs": d.last.as_ref().and_then(|s| s.checkpoint_age_secs),
+            "samples": d.samples,
+        }))
+        .collect::<Vec<_>>())
+}
+
+/// Prints verification progress on stderr: one line per change of a direction's status
+/// or delay, and each verdict.
+#[derive(Default)]
+pub struct VerifyPrinter {
+    last: std::collections::HashMap<Direction, (String, Option<u64>)>,
+}
+
+impl VerifyPrinter {
+    pub fn event(&mut self, ev: &crate::domain::verify::VerifyEvent) {
+        use crate::domain::verify::VerifyEvent;
+        match ev {
+            VerifyEvent::Started {
+                directions,
+                healthy_delay,
+                timeout,
+            } => errln!(
+                "[{}] watching the job ({}): healthy when Synchronizing with a delay under {} (or falling) and the checkpoint moving; at most {}",
+                now_hms(),
+                directions.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", "),
+                humantime::format_duration(*healthy_delay),
+                humantime::format_duration(*timeout)
+            ),
+            VerifyEvent::Sample { direction, sample } => {
+                let key = (sample.status.clone(), sample.delay_secs.map(|d| d as u64));
+                if self.last.get(direction) != Some(&key) {
+                    self.last.insert(*direction, key);
+                    errln!(
+                        "[{}] {direction}: {} · delay {} · checkpoint {}",
+                        now_hms(),
+                        clean(&sample.status),
+                        sample
+                            .delay_secs
+                            .map(|d| format!("{d:.0}s"))
+                            .unwrap_or_else(|| "-".into()),
+                        sample
+                            .checkpoint_age_secs
+                            .map(|a| format!("{a}s old"))
+                            .unwrap_or_else(|| "-".into())
+                    );
+                }
+            }
+            VerifyEvent::ReadError { direction, error } => errln!(
+                "[{}] {direction}: status read failed, will retry: {}",
+                now_hms(),
+                clean(error.lines().next().unwrap_or(""))
+            ),
+            VerifyEvent::Verdict(v) => errln!("[{}] {}", now_hms(), verdict_line(v)),
+            VerifyEvent::JournalError(e) => errln!("[{}] JOURNAL ERROR: {}", now_hms(), clean(e)),
+        }
+    }
 }

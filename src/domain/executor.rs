@@ -218,6 +218,10 @@ pub async fn execute(
                     index,
                     call.direction
                 ),
+                Some(b) if b.outcome == Outcome::NotSent => format!(
+                    "not sent: call {index} was not sent either; the {} direction still has the old endpoint",
+                    call.direction
+                ),
                 b => format!(
                     "not sent: call {} did not finish ({}); the {} direction still has the old endpoint",
                     index,

@@ -83,6 +83,24 @@ pub enum Record {
     },
     /// The operator checked by hand and took the plan off the pending list.
     Dismissed { plan_id: String, at: String },
+    /// Watching the job after every call Finished (see `domain::verify`).
+    VerifyStarted {
+        plan_id: String,
+        at: String,
+        directions: Vec<Direction>,
+    },
+    /// The verdict on one switched direction.
+    Verified {
+        plan_id: String,
+        at: String,
+        direction: Direction,
+        verdict: crate::domain::verify::Verdict,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delay_secs: Option<f64>,
+    },
     /// The operator looked at journal lines that cannot be read (by number) and
     /// accepted them: they no longer block switches.
     DamageAccepted {
@@ -101,7 +119,9 @@ impl Record {
             | Record::Accepted { plan_id, .. }
             | Record::Status { plan_id, .. }
             | Record::Done { plan_id, .. }
-            | Record::Dismissed { plan_id, .. } => plan_id,
+            | Record::Dismissed { plan_id, .. }
+            | Record::VerifyStarted { plan_id, .. }
+            | Record::Verified { plan_id, .. } => plan_id,
             Record::DamageAccepted { .. } => "",
         }
     }
@@ -186,8 +206,7 @@ impl Journal {
         decide: impl FnOnce(&ReadResult) -> Result<(Vec<Record>, T), E>,
     ) -> Result<T, TxError<E>> {
         injected_write_fault().map_err(TxError::Io)?;
-        let f = self.open_rw().map_err(TxError::Io)?;
-        f.lock().map_err(TxError::Io)?;
+        let f = self.open_locked().map_err(TxError::Io)?;
         let res = (|| {
             let read = parse_all(&f, &self.path).map_err(TxError::Io)?;
             let (records, value) = decide(&read).map_err(TxError::Refused)?;
@@ -222,6 +241,24 @@ impl Journal {
         })();
         let _ = f.unlock();
         res
+    }
+
+    /// Opens the journal and takes its exclusive lock. Locks belong to the file, not
+    /// the path: if the file was moved aside or replaced while we waited, the lock is on
+    /// the old one, so open the path again.
+    fn open_locked(&self) -> io::Result<File> {
+        for _ in 0..5 {
+            let f = self.open_rw()?;
+            f.lock()?;
+            if same_file(&f, &self.path) {
+                return Ok(f);
+            }
+            let _ = f.unlock();
+        }
+        Err(io::Error::other(format!(
+            "{} keeps being replaced while it is written",
+            self.path.display()
+        )))
     }
 
     fn open_rw(&self) -> io::Result<File> {
@@ -261,6 +298,23 @@ fn injected_write_fault() -> io::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// True when the open file `f` is still the file at `path`.
+fn same_file(f: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (f.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (f, path);
+        true
+    }
 }
 
 /// Why [`Journal::transact`] did not write.
@@ -373,34 +427,82 @@ pub fn damage(read: &ReadResult) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Records of a plan whose plan record is missing (a deleted or mangled line): they may
-/// belong to a switch in progress, so they count as damage. Returns (line, text).
+/// Records that do not fit together (a deleted, mangled or hand-written line): a record
+/// of a plan whose plan line is missing or comes later, a call index the plan does not
+/// have, or an intent for a call whose earlier call had not Finished. They may belong to
+/// a switch in progress, so they count as damage. Returns (line, text).
 pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
-    let plans: std::collections::HashSet<&str> = read
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Plan { plan_id, .. } => Some(plan_id.as_str()),
-            _ => None,
-        })
-        .collect();
-    read.records
-        .iter()
-        .zip(&read.record_lines)
-        .filter(|(r, _)| {
-            !matches!(r, Record::Plan { .. } | Record::DamageAccepted { .. })
-                && !plans.contains(r.plan_id())
-        })
-        .map(|(r, line)| {
-            (
-                *line,
-                format!(
-                    "line {line}: a record of plan {} whose plan record is missing (deleted or damaged?)",
-                    r.plan_id()
-                ),
-            )
-        })
-        .collect()
+    let mut out = Vec::new();
+    let mut plans: std::collections::HashMap<&str, Vec<CallState>> = Default::default();
+    for (r, line) in read.records.iter().zip(&read.record_lines) {
+        let line = *line;
+        match r {
+            Record::Plan { plan_id, calls, .. } => {
+                plans
+                    .entry(plan_id.as_str())
+                    .or_insert_with(|| vec![CallState::NotStarted; calls.len()]);
+            }
+            Record::DamageAccepted { .. } => {}
+            Record::Dismissed { .. } | Record::VerifyStarted { .. } | Record::Verified { .. } => {
+                if !plans.contains_key(r.plan_id()) {
+                    out.push((
+                        line,
+                        format!(
+                            "line {line}: a record of plan {} before or without its plan line",
+                            r.plan_id()
+                        ),
+                    ));
+                }
+            }
+            Record::Intent { plan_id, index, .. }
+            | Record::Accepted { plan_id, index, .. }
+            | Record::Status { plan_id, index, .. }
+            | Record::Done { plan_id, index, .. } => {
+                let Some(states) = plans.get_mut(plan_id.as_str()) else {
+                    out.push((line, format!("line {line}: a record of plan {plan_id} before or without its plan line (deleted or damaged?)")));
+                    continue;
+                };
+                if *index >= states.len() {
+                    out.push((
+                        line,
+                        format!(
+                            "line {line}: call {} of plan {plan_id}, which has {} call(s)",
+                            index + 1,
+                            states.len()
+                        ),
+                    ));
+                    continue;
+                }
+                match r {
+                    Record::Intent { .. } => {
+                        let earlier_ok = *index == 0
+                            || matches!(
+                                states[index - 1],
+                                CallState::Done {
+                                    outcome: Outcome::Finished,
+                                    ..
+                                }
+                            );
+                        if !earlier_ok {
+                            out.push((line, format!("line {line}: call {} of plan {plan_id} sent before call {} Finished", index + 1, index)));
+                        }
+                        states[*index] = CallState::IntentOnly { at: String::new() };
+                    }
+                    Record::Done { outcome, .. } if *outcome != Outcome::NotSent => {
+                        states[*index] = CallState::Done {
+                            outcome: *outcome,
+                            task_id: None,
+                            request_id: None,
+                            status: None,
+                            error: None,
+                        };
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Who is writing: the command, process id and host, for "sent by … at …" answers.
@@ -480,6 +582,20 @@ pub struct PlanSummary {
     pub dismissed: bool,
     /// Who confirmed the plan (command, pid, host), when the record says.
     pub by: Option<String>,
+    /// Verification after the switch was started (and not necessarily finished).
+    pub verify_started: bool,
+    /// The verdict per switched direction, as journalled.
+    pub verdicts: Vec<VerdictSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictSummary {
+    pub direction: Direction,
+    pub verdict: crate::domain::verify::Verdict,
+    pub reason: String,
+    pub at: String,
+    pub status: Option<String>,
+    pub delay_secs: Option<f64>,
 }
 
 /// What a plan needs from the operator or from us.
@@ -500,8 +616,27 @@ impl PlanSummary {
             && self.region.trim().eq_ignore_ascii_case(region.trim())
     }
 
+    /// Call `i` was handed to the network by another process on this host that is
+    /// still running: its answer may still come. Not an unknown outcome yet.
+    pub fn in_flight(&self, i: usize) -> Option<&str> {
+        let c = self.calls.get(i)?;
+        match c.state {
+            CallState::IntentOnly { .. } => c.intent_by.as_deref().filter(|b| live_elsewhere(b)),
+            _ => None,
+        }
+    }
+
     /// What the plan waits for, in words (for refusals and lists).
     pub fn pending_text(&self) -> Option<String> {
+        if let Some(Pending::Unknown(i)) = self.pending() {
+            if let Some(by) = self.in_flight(i) {
+                return Some(format!(
+                    "call {} ({}) is being sent by {by}, which is still running: wait for it",
+                    i + 1,
+                    self.calls[i].direction
+                ));
+            }
+        }
         Some(match self.pending()? {
             Pending::Follow(i) => format!(
                 "call {} ({}) was accepted and its task was not seen to end",
@@ -525,6 +660,23 @@ impl PlanSummary {
     pub fn pending(&self) -> Option<Pending> {
         if self.dismissed {
             return None;
+        }
+        // A call that may have been sent counts wherever it is in the plan (records
+        // that do not fit together must not hide it).
+        for (i, c) in self.calls.iter().enumerate() {
+            match &c.state {
+                CallState::Done {
+                    outcome: Outcome::Unknown,
+                    ..
+                }
+                | CallState::IntentOnly { .. } => return Some(Pending::Unknown(i)),
+                CallState::Done {
+                    outcome: Outcome::Sent | Outcome::StillRunning,
+                    ..
+                }
+                | CallState::Running { .. } => return Some(Pending::Follow(i)),
+                _ => {}
+            }
         }
         for (i, c) in self.calls.iter().enumerate() {
             match &c.state {
@@ -578,6 +730,26 @@ impl PlanSummary {
                 })
                 .collect(),
         }
+    }
+
+    /// Every call Finished, verification was started, and a switched direction has no
+    /// verdict yet (the process stopped while watching): `resume` goes on watching.
+    pub fn needs_verification(&self) -> bool {
+        !self.dismissed
+            && self.verify_started
+            && self.calls.iter().all(|c| {
+                matches!(
+                    c.state,
+                    CallState::Done {
+                        outcome: Outcome::Finished,
+                        ..
+                    }
+                )
+            })
+            && self
+                .calls
+                .iter()
+                .any(|c| !self.verdicts.iter().any(|v| v.direction == c.direction))
     }
 
     /// Who wrote the plan's latest intent (or the plan), as the journal says.
@@ -661,6 +833,8 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                     .collect(),
                 dismissed: false,
                 by: by.clone(),
+                verify_started: false,
+                verdicts: vec![],
             });
             continue;
         }
@@ -668,9 +842,36 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             continue;
         };
         let plan = &mut plans[p];
-        if let Record::Dismissed { .. } = r {
-            plan.dismissed = true;
-            continue;
+        match r {
+            Record::Dismissed { .. } => {
+                plan.dismissed = true;
+                continue;
+            }
+            Record::VerifyStarted { .. } => {
+                plan.verify_started = true;
+                continue;
+            }
+            Record::Verified {
+                at,
+                direction,
+                verdict,
+                reason,
+                status,
+                delay_secs,
+                ..
+            } => {
+                plan.verdicts.retain(|v| v.direction != *direction);
+                plan.verdicts.push(VerdictSummary {
+                    direction: *direction,
+                    verdict: *verdict,
+                    reason: reason.clone(),
+                    at: at.clone(),
+                    status: status.clone(),
+                    delay_secs: *delay_secs,
+                });
+                continue;
+            }
+            _ => {}
         }
         let call = match r {
             Record::Intent { index, .. }

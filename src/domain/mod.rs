@@ -7,6 +7,7 @@ pub mod job;
 pub mod journal;
 pub mod plan;
 pub mod rules;
+pub mod verify;
 
 pub use job::{
     load_jobs, load_jobs_with, merge_entries, Job, JobMerger, Listing, LoadEvent, Topology,

@@ -41,7 +41,7 @@ impl FromStr for Side {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     Forward,
     Reverse,
@@ -144,9 +144,10 @@ impl Plan {
                 "Two-way job: DTS needs one call per direction. Call 2 ({} {}) is sent only after call 1's task has Finished; if call 1 fails, call 2 is not sent.",
                 self.calls[1].direction, self.calls[1].endpoint_type.as_str()
             ),
-            (Topology::TwoWay, _) => {
-                "Two-way job, restricted to one direction by --only-direction.".to_string()
-            }
+            (Topology::TwoWay, _) => format!(
+                "Two-way job: this plan sends only the {} call (one direction; the other is handled on its own).",
+                self.calls.first().map(|c| c.direction.as_str()).unwrap_or("?")
+            ),
             _ => "One-way job: one call.".to_string(),
         }
     }

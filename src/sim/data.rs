@@ -30,6 +30,9 @@ pub struct SimDirection {
     pub error_message: String,
     pub src: SimEndpoint,
     pub dst: SimEndpoint,
+    /// When a switch task of this direction Finished: the job then catches up (a high
+    /// delay that falls) before it synchronizes normally.
+    pub switched_at: Option<std::time::Instant>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +65,7 @@ fn dir(status: &str, delay: u64, src: SimEndpoint, dst: SimEndpoint) -> SimDirec
         error_message: String::new(),
         src,
         dst,
+        switched_at: None,
     }
 }
 
@@ -79,6 +83,7 @@ fn job(
         error_message: String::new(),
         src: forward.dst.clone(),
         dst: forward.src.clone(),
+        switched_at: None,
     });
     SimJob {
         id: id.into(),

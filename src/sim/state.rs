@@ -40,6 +40,9 @@ pub struct Faults {
     pub switch_html_page: Option<u16>,
     /// Pad every successful JSON answer with this many bytes (a `Padding` field).
     pub pad_answer: usize,
+    /// After a switch, the job does not come back: it stays Failed (it cannot reach the
+    /// new endpoint).
+    pub fail_after_switch: bool,
 }
 
 impl Default for Faults {
@@ -56,6 +59,7 @@ impl Default for Faults {
             switch_error_after_execute: None,
             switch_html_page: None,
             pad_answer: 0,
+            fail_after_switch: false,
         }
     }
 }
@@ -477,7 +481,7 @@ impl SimState {
         }
         let mut reply = match action {
             "DescribeSynchronizationJobs" => self.describe_jobs(&get),
-            "DescribeSynchronizationJobStatus" => self.describe_job_status(&get),
+            "DescribeSynchronizationJobStatus" => self.describe_job_status(&get, now),
             "SwitchSynchronizationEndpoint" => self.switch(&get, now),
             "DescribeEndpointSwitchStatus" => self.switch_status(&get, now),
             "DescribeDtsJobs" => self.describe_dts_jobs(&get),
@@ -879,7 +883,37 @@ impl SimState {
         }
     }
 
-    fn describe_job_status(&self, get: &dyn Fn(&str) -> Option<String>) -> Reply {
+    /// A direction's status, delay and checkpoint now. After a switch it catches up: the
+    /// first step it initializes (delay 240 s), then synchronizes with the delay halving
+    /// each step (240, 120, 60, 30, …, down to its usual delay); with the
+    /// `fail_after_switch` fault it stays Failed.
+    fn live_status(
+        &self,
+        d: &crate::sim::data::SimDirection,
+        now: Instant,
+    ) -> (String, u64, String) {
+        let Some(t) = d.switched_at else {
+            return (d.status.clone(), d.delay, d.error_message.clone());
+        };
+        if self.config.faults.fail_after_switch {
+            return (
+                "Failed".into(),
+                0,
+                "DTS-070211: Connect Source DB failed. cause by [com.mysql.jdbc.exceptions.jdbc4.CommunicationsException:Communications link failure]".into(),
+            );
+        }
+        let steps = (now.duration_since(t).as_secs_f64()
+            / self.config.step.as_secs_f64().max(0.001)) as u32;
+        let delay = (240u64 >> steps.min(16)).max(d.delay.min(5));
+        let status = if steps == 0 {
+            "Initializing"
+        } else {
+            "Synchronizing"
+        };
+        (status.into(), delay, String::new())
+    }
+
+    fn describe_job_status(&self, get: &dyn Fn(&str) -> Option<String>, now: Instant) -> Reply {
         let Some(id) = get("SynchronizationJobId") else {
             return missing("SynchronizationJobId");
         };
@@ -904,17 +938,26 @@ impl SimState {
         } else {
             &job.forward
         };
+        let (mut status, delay, error) = self.live_status(d, now);
         // This operation spells statuses in lower camel case (dts-api.md §2.4).
-        let mut status = d.status.clone();
         if let Some(first) = status.get(..1) {
             status = first.to_lowercase() + &status[1..];
         }
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         let o = body.as_object_mut().expect("object");
         o.insert("Status".into(), json!(status));
+        o.insert("ErrorMessage".into(), json!(error));
+        o.insert("Delay".into(), json!(delay.to_string()));
         o.insert("RequestId".into(), json!(request_id()));
         o.insert("Success".into(), json!("true"));
-        o.insert("Checkpoint".into(), json!("1767225600"));
-        o.insert("DelayMillis".into(), json!(d.delay * 1000));
+        o.insert(
+            "Checkpoint".into(),
+            json!(unix.saturating_sub(delay).to_string()),
+        );
+        o.insert("DelayMillis".into(), json!(delay * 1000));
         o.insert("TaskId".into(), json!(format!("sync-{}", job.id)));
         Reply::Json {
             status: 200,
@@ -1069,6 +1112,7 @@ impl SimState {
 
     /// A finished task's endpoint becomes the job's endpoint.
     fn apply_finished_tasks(&mut self, now: Instant) {
+        let fail_after = self.config.faults.fail_after_switch;
         let done: Vec<String> = self
             .tasks
             .iter()
@@ -1090,6 +1134,14 @@ impl SimState {
                         d.src = t.endpoint.clone();
                     } else {
                         d.dst = t.endpoint.clone();
+                    }
+                    d.switched_at = Some(now);
+                    // The listing shows where the catch-up leads.
+                    if fail_after {
+                        d.status = "Failed".into();
+                    } else {
+                        d.status = "Synchronizing".into();
+                        d.error_message.clear();
                     }
                 }
             }

@@ -309,7 +309,7 @@ impl App {
         let mut st = ProgressState::new(plan.clone());
         st.dismissed = p.dismissed;
         for (row, c) in st.rows.iter_mut().zip(&p.calls) {
-            apply_journal_state(row, c, self.now);
+            apply_journal_state(row, c, self.now, self.live.contains(&p.plan_id));
             row.note = Some("from the journal".into());
         }
         let mut fx = vec![];
@@ -367,9 +367,23 @@ impl App {
         if let Some(p) = &self.progress {
             let short = crate::domain::guard::short(&p.plan.id);
             if p.running {
+                let unsent: Vec<&str> = p
+                    .rows
+                    .iter()
+                    .filter(|r| r.task_id.is_none() && !r.sending && r.outcome.is_none())
+                    .map(|r| r.direction.as_str())
+                    .collect();
                 out.push(format!(
-                    "A switch of job {} is still running in the service (plan {short}); the journal has it: `dts-switch resume` follows it.",
-                    p.plan.job_id
+                    "A switch of job {} is still running in the service (plan {short}); the journal has it: `dts-switch resume` follows it{}.",
+                    p.plan.job_id,
+                    if unsent.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ". The {} call was NOT sent: that direction still uses the old endpoint; resume sends it once the running task Finished",
+                            unsent.join(" and ")
+                        )
+                    }
                 ));
             }
             let finished_then_unsent = p
@@ -409,7 +423,9 @@ impl App {
             (Context::Progress, Action::Continue) => p.is_some_and(|p| {
                 p.continue_index().is_some() || p.after_dismissed_index().is_some()
             }),
-            (Context::Progress, Action::Dismiss) => p.is_some_and(|p| p.has_unknown()),
+            (Context::Progress, Action::Dismiss) => {
+                p.is_some_and(|p| p.has_unknown() && p.owner.is_none())
+            }
             (Context::Alert, Action::ShowProgress) => matches!(
                 &self.overlay,
                 Some(Overlay::Alert {

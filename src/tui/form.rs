@@ -155,10 +155,13 @@ impl FormState {
     /// Sets the instance type. The instance id means something else for each type (an
     /// optional id, an ECS instance, a VPC), so a typed one is cleared, never carried
     /// into a field where it would mean something else.
+    /// The IP means a public address for LocalInstance and a private (VPC) one for
+    /// Express: it is cleared too.
     fn set_type(&mut self, t: InstanceType) {
         if t != self.itype {
             self.itype = t;
             self.inputs.insert(FieldId::InstanceId, Input::default());
+            self.inputs.insert(FieldId::Ip, Input::default());
         }
     }
 
@@ -172,6 +175,9 @@ impl FormState {
                     self.inputs.insert(f, Input::default());
                 }
                 self.port_touched = false;
+                self.cross = false;
+                self.owner = Input::default();
+                self.role = Input::default();
                 self.prefill();
             }
             Item::Type => {
@@ -236,14 +242,14 @@ impl FormState {
             Item::Field(f) => rules::validate_field(self.itype, f, &value).err(),
             Item::OwnerId => {
                 if value.is_empty() {
-                    Some("required with a role: the pair goes together".into())
+                    Some("required for a cross-account switch (with the RAM role)".into())
                 } else {
                     rules::validate_owner_id(&value).err()
                 }
             }
             Item::Role => {
                 if value.is_empty() {
-                    Some("required with an account id: the pair goes together".into())
+                    Some("required for a cross-account switch (with the account id)".into())
                 } else {
                     rules::validate_role(&value).err()
                 }

@@ -394,9 +394,9 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                 _ => theme.base(),
             };
             let mut cells = vec![
-                Cell::from(format!("{marker}{}", j.id)),
-                Cell::from(j.name.clone()),
-                Cell::from(Span::styled(status_text(j.status()), status_style)),
+                Cell::from(format!("{marker}{}", clean(&j.id))),
+                Cell::from(clean(&j.name).into_owned()),
+                Cell::from(Span::styled(status_text(&clean(j.status())), status_style)),
             ];
             if with_topo {
                 cells.push(Cell::from(j.detected_topology().as_str()));

@@ -270,6 +270,19 @@ pub(crate) fn on_journal(app: &mut App, view: JournalView) {
         .cloned()
         .partition(|p| p.region.eq_ignore_ascii_case(&region));
     app.pending = here;
+    if !elsewhere.is_empty() && app.pending_elsewhere != elsewhere.len() {
+        app.notice = Some(format!(
+            "{} unfinished switch(es) in other regions ({}): R picks a region",
+            elsewhere.len(),
+            elsewhere
+                .iter()
+                .map(|p| p.region.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     app.pending_elsewhere = elsewhere.len();
     app.journal_problems = view.problems;
     app.live = view.live;
@@ -286,16 +299,28 @@ pub(crate) fn on_journal(app: &mut App, view: JournalView) {
             .contains(&s.plan_id)
             .then(|| s.last_by().unwrap_or("another process").to_string());
         for (row, c) in p.rows.iter_mut().zip(&s.calls) {
-            apply_journal_state(row, c, app.now);
+            apply_journal_state(row, c, app.now, p.owner.is_some());
         }
     }
 }
 
 /// Sets a progress row from a journalled call (what any process recorded).
-pub(crate) fn apply_journal_state(row: &mut CallRow, c: &CallSummary, now: Instant) {
+pub(crate) fn apply_journal_state(
+    row: &mut CallRow,
+    c: &CallSummary,
+    now: Instant,
+    live_owner: bool,
+) {
     row.sent_by = c.intent_by.clone();
     match &c.state {
         CallState::NotStarted => {}
+        // Another process that is still running sent it: its answer may still come.
+        CallState::IntentOnly { .. } if live_owner => {
+            row.outcome = None;
+            row.sending = true;
+            row.error = None;
+            row.started.get_or_insert(now);
+        }
         CallState::IntentOnly { .. } => {
             row.outcome = Some(Outcome::Unknown);
             row.sending = false;
@@ -390,7 +415,11 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Dismiss => {
-            if p.running || !p.has_unknown() {
+            if let Some(o) = &p.owner {
+                app.notice = Some(format!(
+                    "{o} is running this switch: nothing to dismiss while it runs"
+                ));
+            } else if p.running || !p.has_unknown() {
                 app.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
             } else {
                 app.overlay = Some(Overlay::Dismiss);
@@ -558,8 +587,8 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
         .collect();
     let title = format!(
         " Progress · job {} {} · {} ",
-        p.plan.job_id,
-        p.plan.job_name,
+        crate::text::clean(&p.plan.job_id),
+        crate::text::clean(&p.plan.job_name),
         if p.running {
             "running"
         } else if p.all_finished() {

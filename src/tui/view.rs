@@ -354,8 +354,8 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let job = &form.job;
     let title = format!(
         " Switch endpoint · {} {} · {} ",
-        job.id,
-        job.name,
+        crate::text::clean(&job.id),
+        crate::text::clean(&job.name),
         form.topology().as_str()
     );
     let block = Block::default().borders(Borders::ALL).title(title);
@@ -626,8 +626,8 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         ]),
         Line::raw(format!(
             "Job {} ({}) · {}{} · status {}",
-            plan.job_id,
-            plan.job_name,
+            crate::text::clean(&plan.job_id),
+            crate::text::clean(&plan.job_name),
             plan.topology.as_str(),
             if plan.topology_overridden {
                 " (declared by you)"
@@ -668,7 +668,7 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
             continue;
         }
         for (k, val) in &c.params {
-            v.push(Line::raw(format!("  {k:<26} {val}")));
+            v.push(Line::raw(format!("  {k:<26} {}", crate::text::clean(val))));
         }
     }
     v.push(Line::raw(""));
