@@ -380,6 +380,34 @@ fn a_space_inside_an_id_or_address_is_a_named_error_outer_ones_are_trimmed() {
         }
     }
     assert!(sim.requests().is_empty(), "checked before anything is sent");
+    // Every problem at once.
+    let out = plan(
+        &env,
+        &sim,
+        &args(
+            "dtsa1b2 c3d4e5f6g01",
+            "destination",
+            &[
+                "--instance-type",
+                "ECS",
+                "--instance-id",
+                "i-1 2",
+                "--port",
+                "3306",
+            ],
+        ),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--job \"dtsa1b2 c3d4e5f6g01\" has a space"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr
+            .contains("--instance-id (Endpoint.InstanceId): \"i-1 2\" has a space"),
+        "{out:?}"
+    );
     // Blanks around a pasted value are trimmed.
     let out = plan(
         &env,

@@ -330,15 +330,12 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
 
 /// Local checks only: nothing is sent when they fail.
 fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
-    if let Err(why) = rules::no_inner_space(a.job.trim()) {
-        return Err(CliError::new(
-            exit::BAD_INPUT,
-            format!(
-                "invalid switch arguments (nothing was sent):\n  --job {}",
-                clean(&why)
-            ),
-        ));
-    }
+    // Every problem at once: the job id's, then each endpoint value's.
+    let mut lines: Vec<String> = rules::no_inner_space(a.job.trim())
+        .err()
+        .map(|why| format!("  --job {}", clean(&why)))
+        .into_iter()
+        .collect();
     let input = EndpointInput {
         instance_id: a.instance_id.clone(),
         ip: a.ip.clone(),
@@ -346,22 +343,25 @@ fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
         owner_id: a.owner_id.clone(),
         role: a.role.clone(),
     };
-    let endpoint = rules::validate(a.instance_type, &input).map_err(|errs| {
-        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
-        CliError::new(
+    let endpoint = rules::validate(a.instance_type, &input);
+    if let Err(errs) = &endpoint {
+        lines.extend(errs.iter().map(|e| format!("  {e}")));
+    }
+    match endpoint {
+        Ok(endpoint) if lines.is_empty() => Ok(SwitchRequest {
+            database: a.database,
+            endpoint,
+            only_direction: a.only_direction,
+            topology: a.topology,
+        }),
+        _ => Err(CliError::new(
             exit::BAD_INPUT,
             format!(
                 "invalid switch arguments (nothing was sent):\n{}",
                 lines.join("\n")
             ),
-        )
-    })?;
-    Ok(SwitchRequest {
-        database: a.database,
-        endpoint,
-        only_direction: a.only_direction,
-        topology: a.topology,
-    })
+        )),
+    }
 }
 
 async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Plan, Job), CliError> {
