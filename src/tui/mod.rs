@@ -132,6 +132,23 @@ impl Runner {
                     endpoint: self.sender.endpoint.clone(),
                 });
             }
+            Effect::Verify(plan) => {
+                let sender = self.sender.clone();
+                let opts = crate::domain::verify::VerifyOptions {
+                    interval: self.opts.poll_interval,
+                    ..Default::default()
+                };
+                tokio::spawn(async move {
+                    let pid = plan.id.clone();
+                    let mut on = |ev: &crate::domain::verify::VerifyEvent| {
+                        let _ = tx.send(Msg::Verify {
+                            plan_id: pid.clone(),
+                            event: ev.clone(),
+                        });
+                    };
+                    crate::domain::verify::verify_plan(&sender, &plan, &opts, &mut on).await;
+                });
+            }
             Effect::ReadJournal => {
                 let _ = tx.send(Msg::Journal(read_journal(&self.sender.journal)));
             }
@@ -278,6 +295,8 @@ pub struct End {
     pub busy: bool,
     /// Lines to print on the normal screen after leaving (e.g. how to resume).
     pub after: Vec<String>,
+    /// The watch after a switch ended with a direction not healthy.
+    pub not_healthy: bool,
 }
 
 /// Runs the TUI until the operator quits or the terminal goes away. The caller checks
@@ -456,5 +475,6 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     Ok(End {
         busy: app.busy(),
         after: app.exit_lines(),
+        not_healthy: app.progress.as_ref().is_some_and(|p| p.not_healthy()),
     })
 }
