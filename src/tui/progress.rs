@@ -817,7 +817,7 @@ fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme:
     f.render_widget(block, area);
     for (i, v) in p.verify.iter().enumerate() {
         let y = inner.y + i as u16 * 2;
-        if y + 1 >= inner.y + inner.height + 1 {
+        if y >= inner.bottom() {
             break;
         }
         let (word, style) = match &v.verdict {
@@ -844,6 +844,9 @@ fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme:
         ]);
         f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
         // The delay over time (newest right), or why there is none.
+        if y + 1 >= inner.bottom() {
+            break;
+        }
         let chart = Rect::new(inner.x + 8, y + 1, inner.width.saturating_sub(8), 1);
         if let Some(e) = &v.read_error {
             f.render_widget(
