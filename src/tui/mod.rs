@@ -409,6 +409,9 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     journal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut draw_failures = 0u32;
+    let mut journal_stamp = std::fs::metadata(runner.sender.journal.path())
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()));
     'outer: loop {
         {
             // At most ~30 frames a second; each frame is one synchronized update.
@@ -455,7 +458,15 @@ pub async fn run(cfg: Config) -> Result<End, String> {
                 let _ = app::update(&mut app, Msg::Tick(Instant::now()));
             }
             _ = journal_tick.tick() => {
-                runner.spawn(Effect::ReadJournal);
+                // Read it again when it changed, or while another process runs a plan
+                // (it may stop without writing). Idle, that is one stat.
+                let stamp = std::fs::metadata(runner.sender.journal.path())
+                    .ok()
+                    .map(|m| (m.len(), m.modified().ok()));
+                if stamp != journal_stamp || !app.live.is_empty() {
+                    journal_stamp = stamp;
+                    runner.spawn(Effect::ReadJournal);
+                }
                 // A hung-up terminal answers its size with an error.
                 if terminal::size().is_err() {
                     let _ = app::update(&mut app, Msg::TerminalGone);
