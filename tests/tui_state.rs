@@ -949,3 +949,99 @@ fn changing_the_side_clears_cross_account_and_the_type_clears_the_ip() {
     }
     assert_eq!(app.form.as_ref().unwrap().inputs[&FieldId::Ip].value(), "");
 }
+
+#[test]
+fn after_the_last_task_finished_the_job_is_watched_and_the_verdict_shown() {
+    use dts_switch::domain::verify::{DirectionVerdict, Sample, Verdict, VerifyEvent};
+    let mut app = app();
+    fill_ecs_destination(&mut app, ONE_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, ONE_WAY_JOB_ID);
+    let fx = key(&mut app, KeyCode::Enter);
+    let Effect::Execute { plan, .. } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    let pid = plan.id.clone();
+    let call = plan.calls[0].clone();
+    update(
+        &mut app,
+        Msg::Exec {
+            plan_id: pid.clone(),
+            event: ProgressEvent::Done {
+                index: 0,
+                outcome: CallOutcome {
+                    task_id: Some("730001".into()),
+                    status: Some("Finished".into()),
+                    ..CallOutcome::new(&call, Outcome::Finished)
+                },
+            },
+        },
+    );
+    let fx = update(
+        &mut app,
+        Msg::ExecFinished {
+            plan_id: pid.clone(),
+        },
+    );
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Effect::Verify(p) if p.id == pid)),
+        "{fx:?}"
+    );
+    let ev = |event| Msg::Verify {
+        plan_id: pid.clone(),
+        event,
+    };
+    update(
+        &mut app,
+        ev(VerifyEvent::Started {
+            directions: vec![Direction::Forward],
+            healthy_delay: std::time::Duration::from_secs(60),
+            timeout: std::time::Duration::from_secs(600),
+        }),
+    );
+    for d in [240.0, 120.0, 60.0] {
+        update(
+            &mut app,
+            ev(VerifyEvent::Sample {
+                direction: Direction::Forward,
+                sample: Sample {
+                    elapsed_secs: 0.0,
+                    status: "Synchronizing".into(),
+                    delay_secs: Some(d),
+                    checkpoint: Some(1),
+                    checkpoint_age_secs: Some(d as u64),
+                    error_message: String::new(),
+                },
+            }),
+        );
+    }
+    let p = app.progress.as_ref().unwrap();
+    assert!(p.verifying);
+    assert!(
+        p.next_step().contains("Watching the job"),
+        "{}",
+        p.next_step()
+    );
+    assert_eq!(p.verify[0].delays, vec![240, 120, 60]);
+    update(
+        &mut app,
+        ev(VerifyEvent::Verdict(DirectionVerdict {
+            direction: Direction::Forward,
+            verdict: Verdict::Failed,
+            reason: "the job is Failed after the switch: DTS-070211".into(),
+            last: None,
+            samples: 3,
+        })),
+    );
+    let p = app.progress.as_ref().unwrap();
+    assert!(!p.verifying);
+    assert!(p.not_healthy());
+    assert!(p.next_step().contains("DTS-070211"), "{}", p.next_step());
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(
+        s.contains("After the switch") && s.contains("FAILED"),
+        "{s}"
+    );
+}

@@ -168,8 +168,13 @@ fn two_way_switch_through_every_screen_in_tmux() {
     t.wait_for("Type the job id to confirm", 5);
     t.text(TWO_WAY_JOB_ID);
     t.keys(&["Enter"]);
-    let s = t.wait_for("· finished", 30);
+    t.wait_for("· finished", 30);
+    // Then the job is watched until it replicates again: per direction its status,
+    // delay, checkpoint and a trend chart, and the verdict.
+    let s = t.wait_for("replicating again", 30);
     assert!(s.contains("Done:"), "{s}");
+    assert!(s.contains("After the switch"), "{s}");
+    assert_eq!(s.matches("HEALTHY").count(), 2, "{s}");
 
     let sent = sim.requests_of(SWITCH);
     assert_eq!(sent.len(), 2, "exactly two switch calls: {sent:?}");

@@ -134,7 +134,13 @@ async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
     for line in &end.after {
         errln!("{line}");
     }
-    Ok(if end.busy { exit::UNKNOWN } else { exit::OK })
+    Ok(if end.busy {
+        exit::UNKNOWN
+    } else if end.not_healthy {
+        exit::NOT_HEALTHY
+    } else {
+        exit::OK
+    })
 }
 
 fn api_exit(e: &ApiError) -> i32 {

@@ -12,7 +12,7 @@ use crate::tui::form::FormState;
 use crate::tui::jobs::{jobs_action, on_job_checked};
 pub use crate::tui::jobs::{JobsView, SortKey};
 use crate::tui::keymap::{self, Action, Context, Key};
-use crate::tui::progress::{apply_journal_state, on_exec, on_journal, progress_action};
+use crate::tui::progress::{apply_journal_state, on_exec, on_journal, on_verify, progress_action};
 pub use crate::tui::progress::{elapsed, CallRow, ProgressState};
 use ratatui::crossterm::event::KeyEvent;
 use std::time::Instant;
@@ -204,6 +204,11 @@ pub enum Msg {
         region: String,
         endpoint: String,
     },
+    /// Progress of the watch after the switch.
+    Verify {
+        plan_id: String,
+        event: crate::domain::verify::VerifyEvent,
+    },
     ExecFinished {
         plan_id: String,
     },
@@ -243,6 +248,8 @@ pub enum Effect {
     },
     /// Use another region (and remember it).
     SetRegion(String),
+    /// Watch the job after every call of the plan Finished.
+    Verify(Plan),
 }
 
 /// The journal as last read.
@@ -316,6 +323,10 @@ impl App {
         if self.live.contains(&p.plan_id) {
             // Another process runs it: watch the journal, do not follow or act.
             st.owner = Some(p.last_by().unwrap_or("another process").to_string());
+        } else if p.needs_verification() {
+            // The process that switched stopped while it watched the job: go on.
+            st.verifying = true;
+            fx.push(Effect::Verify(plan.clone()));
         } else if let Some(Pending::Follow(i)) = p.pending() {
             if let Some(t) = p.task_id(i) {
                 st.running = true;
@@ -403,6 +414,12 @@ impl App {
                     p.plan.job_id,
                     i + 1,
                     p.rows[i].direction
+                ));
+            }
+            if p.verifying && !p.running {
+                out.push(format!(
+                    "Job {}: switched; the job was still being watched when you left (plan {short}): `dts-switch resume` watches it again.",
+                    p.plan.job_id
                 ));
             }
             if p.has_unknown() && !p.running {
@@ -603,15 +620,26 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.notice = Some(format!("region {region}: listing its jobs"));
             vec![Effect::LoadJobs, Effect::ReadJournal]
         }
+        Msg::Verify { plan_id, event } => {
+            on_verify(app, &plan_id, event);
+            vec![]
+        }
         Msg::ExecFinished { plan_id } => {
+            let mut fx = vec![];
             if let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) {
                 p.running = false;
                 for r in &mut p.rows {
                     r.sending = false;
                 }
+                // Done means replicating again: watch the job.
+                if p.all_finished() && p.verify.is_empty() && !p.verifying && p.owner.is_none() {
+                    p.verifying = true;
+                    fx.push(Effect::Verify(p.plan.clone()));
+                }
             }
             // The listing shows the new endpoint once a switch finished.
-            vec![Effect::LoadJobs]
+            fx.push(Effect::LoadJobs);
+            fx
         }
         Msg::ExecRefused { plan_id, reason } => {
             if let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) {

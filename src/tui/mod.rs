@@ -132,6 +132,23 @@ impl Runner {
                     endpoint: self.sender.endpoint.clone(),
                 });
             }
+            Effect::Verify(plan) => {
+                let sender = self.sender.clone();
+                let opts = crate::domain::verify::VerifyOptions {
+                    interval: self.opts.poll_interval,
+                    ..Default::default()
+                };
+                tokio::spawn(async move {
+                    let pid = plan.id.clone();
+                    let mut on = |ev: &crate::domain::verify::VerifyEvent| {
+                        let _ = tx.send(Msg::Verify {
+                            plan_id: pid.clone(),
+                            event: ev.clone(),
+                        });
+                    };
+                    crate::domain::verify::verify_plan(&sender, &plan, &opts, &mut on).await;
+                });
+            }
             Effect::ReadJournal => {
                 let _ = tx.send(Msg::Journal(read_journal(&self.sender.journal)));
             }
@@ -278,6 +295,8 @@ pub struct End {
     pub busy: bool,
     /// Lines to print on the normal screen after leaving (e.g. how to resume).
     pub after: Vec<String>,
+    /// The watch after a switch ended with a direction not healthy.
+    pub not_healthy: bool,
 }
 
 /// Runs the TUI until the operator quits or the terminal goes away. The caller checks
@@ -390,6 +409,9 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     journal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut draw_failures = 0u32;
+    let mut journal_stamp = std::fs::metadata(runner.sender.journal.path())
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()));
     'outer: loop {
         {
             // At most ~30 frames a second; each frame is one synchronized update.
@@ -436,7 +458,15 @@ pub async fn run(cfg: Config) -> Result<End, String> {
                 let _ = app::update(&mut app, Msg::Tick(Instant::now()));
             }
             _ = journal_tick.tick() => {
-                runner.spawn(Effect::ReadJournal);
+                // Read it again when it changed, or while another process runs a plan
+                // (it may stop without writing). Idle, that is one stat.
+                let stamp = std::fs::metadata(runner.sender.journal.path())
+                    .ok()
+                    .map(|m| (m.len(), m.modified().ok()));
+                if stamp != journal_stamp || !app.live.is_empty() {
+                    journal_stamp = stamp;
+                    runner.spawn(Effect::ReadJournal);
+                }
                 // A hung-up terminal answers its size with an error.
                 if terminal::size().is_err() {
                     let _ = app::update(&mut app, Msg::TerminalGone);
@@ -456,5 +486,6 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     Ok(End {
         busy: app.busy(),
         after: app.exit_lines(),
+        not_healthy: app.progress.as_ref().is_some_and(|p| p.not_healthy()),
     })
 }

@@ -32,11 +32,28 @@ pub struct CallRow {
     pub journal_error: Option<String>,
 }
 
+/// One switched direction watched after the switch.
+#[derive(Debug, Clone)]
+pub struct VerifyRow {
+    pub direction: Direction,
+    pub status: Option<String>,
+    pub delay_secs: Option<f64>,
+    pub checkpoint_age_secs: Option<u64>,
+    /// Every delay read, for the trend chart.
+    pub delays: Vec<u64>,
+    pub verdict: Option<(crate::domain::verify::Verdict, String)>,
+    pub read_error: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ProgressState {
     pub plan: Plan,
     pub rows: Vec<CallRow>,
     pub running: bool,
+    /// After every call Finished: each switched direction being watched.
+    pub verify: Vec<VerifyRow>,
+    /// The watch is running.
+    pub verifying: bool,
     /// Another live process is handling this plan (this screen only watches).
     pub owner: Option<String>,
     pub selected: usize,
@@ -69,6 +86,8 @@ impl ProgressState {
             plan,
             rows,
             running: false,
+            verify: vec![],
+            verifying: false,
             owner: None,
             selected: 0,
             dismissed: false,
@@ -121,6 +140,20 @@ impl ProgressState {
             .map(|(i, _)| i)
     }
 
+    /// The watch after the switch ended, and a direction is not healthy.
+    pub fn not_healthy(&self) -> bool {
+        !self.verifying
+            && self.verify.iter().any(|v| {
+                v.verdict.as_ref().is_some_and(|(x, _)| {
+                    !matches!(
+                        x,
+                        crate::domain::verify::Verdict::Healthy
+                            | crate::domain::verify::Verdict::Skipped
+                    )
+                })
+            })
+    }
+
     /// An unknown outcome the operator has not dismissed yet.
     pub fn has_unknown(&self) -> bool {
         !self.dismissed
@@ -146,6 +179,38 @@ impl ProgressState {
             return format!(
                 "{o} is running this switch; this screen shows what it records in the journal."
             );
+        }
+        if self.verifying {
+            return "Switched. Watching the job until it replicates again (status, delay, checkpoint); it goes on in the service if you leave.".into();
+        }
+        if self.all_finished() && !self.verify.is_empty() {
+            use crate::domain::verify::Verdict;
+            let job = crate::text::clean(job);
+            if let Some((d, (_, why))) = self.verify.iter().find_map(|v| {
+                v.verdict
+                    .as_ref()
+                    .filter(|(x, _)| *x == Verdict::Failed)
+                    .map(|x| (v.direction, x))
+            }) {
+                return format!("The switch was accepted, but the {d} direction is failing: {why}. Check that DTS can reach the new database (address, port, whitelist, account). Job {job}.");
+            }
+            if let Some((d, (_, why))) = self.verify.iter().find_map(|v| {
+                v.verdict
+                    .as_ref()
+                    .filter(|(x, _)| matches!(x, Verdict::TimedOut | Verdict::Unreadable))
+                    .map(|x| (v.direction, x))
+            }) {
+                return format!("The switch was accepted, but the {d} direction was not seen healthy ({why}). Look at the job (r refreshes the list); `dts-switch resume` watches it again. Job {job}.");
+            }
+            if self.verify.iter().all(|v| {
+                v.verdict
+                    .as_ref()
+                    .is_some_and(|(x, _)| *x == Verdict::Healthy)
+            }) {
+                return format!(
+                    "Done: DTS uses the new endpoint and the job is replicating again. Job {job}."
+                );
+            }
         }
         if self.all_finished() {
             return format!("Done: DTS uses the new endpoint and resumes from its checkpoint. Check the job's delay in the jobs list (r refreshes). Job {job}.");
@@ -259,6 +324,68 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
     }
 }
 
+/// Progress of the watch after the switch.
+pub(crate) fn on_verify(app: &mut App, plan_id: &str, ev: crate::domain::verify::VerifyEvent) {
+    use crate::domain::verify::VerifyEvent;
+    let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
+        return;
+    };
+    let row = |p: &mut ProgressState, d: Direction| -> usize {
+        match p.verify.iter().position(|v| v.direction == d) {
+            Some(i) => i,
+            None => {
+                p.verify.push(VerifyRow {
+                    direction: d,
+                    status: None,
+                    delay_secs: None,
+                    checkpoint_age_secs: None,
+                    delays: vec![],
+                    verdict: None,
+                    read_error: None,
+                });
+                p.verify.len() - 1
+            }
+        }
+    };
+    match ev {
+        VerifyEvent::Started { directions, .. } => {
+            p.verifying = true;
+            for d in directions {
+                row(p, d);
+            }
+        }
+        VerifyEvent::Sample { direction, sample } => {
+            let i = row(p, direction);
+            let v = &mut p.verify[i];
+            v.status = Some(crate::text::clean(&sample.status).into_owned());
+            v.delay_secs = sample.delay_secs;
+            v.checkpoint_age_secs = sample.checkpoint_age_secs;
+            v.read_error = None;
+            if let Some(d) = sample.delay_secs {
+                v.delays.push(d.round() as u64);
+                if v.delays.len() > 240 {
+                    v.delays.remove(0);
+                }
+            }
+        }
+        VerifyEvent::ReadError { direction, error } => {
+            let i = row(p, direction);
+            p.verify[i].read_error =
+                Some(crate::text::clean(error.lines().next().unwrap_or("")).into_owned());
+        }
+        VerifyEvent::Verdict(v) => {
+            let i = row(p, v.direction);
+            p.verify[i].verdict = Some((v.verdict, crate::text::clean(&v.reason).into_owned()));
+            if p.verify.iter().all(|r| r.verdict.is_some()) {
+                p.verifying = false;
+            }
+        }
+        VerifyEvent::JournalError(e) => {
+            app.notice = Some(format!("JOURNAL ERROR: {}", crate::text::clean(&e)));
+        }
+    }
+}
+
 /// A fresh read of the journal: what is pending here, and what another process did to
 /// the plan on screen (unless this process is running it).
 pub(crate) fn on_journal(app: &mut App, view: JournalView) {
@@ -266,7 +393,7 @@ pub(crate) fn on_journal(app: &mut App, view: JournalView) {
     let (here, elsewhere): (Vec<PlanSummary>, Vec<PlanSummary>) = view
         .plans
         .iter()
-        .filter(|p| p.pending().is_some())
+        .filter(|p| p.pending().is_some() || p.needs_verification())
         .cloned()
         .partition(|p| p.region.eq_ignore_ascii_case(&region));
     app.pending = here;
@@ -531,11 +658,20 @@ fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
 
 pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let Some(p) = &app.progress else { return };
-    let [table_area, detail] = Layout::vertical([
+    let verify_h = if p.verify.is_empty() {
+        0
+    } else {
+        p.verify.len() as u16 * 2 + 2
+    };
+    let [table_area, verify_area, detail] = Layout::vertical([
         Constraint::Length(p.rows.len() as u16 + 3),
+        Constraint::Length(verify_h),
         Constraint::Min(3),
     ])
     .areas(area);
+    if verify_h > 0 {
+        render_verify(app, p, f, verify_area, theme);
+    }
     let wide = area.width >= 110;
     let rows: Vec<Row> = p
         .rows
@@ -664,4 +800,77 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
         ),
         detail,
     );
+}
+
+/// After the switch: per direction its status, delay and checkpoint age, the delay over
+/// time as a sparkline, and the verdict.
+fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme: &Theme) {
+    use crate::domain::verify::Verdict;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(if p.verifying {
+            format!(" After the switch · watching {} ", SPINNER[app.spinner % 4])
+        } else {
+            " After the switch ".to_string()
+        });
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    for (i, v) in p.verify.iter().enumerate() {
+        let y = inner.y + i as u16 * 2;
+        if y >= inner.bottom() {
+            break;
+        }
+        let (word, style) = match &v.verdict {
+            Some((Verdict::Healthy, _)) => ("HEALTHY", theme.ok()),
+            Some((Verdict::Failed, _)) => ("! FAILED", theme.danger()),
+            Some((Verdict::TimedOut, _)) => ("! NOT HEALTHY", theme.danger()),
+            Some((Verdict::Unreadable, _)) => ("! NOT VERIFIED", theme.warning()),
+            Some((Verdict::Skipped, _)) => ("not verified", theme.muted()),
+            None => ("watching", theme.base()),
+        };
+        let line = Line::from(vec![
+            Span::styled(format!("{:<8}", v.direction.as_str()), theme.title()),
+            Span::raw(format!(
+                "{} · delay {} · checkpoint {} · ",
+                v.status.as_deref().unwrap_or("-"),
+                v.delay_secs
+                    .map(|d| format!("{d:.0}s"))
+                    .unwrap_or_else(|| "-".into()),
+                v.checkpoint_age_secs
+                    .map(|a| format!("{a}s old"))
+                    .unwrap_or_else(|| "-".into())
+            )),
+            Span::styled(word, style),
+        ]);
+        f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
+        // The delay over time (newest right), or why there is none.
+        if y + 1 >= inner.bottom() {
+            break;
+        }
+        let chart = Rect::new(inner.x + 8, y + 1, inner.width.saturating_sub(8), 1);
+        if let Some(e) = &v.read_error {
+            f.render_widget(
+                Paragraph::new(Line::styled(
+                    fit(&format!("read failed: {e}"), chart.width as usize),
+                    theme.warning(),
+                )),
+                chart,
+            );
+        } else if let Some((_, why)) = v.verdict.as_ref().filter(|(x, _)| *x != Verdict::Healthy) {
+            f.render_widget(
+                Paragraph::new(Line::styled(fit(why, chart.width as usize), theme.danger())),
+                chart,
+            );
+        } else {
+            let data: Vec<u64> = v
+                .delays
+                .iter()
+                .rev()
+                .take(chart.width as usize)
+                .rev()
+                .copied()
+                .collect();
+            f.render_widget(Sparkline::default().data(&data).style(style), chart);
+        }
+    }
 }
