@@ -89,7 +89,7 @@ pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option
                     error,
                     ..CallOutcome::new(&p.to_plan().calls[i], outcome)
                 };
-                let _ = j.append(&journal::done_record(&p.plan_id, i, &o));
+                let _ = j.append(&executor::done_record(&p.plan_id, i, &o));
             }
         }
     }
@@ -233,7 +233,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         wait_timeout: a.wait_timeout,
         ..ExecOptions::default()
     };
-    let mut interrupts = crate::cli::commands::Interrupts::install();
+    let mut interrupts = crate::cli::flow::Interrupts::install();
     let work = async {
         let mut code = exit::OK;
         for p in here {
@@ -413,7 +413,7 @@ async fn resume_plan(
                     let expected = p.job_id.clone();
                     // Off the runtime's threads, so Ctrl-C at the prompt is heard.
                     let yes = tokio::task::spawn_blocking(move || {
-                        crate::cli::commands::typed_confirmation(&prompt, &expected)
+                        crate::cli::flow::typed_confirmation(&prompt, &expected)
                     })
                     .await
                     .map_err(|e| CliError::new(exit::FAILED, format!("internal error: {e}")))??;
@@ -458,7 +458,7 @@ async fn resume_plan(
             .as_ref()
             .is_some_and(|f| !f.needs_verification() && !f.verdicts.is_empty());
         if !already {
-            let (verdicts, c) = crate::cli::commands::verify_after_switch(
+            let (verdicts, c) = crate::cli::flow::verify_after_switch(
                 &sender,
                 &plan,
                 &a.verify,

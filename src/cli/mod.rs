@@ -31,6 +31,7 @@ macro_rules! errln {
 
 pub mod commands;
 pub mod context;
+pub mod flow;
 pub mod journal_cmds;
 pub mod logging;
 pub mod output;

@@ -36,38 +36,7 @@ impl Default for ExecOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// The task Finished.
-    Finished,
-    /// The task ended Failed.
-    Failed,
-    /// The service refused the call; it was not executed.
-    Refused,
-    /// The call may have executed but no usable answer came back.
-    Unknown,
-    /// Sent and accepted; not followed (`--no-wait`).
-    Sent,
-    /// Sent and accepted; the task had not ended when we stopped following it.
-    StillRunning,
-    /// Not sent (an earlier call did not finish, or read-only, or vetoed).
-    NotSent,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Finished => "finished",
-            Outcome::Failed => "failed",
-            Outcome::Refused => "refused",
-            Outcome::Unknown => "unknown",
-            Outcome::Sent => "sent",
-            Outcome::StillRunning => "still-running",
-            Outcome::NotSent => "not-sent",
-        }
-    }
-}
+pub use crate::domain::outcome::Outcome;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CallOutcome {
@@ -167,6 +136,20 @@ fn record(
     }
 }
 
+/// The journal record of a call that is over.
+pub fn done_record(plan_id: &str, index: usize, o: &CallOutcome) -> Record {
+    Record::Done {
+        plan_id: plan_id.to_string(),
+        index,
+        at: journal::now(),
+        outcome: o.outcome,
+        request_id: o.request_id.clone(),
+        task_id: o.task_id.clone(),
+        status: o.status.clone(),
+        error: o.error.clone(),
+    }
+}
+
 /// Reports call `index` as over, journalling it unless it was never sent.
 fn finish(
     s: &Sender,
@@ -180,7 +163,7 @@ fn finish(
         record(
             s,
             index,
-            &journal::done_record(plan_id, index, &o),
+            &done_record(plan_id, index, &o),
             &mut je,
             on_event,
         );

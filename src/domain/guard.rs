@@ -260,7 +260,7 @@ fn claim(s: &Sender, plan: &Plan, index: usize) -> Result<String, Refusal> {
                 c.state,
                 CallState::NotStarted
                     | CallState::Done {
-                        outcome: crate::domain::executor::Outcome::NotSent,
+                        outcome: crate::domain::outcome::Outcome::NotSent,
                         ..
                     }
             );
@@ -277,7 +277,7 @@ fn claim(s: &Sender, plan: &Plan, index: usize) -> Result<String, Refusal> {
             !matches!(
                 e.state,
                 CallState::Done {
-                    outcome: crate::domain::executor::Outcome::Finished,
+                    outcome: crate::domain::outcome::Outcome::Finished,
                     ..
                 }
             )

@@ -6,7 +6,7 @@
 //! Secrets are never recorded: parameters are the business parameters of the plan
 //! (no signature, no token), and the AccessKeyId is masked.
 
-use crate::domain::executor::{CallOutcome, Outcome};
+use crate::domain::outcome::Outcome;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::Topology;
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,7 @@ pub enum Record {
         plan_id: String,
         at: String,
         direction: Direction,
-        verdict: crate::domain::verify::Verdict,
+        verdict: crate::domain::outcome::Verdict,
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<String>,
@@ -591,7 +591,7 @@ pub struct PlanSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerdictSummary {
     pub direction: Direction,
-    pub verdict: crate::domain::verify::Verdict,
+    pub verdict: crate::domain::outcome::Verdict,
     pub reason: String,
     pub at: String,
     pub status: Option<String>,
@@ -962,19 +962,6 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
         }
     }
     plans
-}
-
-pub fn done_record(plan_id: &str, index: usize, o: &CallOutcome) -> Record {
-    Record::Done {
-        plan_id: plan_id.to_string(),
-        index,
-        at: now(),
-        outcome: o.outcome,
-        request_id: o.request_id.clone(),
-        task_id: o.task_id.clone(),
-        status: o.status.clone(),
-        error: o.error.clone(),
-    }
 }
 
 pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str, by: &str) -> Record {

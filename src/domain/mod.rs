@@ -5,6 +5,7 @@ pub mod executor;
 pub mod guard;
 pub mod job;
 pub mod journal;
+pub mod outcome;
 pub mod plan;
 pub mod rules;
 pub mod verify;

@@ -7,7 +7,7 @@ use crate::api::{ApiError, Client, ErrorKind};
 use crate::domain::guard::Sender;
 use crate::domain::journal::{self, Record};
 use crate::domain::plan::{Direction, Plan};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -30,32 +30,7 @@ impl Default for VerifyOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// Synchronizing, the delay under the threshold or falling, the checkpoint moving.
-    Healthy,
-    /// The job failed after the switch.
-    Failed,
-    /// The deadline passed before it was healthy.
-    TimedOut,
-    /// Its status could not be read (permission, not found).
-    Unreadable,
-    /// Not watched (`--no-verify`).
-    Skipped,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Healthy => "healthy",
-            Verdict::Failed => "failed",
-            Verdict::TimedOut => "timed-out",
-            Verdict::Unreadable => "unreadable",
-            Verdict::Skipped => "skipped",
-        }
-    }
-}
+pub use crate::domain::outcome::Verdict;
 
 /// One read of a direction's status.
 #[derive(Debug, Clone, PartialEq, Serialize)]
