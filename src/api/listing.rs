@@ -45,6 +45,8 @@ pub struct ListOptions {
     pub max_pages: u32,
     /// Read DescribeDtsJobs for two-way jobs while the listing shows no Reverse entry.
     pub two_way_hints: bool,
+    /// Keep each entry's JSON text (for `jobs --output json`); the TUI does not need it.
+    pub keep_raw: bool,
 }
 
 impl Default for ListOptions {
@@ -55,6 +57,7 @@ impl Default for ListOptions {
             max_in_flight: 16,
             max_pages: 10_000,
             two_way_hints: true,
+            keep_raw: true,
         }
     }
 }

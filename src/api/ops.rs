@@ -59,6 +59,16 @@ impl RawJson {
         let raw = serde_json::value::to_raw_value(v).expect("a JSON value serializes");
         RawJson(Arc::from(raw))
     }
+    /// `{}`: for callers that never show the service's own fields (the TUI), so a
+    /// listing does not keep every entry's text. One shared allocation.
+    pub fn empty() -> Self {
+        static EMPTY: std::sync::OnceLock<Arc<RawValue>> = std::sync::OnceLock::new();
+        RawJson(
+            EMPTY
+                .get_or_init(|| Arc::from(RawValue::from_string("{}".into()).expect("valid")))
+                .clone(),
+        )
+    }
     /// The JSON text.
     pub fn get(&self) -> &str {
         self.0.get()

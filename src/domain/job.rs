@@ -320,7 +320,12 @@ pub async fn load_jobs_with(
     let mut merger = JobMerger::default();
     let summary = listing::list_jobs(client, opts, |ev| match ev {
         ListEvent::Progress(p) => on_event(LoadEvent::Progress(p)),
-        ListEvent::Entries(entries) => {
+        ListEvent::Entries(mut entries) => {
+            if !opts.keep_raw {
+                for e in &mut entries {
+                    e.raw = crate::api::ops::RawJson::empty();
+                }
+            }
             let from = merger.jobs().len();
             merger.add(entries);
             on_event(LoadEvent::Jobs(&merger.jobs()[from..]));

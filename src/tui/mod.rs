@@ -173,7 +173,10 @@ impl Runner {
                     let mut jobs = 0usize;
                     let r = crate::domain::job::load_jobs_with(
                         &client,
-                        &crate::api::listing::ListOptions::default(),
+                        &crate::api::listing::ListOptions {
+                            keep_raw: false,
+                            ..Default::default()
+                        },
                         move |ev| match ev {
                             crate::domain::job::LoadEvent::Jobs(batch) => {
                                 jobs += batch.len();
