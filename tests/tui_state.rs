@@ -849,8 +849,10 @@ fn rows_arrive_as_pages_do_and_a_newer_listing_wins() {
     // The selection stays on its job while more arrive.
     update(&mut app, Msg::JobsBatch(1, jobs[5..9].to_vec()));
     assert_eq!(app.jobs.selected_job().unwrap().id, jobs[2].id);
-    // r restarts: the old listing's late messages are dropped.
+    // r restarts: the old listing's late messages are dropped; its provisional rows
+    // start again.
     update(&mut app, Msg::JobsStarted(2));
+    assert!(app.jobs.all.is_empty(), "provisional rows are not kept");
     update(&mut app, Msg::JobsBatch(1, jobs[9..].to_vec()));
     update(
         &mut app,
@@ -861,7 +863,12 @@ fn rows_arrive_as_pages_do_and_a_newer_listing_wins() {
         },
     );
     assert!(app.jobs.loading.is_some(), "still loading generation 2");
-    assert_eq!(app.jobs.all.len(), 9, "rows kept while the refresh runs");
+    assert!(
+        app.jobs.all.is_empty(),
+        "the old listing's rows are dropped"
+    );
+    update(&mut app, Msg::JobsBatch(2, jobs[..9].to_vec()));
+    select_job(&mut app, &jobs[2].id);
     update(
         &mut app,
         Msg::JobsLoaded {
@@ -875,8 +882,38 @@ fn rows_arrive_as_pages_do_and_a_newer_listing_wins() {
     assert_eq!(app.jobs.selected_job().unwrap().id, jobs[2].id);
     // During a refresh (a complete list on screen) Enter works.
     update(&mut app, Msg::JobsStarted(3));
+    assert_eq!(
+        app.jobs.all.len(),
+        jobs.len(),
+        "rows kept while the refresh runs"
+    );
     assert!(!key(&mut app, KeyCode::Enter).is_empty());
     assert_eq!(app.screen, Screen::Form);
+    // A refresh that fails keeps the complete rows usable; a first listing that fails
+    // leaves provisional rows: no form from them.
+    let mut app2 = dts_switch::tui::app::App::new(header(Target::Simulator, false), vec![]);
+    app2.start();
+    update(&mut app2, Msg::JobsStarted(1));
+    update(&mut app2, Msg::JobsBatch(1, jobs[..5].to_vec()));
+    update(
+        &mut app2,
+        Msg::JobsLoaded {
+            generation: 1,
+            result: Err(dts_switch::api::ApiError::Service {
+                action: "DescribeSynchronizationJobs".into(),
+                http_status: 400,
+                code: "InvalidParameter".into(),
+                message: "m".into(),
+                request_id: None,
+                recommend: None,
+            }),
+            two_way_error: None,
+        },
+    );
+    select_job(&mut app2, &jobs[1].id);
+    assert!(key(&mut app2, KeyCode::Enter).is_empty());
+    assert_eq!(app2.screen, Screen::Jobs);
+    assert!(app2.notice.as_deref().unwrap().contains("did not complete"));
 }
 
 #[test]

@@ -275,6 +275,7 @@ impl App {
                 loading: Some(String::new()),
                 generation: 0,
                 incoming: None,
+                complete: false,
                 two_way_error: None,
                 error: None,
                 filter: Input::default(),
@@ -538,9 +539,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::JobsStarted(g) => {
             app.jobs.generation = g;
             app.jobs.loading = Some(String::new());
-            // A first listing (or a new region) shows rows as they arrive; a refresh
-            // keeps the rows on screen and swaps them at the end.
-            app.jobs.incoming = (!app.jobs.all.is_empty()).then(Vec::new);
+            // A first listing (or a new region) shows rows as they arrive; a refresh of
+            // a complete list keeps its rows on screen and swaps them at the end. Rows of
+            // a listing that never completed are provisional: they start again.
+            if app.jobs.complete {
+                app.jobs.incoming = Some(Vec::new());
+            } else {
+                app.jobs.incoming = None;
+                app.jobs.all.clear();
+                app.jobs.selected = 0;
+            }
             vec![]
         }
         Msg::JobsProgress(g, text) if g == app.jobs.generation => {
@@ -569,6 +577,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Ok(jobs) => {
                     let keep = app.jobs.selected_job().map(|j| j.id.clone());
                     app.jobs.all = jobs;
+                    app.jobs.complete = true;
                     app.jobs.error = None;
                     app.jobs.two_way_error = two_way_error;
                     app.jobs.keep_selection(keep);
@@ -979,6 +988,26 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.screen = Screen::Jobs;
         }
         Action::Submit => {
+            // Plan from the job as the latest complete listing shows it (a refresh may
+            // have found its Reverse direction since the form opened).
+            if let Some(j) = app
+                .jobs
+                .all
+                .iter()
+                .find(|j| j.id == f.job.id)
+                .filter(|_| app.jobs.complete)
+            {
+                if j.detected_topology() != f.job.detected_topology() {
+                    app.notice = Some(format!(
+                        "the listing now shows job {} as {}: check the form again",
+                        crate::text::clean(&j.id),
+                        j.detected_topology().as_str()
+                    ));
+                    f.job = j.clone();
+                    return vec![];
+                }
+                f.job = j.clone();
+            }
             f.tried_submit = true;
             match f.to_request() {
                 Err(_) => {

@@ -51,6 +51,9 @@ pub struct JobsView {
     pub generation: u64,
     /// A refresh's jobs, gathered while the old rows stay on screen.
     pub incoming: Option<Vec<Job>>,
+    /// `all` is a complete listing (it ended without an error). Until then the rows are
+    /// provisional (a later page may still add a Reverse direction): no switch from them.
+    pub complete: bool,
     /// Why DescribeDtsJobs could not be read (unknown topologies), from the last listing.
     pub two_way_error: Option<String>,
     pub error: Option<Banner>,
@@ -191,12 +194,15 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => {
             if app.busy() {
                 app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
-            } else if app.jobs.loading.is_some() && app.jobs.incoming.is_none() {
-                // Rows of a first listing are provisional: a Reverse entry or the
-                // DescribeDtsJobs answer may still change a job's topology.
-                app.notice = Some(
-                    "the listing is still loading (a job's topology may still change); Enter when it is done".into(),
-                );
+            } else if !app.jobs.complete {
+                // Rows of a listing that has not completed are provisional: a Reverse
+                // entry or the DescribeDtsJobs answer may still change a topology.
+                app.notice = Some(if app.jobs.loading.is_some() {
+                    "the listing is still loading (a job's topology may still change); Enter when it is done".into()
+                } else {
+                    "the listing did not complete (a job's topology may be wrong); r lists again"
+                        .into()
+                });
             } else if let Some(j) = app.jobs.selected_job() {
                 // The guard answers first (a fresh read of the journal): a job with
                 // an unfinished switch is refused before the form, not after it.

@@ -489,6 +489,10 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     Ok(End {
         busy: app.busy(),
         after: app.exit_lines(),
-        not_healthy: app.progress.as_ref().is_some_and(|p| p.not_healthy()),
+        // Not verified healthy: a verdict against it, or the watch cut short.
+        not_healthy: app
+            .progress
+            .as_ref()
+            .is_some_and(|p| p.not_healthy() || p.verifying),
     })
 }
