@@ -453,11 +453,23 @@ fn no_wait_prints_the_real_status_command() {
     let out = env.run(&sim, &a);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stdout.contains("TASK_ID"), "{out:?}");
+    // The printed commands reach the same service (the endpoint is repeated).
     assert!(
-        out.stdout
-            .contains("`dts-switch status 730001 --watch --region cn-hangzhou`"),
+        out.stdout.contains(&format!(
+            "`dts-switch --endpoint {} status 730001 --watch --region cn-hangzhou`",
+            sim.url()
+        )),
         "{out:?}"
     );
+    assert!(
+        out.stdout
+            .contains("resume` follows it and then watches the job"),
+        "{out:?}"
+    );
+    // And resume does: it follows the task and watches the job.
+    let out = env.run(&sim, &["resume", "--poll-interval", "50ms"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("HEALTHY"), "{out:?}");
 }
 
 #[test]

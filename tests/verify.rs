@@ -113,6 +113,15 @@ fn the_deadline_gives_exit_4_and_no_verify_skips_it() {
     assert!(out.all().contains("NOT HEALTHY"), "{out:?}");
     let h = env.run(&sim, &["history", "--output", "json"]).json();
     assert_eq!(h[0]["verification"][0]["verdict"], "timed-out");
+    // As exit 4 says, resume watches it again (nothing is sent).
+    let out = env.run(&sim, &["resume", "--poll-interval", "200ms"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("HEALTHY"), "{out:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    assert_eq!(h[0]["verification"][0]["verdict"], "healthy");
+    let out = env.run(&sim, &["resume"]);
+    assert!(out.stdout.contains("Nothing to resume"), "{out:?}");
 
     let sim = sim_fast();
     let env = Env::new();

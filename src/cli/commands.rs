@@ -405,6 +405,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         return Err(CliError::new(exit::BAD_INPUT, "--read-only: switch is refused (nothing was sent); `dts-switch plan` shows what it would send"));
     }
     let req = validate_request(a)?;
+    check_verify_args(&s.verify)?;
     let interactive = std::io::stdin().is_terminal();
     if !s.yes && !interactive {
         return Err(CliError::new(
@@ -513,7 +514,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     outln!();
     let next = match &verification {
         Some(v) => output::verdict_next_step(&plan.job_id, v),
-        None => next_step(&plan, &outcomes),
+        None => next_step(&plan, &outcomes, &target_flags(g)),
     };
     if outcomes
         .iter()
@@ -526,7 +527,47 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     Ok(code)
 }
 
-fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
+/// `--healthy-delay` and `--verify-timeout` within a day (a typo like `99999h` would
+/// make any delay "healthy" or wait for years).
+pub fn check_verify_args(v: &crate::cli::VerifyArgs) -> Result<(), CliError> {
+    let day = Duration::from_secs(86_400);
+    for (flag, d) in [
+        ("--healthy-delay", v.healthy_delay),
+        ("--verify-timeout", v.verify_timeout),
+    ] {
+        if d > day {
+            return Err(CliError::new(
+                exit::BAD_INPUT,
+                format!(
+                    "{flag} {}: at most 24h (nothing was sent)",
+                    humantime::format_duration(d)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The global flags a follow-up command needs to reach the same service and journal
+/// (` --endpoint URL --journal PATH …`), so a printed command does what it says.
+pub fn target_flags(g: &crate::cli::Global) -> String {
+    let mut f = String::new();
+    if g.demo {
+        f.push_str(" --demo");
+    }
+    if let Some(p) = &g.profile {
+        f.push_str(&format!(" --profile {}", clean(p)));
+    }
+    if let Some(e) = &g.endpoint {
+        f.push_str(&format!(" --endpoint {}", clean(e)));
+    }
+    if let Some(j) = &g.journal {
+        f.push_str(&format!(" --journal {}", clean(&j.display().to_string())));
+    }
+    f
+}
+
+fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome], flags: &str) -> String {
     let check = format!("dts-switch jobs --job {}", plan.job_id);
     if let Some((i, r)) = outcomes
         .iter()
@@ -576,9 +617,20 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
         );
     }
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
+        let unsent: Vec<&str> = outcomes
+            .iter()
+            .filter(|x| x.outcome == Outcome::NotSent)
+            .map(|x| x.direction.as_str())
+            .collect();
         return format!(
-            "Next step: the task is still running in the service; follow it with `dts-switch status {} --watch`.",
-            clean(o.task_id.as_deref().unwrap_or("?"))
+            "Next step: the task is still running in the service: `dts-switch{flags} resume` follows it{}, then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
+            if unsent.is_empty() {
+                String::new()
+            } else {
+                format!(", sends the {} call that was not sent yet", unsent.join(" and "))
+            },
+            clean(o.task_id.as_deref().unwrap_or("?")),
+            clean(&plan.region)
         );
     }
     if let Some(o) = outcomes
@@ -607,7 +659,7 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome]) -> String {
         .collect();
     if !sent.is_empty() {
         return format!(
-            "Next step: the last task was not followed (--no-wait); follow it with `dts-switch status {} --watch --region {}`.",
+            "Next step: the last task was not followed (--no-wait), and the job was not watched: `dts-switch{flags} resume` follows it and then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
             sent.join(" "),
             clean(&plan.region)
         );

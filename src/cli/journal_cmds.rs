@@ -139,6 +139,7 @@ fn state_line(c: &journal::CallSummary) -> String {
 }
 
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
+    crate::cli::commands::check_verify_args(&a.verify)?;
     let j = journal_for(g)?;
     if a.accept_damaged {
         return accept_damaged(&j);
@@ -202,9 +203,16 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             )),
         };
     }
+    // Unfinished plans, and the latest plan of each job when that job was not seen
+    // healthy after it (watched again).
+    let latest = |p: &PlanSummary| {
+        !plans
+            .iter()
+            .any(|q| q.at > p.at && q.same_job(&p.job_id, &p.region))
+    };
     let pending: Vec<&PlanSummary> = plans
         .iter()
-        .filter(|p| p.pending().is_some() || p.needs_verification())
+        .filter(|p| p.pending().is_some() || (p.wants_watch() && latest(p)))
         .collect();
     let (here, elsewhere): (Vec<&PlanSummary>, Vec<&PlanSummary>) =
         pending.into_iter().partition(|p| same_endpoint(p, ctx));
@@ -454,10 +462,7 @@ async fn resume_plan(
     });
     if code == exit::OK && all_finished {
         outln!("Plan {}: every call Finished.", short(&p.plan_id));
-        let already = fresh
-            .as_ref()
-            .is_some_and(|f| !f.needs_verification() && !f.verdicts.is_empty());
-        if !already {
+        if fresh.as_ref().is_some_and(|f| f.wants_watch()) {
             let (verdicts, c) = crate::cli::flow::verify_after_switch(
                 &sender,
                 &plan,

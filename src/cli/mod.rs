@@ -103,7 +103,7 @@ pub const VERSION: &str = concat!(
     version = VERSION,
     about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely",
     long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the region's synchronization jobs, plans the one or two SwitchSynchronizationEndpoint calls a failover needs (two for a two-way job), asks for confirmation, sends them once, and follows each switch task to its end.\n\nWith no subcommand it opens the interactive TUI. Try it with no cloud account: dts-switch --demo",
-    after_help = "Exit codes: 0 success · 1 the service refused or a task failed · 2 bad input or bad credentials (nothing mutating sent) · 3 outcome unknown (a switch may have executed; check before resending)"
+    after_help = "Exit codes: 0 success · 1 the service refused or a task failed · 2 bad input or bad credentials (nothing mutating sent) · 3 outcome unknown (a switch may have executed; check before resending) · 4 switched, but the job was not verified healthy afterwards"
 )]
 pub struct Cli {
     #[command(flatten)]

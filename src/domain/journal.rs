@@ -752,6 +752,33 @@ impl PlanSummary {
                 .any(|c| !self.verdicts.iter().any(|v| v.direction == c.direction))
     }
 
+    /// Every call Finished but the job was not seen healthy afterwards: no verdict for a
+    /// switched direction (never watched, e.g. `--no-wait`, or interrupted), or a verdict
+    /// of failed, timed out or unreadable. `resume` watches such a plan (the latest of its
+    /// job) again; skipped (`--no-verify`) is the operator's choice and stays.
+    pub fn wants_watch(&self) -> bool {
+        use crate::domain::outcome::Verdict;
+        !self.dismissed
+            && self.calls.iter().all(|c| {
+                matches!(
+                    c.state,
+                    CallState::Done {
+                        outcome: Outcome::Finished,
+                        ..
+                    }
+                )
+            })
+            && self.calls.iter().any(|c| {
+                match self.verdicts.iter().find(|v| v.direction == c.direction) {
+                    None => true,
+                    Some(v) => matches!(
+                        v.verdict,
+                        Verdict::TimedOut | Verdict::Unreadable | Verdict::Failed
+                    ),
+                }
+            })
+    }
+
     /// Who wrote the plan's latest intent (or the plan), as the journal says.
     pub fn last_by(&self) -> Option<&str> {
         self.calls

@@ -79,6 +79,9 @@ pub enum VerifyEvent {
     JournalError(String),
 }
 
+/// Reads of a failed status, one after the other, that make the verdict "failed".
+pub const FAILED_READS: usize = 3;
+
 fn is(status: &str, any: &[&str]) -> bool {
     any.iter().any(|s| s.eq_ignore_ascii_case(status.trim()))
 }
@@ -87,10 +90,10 @@ fn is(status: &str, any: &[&str]) -> bool {
 /// (the API spells them `Synchronizing` and `synchronizing`).
 pub fn judge(samples: &[Sample], healthy_delay: Duration) -> Option<(Verdict, String)> {
     let last = samples.last()?;
-    if is(
-        &last.status,
-        &["Failed", "InitializeFailed", "PrecheckFailed"],
-    ) {
+    let failed = |s: &Sample| is(&s.status, &["Failed", "InitializeFailed", "PrecheckFailed"]);
+    // Failed, read three times running: a job may still show its pre-switch Failed for
+    // a moment after the task finished (it was Failed because of the failover).
+    if samples.len() >= FAILED_READS && samples.iter().rev().take(FAILED_READS).all(failed) {
         let why = if last.error_message.trim().is_empty() {
             "the service gave no ErrorMessage".to_string()
         } else {
@@ -105,12 +108,18 @@ pub fn judge(samples: &[Sample], healthy_delay: Duration) -> Option<(Verdict, St
         return None;
     }
     let limit = healthy_delay.as_secs_f64();
-    let delays: Vec<f64> = samples
+    let mut delays: Vec<f64> = samples
         .iter()
         .rev()
         .take_while(|s| is(&s.status, &["Synchronizing"]))
         .filter_map(|s| s.delay_secs)
         .collect();
+    // Reads faster than the service updates the delay repeat it: count changes only.
+    delays.dedup();
+    if last.delay_secs.is_none() && last.checkpoint.is_none() {
+        // Nothing to judge by: wait (the deadline says so if it never comes).
+        return None;
+    }
     let delay_ok = match delays.first() {
         Some(d) if *d <= limit => Some(format!("delay {d:.0}s, at most {limit:.0}s")),
         // Falling steadily: the last three reads each lower than the one before.
@@ -387,7 +396,12 @@ mod tests {
     fn failed_after_the_switch_says_why() {
         let mut f = s("failed", None, None, None);
         f.error_message = "DTS-070211: Connect Source DB failed\u{1b}[2K".into();
-        let (v, why) = judge(&[f], LIMIT).unwrap();
+        assert_eq!(
+            judge(&[f.clone()], LIMIT),
+            None,
+            "one read may be the old status"
+        );
+        let (v, why) = judge(&[f.clone(), f.clone(), f], LIMIT).unwrap();
         assert_eq!(v, Verdict::Failed);
         assert!(
             why.contains("DTS-070211") && !why.contains('\u{1b}'),
