@@ -449,17 +449,7 @@ async fn resume_plan(
     let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
         .into_iter()
         .find(|x| x.plan_id == p.plan_id);
-    let all_finished = fresh.as_ref().is_some_and(|f| {
-        f.calls.iter().all(|c| {
-            matches!(
-                c.state,
-                CallState::Done {
-                    outcome: Outcome::Finished,
-                    ..
-                }
-            )
-        })
-    });
+    let all_finished = fresh.as_ref().is_some_and(|f| f.all_finished());
     if code == exit::OK && all_finished {
         outln!("Plan {}: every call Finished.", short(&p.plan_id));
         if fresh.as_ref().is_some_and(|f| f.wants_watch()) {

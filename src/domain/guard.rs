@@ -148,11 +148,6 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// Lines of the journal that cannot be read and were not accepted after a check.
-fn unaccepted_damage(read: &ReadResult) -> Vec<String> {
-    journal::damage(read).into_iter().map(|(_, p)| p).collect()
-}
-
 /// The rule for a new switch of `job_id` in `region`: no damage, no other pending plan.
 fn check_job(
     read: &ReadResult,
@@ -162,19 +157,14 @@ fn check_job(
     region: &str,
     except_plan: Option<&str>,
 ) -> Result<(), Refusal> {
-    let damage = unaccepted_damage(read);
+    let damage = journal::damage(read);
     if !damage.is_empty() {
         return Err(Refusal::Damaged {
             path: path.into(),
-            lines: damage,
+            lines: damage.into_iter().map(|(_, p)| p).collect(),
         });
     }
-    if let Some(p) = plans
-        .iter()
-        .rev()
-        .filter(|p| Some(p.plan_id.as_str()) != except_plan)
-        .find(|p| p.same_job(job_id, region) && p.pending().is_some())
-    {
+    if let Some(p) = journal::pending_for(plans, region, job_id, except_plan) {
         return Err(Refusal::OtherPlan {
             job_id: job_id.into(),
             plan_id: p.plan_id.clone(),

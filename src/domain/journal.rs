@@ -678,6 +678,8 @@ impl PlanSummary {
                 _ => {}
             }
         }
+        // Nothing is in flight: every call Finished, or the first one that did not was
+        // never sent (offered when every earlier call finished) or ended otherwise.
         for (i, c) in self.calls.iter().enumerate() {
             match &c.state {
                 CallState::Done {
@@ -685,24 +687,11 @@ impl PlanSummary {
                     ..
                 } => continue,
                 CallState::Done {
-                    outcome: Outcome::Unknown,
-                    ..
-                }
-                | CallState::IntentOnly { .. } => return Some(Pending::Unknown(i)),
-                CallState::Done {
-                    outcome: Outcome::Sent | Outcome::StillRunning,
-                    ..
-                }
-                | CallState::Running { .. } => return Some(Pending::Follow(i)),
-                CallState::Done {
                     outcome: Outcome::NotSent,
                     ..
                 }
-                | CallState::NotStarted => {
-                    // Only offered when every earlier call finished.
-                    return (i > 0).then_some(Pending::Continue(i));
-                }
-                CallState::Done { .. } => return None,
+                | CallState::NotStarted => return (i > 0).then_some(Pending::Continue(i)),
+                _ => return None,
             }
         }
         None
@@ -732,20 +721,25 @@ impl PlanSummary {
         }
     }
 
+    /// Every call of the plan Finished.
+    pub fn all_finished(&self) -> bool {
+        self.calls.iter().all(|c| {
+            matches!(
+                c.state,
+                CallState::Done {
+                    outcome: Outcome::Finished,
+                    ..
+                }
+            )
+        })
+    }
+
     /// Every call Finished, verification was started, and a switched direction has no
     /// verdict yet (the process stopped while watching): `resume` goes on watching.
     pub fn needs_verification(&self) -> bool {
         !self.dismissed
             && self.verify_started
-            && self.calls.iter().all(|c| {
-                matches!(
-                    c.state,
-                    CallState::Done {
-                        outcome: Outcome::Finished,
-                        ..
-                    }
-                )
-            })
+            && self.all_finished()
             && self
                 .calls
                 .iter()
@@ -759,15 +753,7 @@ impl PlanSummary {
     pub fn wants_watch(&self) -> bool {
         use crate::domain::outcome::Verdict;
         !self.dismissed
-            && self.calls.iter().all(|c| {
-                matches!(
-                    c.state,
-                    CallState::Done {
-                        outcome: Outcome::Finished,
-                        ..
-                    }
-                )
-            })
+            && self.all_finished()
             && self.calls.iter().any(|c| {
                 match self.verdicts.iter().find(|v| v.direction == c.direction) {
                     None => true,
@@ -802,15 +788,16 @@ impl PlanSummary {
 /// follow, an unknown outcome, a second call never sent): a new switch of that job must
 /// wait until it is resumed or dismissed. Keyed on the job and region, never on how the
 /// endpoint was spelled.
+/// `except` names a plan that does not count (the one being sent).
 pub fn pending_for<'a>(
     plans: &'a [PlanSummary],
     region: &str,
     job_id: &str,
+    except: Option<&str>,
 ) -> Option<&'a PlanSummary> {
-    plans
-        .iter()
-        .rev()
-        .find(|p| p.same_job(job_id, region) && p.pending().is_some())
+    plans.iter().rev().find(|p| {
+        Some(p.plan_id.as_str()) != except && p.same_job(job_id, region) && p.pending().is_some()
+    })
 }
 
 /// Folds records into per-plan summaries, in the order plans were started.
