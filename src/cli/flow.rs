@@ -30,19 +30,10 @@ pub async fn verify_after_switch(
     interval: Duration,
 ) -> (Vec<verify::DirectionVerdict>, i32) {
     if a.no_verify {
-        if let Err(e) = verify::record_skipped(sender, plan) {
+        let (skipped, written) = verify::record_skipped(sender, plan);
+        if let Err(e) = written {
             errln!("JOURNAL ERROR: {e}");
         }
-        let skipped: Vec<_> = verify::directions(plan)
-            .into_iter()
-            .map(|d| verify::DirectionVerdict {
-                direction: d,
-                verdict: verify::Verdict::Skipped,
-                reason: "not verified (--no-verify)".into(),
-                last: None,
-                samples: 0,
-            })
-            .collect();
         return (skipped, exit::OK);
     }
     let opts = verify::VerifyOptions {
@@ -60,16 +51,7 @@ pub async fn verify_after_switch(
                 "\n{sig}: stopped watching. The switch itself is done; `dts-switch resume` watches the job again (plan {})",
                 crate::domain::guard::short(&plan.id)
             );
-            let v: Vec<_> = verify::directions(plan)
-                .into_iter()
-                .map(|d| verify::DirectionVerdict {
-                    direction: d,
-                    verdict: verify::Verdict::TimedOut,
-                    reason: format!("not verified: {sig}"),
-                    last: None,
-                    samples: 0,
-                })
-                .collect();
+            let v = verify::without_reads(plan, verify::Verdict::TimedOut, &format!("not verified: {sig}"));
             return (v, exit::NOT_HEALTHY);
         }
     };

@@ -323,21 +323,27 @@ pub fn verified_record(plan_id: &str, v: &DirectionVerdict) -> Record {
     }
 }
 
-/// Records that verification was skipped (`--no-verify`).
-pub fn record_skipped(s: &Sender, plan: &Plan) -> std::io::Result<()> {
-    for d in directions(plan) {
-        s.journal.append(&verified_record(
-            &plan.id,
-            &DirectionVerdict {
-                direction: d,
-                verdict: Verdict::Skipped,
-                reason: "not verified (--no-verify)".into(),
-                last: None,
-                samples: 0,
-            },
-        ))?;
-    }
-    Ok(())
+/// The same verdict, without a read, for every direction the plan switched.
+pub fn without_reads(plan: &Plan, verdict: Verdict, reason: &str) -> Vec<DirectionVerdict> {
+    directions(plan)
+        .into_iter()
+        .map(|direction| DirectionVerdict {
+            direction,
+            verdict,
+            reason: reason.to_string(),
+            last: None,
+            samples: 0,
+        })
+        .collect()
+}
+
+/// Records that verification was skipped (`--no-verify`); returns those verdicts.
+pub fn record_skipped(s: &Sender, plan: &Plan) -> (Vec<DirectionVerdict>, std::io::Result<()>) {
+    let skipped = without_reads(plan, Verdict::Skipped, "not verified (--no-verify)");
+    let written = skipped
+        .iter()
+        .try_for_each(|v| s.journal.append(&verified_record(&plan.id, v)));
+    (skipped, written)
 }
 
 #[cfg(test)]
