@@ -272,15 +272,7 @@ pub async fn list_jobs(
                     PageOut::Dts(page) if dts_active => {
                         progress.dts_pages_done += 1;
                         dts.on_arrival(done.page, page);
-                        match dts.assemble() {
-                            Ok(items) => record_hints(&mut hints.jobs, items),
-                            Err(e) => dts_failed(&mut dts_active, &mut hints, &mut run, e),
-                        }
-                        if dts_active && dts.end.is_some() {
-                            dts_active = false;
-                            hints.state = HintsState::Complete;
-                            run.abort_all(Kind::Dts);
-                        }
+                        dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run);
                     }
                     PageOut::Dts(_) => {}
                 }
@@ -330,15 +322,7 @@ pub async fn list_jobs(
                 }
                 Kind::Dts if dts_active => {
                     dts.on_failed(done.page, e);
-                    match dts.assemble() {
-                        Ok(items) => record_hints(&mut hints.jobs, items),
-                        Err(e) => dts_failed(&mut dts_active, &mut hints, &mut run, e),
-                    }
-                    if dts_active && dts.end.is_some() {
-                        dts_active = false;
-                        hints.state = HintsState::Complete;
-                        run.abort_all(Kind::Dts);
-                    }
+                    dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run);
                 }
                 Kind::Dts => {}
             },
@@ -363,6 +347,25 @@ fn record_hints(map: &mut HashMap<String, bool>, items: Vec<DtsJobItem>) {
             let e = map.entry(id).or_insert(false);
             *e |= it.two_way;
         }
+    }
+}
+
+/// After a DescribeDtsJobs page arrived or failed: take the hints now in order, and stop
+/// reading DescribeDtsJobs once it failed or reached its end.
+fn dts_advance(
+    dts: &mut Pager<DtsJobItem>,
+    active: &mut bool,
+    hints: &mut TwoWayHints,
+    run: &mut Run,
+) {
+    match dts.assemble() {
+        Ok(items) => record_hints(&mut hints.jobs, items),
+        Err(e) => dts_failed(active, hints, run, e),
+    }
+    if *active && dts.end.is_some() {
+        *active = false;
+        hints.state = HintsState::Complete;
+        run.abort_all(Kind::Dts);
     }
 }
 
