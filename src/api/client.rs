@@ -273,33 +273,19 @@ impl Client {
         action: &str,
         params: &[(String, String)],
     ) -> Vec<(String, String)> {
-        let mut all: Vec<(String, String)> = vec![
-            ("Action".into(), action.into()),
-            ("Version".into(), API_VERSION.into()),
-            ("Format".into(), "JSON".into()),
-            ("AccessKeyId".into(), c.access_key_id.clone()),
-            ("SignatureMethod".into(), "HMAC-SHA1".into()),
-            ("SignatureVersion".into(), "1.0".into()),
-            ("SignatureNonce".into(), uuid::Uuid::new_v4().to_string()),
-            (
-                "Timestamp".into(),
-                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            ),
-        ];
+        let mut business: Vec<(String, String)> = Vec::with_capacity(params.len() + 1);
         if !params.iter().any(|(k, _)| k == "RegionId") {
-            all.push(("RegionId".into(), self.cfg.region.clone()));
+            business.push(("RegionId".into(), self.cfg.region.clone()));
         }
-        if let Some(t) = &c.security_token {
-            all.push(("SecurityToken".into(), t.expose().to_string()));
-        }
-        all.extend(params.iter().cloned());
-        let sig = sign::sign(
-            "POST",
-            all.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            c.access_key_secret.expose(),
-        );
-        all.push(("Signature".into(), sig));
-        all
+        business.extend(params.iter().cloned());
+        sign::signed_request(
+            c,
+            action,
+            API_VERSION,
+            &uuid::Uuid::new_v4().to_string(),
+            &chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            business,
+        )
     }
 
     async fn attempt(

@@ -55,35 +55,18 @@ pub fn assume_role_params(
 ) -> Vec<(String, String)> {
     let c = &spec.base;
     let duration = spec.duration_secs.to_string();
-    let mut all = pairs(&[
-        ("Action", ASSUME_ROLE),
-        ("Version", STS_VERSION),
-        ("Format", "JSON"),
-        ("AccessKeyId", &c.access_key_id),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("SignatureNonce", nonce),
-        ("Timestamp", timestamp),
+    let mut business = pairs(&[
         ("RoleArn", &spec.role_arn),
         ("RoleSessionName", &spec.session_name),
         ("DurationSeconds", &duration),
     ]);
-    if let Some(t) = &c.security_token {
-        all.push(("SecurityToken".into(), t.expose().to_string()));
-    }
     if let Some(e) = &spec.external_id {
-        all.push(("ExternalId".into(), e.clone()));
+        business.push(("ExternalId".into(), e.clone()));
     }
     if let Some(p) = &spec.policy {
-        all.push(("Policy".into(), p.clone()));
+        business.push(("Policy".into(), p.clone()));
     }
-    let sig = sign::sign(
-        "POST",
-        all.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        c.access_key_secret.expose(),
-    );
-    all.push(("Signature".into(), sig));
-    all
+    sign::signed_request(c, ASSUME_ROLE, STS_VERSION, nonce, timestamp, business)
 }
 
 /// The parameters of an AssumeRoleWithOIDC request (POST, anonymous: no AccessKeyId,
