@@ -1082,3 +1082,32 @@ fn after_the_last_task_finished_the_job_is_watched_and_the_verdict_shown() {
         "{s}"
     );
 }
+
+#[test]
+fn a_long_alert_scrolls_to_its_last_line_and_no_further() {
+    use dts_switch::domain::guard::Refusal;
+    let mut app = app();
+    update(&mut app, Msg::Resize(80, 24));
+    let lines: Vec<String> = (1..=40)
+        .map(|i| format!("/j.jsonl: line {i}: skipped, not a journal record"))
+        .collect();
+    update(
+        &mut app,
+        Msg::JobChecked {
+            job_id: TWO_WAY_JOB_ID.into(),
+            refusal: Some(Refusal::Damaged {
+                path: "/j.jsonl".into(),
+                lines,
+            }),
+        },
+    );
+    for _ in 0..200 {
+        key(&mut app, KeyCode::Down);
+    }
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("Nothing was sent"), "the last line shows: {s}");
+    assert!(!s.contains("↓ more"), "at the end: {s}");
+    key(&mut app, KeyCode::Up);
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("↓ more"), "one Up moves back at once: {s}");
+}

@@ -752,13 +752,15 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         Context::Region => region_action(app, action),
         Context::Alert => {
+            // Scrolling stops with the last line at the bottom of the box, as in help.
+            let max = crate::tui::view::alert_max_scroll(app);
             if let Some(Overlay::Alert {
                 scroll, plan_id, ..
             }) = &mut app.overlay
             {
                 match action {
-                    Action::Up => *scroll = scroll.saturating_sub(1),
-                    Action::Down => *scroll = (*scroll + 1).min(200),
+                    Action::Up => *scroll = (*scroll).min(max).saturating_sub(1),
+                    Action::Down => *scroll = (*scroll + 1).min(max),
                     Action::ShowProgress => {
                         let id = plan_id.clone();
                         app.overlay = None;

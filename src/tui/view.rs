@@ -1044,26 +1044,43 @@ fn render_region(app: &App, f: &mut Frame, area: Rect, theme: &Theme, filter: &s
 }
 
 /// A message to read in full (wrapped; scrolls when it does not fit).
+/// The alert's box and its text wrapped to it (the same wrapping as help and preview,
+/// so the box is as tall as its rows and the last row is never lost).
+fn alert_layout(body: Rect, text: &str) -> (Rect, Vec<Line<'static>>) {
+    let w = body.width.min(76);
+    let lines = wrap_lines(
+        &text
+            .lines()
+            .map(|l| Line::raw(l.to_string()))
+            .collect::<Vec<_>>(),
+        w.saturating_sub(2) as usize,
+    );
+    let h = (lines.len() as u16).saturating_add(2).min(body.height);
+    (centered(body, w, h), lines)
+}
+
+/// How far the alert scrolls on this terminal: its last row at the bottom of the box.
+pub(crate) fn alert_max_scroll(app: &App) -> u16 {
+    let Some(Overlay::Alert { text, .. }) = &app.overlay else {
+        return 0;
+    };
+    let (r, lines) = alert_layout(body_of(app.size), text);
+    clamp_scroll(lines.len(), r.height.saturating_sub(2) as usize, u16::MAX).0
+}
+
 fn render_alert(f: &mut Frame, area: Rect, theme: &Theme, title: &str, text: &str, scroll: u16) {
-    let w = area.width.min(76);
-    let inner = w.saturating_sub(2).max(1) as usize;
-    let needed: usize = text
-        .lines()
-        .map(|l| l.chars().count().div_ceil(inner).max(1))
-        .sum::<usize>()
-        + 2;
-    let r = centered(area, w, (needed as u16).min(area.height));
+    let (r, lines) = alert_layout(area, text);
+    let (scroll, more) = clamp_scroll(lines.len(), r.height.saturating_sub(2) as usize, scroll);
     f.render_widget(Clear, r);
     f.render_widget(
-        Paragraph::new(text.to_string())
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(format!(" {title} "))
-                    .border_style(theme.danger()),
-            ),
+        Paragraph::new(lines).scroll((scroll, 0)).block(more_below(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {title} "))
+                .border_style(theme.danger()),
+            more,
+            theme,
+        )),
         r,
     );
 }
