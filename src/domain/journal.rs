@@ -397,13 +397,7 @@ pub fn live_elsewhere(by: &str) -> bool {
     let Ok(pid) = pid.trim().parse::<u32>() else {
         return false;
     };
-    let this = who("");
-    let this_host = this
-        .rsplit(" on ")
-        .next()
-        .unwrap_or("")
-        .trim_end_matches(')');
-    pid != std::process::id() && host == this_host && Path::new(&format!("/proc/{pid}")).exists()
+    pid != std::process::id() && host == this_host() && Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Every damaged line not yet accepted: lines that cannot be read, and records whose
@@ -507,16 +501,24 @@ pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
 
 /// Who is writing: the command, process id and host, for "sent by … at …" answers.
 pub fn who(command: &str) -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "this host".into());
     format!(
-        "dts-switch {command} (pid {} on {host})",
-        std::process::id()
+        "dts-switch {command} (pid {} on {})",
+        std::process::id(),
+        this_host()
     )
+}
+
+/// This machine's name, read once.
+fn this_host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "this host".into())
+    })
 }
 
 /// One word or two for a call's state, for messages.
