@@ -255,7 +255,7 @@ fn demo_plan(sim: &Simulator) -> dts_switch::domain::Plan {
         only_direction: None,
         topology: None,
     };
-    dts_switch::domain::plan(job, "cn-hangzhou", &req).unwrap()
+    dts_switch::domain::plan(job, "cn-hangzhou", &req, Default::default()).unwrap()
 }
 
 /// What a TUI holding an old view of a plan meets when another process (a second
@@ -336,10 +336,10 @@ fn a_new_plan_is_refused_while_another_plan_of_the_job_is_pending() {
     assert!(sim.requests_of(SWITCH).is_empty());
     // The early check (before a form or a confirmation) gives the same answer.
     assert!(matches!(
-        guard::check_new_switch(&journal, TWO_WAY_JOB_ID, "CN-HANGZHOU"),
+        guard::check_new_switch(&journal, &[TWO_WAY_JOB_ID.to_string()], "CN-HANGZHOU"),
         Err(Refusal::OtherPlan { .. })
     ));
-    assert!(guard::check_new_switch(&journal, TWO_WAY_JOB_ID, "cn-shanghai").is_ok());
+    assert!(guard::check_new_switch(&journal, &[TWO_WAY_JOB_ID.to_string()], "cn-shanghai").is_ok());
 }
 
 /// A switch whose answer is slow: another command sees its intent while it waits. The

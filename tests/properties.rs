@@ -167,10 +167,10 @@ proptest! {
         owner in proptest::option::of("[0-9a-z ]{0,6}"),
         role in proptest::option::of(any::<String>()),
     ) {
-        let input = EndpointInput { instance_id: id, ip, port, owner_id: owner, role };
+        let input = EndpointInput { instance_id: id, ip, port, owner_id: owner, role, extra: Default::default() };
         match validate(ty, &input) {
             Ok(e) => {
-                prop_assert!(e.port >= 1);
+                if ty.legacy() { prop_assert!(e.port.is_some_and(|p| p >= 1)); }
                 if ty == InstanceType::Ecs { prop_assert!(e.ip.is_none()); }
                 if ty != InstanceType::LocalInstance { prop_assert!(e.instance_id.is_some()); }
                 prop_assert_eq!(e.owner_id.is_some(), e.role.is_some());
@@ -328,6 +328,7 @@ impl ServiceTexts {
             engine_name: engine.clone(),
             ip: ip.clone(),
             port: port.clone(),
+            ..EndpointInfo::default()
         };
         let live = JobStatusAnswer {
             request_id: Some(self.request_id.clone()),
@@ -348,6 +349,7 @@ impl ServiceTexts {
                 port: Some("3306".into()),
                 owner_id: None,
                 role: None,
+                extra: Default::default(),
             },
         )
         .unwrap();
@@ -358,7 +360,7 @@ impl ServiceTexts {
             topology: None,
         };
         // A side this API cannot switch (`dg`, `cen`) is refused: the CLI prints why.
-        let plan_out = match dts_switch::domain::plan(job, "cn-hangzhou", &req) {
+        let plan_out = match dts_switch::domain::plan(job, "cn-hangzhou", &req, Default::default()) {
             Ok(plan) => output::plan_text(&plan, job, "B"),
             Err(e) => dts_switch::text::clean_lines(&e.to_string()),
         };
@@ -373,6 +375,7 @@ impl ServiceTexts {
             error: failed,
             error_code: None,
             sent_at: None,
+            note: None,
             error_kind: None,
             journal_error: None,
             refusal: None,
@@ -382,12 +385,12 @@ impl ServiceTexts {
             ProgressEvent::Accepted {
                 index: 0,
                 request_id: Some(self.request_id.clone()),
-                task_id: self.task_id.clone(),
+                task_id: Some(self.task_id.clone()),
             },
             ProgressEvent::Status {
                 index: 0,
-                task_id: self.task_id.clone(),
-                status: SwitchStatus::Other(self.task_status.clone()),
+                task_id: Some(self.task_id.clone()),
+                status: self.task_status.clone(),
                 elapsed: std::time::Duration::from_secs(3),
             },
         ]

@@ -179,7 +179,7 @@ fn progress_running_finished_and_failed() {
         ProgressEvent::Accepted {
             index: 0,
             request_id: Some("0DD6B201-604B-4CAB-B6A8-4B2953B50001".into()),
-            task_id: "730001".into(),
+            task_id: Some("730001".into()),
         },
     );
     ev(
@@ -187,8 +187,8 @@ fn progress_running_finished_and_failed() {
         &pid,
         ProgressEvent::Status {
             index: 0,
-            task_id: "730001".into(),
-            status: dts_switch::api::SwitchStatus::Switching,
+            task_id: Some("730001".into()),
+            status: "Switching".into(),
             elapsed: Duration::from_secs(3),
         },
     );
@@ -212,7 +212,7 @@ fn progress_running_finished_and_failed() {
         ProgressEvent::Accepted {
             index: 0,
             request_id: Some("0DD6B201-604B-4CAB-B6A8-4B2953B50002".into()),
-            task_id: "730002".into(),
+            task_id: Some("730002".into()),
         },
     );
     let call = app.progress.as_ref().unwrap().plan.calls[0].clone();
@@ -228,6 +228,7 @@ fn progress_running_finished_and_failed() {
             error: Some("the switch task failed: DTS-31009: the new endpoint 39.100.7.99:5432 refused the connection from DTS".into()),
             error_code: None,
             sent_at: None,
+            note: None,
             journal_error: None,
             error_kind: None,
             refusal: None,

@@ -223,7 +223,7 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
             event: ProgressEvent::Accepted {
                 index: 0,
                 request_id: Some("R1".into()),
-                task_id: "730001".into(),
+                task_id: Some("730001".into()),
             },
         },
     );
@@ -243,6 +243,7 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
                     error: Some("the switch task failed: DTS-31009: refused".into()),
                     error_code: None,
                     sent_at: None,
+                    note: None,
                     journal_error: None,
                     error_kind: None,
                     refusal: None,
@@ -415,17 +416,28 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
             by: None,
+            batch_id: None,
+            job_ids: vec![],
+            dts_job_id: None,
+            family: Default::default(),
+            family_reason: String::new(),
             calls: vec![
                 JournalCall {
                     direction: Direction::Forward,
                     endpoint_type: Side::Destination,
                     params: vec![],
-                },
+        old: None,
+        new: None,
+        dry_run: None,
+    },
                 JournalCall {
                     direction: Direction::Reverse,
                     endpoint_type: Side::Source,
                     params: vec![],
-                },
+        old: None,
+        new: None,
+        dry_run: None,
+    },
             ],
         },
         Record::Intent {
@@ -479,11 +491,19 @@ fn running_task_from_the_journal_is_followed_on_start() {
             job_name: "users-pg-analytics".into(),
             topology: Topology::OneWay,
             by: None,
+            batch_id: None,
+            job_ids: vec![],
+            dts_job_id: None,
+            family: Default::default(),
+            family_reason: String::new(),
             calls: vec![JournalCall {
                 direction: Direction::Forward,
                 endpoint_type: Side::Source,
                 params: vec![],
-            }],
+        old: None,
+        new: None,
+        dry_run: None,
+    }],
         },
         Record::Intent {
             plan_id: "plan-2".into(),
@@ -521,6 +541,9 @@ fn two_way_plan_records(plan_id: &str) -> Vec<dts_switch::domain::journal::Recor
             ("Endpoint.InstanceId".into(), "i-bp1other00001".into()),
             ("Endpoint.Port".into(), "3306".into()),
         ],
+        old: None,
+        new: None,
+        dry_run: None,
     };
     vec![
         Record::Plan {
@@ -533,6 +556,11 @@ fn two_way_plan_records(plan_id: &str) -> Vec<dts_switch::domain::journal::Recor
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
             by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            batch_id: None,
+            job_ids: vec![],
+            dts_job_id: None,
+            family: Default::default(),
+            family_reason: String::new(),
             calls: vec![
                 call(Direction::Forward, Side::Destination),
                 call(Direction::Reverse, Side::Source),
@@ -673,6 +701,7 @@ fn a_plan_another_live_process_runs_is_watched_not_continued() {
         task_id: Some("730001".into()),
         status: Some("Finished".into()),
         error: None,
+        note: None,
     });
     let mut view = dts_switch::tui::app::JournalView {
         plans: dts_switch::domain::journal::summarize(&recs),
@@ -1050,6 +1079,7 @@ fn after_the_last_task_finished_the_job_is_watched_and_the_verdict_shown() {
                     checkpoint: Some(1),
                     checkpoint_age_secs: Some(d as u64),
                     error_message: String::new(),
+                    retry: None,
                 },
             }),
         );

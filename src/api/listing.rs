@@ -110,7 +110,7 @@ pub enum ListEvent<'a> {
     Entries(Vec<SyncJobEntry>),
 }
 
-/// What DescribeDtsJobs said about two-way jobs.
+/// How far DescribeDtsJobs was read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HintsState {
     /// The listing shows Reverse entries (so it lists both directions of two-way jobs):
@@ -131,6 +131,9 @@ pub struct TwoWayHints {
     /// Each id DescribeDtsJobs listed (`DtsInstanceID` and `DtsJobId`) → it shows a
     /// `ReverseJob`.
     pub jobs: HashMap<String, bool>,
+    /// Every item DescribeDtsJobs listed, in its order (the maintained family's view:
+    /// DtsJobIds, and jobs the legacy listing does not show).
+    pub items: Vec<DtsJobItem>,
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +166,7 @@ pub async fn list_jobs(
     let mut hints = TwoWayHints {
         state: HintsState::NotAsked,
         jobs: HashMap::new(),
+        items: Vec::new(),
     };
     // DescribeDtsJobs starts once the first listing page shows no Reverse entry.
     let mut dts_active = false;
@@ -252,21 +256,15 @@ pub async fn list_jobs(
                         if progress.total_record_count.is_none() {
                             progress.total_record_count = jobs.total;
                         }
-                        if opts.two_way_hints && jobs.assembled >= 1 {
-                            if reverse_entries {
-                                // The listing shows both directions: absence means one-way.
-                                if hints.state != HintsState::NotNeeded {
-                                    dts_active = false;
-                                    run.abort_all(Kind::Dts);
-                                    hints.jobs.clear();
-                                    hints.state = HintsState::NotNeeded;
-                                }
-                            } else if !dts_active
-                                && hints.state == HintsState::NotAsked
-                                && !(jobs.end.is_some() && progress.entries == 0)
-                            {
-                                dts_active = true;
-                            }
+                        // DescribeDtsJobs is read alongside, whatever the listing shows:
+                        // it is the maintained family's view (DtsJobIds, and new-version
+                        // jobs the legacy listing may not show, §3.4).
+                        if opts.two_way_hints
+                            && jobs.assembled >= 1
+                            && !dts_active
+                            && hints.state == HintsState::NotAsked
+                        {
+                            dts_active = true;
                         }
                     }
                     PageOut::Dts(page) if dts_active => {
@@ -341,12 +339,13 @@ pub async fn list_jobs(
     })
 }
 
-fn record_hints(map: &mut HashMap<String, bool>, items: Vec<DtsJobItem>) {
+fn record_hints(hints: &mut TwoWayHints, items: Vec<DtsJobItem>) {
     for it in items {
-        for id in it.ids {
-            let e = map.entry(id).or_insert(false);
+        for id in &it.ids {
+            let e = hints.jobs.entry(id.clone()).or_insert(false);
             *e |= it.two_way;
         }
+        hints.items.push(it);
     }
 }
 
@@ -359,7 +358,7 @@ fn dts_advance(
     run: &mut Run,
 ) {
     match dts.assemble() {
-        Ok(items) => record_hints(&mut hints.jobs, items),
+        Ok(items) => record_hints(hints, items),
         Err(e) => dts_failed(active, hints, run, e),
     }
     if *active && dts.end.is_some() {

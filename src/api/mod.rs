@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod listing;
+pub mod maintained;
 pub mod ops;
 pub mod sign;
 

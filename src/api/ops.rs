@@ -2,98 +2,30 @@
 
 use crate::api::client::{str_of, CallMode, Client};
 use crate::api::error::ApiError;
-use serde_json::value::RawValue;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// Largest page the service accepts for DescribeSynchronizationJobs.
 pub const MAX_PAGE_SIZE: u32 = 30;
 
-/// One endpoint as the listing shows it (`SourceEndpoint` / `DestinationEndpoint`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct EndpointInfo {
-    pub instance_type: String,
-    pub instance_id: String,
-    pub engine_name: String,
-    pub ip: String,
-    pub port: String,
-}
+pub use crate::domain::endpoint::{EndpointInfo, RawJson};
 
-impl EndpointInfo {
-    fn from_value(v: Option<&Value>) -> Self {
-        let g = |k: &str| {
-            v.and_then(|o| o.get(k))
-                .and_then(str_of)
-                .unwrap_or_default()
-        };
-        EndpointInfo {
-            instance_type: g("InstanceType"),
-            instance_id: g("InstanceId"),
-            engine_name: g("EngineName"),
-            ip: g("IP"),
-            port: g("Port"),
-        }
-    }
-
-    /// `ip:port`, or the instance id when there is no IP (ECS, ApsaraDB).
-    pub fn address(&self) -> String {
-        match (self.ip.is_empty(), self.port.is_empty()) {
-            (false, false) if self.ip.contains(':') => format!("[{}]:{}", self.ip, self.port),
-            (false, false) => format!("{}:{}", self.ip, self.port),
-            (false, true) => self.ip.clone(),
-            (true, false) if !self.instance_id.is_empty() => {
-                format!("{}:{}", self.instance_id, self.port)
-            }
-            _ => self.instance_id.clone(),
-        }
-    }
-}
-
-/// A JSON value kept as its (compact) text rather than as a parsed tree: a few hundred
-/// bytes per listing entry instead of a tree of maps and strings. Cheap to clone.
-#[derive(Clone)]
-pub struct RawJson(Arc<RawValue>);
-
-impl RawJson {
-    pub fn from_value(v: &Value) -> Self {
-        let raw = serde_json::value::to_raw_value(v).expect("a JSON value serializes");
-        RawJson(Arc::from(raw))
-    }
-    /// `{}`: for callers that never show the service's own fields (the TUI), so a
-    /// listing does not keep every entry's text. One shared allocation.
-    pub fn empty() -> Self {
-        static EMPTY: std::sync::OnceLock<Arc<RawValue>> = std::sync::OnceLock::new();
-        RawJson(
-            EMPTY
-                .get_or_init(|| Arc::from(RawValue::from_string("{}".into()).expect("valid")))
-                .clone(),
-        )
-    }
-    /// The JSON text.
-    pub fn get(&self) -> &str {
-        self.0.get()
-    }
-    /// The value, parsed (a tree for as long as the caller keeps it).
-    pub fn to_value(&self) -> Value {
-        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
-    }
-}
-
-impl PartialEq for RawJson {
-    fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
-    }
-}
-
-impl std::fmt::Debug for RawJson {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RawJson({} bytes)", self.get().len())
-    }
-}
-
-impl serde::Serialize for RawJson {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+/// A legacy-family endpoint object (`SourceEndpoint` / `DestinationEndpoint` of
+/// DescribeSynchronizationJobs and DescribeSynchronizationJobStatus: `IP`, `InstanceId`),
+/// in the domain's terms. The new family's spellings (`Ip`, `InstanceID`) are read too.
+pub fn endpoint_from_value(v: Option<&Value>) -> EndpointInfo {
+    let g = |ks: &[&str]| {
+        ks.iter()
+            .find_map(|k| v.and_then(|o| o.get(*k)).and_then(str_of))
+            .unwrap_or_default()
+    };
+    EndpointInfo {
+        instance_type: g(&["InstanceType"]),
+        instance_id: g(&["InstanceId", "InstanceID"]),
+        engine_name: g(&["EngineName"]),
+        ip: g(&["IP", "Ip"]),
+        port: g(&["Port"]),
+        region: g(&["Region"]),
+        database_name: g(&["DatabaseName"]),
     }
 }
 
@@ -136,8 +68,8 @@ impl SyncJobEntry {
             error_message: g("ErrorMessage"),
             job_class: g("SynchronizationJobClass"),
             create_time: g("CreateTime"),
-            source: EndpointInfo::from_value(v.get("SourceEndpoint")),
-            destination: EndpointInfo::from_value(v.get("DestinationEndpoint")),
+            source: endpoint_from_value(v.get("SourceEndpoint")),
+            destination: endpoint_from_value(v.get("DestinationEndpoint")),
             raw: RawJson::from_value(v),
         })
     }
@@ -159,12 +91,27 @@ pub struct JobsPage {
     pub entries: Vec<SyncJobEntry>,
 }
 
-/// One item of DescribeDtsJobs: its ids and whether it shows a `ReverseJob` (two-way).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One item of DescribeDtsJobs: its ids, whether it shows a `ReverseJob` (two-way), and
+/// what a job listed only here needs (new-family spellings: `Ip`, `InstanceID`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct DtsJobItem {
     /// `DtsInstanceID` (the id the listing calls SynchronizationJobId) and `DtsJobId`.
     pub ids: Vec<String>,
     pub two_way: bool,
+    pub instance_id: String,
+    pub dts_job_id: String,
+    pub reverse_dts_job_id: String,
+    pub name: String,
+    pub status: String,
+    /// Seconds (DescribeDtsJobs, sync jobs).
+    pub delay: String,
+    pub error_message: String,
+    pub create_time: String,
+    pub source: EndpointInfo,
+    pub destination: EndpointInfo,
+    /// The reverse direction: status, delay, endpoints (two-way jobs).
+    pub reverse: Option<(String, String, EndpointInfo, EndpointInfo)>,
+    pub raw: RawJson,
 }
 
 #[derive(Debug, Clone)]
@@ -279,8 +226,8 @@ pub fn parse_job_status(b: &Value, request_id: Option<String>) -> JobStatusAnswe
         delay: field("Delay"),
         delay_secs,
         checkpoint: num("Checkpoint").map(|c| c as u64).filter(|c| *c > 0),
-        source: EndpointInfo::from_value(b.get("SourceEndpoint")),
-        destination: EndpointInfo::from_value(b.get("DestinationEndpoint")),
+        source: endpoint_from_value(b.get("SourceEndpoint")),
+        destination: endpoint_from_value(b.get("DestinationEndpoint")),
         raw: b.clone(),
     }
 }
@@ -447,8 +394,38 @@ pub fn parse_dts_jobs_page(
                 .filter_map(|k| j.get(*k).and_then(str_of))
                 .filter(|s| !s.is_empty())
                 .collect();
-            let two_way = matches!(j.get("ReverseJob"), Some(Value::Object(o)) if !o.is_empty());
-            (!ids.is_empty()).then_some(DtsJobItem { ids, two_way })
+            let rev = j
+                .get("ReverseJob")
+                .filter(|r| matches!(r, Value::Object(o) if !o.is_empty()));
+            let two_way = rev.is_some();
+            let g = |v: &Value, k: &str| v.get(k).and_then(str_of).unwrap_or_default();
+            let instance_id = ["DtsInstanceID", "DtsInstanceId"]
+                .iter()
+                .find_map(|k| j.get(*k).and_then(str_of).filter(|s| !s.is_empty()))
+                .unwrap_or_default();
+            (!ids.is_empty()).then(|| DtsJobItem {
+                ids,
+                two_way,
+                instance_id,
+                dts_job_id: g(j, "DtsJobId"),
+                reverse_dts_job_id: rev.map(|r| g(r, "DtsJobId")).unwrap_or_default(),
+                name: g(j, "DtsJobName"),
+                status: g(j, "Status"),
+                delay: g(j, "Delay"),
+                error_message: g(j, "ErrorMessage"),
+                create_time: g(j, "CreateTime"),
+                source: endpoint_from_value(j.get("SourceEndpoint")),
+                destination: endpoint_from_value(j.get("DestinationEndpoint")),
+                reverse: rev.map(|r| {
+                    (
+                        g(r, "Status"),
+                        g(r, "Delay"),
+                        endpoint_from_value(r.get("SourceEndpoint")),
+                        endpoint_from_value(r.get("DestinationEndpoint")),
+                    )
+                }),
+                raw: RawJson::from_value(j),
+            })
         })
         .collect();
     Ok(DtsJobsPage {

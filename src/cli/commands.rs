@@ -35,7 +35,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Plan(a)) => {
             let req = validate_request(&a)?;
             let ctx = context::build(&g).await?;
-            let (plan, job) = make_plan(&ctx, &a, req).await?;
+            let (plan, job) = make_plan(&ctx, &a, req, None).await?;
             match g.output {
                 OutputFormat::Text | OutputFormat::Markdown => {
                     out!("{}", output::plan_text(&plan, &job, &ctx.banner()))
@@ -46,7 +46,11 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                     &ctx.masked_ak,
                 )),
             }
-            Ok(exit::OK)
+            Ok(if crate::domain::planner::dry_runs_passed(&plan) {
+                exit::OK
+            } else {
+                exit::FAILED
+            })
         }
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Status(a)) => {
@@ -302,18 +306,11 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
 }
 
 fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliError> {
+    let close = match crate::domain::planner::find_job(all, id) {
+        Ok(j) => return Ok(j),
+        Err(close) => close,
+    };
     let id = id.trim();
-    if let Some(j) = all.iter().find(|j| j.id == id) {
-        return Ok(j);
-    }
-    let mut close: Vec<&Job> = all
-        .iter()
-        .filter(|j| {
-            strsim::levenshtein(&j.id, id) <= 3
-                || (id.len() >= 4 && (j.id.contains(id) || j.name.contains(id)))
-        })
-        .collect();
-    close.truncate(3);
     let hint = if close.is_empty() {
         String::new()
     } else {
@@ -329,10 +326,29 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
     Err(CliError::new(
         exit::BAD_INPUT,
         format!(
-            "--job {id:?}: no such synchronization job in region {region} ({} jobs listed){hint}\n  next step: dts-switch jobs --region {region} lists them; check --region",
+            "--job {id:?}: no such synchronization job in region {region} ({} jobs listed; a job is named by its SynchronizationJobId, DtsInstanceID or either direction's DtsJobId){hint}\n  next step: dts-switch jobs --region {region} lists them; check --region",
             all.len()
         ),
     ))
+}
+
+/// The new account's password: the first line of stdin with `--password-stdin`, else
+/// `DTS_SWITCH_DB_PASSWORD`. Never a flag.
+fn read_password(a: &SwitchArgs) -> Result<Option<crate::domain::rules::Secret>, String> {
+    if a.password_stdin {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+            .map_err(|e| format!("--password-stdin: cannot read stdin: {e}"))?;
+        let pw = line.trim_end_matches(['\n', '\r']).to_string();
+        if pw.is_empty() {
+            return Err("--password-stdin: the first line of stdin is empty".into());
+        }
+        return Ok(Some(crate::domain::rules::Secret::new(pw)));
+    }
+    Ok(std::env::var("DTS_SWITCH_DB_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(crate::domain::rules::Secret::new))
 }
 
 /// Local checks only: nothing is sent when they fail.
@@ -343,16 +359,55 @@ fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
         .map(|why| format!("  --job {}", clean(&why)))
         .into_iter()
         .collect();
+    let mut extra = rules::MaintainedExtras::default();
+    for (flag, v, slot) in [
+        ("--database-name", &a.database_name, &mut extra.database_name),
+        ("--endpoint-region", &a.endpoint_region, &mut extra.endpoint_region),
+        ("--username", &a.username, &mut extra.username),
+    ] {
+        if let Some(v) = v {
+            let v = v.trim();
+            if v.is_empty() {
+                lines.push(format!("  {flag}: is empty; leave it out or give a value"));
+            } else if let Err(why) = rules::no_inner_space(v) {
+                lines.push(format!("  {flag} {}", clean(&why)));
+            } else if flag == "--endpoint-region" && crate::api::endpoint::validate_region(v).is_err() {
+                lines.push(format!("  {flag} {:?}: not a region id (e.g. cn-hangzhou)", clean(v)));
+            } else {
+                *slot = Some(v.to_string());
+            }
+        }
+    }
+    if a.password_stdin && a.username.is_none() {
+        lines.push("  --password-stdin: a password is for an account change: give --username too".into());
+    }
+    if a.username.is_some() {
+        match read_password(a) {
+            Ok(Some(pw)) => extra.password = Some(pw),
+            Ok(None) => lines.push("  --username: an account change needs its password: give it on stdin with --password-stdin, or in DTS_SWITCH_DB_PASSWORD (never as a flag)".into()),
+            Err(e) => lines.push(format!("  {e}")),
+        }
+    }
     let input = EndpointInput {
         instance_id: a.instance_id.clone(),
         ip: a.ip.clone(),
         port: a.port.clone(),
         owner_id: a.owner_id.clone(),
         role: a.role.clone(),
+        extra,
     };
     let endpoint = rules::validate(a.instance_type, &input);
     if let Err(errs) = &endpoint {
         lines.extend(errs.iter().map(|e| format!("  {e}")));
+    }
+    if a.api == crate::domain::family::ApiChoice::Legacy {
+        if let Ok(e) = &endpoint {
+            lines.extend(
+                crate::domain::family::legacy::unsupported(e)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+        }
     }
     match endpoint {
         Ok(endpoint) if lines.is_empty() => Ok(SwitchRequest {
@@ -371,19 +426,42 @@ fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
     }
 }
 
-async fn make_plan(ctx: &Ctx, a: &SwitchArgs, req: SwitchRequest) -> Result<(Plan, Job), CliError> {
+/// Finds the job, checks the journal, picks the family and makes the plan (with the
+/// dry runs of a maintained plan).
+async fn make_plan(
+    ctx: &Ctx,
+    a: &SwitchArgs,
+    req: SwitchRequest,
+    journal: Option<&journal::Journal>,
+) -> Result<(Plan, Job), CliError> {
     let listing = load_jobs(ctx, true).await?;
     let job = find_job(&listing.jobs, &a.job, &ctx.region)?.clone();
-    let plan = plan::plan(&job, &ctx.region, &req).map_err(|e| {
-        let mut msg = format!("{e} (nothing was sent)");
-        if let (plan::PlanError::UnknownTopology { .. }, Some(why)) = (&e, &listing.two_way_error) {
-            msg.push_str(&format!(
-                "\n  DescribeDtsJobs: {}",
-                why.to_string().replace('\n', "\n  ")
-            ));
-        }
-        CliError::new(exit::BAD_INPUT, crate::text::clean_lines(&msg))
-    })?;
+    if let Some(j) = journal {
+        guard::check_new_switch(j, &job.ids(), &ctx.region)
+            .map_err(|r| CliError::new(exit::BAD_INPUT, format!("nothing was sent: {r}")))?;
+    }
+    if a.api != crate::domain::family::ApiChoice::Legacy && std::io::stderr().is_terminal() {
+        errln!("checking with the service (ModifyDtsJobEndpoint DryRun=true; nothing is changed)…");
+    }
+    let plan = crate::domain::planner::make_plan(&ctx.client, &job, &ctx.region, &req, a.api)
+        .await
+        .map_err(|e| match e {
+            crate::domain::planner::PlanFailure::Plan(e) => {
+                let mut msg = format!("{e} (nothing was sent)");
+                if let (plan::PlanError::UnknownTopology { .. }, Some(why)) =
+                    (&e, &listing.two_way_error)
+                {
+                    msg.push_str(&format!(
+                        "\n  DescribeDtsJobs: {}",
+                        why.to_string().replace('\n', "\n  ")
+                    ));
+                }
+                CliError::new(exit::BAD_INPUT, crate::text::clean_lines(&msg))
+            }
+            e @ crate::domain::planner::PlanFailure::DryRunError(_) => {
+                CliError::new(exit::FAILED, crate::text::clean_lines(&e.to_string()))
+            }
+        })?;
     Ok((plan, job))
 }
 
@@ -391,7 +469,8 @@ fn confirm(plan: &Plan) -> Result<bool, CliError> {
     let n = plan.calls.len();
     typed_confirmation(
         &format!(
-            "\nThis sends {n} SwitchSynchronizationEndpoint call{} to the service. Type the job id ({}) to confirm, anything else cancels: ",
+            "\nThis sends {n} {} call{} to the service. Type the job id ({}) to confirm, anything else cancels: ",
+            plan.family.action(),
             if n == 1 { "" } else { "s" },
             plan.job_id
         ),
@@ -415,9 +494,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     }
     let journal = journal_cmds::journal_for(g)?;
     let ctx = context::build(g).await?;
-    let (plan, job) = make_plan(&ctx, a, req).await?;
-    guard::check_new_switch(&journal, &plan.job_id, &plan.region)
-        .map_err(|r| CliError::new(exit::BAD_INPUT, format!("nothing was sent: {r}")))?;
+    let (plan, job) = make_plan(&ctx, a, req, Some(&journal)).await?;
     let json_out = g.output == OutputFormat::Json;
     // The preview goes to stderr in JSON mode so stdout stays one JSON document.
     let preview = output::plan_text(&plan, &job, &ctx.banner());
@@ -425,6 +502,21 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         errout!("{preview}");
     } else {
         out!("{preview}");
+    }
+    if !crate::domain::planner::dry_runs_passed(&plan) {
+        errln!("\nA dry run failed: nothing was sent (the service's code and message are above). Fix the cause, then run the switch again.");
+        return Ok(exit::FAILED);
+    }
+    if s.dry_run {
+        errln!(
+            "\n--dry-run: {}; nothing was changed.",
+            if plan.family.has_dry_run() {
+                "every dry run passed"
+            } else {
+                "the legacy API has no server-side check, so none was made"
+            }
+        );
+        return Ok(exit::OK);
     }
     if !s.yes && !confirm(&plan)? {
         errln!("cancelled: nothing was sent");
@@ -441,6 +533,15 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         wait_timeout: s.wait_timeout,
         wait_last: !s.no_wait,
         read_only: false,
+        verify: crate::domain::verify::VerifyOptions {
+            interval: s.poll_interval.unwrap_or(if demo {
+                Duration::from_secs(1)
+            } else {
+                Duration::from_secs(5)
+            }),
+            healthy_delay: s.verify.healthy_delay,
+            timeout: s.verify.verify_timeout,
+        },
     };
     let mut printer = output::ProgressPrinter::new(plan.calls.len(), json_out);
     let mut handler = move |ev: &ProgressEvent| printer.event(ev);

@@ -208,7 +208,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
     let latest = |p: &PlanSummary| {
         !plans
             .iter()
-            .any(|q| q.at > p.at && q.same_job(&p.job_id, &p.region))
+            .any(|q| q.at > p.at && q.same_job(&p.job_ids, &p.region))
     };
     let pending: Vec<&PlanSummary> = plans
         .iter()
@@ -361,11 +361,11 @@ async fn resume_plan(
                         Some(next) => format!(
                             ", then send the {} call alone:\n    {}",
                             next.direction,
-                            output::command_for_call(next, &p.region)
+                            output::command_for_call(&plan, next)
                         ),
                         None => String::new(),
                     },
-                    output::command_for_call(&plan.calls[k], &p.region)
+                    output::command_for_call(&plan, &plan.calls[k])
                 );
                 outcomes.push(CallOutcome::new(&plan.calls[k], Outcome::Unknown));
                 break;

@@ -231,25 +231,28 @@ fn parse_direction(s: &str) -> Result<Direction, String> {
 fn parse_topology(s: &str) -> Result<Topology, String> {
     s.parse()
 }
+fn parse_api(s: &str) -> Result<crate::domain::family::ApiChoice, String> {
+    s.parse()
+}
 fn parse_task_id_shape(s: &str) -> Result<crate::sim::TaskIdShape, String> {
     s.parse()
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct SwitchArgs {
-    /// The synchronization job id (SynchronizationJobId), e.g. dtsa1b2c3d4e5f6g01
+    /// The job: any of its ids (legacy SynchronizationJobId, DtsInstanceID, or either direction's DtsJobId), e.g. dtsa1b2c3d4e5f6g01
     #[arg(long, value_name = "ID")]
     pub job: String,
     /// Which database was switched over, named as in the forward direction
     #[arg(long, value_parser = parse_side, value_name = "source|destination")]
     pub database: Side,
-    /// How DTS reaches the new database
-    #[arg(long, value_parser = parse_type, value_name = "LocalInstance|ECS|Express")]
+    /// How DTS reaches the new database, in either vocabulary (any case): LocalInstance (= other), ECS (= ecs), Express (= express); new-version jobs also take rds, polardb, mongodb, distributed_mongodb, greenplum, kafka
+    #[arg(long, value_parser = parse_type, value_name = "TYPE")]
     pub instance_type: InstanceType,
-    /// ECS instance id (i-…) for ECS, VPC id (vpc-…) for Express; optional for LocalInstance
+    /// ECS instance id (i-…) for ECS, VPC id (vpc-…) for Express, the instance id (rm-…, pc-…, dds-…) for the managed types; optional for LocalInstance
     #[arg(long, value_name = "ID")]
     pub instance_id: Option<String>,
-    /// The new database's port (1-65535)
+    /// The new database's port (1-65535): required for LocalInstance, ECS, Express; optional for the managed types
     #[arg(long, value_name = "N")]
     pub port: Option<String>,
     /// The new database's IP address (LocalInstance and Express; not used with ECS)
@@ -267,6 +270,21 @@ pub struct SwitchArgs {
     /// Override the topology the service shows (you know what you built)
     #[arg(long, value_parser = parse_topology, value_name = "one-way|two-way")]
     pub topology: Option<Topology>,
+    /// Which DTS API: auto (ModifyDtsJobEndpoint wherever its dry run accepts the change, SwitchSynchronizationEndpoint only for a job it refuses as unsupported or does not know), legacy, maintained
+    #[arg(long, value_parser = parse_api, default_value = "auto", value_name = "auto|legacy|maintained")]
+    pub api: crate::domain::family::ApiChoice,
+    /// New-version jobs: the database name (PostgreSQL, PolarDB for PostgreSQL, AnalyticDB for PostgreSQL; the authentication database for MongoDB)
+    #[arg(long, value_name = "NAME")]
+    pub database_name: Option<String>,
+    /// New-version jobs: the region of the new database (EndpointRegionId)
+    #[arg(long, value_name = "REGION")]
+    pub endpoint_region: Option<String>,
+    /// New-version jobs: change the database account to this user; the password comes from --password-stdin or DTS_SWITCH_DB_PASSWORD (never a flag)
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Read the new account's password from the first line of stdin (with --username)
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Args, Debug)]
@@ -279,6 +297,9 @@ pub struct SwitchCmd {
     /// Do not follow the last task to its end (the first task of a two-way plan is always followed)
     #[arg(long)]
     pub no_wait: bool,
+    /// Stop after the server-side dry runs (ModifyDtsJobEndpoint DryRun=true): exit 0 when all pass, 1 otherwise; nothing is changed
+    #[arg(long)]
+    pub dry_run: bool,
     /// First interval between status polls (default 5s; 1s with --demo)
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub poll_interval: Option<Duration>,

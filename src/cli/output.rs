@@ -135,6 +135,16 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
         endpoint_long(&job.forward.source),
         endpoint_long(&job.forward.destination)
     ));
+    s.push_str(&format!(
+        "API: {} ({} family){}\n",
+        plan.family.action(),
+        plan.family,
+        if plan.family_reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", clean(&plan.family_reason))
+        }
+    ));
     s.push_str(&format!("{}\n", plan.explanation()));
     for w in &plan.warnings {
         s.push_str(&format!("! warning: {}\n", clean(w)));
@@ -142,17 +152,45 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
     let n = plan.calls.len();
     for (i, c) in plan.calls.iter().enumerate() {
         s.push_str(&format!(
-            "\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)\n",
+            "\nCall {} of {n}: {} ({} direction, {} endpoint)\n",
             i + 1,
+            plan.family.action(),
             c.direction,
             c.endpoint_type.as_str()
+        ));
+        s.push_str(&format!(
+            "  {}  →  {}\n",
+            crate::domain::guard::endpoint_words(&c.old),
+            crate::domain::guard::endpoint_words(&c.new)
         ));
         for (k, v) in &c.params {
             s.push_str(&format!("  {:<26} {}\n", clean(k), clean(v)));
         }
+        if plan.password.is_some() && crate::domain::family::maintained::needs_password(c) {
+            s.push_str(&format!("  {:<26} (changed)\n", "Password"));
+        }
+        s.push_str(&format!("  {}\n", dry_run_line(plan, c)));
     }
     s.push_str("\n(Signed with the AccessKeyId above; the secret, any security token and the signature are never shown.)\n");
     s
+}
+
+/// The dry-run verdict of a call, in one line.
+pub fn dry_run_line(plan: &Plan, c: &PlannedCall) -> String {
+    match (&c.dry_run, plan.family.has_dry_run()) {
+        (_, false) => "dry run: none (the legacy API has no server-side check)".into(),
+        (None, true) => "dry run: not made".into(),
+        (Some(d), true) if d.passed => format!(
+            "dry run: PASSED (RequestId {})",
+            clean(d.request_id.as_deref().unwrap_or("-"))
+        ),
+        (Some(d), true) => format!(
+            "dry run: FAILED {}: {} (RequestId {})",
+            clean(d.code.as_deref().unwrap_or("?")),
+            clean(d.message.as_deref().unwrap_or("")),
+            clean(d.request_id.as_deref().unwrap_or("-"))
+        ),
+    }
 }
 
 pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
@@ -167,16 +205,23 @@ pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
             }
             json!({
                 "index": i + 1,
-                "action": "SwitchSynchronizationEndpoint",
+                "action": plan.family.action(),
                 "direction": c.direction,
                 "endpoint_type": c.endpoint_type,
                 "params": params,
+                "old": c.old,
+                "new": c.new,
+                "dry_run": c.dry_run,
             })
         })
         .collect();
     json!({
         "plan_id": plan.id,
+        "batch_id": plan.batch_id,
         "job_id": plan.job_id,
+        "job_ids": plan.job_ids,
+        "family": plan.family,
+        "family_reason": plan.family_reason,
         "job_name": plan.job_name,
         "region": plan.region,
         "endpoint": banner_endpoint,
@@ -212,6 +257,11 @@ pub fn outcome_line(i: usize, n: usize, o: &CallOutcome) -> String {
     if let Some(r) = &o.request_id {
         s.push_str(&format!(" · RequestId {}", clean(r)));
     }
+    if let Some(nt) = &o.note {
+        for line in clean_lines(nt).lines() {
+            s.push_str(&format!("\n    {line}"));
+        }
+    }
     if let Some(e) = &o.error {
         // Our own text, one line per line; any service part in it was cleaned already.
         for line in clean_lines(e).lines() {
@@ -223,11 +273,15 @@ pub fn outcome_line(i: usize, n: usize, o: &CallOutcome) -> String {
 
 /// The exact command that sends `call` again, alone. The database side is named in
 /// forward terms, as `--database` takes it.
-pub fn command_for_call(call: &PlannedCall, region: &str) -> String {
+pub fn command_for_call(plan: &Plan, call: &PlannedCall) -> String {
+    let region = &plan.region;
+    // Either family's names: `Endpoint.InstanceId` (legacy) or `EndpointInstanceId`.
     let get = |k: &str| {
+        let alt = k.replace('.', "");
+        let alt2 = alt.replace("IP", "Ip");
         call.params
             .iter()
-            .find(|(n, _)| n == k)
+            .find(|(n, _)| *n == k || *n == alt || *n == alt2)
             .map(|(_, v)| v.as_str())
     };
     let database = match call.direction {
@@ -236,7 +290,7 @@ pub fn command_for_call(call: &PlannedCall, region: &str) -> String {
     };
     let mut s = format!(
         "dts-switch switch --region {region} --job {} --database {} {} {}",
-        clean(get("SynchronizationJobId").unwrap_or("?")),
+        clean(&plan.job_id),
         database.as_str().to_ascii_lowercase(),
         rules::TYPE_FLAG,
         clean(get(rules::TYPE_PARAM).unwrap_or("?")),
@@ -245,6 +299,25 @@ pub fn command_for_call(call: &PlannedCall, region: &str) -> String {
         if let Some(v) = get(key) {
             s.push_str(&format!(" {flag} {}", clean(v)));
         }
+    }
+    if plan.family == crate::domain::family::Family::Maintained {
+        for (flag, key) in [
+            ("--owner-id", "AliyunUid"),
+            ("--role", "RoleName"),
+            ("--database-name", "Database"),
+            ("--endpoint-region", "EndpointRegionId"),
+            ("--username", "Username"),
+        ] {
+            if let Some(v) = get(key) {
+                s.push_str(&format!(" {flag} {}", clean(v)));
+            }
+        }
+        if crate::domain::family::maintained::needs_password(call) {
+            s.push_str(" --password-stdin");
+        }
+        s.push_str(" --api maintained");
+    } else {
+        s.push_str(" --api legacy");
     }
     if call.direction == Direction::Reverse {
         s.push_str(" --topology two-way");
@@ -261,7 +334,7 @@ pub fn redo_command(plan: &Plan, direction: Direction) -> String {
     plan.calls
         .iter()
         .find(|c| c.direction == direction)
-        .map(|c| command_for_call(c, &plan.region))
+        .map(|c| command_for_call(plan, c))
         .unwrap_or_default()
 }
 
@@ -272,6 +345,7 @@ pub struct ProgressPrinter {
     n: usize,
     to_stderr: bool,
     last: std::collections::HashMap<usize, String>,
+    verify: VerifyPrinter,
 }
 
 impl ProgressPrinter {
@@ -280,6 +354,7 @@ impl ProgressPrinter {
             n,
             to_stderr,
             last: Default::default(),
+            verify: VerifyPrinter::default(),
         }
     }
 
@@ -326,9 +401,12 @@ impl ProgressPrinter {
                 request_id,
                 task_id,
             } => format!(
-                "call {}/{n}: accepted, TaskId {} (RequestId {})",
+                "call {}/{n}: accepted{} (RequestId {})",
                 no(index),
-                clean(task_id),
+                match task_id {
+                    Some(t) => format!(", TaskId {}", clean(t)),
+                    None => ", no TaskId (this API has none): following the direction's status".into(),
+                },
                 clean(request_id.as_deref().unwrap_or("-"))
             ),
             ProgressEvent::Status {
@@ -342,9 +420,12 @@ impl ProgressPrinter {
                 }
                 self.last.insert(*index, status.as_str().to_string());
                 format!(
-                    "call {}/{n}: task {} {} ({}s)",
+                    "call {}/{n}: {} {} ({}s)",
                     no(index),
-                    clean(task_id),
+                    match task_id {
+                        Some(t) => format!("task {}", clean(t)),
+                        None => "direction".to_string(),
+                    },
                     clean(status.as_str()),
                     elapsed.as_secs()
                 )
@@ -354,6 +435,10 @@ impl ProgressPrinter {
                 no(index),
                 clean(error.lines().next().unwrap_or(""))
             ),
+            ProgressEvent::Verify(v) => {
+                self.verify.event(v);
+                return None;
+            }
             ProgressEvent::JournalError { .. } | ProgressEvent::Done { .. } => return None,
         })
     }

@@ -1,9 +1,11 @@
-//! Runs a [`Plan`]: sends each call once through the guarded path, follows its task to
-//! the end, and only then sends the next one. Journals every step and reports it as a
-//! [`ProgressEvent`].
+//! Runs a [`Plan`]: sends each call once through the guarded path, follows it to the
+//! end (the legacy family's switch task; the maintained family's direction, until it
+//! shows the new endpoint and is no longer `Modifying`), and only then sends the next
+//! one. Journals every step and reports it as a [`ProgressEvent`].
 
 use crate::api::ops::SwitchStatus;
 use crate::api::{ApiError, Client, ErrorKind};
+use crate::domain::family::{self, Family};
 use crate::domain::guard::{self, Refusal, Sender};
 use crate::domain::journal::{self, Record};
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
@@ -22,6 +24,9 @@ pub struct ExecOptions {
     pub wait_last: bool,
     /// Refuse to send anything.
     pub read_only: bool,
+    /// Watching a direction between the calls of a maintained two-way plan (the
+    /// Reverse call only after the Forward direction is healthy again).
+    pub verify: crate::domain::verify::VerifyOptions,
 }
 
 impl Default for ExecOptions {
@@ -32,6 +37,7 @@ impl Default for ExecOptions {
             wait_timeout: Duration::from_secs(600),
             wait_last: true,
             read_only: false,
+            verify: crate::domain::verify::VerifyOptions::default(),
         }
     }
 }
@@ -53,6 +59,9 @@ pub struct CallOutcome {
     pub error_code: Option<String>,
     /// UTC time the request was sent (RFC 3339).
     pub sent_at: Option<String>,
+    /// What else the operator should know ("already switched (by someone else?)…").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// A journal record about this call could not be written: the journal does not
     /// show what happened, so the run cannot end as a success.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,6 +85,7 @@ impl CallOutcome {
             error: None,
             error_code: None,
             sent_at: None,
+            note: None,
             journal_error: None,
             error_kind: None,
             refusal: None,
@@ -91,19 +101,22 @@ pub enum ProgressEvent {
         call: PlannedCall,
         at: String,
     },
-    /// The service accepted call `index`.
+    /// The service accepted call `index` (a TaskId in the legacy family; none in the
+    /// maintained one).
     Accepted {
         index: usize,
         request_id: Option<String>,
-        task_id: String,
+        task_id: Option<String>,
     },
-    /// A task status was read.
+    /// A status was read: the switch task's (legacy) or the direction's (maintained).
     Status {
         index: usize,
-        task_id: String,
-        status: SwitchStatus,
+        task_id: Option<String>,
+        status: String,
         elapsed: Duration,
     },
+    /// Between the calls of a maintained plan: the changed direction is watched.
+    Verify(crate::domain::verify::VerifyEvent),
     /// A status read failed (polling goes on until the wait timeout).
     PollError { index: usize, error: String },
     /// A journal record about call `index` could not be written.
@@ -147,6 +160,7 @@ pub fn done_record(plan_id: &str, index: usize, o: &CallOutcome) -> Record {
         task_id: o.task_id.clone(),
         status: o.status.clone(),
         error: o.error.clone(),
+        note: o.note.clone(),
     }
 }
 
@@ -188,14 +202,21 @@ pub async fn execute(
 ) -> Vec<CallOutcome> {
     let mut outcomes: Vec<CallOutcome> = Vec::new();
     let last = plan.calls.len().saturating_sub(1);
+    let mut gate_failed = false;
     for (index, call) in plan.calls.iter().enumerate().skip(start) {
         let blocked = outcomes
             .iter()
             .find(|o| o.outcome != Outcome::Finished || o.journal_error.is_some());
-        if blocked.is_some() || opts.read_only {
+        if blocked.is_some() || opts.read_only || gate_failed {
             let mut o = CallOutcome::new(call, Outcome::NotSent);
             o.error = Some(match blocked {
                 _ if opts.read_only => "read-only mode: nothing is sent".into(),
+                None => format!(
+                    "not sent: the {} direction was not healthy after call {}; the {} direction still has the old endpoint",
+                    outcomes.last().map(|o| o.direction.as_str()).unwrap_or("?"),
+                    index,
+                    call.direction
+                ),
                 Some(b) if b.outcome == Outcome::Finished => format!(
                     "not sent: the journal could not record call {}; the {} direction still has the old endpoint",
                     index,
@@ -223,7 +244,19 @@ pub async fn execute(
                 outcomes.push(finish(s, &plan.id, index, o, on_event));
                 continue;
             }
-            Ok(x) => x,
+            Ok(guard::Sent::AlreadySwitched { note }) => {
+                // Journalled by the guard; reported like a finished call.
+                let mut o = CallOutcome::new(call, Outcome::Finished);
+                o.status = Some("already switched".into());
+                o.note = Some(note);
+                on_event(&ProgressEvent::Done {
+                    index,
+                    outcome: o.clone(),
+                });
+                outcomes.push(o);
+                continue;
+            }
+            Ok(guard::Sent::Sent { at, answer }) => (at, answer),
         };
         on_event(&ProgressEvent::Sending {
             index,
@@ -240,7 +273,8 @@ pub async fn execute(
                 if e.outcome_unknown() {
                     o.outcome = Outcome::Unknown;
                     o.error = Some(format!(
-                        "{e}\n  the switch may have been executed: check the job's {} endpoint (dts-switch jobs --job {}) before sending it again",
+                        "{e}\n  the {} may have been executed: check the job's {} endpoint (dts-switch jobs --job {}) before sending it again; `dts-switch resume` reads it and goes on only if it shows the new endpoint",
+                        plan.family.action(),
                         call.endpoint_type.as_str().to_ascii_lowercase(),
                         plan.job_id
                     ));
@@ -251,7 +285,7 @@ pub async fn execute(
             }
             Ok(ans) => {
                 o.request_id = ans.request_id.clone();
-                o.task_id = Some(ans.task_id.clone());
+                o.task_id = ans.task_id.clone();
                 let mut je = None;
                 record(
                     s,
@@ -261,7 +295,7 @@ pub async fn execute(
                         index,
                         at: journal::now(),
                         request_id: ans.request_id.clone(),
-                        task_id: ans.task_id.clone(),
+                        task_id: ans.task_id.clone().unwrap_or_default(),
                     },
                     &mut je,
                     on_event,
@@ -275,7 +309,7 @@ pub async fn execute(
                     o.outcome = Outcome::Sent;
                 } else {
                     let (outcome, status, error) =
-                        watch_to_end(s, &plan.id, index, &ans.task_id, opts, &mut je, on_event)
+                        follow_to_end(s, plan, index, ans.task_id.as_deref(), opts, &mut je, on_event)
                             .await;
                     o.outcome = outcome;
                     o.status = status;
@@ -284,9 +318,169 @@ pub async fn execute(
                 o.journal_error = je;
             }
         }
-        outcomes.push(finish(s, &plan.id, index, o, on_event));
+        let o = finish(s, &plan.id, index, o, on_event);
+        // Maintained two-way: the next call only after this direction is healthy again.
+        let healthy_gate = plan.family == Family::Maintained
+            && o.outcome == Outcome::Finished
+            && o.journal_error.is_none()
+            && index < last;
+        outcomes.push(o);
+        if healthy_gate {
+            if let Some(why) = gate_next(s, plan, index, opts, on_event).await {
+                let o = outcomes.last_mut().expect("pushed");
+                o.note = Some(why);
+                o.outcome = Outcome::Finished;
+                gate_failed = true;
+            }
+        }
     }
     outcomes
+}
+
+/// Watches the direction of call `index` until it is healthy (journalling the verdict);
+/// returns why the next call must wait when it is not.
+async fn gate_next(
+    s: &Sender,
+    plan: &Plan,
+    index: usize,
+    opts: &ExecOptions,
+    on_event: &mut Handler<'_>,
+) -> Option<String> {
+    let d = plan.calls[index].direction;
+    let mut on = |ev: &crate::domain::verify::VerifyEvent| on_event(&ProgressEvent::Verify(ev.clone()));
+    let verdicts =
+        crate::domain::verify::verify_plan_directions(s, plan, &[d], &opts.verify, &mut on).await;
+    match verdicts.first() {
+        Some(v) if v.verdict == crate::domain::outcome::Verdict::Healthy => None,
+        Some(v) => Some(format!(
+            "the {d} direction is not healthy after the change ({}: {}); the next call is not sent",
+            v.verdict.as_str(),
+            v.reason
+        )),
+        None => Some(format!("the {d} direction was not verified; the next call is not sent")),
+    }
+}
+
+
+/// Follows call `index` after it was accepted, as its family does: the switch task
+/// (legacy) or the direction's own status and endpoint (maintained).
+async fn follow_to_end(
+    s: &Sender,
+    plan: &Plan,
+    index: usize,
+    task_id: Option<&str>,
+    opts: &ExecOptions,
+    journal_error: &mut Option<String>,
+    on_event: &mut Handler<'_>,
+) -> (Outcome, Option<String>, Option<String>) {
+    match (plan.family, task_id) {
+        (Family::Legacy, Some(t)) => {
+            watch_to_end(s, &plan.id, index, t, opts, journal_error, on_event).await
+        }
+        (Family::Legacy, None) => (
+            Outcome::Unknown,
+            None,
+            Some("accepted without a TaskId: check the job's endpoint".into()),
+        ),
+        (Family::Maintained, _) => {
+            watch_change(s, plan, index, opts, journal_error, on_event).await
+        }
+    }
+}
+
+/// Polls the direction of call `index` (maintained family) until the change has ended
+/// (see [`family::maintained::change_end`]) or the wait timeout, journalling each
+/// status change.
+async fn watch_change(
+    s: &Sender,
+    plan: &Plan,
+    index: usize,
+    opts: &ExecOptions,
+    journal_error: &mut Option<String>,
+    on_event: &mut Handler<'_>,
+) -> (Outcome, Option<String>, Option<String>) {
+    let call = &plan.calls[index];
+    let started = Instant::now();
+    let mut interval = opts.poll_interval;
+    let mut last: Option<String> = None;
+    let mut last_error: Option<ApiError>;
+    loop {
+        match family::read_direction(&s.client, plan, call.direction).await {
+            Ok(read) => {
+                last_error = None;
+                let changed = last.as_deref() != Some(read.status.as_str());
+                if changed {
+                    last = Some(read.status.clone());
+                    record(
+                        s,
+                        index,
+                        &Record::Status {
+                            plan_id: plan.id.clone(),
+                            index,
+                            at: journal::now(),
+                            task_id: String::new(),
+                            status: read.status.clone(),
+                        },
+                        journal_error,
+                        on_event,
+                    );
+                }
+                on_event(&ProgressEvent::Status {
+                    index,
+                    task_id: None,
+                    status: read.status.clone(),
+                    elapsed: started.elapsed(),
+                });
+                if let Some((outcome, error)) = family::maintained::change_end(&read, call) {
+                    return (outcome, Some(read.status), error);
+                }
+                interval = if changed {
+                    opts.poll_interval
+                } else {
+                    interval
+                        .mul_f64(1.5)
+                        .min(opts.max_poll_interval.max(opts.poll_interval))
+                };
+            }
+            Err(e) => {
+                on_event(&ProgressEvent::PollError {
+                    index,
+                    error: e.to_string(),
+                });
+                let fatal = matches!(
+                    e.kind(),
+                    ErrorKind::BadCredentials | ErrorKind::Permission | ErrorKind::NotFound
+                );
+                if fatal {
+                    return (
+                        Outcome::StillRunning,
+                        last,
+                        Some(format!(
+                            "stopped following the change of the {} direction: its status cannot be read ({}); the change goes on in the service: fix that, then `dts-switch resume` reads it again",
+                            call.direction,
+                            e.to_string().lines().next().unwrap_or("")
+                        )),
+                    );
+                }
+                last_error = Some(e);
+            }
+        }
+        if started.elapsed() + interval > opts.wait_timeout {
+            return (
+                Outcome::StillRunning,
+                last,
+                Some(format!(
+                    "stopped following the change of the {} direction after {}; it goes on in the service: dts-switch resume reads it again{}",
+                    call.direction,
+                    humantime::format_duration(opts.wait_timeout),
+                    last_error
+                        .map(|e| format!("\n  last status read failed: {e}"))
+                        .unwrap_or_default()
+                )),
+            );
+        }
+        tokio::time::sleep(interval).await;
+    }
 }
 
 /// Polls task `task_id` of call `index` to its end (or the wait timeout), journalling
@@ -322,8 +516,8 @@ async fn watch_to_end(
             }
             on_event(&ProgressEvent::Status {
                 index,
-                task_id: task_id.to_string(),
-                status: status.clone(),
+                task_id: Some(task_id.to_string()),
+                status: status.as_str().to_string(),
                 elapsed,
             });
         }
@@ -387,10 +581,11 @@ pub async fn follow(
     on_event: &mut Handler<'_>,
 ) -> CallOutcome {
     let mut je = None;
+    let task = (!task_id.is_empty()).then_some(task_id);
     let (outcome, status, error) =
-        watch_to_end(s, &plan.id, index, task_id, opts, &mut je, on_event).await;
+        follow_to_end(s, plan, index, task, opts, &mut je, on_event).await;
     let o = CallOutcome {
-        task_id: Some(task_id.to_string()),
+        task_id: task.map(str::to_string),
         status,
         error,
         journal_error: je,
@@ -475,7 +670,14 @@ pub fn exit_code(outcomes: &[CallOutcome]) -> i32 {
         3
     } else if outcomes.iter().any(|o| {
         (o.outcome == Outcome::Refused && o.error_kind == Some(ErrorKind::BadCredentials))
-            || o.refusal.is_some()
+            || o.refusal.as_deref().is_some_and(|r| {
+                !matches!(
+                    r,
+                    Refusal::ChangedSincePlan { .. }
+                        | Refusal::NotNow { .. }
+                        | Refusal::CannotRead { .. }
+                )
+            })
     }) {
         2
     } else if outcomes.iter().any(|o| {

@@ -12,9 +12,21 @@
 //!
 //! Otherwise it writes the plan record (for a new plan) and the intent, fsynced, and
 //! only then sends. No other code may send the request.
+//!
+//! Before claiming, it reads the direction from the service (the family's read): a
+//! second operator with another journal may have changed it. If the side already shows
+//! the new endpoint, nothing is sent ("already switched"); if it shows neither the
+//! endpoint the plan was made from nor the new one, or the direction is being modified,
+//! the call is refused. The read comes before the lock is taken (a network read never
+//! holds the journal), and the claim under the lock re-checks the journal.
+//!
+//! The same rules hold for both API families (SwitchSynchronizationEndpoint and
+//! ModifyDtsJobEndpoint) and are keyed on the job's identity: every id of the job
+//! (instance id, either direction's DtsJobId), so two processes naming one job by
+//! different ids, or forcing different families, meet on one key.
 
-use crate::api::ops::SwitchAnswer;
 use crate::api::{ApiError, Client};
+use crate::domain::family::{self, Accepted, EndpointCheck};
 use crate::domain::journal::{self, CallState, Journal, PlanSummary, ReadResult, Record, TxError};
 use crate::domain::plan::Plan;
 use std::fmt;
@@ -66,6 +78,19 @@ pub enum Refusal {
     NotInJournal { plan_id: String },
     /// The call differs from the journalled one.
     Changed { plan_id: String, index: usize },
+    /// The service shows neither the endpoint the plan was made from nor the new one.
+    ChangedSincePlan {
+        direction: String,
+        side: String,
+        now: String,
+        planned: String,
+    },
+    /// The direction is being modified (maintained family: `Modifying`): not now.
+    NotNow { direction: String, status: String },
+    /// The direction could not be read right before the write: nothing is sent blind.
+    CannotRead { direction: String, error: String },
+    /// The call changes the database account and its password is not at hand.
+    NoPassword { index: usize },
 }
 
 pub fn short(id: &str) -> &str {
@@ -144,16 +169,39 @@ impl fmt::Display for Refusal {
                 index + 1,
                 short(plan_id)
             ),
+            Refusal::ChangedSincePlan {
+                direction,
+                side,
+                now,
+                planned,
+            } => write!(
+                f,
+                "changed since the plan: the {direction} direction's {side} is now {now}, not {planned} as planned (someone else switched it?); nothing was sent. Check the job, then plan again"
+            ),
+            Refusal::NotNow { direction, status } => write!(
+                f,
+                "not now: the {direction} direction is {status} (a change is under way); nothing was sent. Wait until it ends, then plan again"
+            ),
+            Refusal::CannotRead { direction, error } => write!(
+                f,
+                "the {direction} direction could not be read right before the call ({error}); nothing was sent blind. Try again when it can be read"
+            ),
+            Refusal::NoPassword { index } => write!(
+                f,
+                "call {} changes the database account and needs its password: give it with --password-stdin or DTS_SWITCH_DB_PASSWORD",
+                index + 1
+            ),
         }
     }
 }
 
-/// The rule for a new switch of `job_id` in `region`: no damage, no other pending plan.
+/// The rule for a new switch of the job with `job_ids` in `region`: no damage, no other
+/// pending plan.
 fn check_job(
     read: &ReadResult,
     plans: &[PlanSummary],
     path: &str,
-    job_id: &str,
+    job_ids: &[String],
     region: &str,
     except_plan: Option<&str>,
 ) -> Result<(), Refusal> {
@@ -164,9 +212,9 @@ fn check_job(
             lines: damage.into_iter().map(|(_, p)| p).collect(),
         });
     }
-    if let Some(p) = journal::pending_for(plans, region, job_id, except_plan) {
+    if let Some(p) = journal::pending_for(plans, region, job_ids, except_plan) {
         return Err(Refusal::OtherPlan {
-            job_id: job_id.into(),
+            job_id: p.job_id.clone(),
             plan_id: p.plan_id.clone(),
             at: p.at.clone(),
             by: p.by.clone(),
@@ -179,19 +227,32 @@ fn check_job(
 /// Would a new switch of `job_id` in `region` be allowed now? The same rule [`send`]
 /// applies under the lock; screens ask early so the operator is told before the form or
 /// the confirmation, but only [`send`]'s answer counts.
-pub fn check_new_switch(journal: &Journal, job_id: &str, region: &str) -> Result<(), Refusal> {
+pub fn check_new_switch(
+    journal: &Journal,
+    job_ids: &[String],
+    region: &str,
+) -> Result<(), Refusal> {
     let path = journal.path().display().to_string();
     let read = journal.read().map_err(|e| Refusal::Journal {
         path: path.clone(),
         error: e.to_string(),
     })?;
     let plans = journal::summarize(&read.records);
-    check_job(&read, &plans, &path, job_id, region, None)
+    check_job(&read, &plans, &path, job_ids, region, None)
+}
+
+/// What to write when the claim holds.
+enum Claim<'a> {
+    /// The intent: the call is sent next.
+    Intent,
+    /// The call's end without sending: the service already shows the new endpoint.
+    AlreadyDone(&'a str),
 }
 
 /// Under the journal's lock: checks that call `index` of `plan` may be sent and records
-/// the plan (when new) and the intent. Returns the intent's time.
-fn claim(s: &Sender, plan: &Plan, index: usize) -> Result<String, Refusal> {
+/// the plan (when new) and the intent (or, for `Claim::AlreadyDone`, the call's end).
+/// Returns the record's time.
+fn claim(s: &Sender, plan: &Plan, index: usize, what: Claim<'_>) -> Result<String, Refusal> {
     let path = s.journal.path().display().to_string();
     let r = s.journal.transact(|read| {
         let plans = journal::summarize(&read.records);
@@ -199,16 +260,29 @@ fn claim(s: &Sender, plan: &Plan, index: usize) -> Result<String, Refusal> {
             read,
             &plans,
             &path,
-            &plan.job_id,
+            &plan.job_ids,
             &plan.region,
             Some(&plan.id),
         )?;
         let at = journal::now();
-        let intent = Record::Intent {
-            plan_id: plan.id.clone(),
-            index,
-            at: at.clone(),
-            by: Some(s.by.clone()),
+        let intent = match what {
+            Claim::Intent => Record::Intent {
+                plan_id: plan.id.clone(),
+                index,
+                at: at.clone(),
+                by: Some(s.by.clone()),
+            },
+            Claim::AlreadyDone(note) => Record::Done {
+                plan_id: plan.id.clone(),
+                index,
+                at: at.clone(),
+                outcome: crate::domain::outcome::Outcome::Finished,
+                request_id: None,
+                task_id: None,
+                status: Some("already switched".into()),
+                error: None,
+                note: Some(note.to_string()),
+            },
         };
         let Some(p) = plans.iter().find(|p| p.plan_id == plan.id) else {
             if index != 0 {
@@ -289,17 +363,136 @@ fn claim(s: &Sender, plan: &Plan, index: usize) -> Result<String, Refusal> {
     })
 }
 
-/// The only way to send SwitchSynchronizationEndpoint: claim call `index` of `plan`
-/// in the journal (see the module docs), then send it once. Returns the intent's time
-/// and the service's answer; a refusal means nothing was sent.
-pub async fn send(
-    s: &Sender,
+/// What [`send`] did, when it did not refuse.
+#[derive(Debug)]
+pub enum Sent {
+    /// The service already showed the new endpoint: nothing was sent, the call is
+    /// journalled as done with this note.
+    AlreadySwitched { note: String },
+    /// The call was sent once at `at`; the service's answer.
+    Sent {
+        at: String,
+        answer: Result<Accepted, ApiError>,
+    },
+}
+
+/// The endpoint in words, for refusals: `ECS i-1 10.0.0.1:3306`.
+pub fn endpoint_words(e: &crate::domain::endpoint::EndpointInfo) -> String {
+    let mut v: Vec<String> = Vec::new();
+    for x in [&e.instance_type, &e.instance_id] {
+        if !x.trim().is_empty() {
+            v.push(crate::text::clean(x.trim()).into_owned());
+        }
+    }
+    match (e.ip.trim().is_empty(), e.port.trim().is_empty()) {
+        (false, false) => v.push(format!("{}:{}", e.ip.trim(), e.port.trim())),
+        (false, true) => v.push(e.ip.trim().to_string()),
+        (true, false) => v.push(format!("port {}", e.port.trim())),
+        _ => {}
+    }
+    if v.is_empty() {
+        "(nothing listed)".into()
+    } else {
+        crate::text::clean(&v.join(" ")).into_owned()
+    }
+}
+
+/// The only way to send a write (SwitchSynchronizationEndpoint or ModifyDtsJobEndpoint):
+/// checks the journal, reads the direction from the service, claims call `index` of
+/// `plan` in the journal (see the module docs), then sends it once. A refusal means
+/// nothing was sent.
+pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal> {
+    let call = &plan.calls[index];
+    if plan.family == family::Family::Maintained
+        && family::maintained::needs_password(call)
+        && plan.password.is_none()
+    {
+        return Err(Refusal::NoPassword { index });
+    }
+    // The journal first (cheap, and an already-sent call must be refused as such, not
+    // be taken for a change someone else made).
+    precheck(s, plan, index)?;
+    let direction = call.direction.to_string();
+    let read = family::read_direction(&s.client, plan, call.direction)
+        .await
+        .map_err(|e| Refusal::CannotRead {
+            direction: direction.clone(),
+            error: crate::text::clean(e.to_string().lines().next().unwrap_or("")).into_owned(),
+        })?;
+    if family::is_modifying(&read.status) {
+        return Err(Refusal::NotNow {
+            direction,
+            status: crate::text::clean(read.status.trim()).into_owned(),
+        });
+    }
+    let now = read.side(call.endpoint_type);
+    let side = call.endpoint_type.as_str().to_ascii_lowercase();
+    match family::check_endpoint(now, call) {
+        EndpointCheck::New => {
+            let note = format!(
+                "already switched (by someone else?): the {direction} direction's {side} already shows {}; nothing was sent",
+                endpoint_words(now)
+            );
+            claim(s, plan, index, Claim::AlreadyDone(&note))?;
+            return Ok(Sent::AlreadySwitched { note });
+        }
+        EndpointCheck::Other => {
+            return Err(Refusal::ChangedSincePlan {
+                direction,
+                side,
+                now: endpoint_words(now),
+                planned: endpoint_words(&call.old),
+            })
+        }
+        EndpointCheck::Old => {}
+    }
+    let at = claim(s, plan, index, Claim::Intent)?;
+    let params = crate::domain::plan::with_region(call.params.clone(), &plan.region);
+    let call = crate::domain::plan::PlannedCall {
+        params,
+        ..call.clone()
+    };
+    let answer = family::send_write(&s.client, plan, &call).await;
+    Ok(Sent::Sent { at, answer })
+}
+
+/// The journal's rules for call `index`, without writing (before the read).
+fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<(), Refusal> {
+    let path = s.journal.path().display().to_string();
+    let read = s.journal.read().map_err(|e| Refusal::Journal {
+        path: path.clone(),
+        error: e.to_string(),
+    })?;
+    let plans = journal::summarize(&read.records);
+    check_job(&read, &plans, &path, &plan.job_ids, &plan.region, Some(&plan.id))?;
+    if let Some(p) = plans.iter().find(|p| p.plan_id == plan.id) {
+        if p.dismissed {
+            return Err(Refusal::Dismissed {
+                plan_id: plan.id.clone(),
+            });
+        }
+        if let Some(c) = p.calls.get(index) {
+            if c.intent_at.is_some() || !matches!(c.state, CallState::NotStarted | CallState::Done { outcome: crate::domain::outcome::Outcome::NotSent, .. }) {
+                return Err(Refusal::AlreadySent {
+                    plan_id: plan.id.clone(),
+                    index,
+                    direction: c.direction.to_string(),
+                    at: c.intent_at.clone().unwrap_or_else(|| "?".into()),
+                    by: c.intent_by.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The maintained family's server-side check of call `index` (`DryRun=true`): nothing
+/// changes and nothing is journalled. Like a write it is sent once, never resent after
+/// an ambiguous failure.
+pub async fn dry_run(
+    client: &Client,
     plan: &Plan,
     index: usize,
-) -> Result<(String, Result<SwitchAnswer, ApiError>), Refusal> {
-    let at = claim(s, plan, index)?;
-    let call = &plan.calls[index];
-    let params = crate::domain::plan::with_region(call.params.clone(), &plan.region);
-    let answer = s.client.switch_synchronization_endpoint(&params).await;
-    Ok((at, answer))
+) -> Result<family::DryRun, ApiError> {
+    family::maintained::dry_run(client, plan, &plan.calls[index]).await
 }

@@ -1,7 +1,10 @@
 //! Jobs as the operator thinks of them: one job, one or two directions.
 
 use crate::api::listing::{self, HintsState, ListEvent, ListOptions, ListProgress};
-use crate::api::ops::{EndpointInfo, RawJson, SyncJobEntry};
+use crate::api::ops::SyncJobEntry;
+use crate::domain::endpoint::{EndpointInfo, RawJson};
+use crate::domain::family::Family;
+use crate::domain::plan::{Direction, Side};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -68,6 +71,16 @@ pub struct Job {
     /// was read for this job. When false and nothing shows a reverse direction, the
     /// topology is [`Topology::Unknown`].
     pub one_way_known: bool,
+    /// The Forward direction's DtsJobId, when DescribeDtsJobs lists the job.
+    pub dts_job_id: Option<String>,
+    /// The Reverse direction's own DtsJobId (two-way jobs).
+    pub reverse_dts_job_id: Option<String>,
+    /// Which listings show it: DescribeSynchronizationJobs (legacy), DescribeDtsJobs.
+    pub listed_legacy: bool,
+    pub listed_maintained: bool,
+    /// The family, where a listing proves it (only one family knows the job, from
+    /// complete listings of both); None: only the dry run can tell (§3.4).
+    pub family: Option<Family>,
     /// What the jobs filter searches, lowercased, made on first use (see [`Job::matches`]).
     search: SearchText,
 }
@@ -89,6 +102,44 @@ impl std::fmt::Debug for SearchText {
 }
 
 impl Job {
+    /// Every id the job is known by: the instance id, then each direction's DtsJobId.
+    pub fn ids(&self) -> Vec<String> {
+        let mut v = vec![self.id.clone()];
+        for id in [&self.dts_job_id, &self.reverse_dts_job_id].into_iter().flatten() {
+            if !v.contains(id) {
+                v.push(id.clone());
+            }
+        }
+        v
+    }
+
+    /// True when `id` (trimmed, any case) is one of the job's ids.
+    pub fn has_id(&self, id: &str) -> bool {
+        let id = id.trim();
+        self.ids().iter().any(|x| x.eq_ignore_ascii_case(id))
+    }
+
+    /// The endpoint of `side` in `direction`'s terms, as listed (the Reverse direction's
+    /// when listed, else the forward one's opposite side: the same database).
+    pub fn endpoint_of(&self, direction: Direction, side: Side) -> &EndpointInfo {
+        fn pick(d: &DirectionInfo, s: Side) -> &EndpointInfo {
+            match s {
+                Side::Source => &d.source,
+                Side::Destination => &d.destination,
+            }
+        }
+        match (direction, &self.reverse) {
+            (Direction::Forward, _) => pick(&self.forward, side),
+            (Direction::Reverse, Some(r)) => pick(r, side),
+            (Direction::Reverse, None) => pick(&self.forward, side.opposite()),
+        }
+    }
+
+    /// The family in words for the `API` column: `legacy`, `maintained` or `?`.
+    pub fn family_label(&self) -> &'static str {
+        self.family.map(Family::as_str).unwrap_or("?")
+    }
+
     /// What the service shows: two-way when a Reverse direction is listed or DescribeDtsJobs
     /// shows a reverse job for it; one-way when the absence of both is known to mean it;
     /// otherwise unknown.
@@ -265,6 +316,11 @@ fn new_job(e: SyncJobEntry) -> Job {
         reverse,
         reverse_hint: false,
         one_way_known: false,
+        dts_job_id: None,
+        reverse_dts_job_id: None,
+        listed_legacy: true,
+        listed_maintained: false,
+        family: None,
         search: SearchText::default(),
     }
 }
@@ -284,6 +340,83 @@ pub fn apply_two_way_hints(jobs: &mut [Job], hints: &HashMap<String, bool>) {
         if let Some(&two_way) = hints.get(&j.id) {
             j.reverse_hint |= two_way;
             j.one_way_known = true;
+        }
+    }
+}
+
+/// Applies what DescribeDtsJobs listed (the maintained family's view): each item names
+/// its job by DtsInstanceID (the legacy listing's SynchronizationJobId) or DtsJobId. A
+/// job it lists gains its DtsJobIds; an item no job matches is a job only the
+/// maintained listing shows, appended. When both listings were read completely, a job
+/// only one of them shows is known to be of that family; one both show stays unknown
+/// (only the dry run tells, §3.4).
+pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[crate::api::ops::DtsJobItem], complete: bool) {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        index.insert(j.id.to_ascii_lowercase(), i);
+    }
+    for it in items {
+        let hit = it
+            .ids
+            .iter()
+            .find_map(|id| index.get(&id.to_ascii_lowercase()).copied());
+        let i = match hit {
+            Some(i) => i,
+            None => {
+                let dir = |status: &str, delay: &str, src: &EndpointInfo, dst: &EndpointInfo, raw: RawJson| DirectionInfo {
+                    status: status.to_string(),
+                    delay: delay.to_string(),
+                    error_message: String::new(),
+                    source: src.clone(),
+                    destination: dst.clone(),
+                    raw,
+                };
+                let id = if it.instance_id.is_empty() {
+                    it.ids[0].clone()
+                } else {
+                    it.instance_id.clone()
+                };
+                let mut forward = dir(&it.status, &it.delay, &it.source, &it.destination, it.raw.clone());
+                forward.error_message = it.error_message.clone();
+                let job = Job {
+                    id: id.clone(),
+                    name: it.name.clone(),
+                    job_class: String::new(),
+                    create_time: it.create_time.clone(),
+                    forward,
+                    reverse: it.reverse.as_ref().map(|(st, d, s, t)| dir(st, d, s, t, RawJson::empty())),
+                    reverse_hint: it.two_way,
+                    one_way_known: true,
+                    dts_job_id: None,
+                    reverse_dts_job_id: None,
+                    listed_legacy: false,
+                    listed_maintained: true,
+                    family: None,
+                    search: SearchText::default(),
+                };
+                index.insert(id.to_ascii_lowercase(), jobs.len());
+                jobs.push(job);
+                jobs.len() - 1
+            }
+        };
+        let j = &mut jobs[i];
+        j.listed_maintained = true;
+        if j.dts_job_id.is_none() && !it.dts_job_id.is_empty() {
+            j.dts_job_id = Some(it.dts_job_id.clone());
+        }
+        if j.reverse_dts_job_id.is_none() && !it.reverse_dts_job_id.is_empty() {
+            j.reverse_dts_job_id = Some(it.reverse_dts_job_id.clone());
+        }
+        j.reverse_hint |= it.two_way;
+        j.one_way_known = true;
+    }
+    if complete {
+        for j in jobs.iter_mut() {
+            j.family = match (j.listed_legacy, j.listed_maintained) {
+                (true, false) => Some(Family::Legacy),
+                (false, true) => Some(Family::Maintained),
+                _ => None,
+            };
         }
     }
 }
@@ -323,7 +456,7 @@ pub async fn load_jobs_with(
         ListEvent::Entries(mut entries) => {
             if !opts.keep_raw {
                 for e in &mut entries {
-                    e.raw = crate::api::ops::RawJson::empty();
+                    e.raw = RawJson::empty();
                 }
             }
             let from = merger.jobs().len();
@@ -335,7 +468,9 @@ pub async fn load_jobs_with(
     let mut jobs = merger.finish();
     match &summary.two_way.state {
         HintsState::Complete | HintsState::Failed(_) => {
-            apply_two_way_hints(&mut jobs, &summary.two_way.jobs)
+            apply_two_way_hints(&mut jobs, &summary.two_way.jobs);
+            let complete = summary.two_way.state == HintsState::Complete;
+            apply_dts_items(&mut jobs, &summary.two_way.items, complete);
         }
         HintsState::NotNeeded | HintsState::NotAsked => {}
     }

@@ -6,6 +6,8 @@
 //! Secrets are never recorded: parameters are the business parameters of the plan
 //! (no signature, no token), and the AccessKeyId is masked.
 
+use crate::domain::endpoint::EndpointInfo;
+use crate::domain::family::{DryRun, Family};
 use crate::domain::outcome::Outcome;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::Topology;
@@ -25,6 +27,15 @@ pub struct JournalCall {
     pub direction: Direction,
     pub endpoint_type: Side,
     pub params: Vec<(String, String)>,
+    /// The side's endpoint before, and the new one (for old → new and the checks
+    /// before each write). Absent in records of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<EndpointInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<EndpointInfo>,
+    /// The dry run's verdict (maintained family).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<DryRun>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -44,6 +55,19 @@ pub enum Record {
         /// Who confirmed it: command, process id, host (see [`who`]).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
+        /// The run this plan belongs to (a single switch is a batch of one job).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch_id: Option<String>,
+        /// Every id of the job (instance id, each direction's DtsJobId): the guard's key.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        job_ids: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dts_job_id: Option<String>,
+        /// The API family of its calls (older records: legacy).
+        #[serde(default)]
+        family: Family,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        family_reason: String,
     },
     /// Call `index` is about to be written to the network.
     Intent {
@@ -80,6 +104,9 @@ pub enum Record {
         task_id: Option<String>,
         status: Option<String>,
         error: Option<String>,
+        /// What else the operator should know (e.g. "already switched by someone else?").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
     /// The operator checked by hand and took the plan off the pending list.
     Dismissed { plan_id: String, at: String },
@@ -560,6 +587,11 @@ pub struct CallSummary {
     pub direction: Direction,
     pub endpoint_type: Side,
     pub params: Vec<(String, String)>,
+    pub old: Option<EndpointInfo>,
+    pub new: Option<EndpointInfo>,
+    pub dry_run: Option<DryRun>,
+    /// The note of its end record, if any.
+    pub note: Option<String>,
     pub intent_at: Option<String>,
     /// Who wrote the intent (command, pid, host), when the record says.
     pub intent_by: Option<String>,
@@ -573,6 +605,13 @@ pub struct CallSummary {
 #[derive(Debug, Clone)]
 pub struct PlanSummary {
     pub plan_id: String,
+    /// The batch (older records: the plan id).
+    pub batch_id: String,
+    pub family: Family,
+    pub family_reason: String,
+    /// Every id of the job (at least `job_id`).
+    pub job_ids: Vec<String>,
+    pub dts_job_id: Option<String>,
     pub at: String,
     pub region: String,
     pub endpoint: String,
@@ -612,10 +651,12 @@ pub enum Pending {
 }
 
 impl PlanSummary {
-    /// The same DTS job: job id and region (case and spaces aside).
-    pub fn same_job(&self, job_id: &str, region: &str) -> bool {
-        self.job_id.trim() == job_id.trim()
-            && self.region.trim().eq_ignore_ascii_case(region.trim())
+    /// The same DTS job: the same region and any id in common, whichever id each was
+    /// named by (instance id, either direction's DtsJobId; case, spaces and the `dts`
+    /// prefix of an instance id aside).
+    pub fn same_job(&self, job_ids: &[String], region: &str) -> bool {
+        self.region.trim().eq_ignore_ascii_case(region.trim())
+            && ids_overlap(&self.job_ids, job_ids)
     }
 
     /// Call `i` was handed to the network by another process on this host that is
@@ -703,6 +744,12 @@ impl PlanSummary {
     pub fn to_plan(&self) -> Plan {
         Plan {
             id: self.plan_id.clone(),
+            batch_id: self.batch_id.clone(),
+            job_ids: self.job_ids.clone(),
+            dts_job_id: self.dts_job_id.clone(),
+            family: self.family,
+            family_reason: self.family_reason.clone(),
+            password: None,
             job_id: self.job_id.clone(),
             job_name: self.job_name.clone(),
             region: self.region.clone(),
@@ -718,6 +765,9 @@ impl PlanSummary {
                     // Records from before RegionId was a planned parameter: the
                     // plan's region is what was meant.
                     params: crate::domain::plan::with_region(c.params.clone(), &self.region),
+                    old: c.old.clone().unwrap_or_default(),
+                    new: c.new.clone().unwrap_or_default(),
+                    dry_run: c.dry_run.clone(),
                 })
                 .collect(),
         }
@@ -786,6 +836,27 @@ impl PlanSummary {
     }
 }
 
+/// The forms an id may be written in: itself, and with or without the `dts` prefix a
+/// DtsInstanceID has over its DtsJobId (§2.1), lowercased.
+fn id_forms(id: &str) -> [String; 2] {
+    let id = id.trim().to_ascii_lowercase();
+    match id.strip_prefix("dts") {
+        Some(rest) if !rest.is_empty() => [id.clone(), rest.to_string()],
+        _ => [id.clone(), format!("dts{id}")],
+    }
+}
+
+/// True when two lists of a job's ids name one job.
+pub fn ids_overlap(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|x| {
+        let fx = id_forms(x);
+        b.iter().any(|y| {
+            let fy = id_forms(y);
+            fx.iter().any(|f| !f.is_empty() && fy.contains(f))
+        })
+    })
+}
+
 /// The latest plan of job `job_id` in `region` that still needs something (a task to
 /// follow, an unknown outcome, a second call never sent): a new switch of that job must
 /// wait until it is resumed or dismissed. Keyed on the job and region, never on how the
@@ -794,11 +865,11 @@ impl PlanSummary {
 pub fn pending_for<'a>(
     plans: &'a [PlanSummary],
     region: &str,
-    job_id: &str,
+    job_ids: &[String],
     except: Option<&str>,
 ) -> Option<&'a PlanSummary> {
     plans.iter().rev().find(|p| {
-        Some(p.plan_id.as_str()) != except && p.same_job(job_id, region) && p.pending().is_some()
+        Some(p.plan_id.as_str()) != except && p.same_job(job_ids, region) && p.pending().is_some()
     })
 }
 
@@ -818,14 +889,26 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             topology,
             calls,
             by,
+            batch_id,
+            job_ids,
+            dts_job_id,
+            family,
+            family_reason,
         } = r
         {
             if index.contains_key(plan_id) {
                 continue;
             }
             index.insert(plan_id.clone(), plans.len());
+            let mut ids = vec![job_id.clone()];
+            ids.extend(job_ids.iter().filter(|i| *i != job_id).cloned());
             plans.push(PlanSummary {
                 plan_id: plan_id.clone(),
+                batch_id: batch_id.clone().unwrap_or_else(|| plan_id.clone()),
+                family: *family,
+                family_reason: family_reason.clone(),
+                job_ids: ids,
+                dts_job_id: dts_job_id.clone(),
                 at: at.clone(),
                 region: region.clone(),
                 endpoint: endpoint.clone(),
@@ -839,6 +922,10 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                         direction: c.direction,
                         endpoint_type: c.endpoint_type,
                         params: c.params.clone(),
+                        old: c.old.clone(),
+                        new: c.new.clone(),
+                        dry_run: c.dry_run.clone(),
+                        note: None,
                         intent_at: None,
                         intent_by: None,
                         accepted_at: None,
@@ -944,8 +1031,12 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                 task_id,
                 status,
                 error,
+                note,
                 ..
             } => {
+                if note.is_some() {
+                    call.note = note.clone();
+                }
                 // A later "finished/failed" from a resume overrides an earlier
                 // "still running"/"sent"; a stale not-terminal record never
                 // overrides a terminal one. "Not sent" never overrides a call that
@@ -998,8 +1089,16 @@ pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str, by: &str) -> Re
                 direction: c.direction,
                 endpoint_type: c.endpoint_type,
                 params: c.params.clone(),
+                old: Some(c.old.clone()),
+                new: Some(c.new.clone()),
+                dry_run: c.dry_run.clone(),
             })
             .collect(),
+        batch_id: Some(plan.batch_id.clone()),
+        job_ids: plan.job_ids.clone(),
+        dts_job_id: plan.dts_job_id.clone(),
+        family: plan.family,
+        family_reason: plan.family_reason.clone(),
     }
 }
 
@@ -1021,6 +1120,9 @@ mod tests {
                     Side::Source
                 },
                 params: vec![("SynchronizationJobId".into(), "dtsx".into())],
+                old: None,
+                new: None,
+                dry_run: None,
             })
             .collect();
         Record::Plan {
@@ -1038,6 +1140,11 @@ mod tests {
             },
             calls,
             by: None,
+            batch_id: None,
+            job_ids: vec![],
+            dts_job_id: None,
+            family: Family::Legacy,
+            family_reason: String::new(),
         }
     }
 
@@ -1049,6 +1156,7 @@ mod tests {
             outcome: o,
             request_id: None,
             task_id: Some("1".into()),
+            note: None,
             status: None,
             error: None,
         }

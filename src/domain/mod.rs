@@ -1,12 +1,15 @@
 //! The domain: jobs, validation rules per instance type, the switch plan and its
 //! executor. Pure where it can be; no UI types.
 
+pub mod endpoint;
 pub mod executor;
+pub mod family;
 pub mod guard;
 pub mod job;
 pub mod journal;
 pub mod outcome;
 pub mod plan;
+pub mod planner;
 pub mod rules;
 pub mod verify;
 

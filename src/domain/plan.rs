@@ -1,8 +1,10 @@
 //! The switch plan: the ordered SwitchSynchronizationEndpoint calls for one failover.
 //! The preview, `plan`, `switch` and the executor all use this one value.
 
+use crate::domain::endpoint::EndpointInfo;
+use crate::domain::family::{self, DryRun, Family};
 use crate::domain::job::{Job, Topology};
-use crate::domain::rules::ValidEndpoint;
+use crate::domain::rules::{Secret, ValidEndpoint};
 use std::fmt;
 use std::str::FromStr;
 
@@ -99,20 +101,47 @@ pub struct SwitchRequest {
     pub topology: Option<Topology>,
 }
 
-/// One SwitchSynchronizationEndpoint call.
+/// One call: SwitchSynchronizationEndpoint or ModifyDtsJobEndpoint (the plan's family).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PlannedCall {
     pub direction: Direction,
+    /// The side changed, in this direction's terms.
     pub endpoint_type: Side,
     /// Business parameters in send order (common and signature parameters are added by
-    /// the client and never shown).
+    /// the client and never shown; a password never is here).
     pub params: Vec<(String, String)>,
+    /// The side's endpoint as listed when the plan was made: before each write the
+    /// service must still show it (or already the new one).
+    pub old: EndpointInfo,
+    /// The new endpoint, in the same terms.
+    pub new: EndpointInfo,
+    /// The maintained family's server-side check, once made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<DryRun>,
+}
+
+impl PlannedCall {
+    /// The wire action of this call.
+    pub fn action(&self, family: Family) -> &'static str {
+        family.action()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Plan {
     pub id: String,
+    /// Every run is a batch (a single switch is a batch of one job).
+    pub batch_id: String,
+    /// The job's instance id: the legacy SynchronizationJobId or the DtsInstanceID.
     pub job_id: String,
+    /// Every id of the job (instance, each direction's DtsJobId): the guard's key.
+    pub job_ids: Vec<String>,
+    /// The Forward direction's DtsJobId (maintained family).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dts_job_id: Option<String>,
+    pub family: Family,
+    /// Why this family, in words (`legacy job: ModifyDtsJobEndpoint answered …`).
+    pub family_reason: String,
     pub job_name: String,
     pub region: String,
     pub topology: Topology,
@@ -122,6 +151,10 @@ pub struct Plan {
     /// See [`warnings`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The new database account's password (maintained family, `--username`): held in
+    /// memory for the send, never serialized.
+    #[serde(skip)]
+    pub password: Option<Secret>,
 }
 
 impl Plan {
@@ -220,7 +253,7 @@ pub fn status_note(status: &str) -> Option<&'static str> {
 }
 
 /// The endpoint of `side` in forward terms, as listed.
-fn current_of(job: &Job, side: Side) -> &crate::api::ops::EndpointInfo {
+fn current_of(job: &Job, side: Side) -> &EndpointInfo {
     match side {
         Side::Source => &job.forward.source,
         Side::Destination => &job.forward.destination,
@@ -246,10 +279,13 @@ pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
     if let Some(ip) = &e.ip {
         w.extend(crate::domain::rules::address_warning(e.instance_type, ip));
     }
-    let same = cur
+    let same = (cur
         .instance_type
         .eq_ignore_ascii_case(e.instance_type.as_str())
-        && cur.port == e.port.to_string()
+        || cur
+            .instance_type
+            .eq_ignore_ascii_case(e.instance_type.maintained_name()))
+        && cur.port == e.port.map(|p| p.to_string()).unwrap_or_default()
         && e.ip.as_deref().unwrap_or("") == cur.ip
         && e.instance_id.as_deref().unwrap_or("") == cur.instance_id;
     if same {
@@ -272,12 +308,29 @@ pub enum PlanError {
     /// The named side is reached through Database Gateway or CEN.
     #[error("job {job}: {why}")]
     NotSwitchable { job: String, why: String },
+    /// The new endpoint holds what the job's family does not take.
+    #[error("job {job} is a legacy job: {why}")]
+    WrongFamilyInput { job: String, why: String },
 }
 
-/// Builds the ordered calls for `req` on `job`.
-pub fn plan(job: &Job, region: &str, req: &SwitchRequest) -> Result<Plan, PlanError> {
+/// Builds the ordered calls for `req` on `job` in `family`.
+pub fn plan(
+    job: &Job,
+    region: &str,
+    req: &SwitchRequest,
+    family: Family,
+) -> Result<Plan, PlanError> {
     let cur = current_of(job, req.database);
-    if crate::domain::rules::refuses_switch(&cur.instance_type) {
+    if family == Family::Legacy {
+        let bad = family::legacy::unsupported(&req.endpoint);
+        if !bad.is_empty() {
+            return Err(PlanError::WrongFamilyInput {
+                job: job.id.clone(),
+                why: bad.join("; "),
+            });
+        }
+    }
+    if family == Family::Legacy && crate::domain::rules::refuses_switch(&cur.instance_type) {
         let side = format!("the {}", req.database.as_str().to_ascii_lowercase());
         return Err(PlanError::NotSwitchable {
             job: job.id.clone(),
@@ -315,12 +368,33 @@ pub fn plan(job: &Job, region: &str, req: &SwitchRequest) -> Result<Plan, PlanEr
         .map(|(direction, side)| PlannedCall {
             direction,
             endpoint_type: side,
-            params: call_params(region, &job.id, direction, side, &req.endpoint),
+            params: match family {
+                Family::Legacy => {
+                    family::legacy::params(region, &job.id, direction, side, &req.endpoint)
+                }
+                Family::Maintained => family::maintained::params(
+                    region,
+                    job.dts_job_id.as_deref(),
+                    &job.id,
+                    direction,
+                    side,
+                    &req.endpoint,
+                ),
+            },
+            old: job.endpoint_of(direction, side).clone(),
+            new: new_endpoint(family, &req.endpoint),
+            dry_run: None,
         })
         .collect();
     Ok(Plan {
         id: uuid::Uuid::new_v4().to_string(),
+        batch_id: uuid::Uuid::new_v4().to_string(),
         job_id: job.id.clone(),
+        job_ids: job.ids(),
+        dts_job_id: job.dts_job_id.clone(),
+        family,
+        family_reason: String::new(),
+        password: req.endpoint.extra.password.clone(),
         job_name: job.name.clone(),
         region: region.to_string(),
         topology,
@@ -347,27 +421,25 @@ pub fn call_region(call: &PlannedCall) -> Option<&str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn call_params(
-    region: &str,
-    job_id: &str,
-    dir: Direction,
-    side: Side,
-    e: &ValidEndpoint,
-) -> Vec<(String, String)> {
-    let mut p: Vec<(String, String)> = vec![
-        ("RegionId".into(), region.into()),
-        ("SynchronizationJobId".into(), job_id.into()),
-        ("SynchronizationDirection".into(), dir.as_str().into()),
-        ("Endpoint.Type".into(), side.as_str().into()),
-    ];
-    p.extend(crate::domain::rules::endpoint_params(e));
-    p
+/// The new endpoint as the service would show it after the change.
+fn new_endpoint(family: Family, e: &ValidEndpoint) -> EndpointInfo {
+    EndpointInfo {
+        instance_type: match family {
+            Family::Legacy => e.instance_type.as_str().to_string(),
+            Family::Maintained => e.instance_type.maintained_name().to_string(),
+        },
+        instance_id: e.instance_id.clone().unwrap_or_default(),
+        ip: e.ip.clone().unwrap_or_default(),
+        port: e.port.map(|p| p.to_string()).unwrap_or_default(),
+        ..EndpointInfo::default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::ops::SyncJobEntry;
+    use crate::domain::family::Family;
     use crate::domain::job::merge_entries;
     use crate::domain::rules::InstanceType;
     use serde_json::json;
@@ -397,9 +469,10 @@ mod tests {
                 instance_type: InstanceType::Ecs,
                 instance_id: Some("i-new".into()),
                 ip: None,
-                port: 3307,
+                port: Some(3307),
                 owner_id: None,
                 role: None,
+                extra: Default::default(),
             },
             only_direction: only,
             topology: topo,
@@ -415,7 +488,7 @@ mod tests {
 
     #[test]
     fn one_way_is_one_call() {
-        let p = plan(&job(false), "cn-hangzhou", &req(Side::Source, None, None)).unwrap();
+        let p = plan(&job(false), "cn-hangzhou", &req(Side::Source, None, None), Family::Legacy).unwrap();
         assert_eq!(legs(&p), [(Direction::Forward, Side::Source)]);
         assert_eq!(
             p.calls[0].params,
@@ -433,11 +506,7 @@ mod tests {
 
     #[test]
     fn two_way_destination_is_forward_destination_then_reverse_source() {
-        let p = plan(
-            &job(true),
-            "cn-hangzhou",
-            &req(Side::Destination, None, None),
-        )
+        let p = plan(&job(true), "cn-hangzhou", &req(Side::Destination, None, None), Family::Legacy)
         .unwrap();
         assert_eq!(
             legs(&p),
@@ -455,7 +524,7 @@ mod tests {
         j.forward.destination.instance_type = "RDS".into();
         j.forward.destination.instance_id = "rm-1".into();
         j.forward.status = "Finished".into();
-        let w = plan(&j, "r", &req(Side::Destination, None, None))
+        let w = plan(&j, "r", &req(Side::Destination, None, None), Family::Legacy)
             .unwrap()
             .warnings;
         assert!(w.iter().any(|x| x.contains("ApsaraDB RDS")), "{w:?}");
@@ -465,7 +534,7 @@ mod tests {
         j.forward.source.instance_type = "ECS".into();
         j.forward.source.instance_id = "i-new".into();
         j.forward.source.port = "3307".into();
-        let w = plan(&j, "r", &req(Side::Source, None, None))
+        let w = plan(&j, "r", &req(Side::Source, None, None), Family::Legacy)
             .unwrap()
             .warnings;
         assert_eq!(w.len(), 1, "{w:?}");
@@ -486,7 +555,7 @@ mod tests {
         ] {
             let mut j = job(false);
             j.forward.status = status.into();
-            let w = plan(&j, "r", &req(Side::Source, None, None))
+            let w = plan(&j, "r", &req(Side::Source, None, None), Family::Legacy)
                 .unwrap()
                 .warnings;
             assert!(w.is_empty(), "{status}: {w:?}");
@@ -507,7 +576,7 @@ mod tests {
         ] {
             let mut j = job(false);
             j.forward.status = status.into();
-            let w = plan(&j, "r", &req(Side::Source, None, None))
+            let w = plan(&j, "r", &req(Side::Source, None, None), Family::Legacy)
                 .unwrap()
                 .warnings;
             assert_eq!(w.len(), 1, "{status}: {w:?}");
@@ -520,23 +589,23 @@ mod tests {
         let mut j = job(true);
         j.forward.source.instance_type = "dg".into();
         j.forward.source.instance_id = "dg-bp1gw01".into();
-        let e = plan(&j, "r", &req(Side::Source, None, None)).unwrap_err();
+        let e = plan(&j, "r", &req(Side::Source, None, None), Family::Legacy).unwrap_err();
         assert!(matches!(e, PlanError::NotSwitchable { .. }), "{e:?}");
         let m = e.to_string();
         assert!(m.contains("Database Gateway (dg dg-bp1gw01)"), "{m}");
         assert!(m.contains("cannot switch"), "{m}");
-        let e = plan(&j, "r", &req(Side::Source, Some(Direction::Reverse), None)).unwrap_err();
+        let e = plan(&j, "r", &req(Side::Source, Some(Direction::Reverse), None), Family::Legacy).unwrap_err();
         assert!(
             matches!(e, PlanError::NotSwitchable { .. }),
             "the same database: {e:?}"
         );
         // The other database can be switched.
-        let p = plan(&j, "r", &req(Side::Destination, None, None)).unwrap();
+        let p = plan(&j, "r", &req(Side::Destination, None, None), Family::Legacy).unwrap();
         assert_eq!(p.calls.len(), 2);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         j.forward.destination.instance_type = "CEN".into();
         assert!(matches!(
-            plan(&j, "r", &req(Side::Destination, None, None)),
+            plan(&j, "r", &req(Side::Destination, None, None), Family::Legacy),
             Err(PlanError::NotSwitchable { .. })
         ));
     }
@@ -545,7 +614,7 @@ mod tests {
     fn an_unknown_instance_type_is_shown_verbatim_in_a_warning() {
         let mut j = job(false);
         j.forward.source.instance_type = "SomethingNew".into();
-        let w = plan(&j, "r", &req(Side::Source, None, None))
+        let w = plan(&j, "r", &req(Side::Source, None, None), Family::Legacy)
             .unwrap()
             .warnings;
         assert_eq!(w.len(), 1, "{w:?}");
@@ -560,15 +629,16 @@ mod tests {
             instance_type: InstanceType::LocalInstance,
             instance_id: None,
             ip: Some("192.168.3.4".into()),
-            port: 3306,
+            port: Some(3306),
             owner_id: None,
             role: None,
+            extra: Default::default(),
         };
-        let w = plan(&job(false), "r", &r).unwrap().warnings;
+        let w = plan(&job(false), "r", &r, Family::Legacy).unwrap().warnings;
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("192.168.3.4 is a private address"), "{w:?}");
         r.endpoint.ip = Some("47.98.1.2".into());
-        assert!(plan(&job(false), "r", &r).unwrap().warnings.is_empty());
+        assert!(plan(&job(false), "r", &r, Family::Legacy).unwrap().warnings.is_empty());
     }
 
     #[test]
@@ -576,30 +646,22 @@ mod tests {
         let p = plan(
             &job(true),
             "r",
-            &req(Side::Source, Some(Direction::Reverse), None),
-        )
+            &req(Side::Source, Some(Direction::Reverse), None), Family::Legacy)
         .unwrap();
         assert_eq!(legs(&p), [(Direction::Reverse, Side::Destination)]);
         assert!(matches!(
             plan(
                 &job(false),
                 "r",
-                &req(Side::Source, Some(Direction::Reverse), None)
-            ),
+                &req(Side::Source, Some(Direction::Reverse), None), Family::Legacy),
             Err(PlanError::ReverseOnOneWay { .. })
         ));
-        let p = plan(
-            &job(false),
-            "r",
-            &req(Side::Source, None, Some(Topology::TwoWay)),
+        let p = plan(&job(false), "r", &req(Side::Source, None, Some(Topology::TwoWay)), Family::Legacy,
         )
         .unwrap();
         assert_eq!(p.calls.len(), 2);
         assert!(p.topology_overridden);
-        let p = plan(
-            &job(true),
-            "r",
-            &req(Side::Source, None, Some(Topology::OneWay)),
+        let p = plan(&job(true), "r", &req(Side::Source, None, Some(Topology::OneWay)), Family::Legacy,
         )
         .unwrap();
         assert_eq!(p.calls.len(), 1);
@@ -610,13 +672,13 @@ mod tests {
         let mut j = job(false);
         j.one_way_known = false;
         assert_eq!(j.detected_topology(), Topology::Unknown);
-        let e = plan(&j, "r", &req(Side::Source, None, None)).unwrap_err();
+        let e = plan(&j, "r", &req(Side::Source, None, None), Family::Legacy).unwrap_err();
         assert!(matches!(e, PlanError::UnknownTopology { .. }));
         assert!(e.to_string().contains("--topology"), "{e}");
-        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::TwoWay))).unwrap();
+        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::TwoWay)), Family::Legacy).unwrap();
         assert_eq!(p.calls.len(), 2);
         assert!(p.topology_overridden);
-        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::OneWay))).unwrap();
+        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::OneWay)), Family::Legacy).unwrap();
         assert_eq!(p.calls.len(), 1);
         assert_eq!(p.topology, Topology::OneWay);
     }

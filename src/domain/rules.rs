@@ -7,26 +7,77 @@ use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum InstanceType {
+    /// A self-managed database on a public IP (`other` in the maintained family).
     LocalInstance,
     #[serde(rename = "ECS")]
     Ecs,
     Express,
+    /// The maintained family's ApsaraDB and other managed types
+    /// (`dts-api-maintained.md` §1.3): ModifyDtsJobEndpoint only.
+    #[serde(rename = "rds")]
+    Rds,
+    #[serde(rename = "polardb")]
+    PolarDb,
+    #[serde(rename = "mongodb")]
+    MongoDb,
+    #[serde(rename = "distributed_mongodb")]
+    DistributedMongoDb,
+    #[serde(rename = "greenplum")]
+    Greenplum,
+    #[serde(rename = "kafka")]
+    Kafka,
 }
 
 impl InstanceType {
-    pub const ALL: [InstanceType; 3] = [
+    /// Every type, the legacy three first.
+    pub const ALL: [InstanceType; 9] = [
+        InstanceType::LocalInstance,
+        InstanceType::Ecs,
+        InstanceType::Express,
+        InstanceType::Rds,
+        InstanceType::PolarDb,
+        InstanceType::MongoDb,
+        InstanceType::DistributedMongoDb,
+        InstanceType::Greenplum,
+        InstanceType::Kafka,
+    ];
+    /// The types SwitchSynchronizationEndpoint takes (the legacy family).
+    pub const LEGACY: [InstanceType; 3] = [
         InstanceType::LocalInstance,
         InstanceType::Ecs,
         InstanceType::Express,
     ];
 
-    /// The value of `Endpoint.InstanceType` on the wire.
+    /// The value of `Endpoint.InstanceType` on the wire (legacy names for the three the
+    /// legacy family takes; the maintained family's names for the others).
     pub fn as_str(self) -> &'static str {
         match self {
             InstanceType::LocalInstance => "LocalInstance",
             InstanceType::Ecs => "ECS",
             InstanceType::Express => "Express",
+            t => t.maintained_name(),
         }
+    }
+
+    /// The value of `EndpointInstanceType` (ModifyDtsJobEndpoint): `LocalInstance` is
+    /// `other`, `ECS` `ecs`, `Express` `express` (§1.3).
+    pub fn maintained_name(self) -> &'static str {
+        match self {
+            InstanceType::LocalInstance => "other",
+            InstanceType::Ecs => "ecs",
+            InstanceType::Express => "express",
+            InstanceType::Rds => "rds",
+            InstanceType::PolarDb => "polardb",
+            InstanceType::MongoDb => "mongodb",
+            InstanceType::DistributedMongoDb => "distributed_mongodb",
+            InstanceType::Greenplum => "greenplum",
+            InstanceType::Kafka => "kafka",
+        }
+    }
+
+    /// True for the types the legacy family (SwitchSynchronizationEndpoint) takes.
+    pub fn legacy(self) -> bool {
+        Self::LEGACY.contains(&self)
     }
 
     pub fn spec(self) -> &'static TypeSpec {
@@ -45,12 +96,15 @@ impl fmt::Display for InstanceType {
 
 impl FromStr for InstanceType {
     type Err = String;
+    /// Either vocabulary, in any case: `LocalInstance`/`other`, `ECS`/`ecs`,
+    /// `Express`/`express`, and the maintained family's `rds`, `polardb`, ….
     fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
         InstanceType::ALL
             .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
+            .find(|ty| ty.as_str().eq_ignore_ascii_case(t) || ty.maintained_name().eq_ignore_ascii_case(t))
             .ok_or_else(|| {
-                format!("{s:?} is not an instance type; allowed: LocalInstance, ECS, Express")
+                format!("{s:?} is not an instance type; allowed: LocalInstance (other), ECS, Express, and for new-version jobs rds, polardb, mongodb, distributed_mongodb, greenplum, kafka")
             })
     }
 }
@@ -132,7 +186,7 @@ impl TypeSpec {
 /// §2.1 gives InstanceId no meaning for LocalInstance and says IP is used only for
 /// Express; a self-managed database on a public IP cannot be switched without its IP,
 /// so we require IP and make InstanceId optional.
-pub static TABLE: [TypeSpec; 3] = [
+pub static TABLE: [TypeSpec; 9] = [
     TypeSpec {
         instance_type: InstanceType::LocalInstance,
         when: "self-managed database on a public IP address",
@@ -205,7 +259,42 @@ pub static TABLE: [TypeSpec; 3] = [
             },
         ],
     },
+    managed(InstanceType::Rds, "ApsaraDB RDS for MySQL or PostgreSQL (new-version jobs only)", "the RDS instance id (rm-…)"),
+    managed(InstanceType::PolarDb, "PolarDB for MySQL or PostgreSQL (new-version jobs only)", "the PolarDB cluster id (pc-…)"),
+    managed(InstanceType::MongoDb, "ApsaraDB for MongoDB, replica set (new-version jobs only)", "the MongoDB instance id (dds-…)"),
+    managed(InstanceType::DistributedMongoDb, "ApsaraDB for MongoDB, sharded, as the source of a distributed instance (new-version jobs only)", "the MongoDB instance id (dds-…)"),
+    managed(InstanceType::Greenplum, "AnalyticDB for PostgreSQL (new-version jobs only)", "the AnalyticDB for PostgreSQL instance id (gp-…)"),
+    managed(InstanceType::Kafka, "ApsaraMQ for Kafka (new-version jobs only)", "the Kafka instance id (alikafka_…)"),
 ];
+
+/// A row for a managed type of the maintained family: the instance id is required, the
+/// port optional (ModifyDtsJobEndpoint marks both optional; an id names the instance).
+const fn managed(instance_type: InstanceType, when: &'static str, id: &'static str) -> TypeSpec {
+    TypeSpec {
+        instance_type,
+        when,
+        fields: [
+            FieldRule {
+                field: FieldId::InstanceId,
+                need: Need::Required,
+                meaning: id,
+                prefix: None,
+            },
+            FieldRule {
+                field: FieldId::Ip,
+                need: Need::NotShown,
+                meaning: "not used: DTS reaches the instance by its id",
+                prefix: None,
+            },
+            FieldRule {
+                field: FieldId::Port,
+                need: Need::Optional,
+                meaning: "the database's port (optional)",
+                prefix: None,
+            },
+        ],
+    }
+}
 
 /// A validation failure, naming the field and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,9 +385,9 @@ pub fn value_flags() -> [(&'static str, &'static str); 5] {
 /// (`LocalInstance` → `Local`); other strings are shown as they are.
 pub fn short_type_label(instance_type: &str) -> &str {
     match instance_type.parse::<InstanceType>() {
-        Ok(InstanceType::LocalInstance) => "Local",
-        Ok(t) => t.as_str(),
-        Err(_) => instance_type,
+        Ok(InstanceType::LocalInstance) if !instance_type.trim().eq_ignore_ascii_case("other") => "Local",
+        Ok(t) if t.legacy() && t.as_str().eq_ignore_ascii_case(instance_type.trim()) => t.as_str(),
+        _ => instance_type,
     }
 }
 
@@ -309,7 +398,7 @@ pub fn is_switchable_type(instance_type: &str) -> bool {
 
 /// The types this API switches, in words: `LocalInstance, ECS and Express`.
 pub fn switchable_types_text() -> String {
-    let names: Vec<&str> = InstanceType::ALL.iter().map(|t| t.as_str()).collect();
+    let names: Vec<&str> = InstanceType::LEGACY.iter().map(|t| t.as_str()).collect();
     match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => names.join(""),
@@ -364,9 +453,9 @@ pub fn endpoint_kind(instance_type: &str) -> EndpointKind {
     if t.is_empty() {
         return EndpointKind::Unlisted;
     }
-    if let Some(ty) = InstanceType::ALL
+    if let Some(ty) = InstanceType::LEGACY
         .into_iter()
-        .find(|ty| ty.as_str().eq_ignore_ascii_case(t))
+        .find(|ty| ty.as_str().eq_ignore_ascii_case(t) || ty.maintained_name().eq_ignore_ascii_case(t))
     {
         return EndpointKind::SelfManaged(ty);
     }
@@ -489,7 +578,9 @@ pub fn endpoint_params(e: &ValidEndpoint) -> Vec<(String, String)> {
     if let Some(ip) = &e.ip {
         p.push((FieldId::Ip.param().into(), ip.clone()));
     }
-    p.push((FieldId::Port.param().into(), e.port.to_string()));
+    if let Some(port) = e.port {
+        p.push((FieldId::Port.param().into(), port.to_string()));
+    }
     if let (Some(o), Some(r)) = (&e.owner_id, &e.role) {
         p.push((OWNER_PARAM.into(), o.clone()));
         p.push((ROLE_PARAM.into(), r.clone()));
@@ -499,17 +590,23 @@ pub fn endpoint_params(e: &ValidEndpoint) -> Vec<(String, String)> {
 
 /// The new endpoint of a planned call in words: `ECS i-bp1… port 3306`.
 pub fn describe_params(params: &[(String, String)]) -> String {
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    // Either family's names: `Endpoint.InstanceType` (legacy) or `EndpointInstanceType`.
+    let get = |k: &str| {
+        let alt = k.replace('.', "");
+        params
+            .iter()
+            .find(|(n, _)| *n == k || *n == alt)
+            .map(|(_, v)| v.as_str())
+    };
     let mut s = get(TYPE_PARAM).unwrap_or("?").to_string();
     for f in [FieldId::InstanceId, FieldId::Ip] {
-        if let Some(v) = get(f.param()) {
+        if let Some(v) = get(f.param()).or_else(|| (f == FieldId::Ip).then(|| get("Endpoint.Ip")).flatten()) {
             s.push_str(&format!(" {v}"));
         }
     }
-    s.push_str(&format!(
-        " port {}",
-        get(FieldId::Port.param()).unwrap_or("?")
-    ));
+    if let Some(p) = get(FieldId::Port.param()) {
+        s.push_str(&format!(" port {p}"));
+    }
     s
 }
 
@@ -552,6 +649,76 @@ pub struct EndpointInput {
     pub port: Option<String>,
     pub owner_id: Option<String>,
     pub role: Option<String>,
+    /// The maintained family's extras (`--database-name`, `--endpoint-region`,
+    /// `--username`); the legacy family takes none of them.
+    pub extra: MaintainedExtras,
+}
+
+/// What only ModifyDtsJobEndpoint takes: the database name (PostgreSQL, MongoDB), the
+/// new database's region, and an account change. The password is a [`Secret`]: never
+/// journalled, logged, previewed or printed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MaintainedExtras {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+}
+
+impl MaintainedExtras {
+    pub fn is_empty(&self) -> bool {
+        self.database_name.is_none()
+            && self.endpoint_region.is_none()
+            && self.username.is_none()
+            && self.password.is_none()
+    }
+    /// The flags given, for "the legacy API takes none of these" errors.
+    pub fn flags(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.database_name.is_some() {
+            v.push("--database-name");
+        }
+        if self.endpoint_region.is_some() {
+            v.push("--endpoint-region");
+        }
+        if self.username.is_some() {
+            v.push("--username");
+        }
+        if self.password.is_some() {
+            v.push("--password-stdin/DTS_SWITCH_DB_PASSWORD");
+        }
+        v
+    }
+}
+
+/// A secret value (a database password): shown and serialized only as `(changed)`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The value, for the one place that puts it on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(changed)")
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("(changed)")
+    }
 }
 
 /// A new endpoint that passed every rule of its instance type.
@@ -560,9 +727,12 @@ pub struct ValidEndpoint {
     pub instance_type: InstanceType,
     pub instance_id: Option<String>,
     pub ip: Option<String>,
-    pub port: u16,
+    /// Required for LocalInstance, ECS and Express; optional for the managed types.
+    pub port: Option<u16>,
     pub owner_id: Option<String>,
     pub role: Option<String>,
+    #[serde(skip_serializing_if = "MaintainedExtras::is_empty")]
+    pub extra: MaintainedExtras,
 }
 
 fn clean(v: &Option<String>) -> String {
@@ -640,9 +810,10 @@ pub fn validate(ty: InstanceType, input: &EndpointInput) -> Result<ValidEndpoint
         instance_type: ty,
         instance_id: opt(&values[0].1),
         ip: opt(&values[1].1),
-        port: values[2].1.parse().expect("validated"),
+        port: (!values[2].1.is_empty()).then(|| values[2].1.parse().expect("validated")),
         owner_id: opt(&owner),
         role: opt(&role),
+        extra: input.extra.clone(),
     })
 }
 
@@ -684,9 +855,12 @@ mod tests {
         assert_eq!(need(Ecs, FieldId::Ip), NotShown);
         assert_eq!(need(Express, FieldId::InstanceId), Required);
         assert_eq!(need(Express, FieldId::Ip), Required);
-        for t in InstanceType::ALL {
+        for t in InstanceType::LEGACY {
             assert_eq!(need(t, FieldId::Port), Required);
         }
+        assert_eq!(need(Rds, FieldId::Port), Optional);
+        assert_eq!(need(Rds, FieldId::InstanceId), Required);
+        assert_eq!(need(Rds, FieldId::Ip), NotShown);
         assert_eq!(Ecs.spec().shown().count(), 2);
         assert_eq!(Express.spec().shown().count(), 3);
     }
@@ -699,7 +873,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.instance_id.as_deref(), Some("i-bp1abc"));
-        assert_eq!(e.port, 3306);
+        assert_eq!(e.port, Some(3306));
         let e = validate(
             InstanceType::Express,
             &input(Some("vpc-bp1xyz"), Some("172.16.0.10"), Some("5432")),
@@ -918,9 +1092,12 @@ mod tests {
         assert!(e[0].to_string().contains("1 to 65535"), "{}", e[0]);
         assert!(e[0].to_string().contains("Endpoint.Port"));
         assert!("ecs".parse::<InstanceType>().is_ok());
-        assert!("rds"
+        assert_eq!("RDS".parse::<InstanceType>(), Ok(InstanceType::Rds));
+        assert_eq!("other".parse::<InstanceType>(), Ok(InstanceType::LocalInstance));
+        assert_eq!("EXPRESS".parse::<InstanceType>(), Ok(InstanceType::Express));
+        assert!("oracle"
             .parse::<InstanceType>()
             .unwrap_err()
-            .contains("LocalInstance, ECS, Express"));
+            .contains("LocalInstance (other), ECS, Express"));
     }
 }

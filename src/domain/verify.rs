@@ -1,7 +1,8 @@
 //! After the switch: is the job replicating again? A switch task that `Finished` means
 //! DTS took the new endpoint; the step is done when each switched direction synchronizes
-//! and its delay comes down. This watches each direction with
-//! DescribeSynchronizationJobStatus (`dts-api-maintained.md` §3.1) until a verdict.
+//! and its delay comes down. This watches each direction with the plan's family's read
+//! (DescribeSynchronizationJobStatus, `dts-api-maintained.md` §3.1, or
+//! DescribeDtsJobDetail, §2.3) until a verdict.
 
 use crate::api::{ApiError, Client, ErrorKind};
 use crate::domain::guard::Sender;
@@ -44,6 +45,9 @@ pub struct Sample {
     /// How old the checkpoint was when read, in seconds.
     pub checkpoint_age_secs: Option<u64>,
     pub error_message: String,
+    /// The maintained family's RetryState, when DTS is retrying.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<crate::domain::family::RetryInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,6 +111,10 @@ pub fn judge(samples: &[Sample], healthy_delay: Duration) -> Option<(Verdict, St
     if !is(&last.status, &["Synchronizing"]) {
         return None;
     }
+    // DTS retrying its connection (maintained RetryState) is not healthy yet.
+    if last.retry.as_ref().is_some_and(|r| r.retrying) {
+        return None;
+    }
     let limit = healthy_delay.as_secs_f64();
     let mut delays: Vec<f64> = samples
         .iter()
@@ -163,10 +171,10 @@ pub fn directions(plan: &Plan) -> Vec<Direction> {
     v
 }
 
-/// Watches `directions` of job `job_id` until each has a verdict (or the deadline).
+/// Watches `directions` of the plan's job until each has a verdict (or the deadline).
 pub async fn verify(
     client: &Client,
-    job_id: &str,
+    plan: &Plan,
     directions: &[Direction],
     opts: &VerifyOptions,
     on_event: &mut (dyn FnMut(&VerifyEvent) + Send),
@@ -184,10 +192,7 @@ pub async fn verify(
             if done[i].is_some() {
                 continue;
             }
-            match client
-                .describe_synchronization_job_status(job_id, d.as_str())
-                .await
-            {
+            match crate::domain::family::read_direction(client, plan, *d).await {
                 Ok(a) => {
                     let sample = Sample {
                         elapsed_secs: started.elapsed().as_secs_f64(),
@@ -196,6 +201,7 @@ pub async fn verify(
                         checkpoint: a.checkpoint,
                         checkpoint_age_secs: a.checkpoint.map(|c| now_unix().saturating_sub(c)),
                         error_message: a.error_message.clone(),
+                        retry: a.retry.clone(),
                     };
                     on_event(&VerifyEvent::Sample {
                         direction: *d,
@@ -247,12 +253,13 @@ pub async fn verify(
                         verdict: Verdict::TimedOut,
                         reason: match &last {
                             Some(s) => format!(
-                                "not healthy after {}: last {}, delay {}",
+                                "not healthy after {}: last {}, delay {}{}",
                                 humantime::format_duration(opts.timeout),
                                 s.status,
                                 s.delay_secs
                                     .map(|d| format!("{d:.0}s"))
-                                    .unwrap_or_else(|| "unknown".into())
+                                    .unwrap_or_else(|| "unknown".into()),
+                                job_error(s)
                             ),
                             None => format!(
                                 "no status could be read in {}",
@@ -273,6 +280,35 @@ pub async fn verify(
     done.into_iter().flatten().collect()
 }
 
+/// The job's own error, for a verdict: `: DTS-070211: Connect Source DB failed` and
+/// the retry state where the family has one.
+fn job_error(s: &Sample) -> String {
+    let mut v = String::new();
+    if !s.error_message.trim().is_empty() {
+        v.push_str(&format!(
+            ": {}",
+            crate::text::clean(s.error_message.trim())
+        ));
+    }
+    if let Some(r) = s.retry.as_ref().filter(|r| r.retrying) {
+        v.push_str(&format!(
+            " (retrying {} time(s){}{})",
+            r.count,
+            if r.target.is_empty() {
+                String::new()
+            } else {
+                format!(", target {}", crate::text::clean(&r.target))
+            },
+            if r.message.trim().is_empty() {
+                String::new()
+            } else {
+                format!(": {}", crate::text::clean(r.message.trim()))
+            }
+        ));
+    }
+    v
+}
+
 fn fatal(e: &ApiError) -> bool {
     matches!(
         e.kind(),
@@ -287,7 +323,18 @@ pub async fn verify_plan(
     opts: &VerifyOptions,
     on_event: &mut (dyn FnMut(&VerifyEvent) + Send),
 ) -> Vec<DirectionVerdict> {
-    let dirs = directions(plan);
+    verify_plan_directions(s, plan, &directions(plan), opts, on_event).await
+}
+
+/// [`verify_plan`] for some of the plan's directions (journalled the same way).
+pub async fn verify_plan_directions(
+    s: &Sender,
+    plan: &Plan,
+    dirs: &[Direction],
+    opts: &VerifyOptions,
+    on_event: &mut (dyn FnMut(&VerifyEvent) + Send),
+) -> Vec<DirectionVerdict> {
+    let dirs = dirs.to_vec();
     let journal_error = |e: std::io::Error| {
         format!(
             "the journal {} could not record the verification ({e})",
@@ -301,7 +348,7 @@ pub async fn verify_plan(
     }) {
         on_event(&VerifyEvent::JournalError(journal_error(e)));
     }
-    let verdicts = verify(&s.client, &plan.job_id, &dirs, opts, on_event).await;
+    let verdicts = verify(&s.client, plan, &dirs, opts, on_event).await;
     for v in &verdicts {
         if let Err(e) = s.journal.append(&verified_record(&plan.id, v)) {
             on_event(&VerifyEvent::JournalError(journal_error(e)));
@@ -358,6 +405,7 @@ mod tests {
             checkpoint: cp,
             checkpoint_age_secs: age,
             error_message: String::new(),
+            retry: None,
         }
     }
 

@@ -244,6 +244,8 @@ pub enum Effect {
     /// Ask the guard whether a new switch of this job is allowed.
     CheckJob {
         job_id: String,
+        /// Every id of the job (the guard's key).
+        job_ids: Vec<String>,
         region: String,
     },
     /// Use another region (and remember it).
@@ -1016,7 +1018,12 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                     f.focus_first_error();
                     app.notice = Some("fix the marked fields first".into());
                 }
-                Ok(req) => match plan::plan(&f.job, &app.header.region, &req) {
+                Ok(req) => match plan::plan(
+                    &f.job,
+                    &app.header.region,
+                    &req,
+                    f.job.family.unwrap_or_default(),
+                ) {
                     Err(e) => {
                         // Said in full, to read before going on (e.g. a side reached
                         // through Database Gateway, which this API cannot switch).

@@ -290,6 +290,7 @@ impl FormState {
             (self.need(f) != Need::NotShown).then(|| self.inputs[&f].value().to_string())
         };
         let input = EndpointInput {
+            extra: Default::default(),
             instance_id: val(FieldId::InstanceId),
             ip: val(FieldId::Ip),
             port: val(FieldId::Port),

@@ -208,6 +208,7 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
                 // an unfinished switch is refused before the form, not after it.
                 return vec![Effect::CheckJob {
                     job_id: j.id.clone(),
+                    job_ids: j.ids(),
                     region: app.header.region.clone(),
                 }];
             }

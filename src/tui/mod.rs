@@ -152,8 +152,12 @@ impl Runner {
             Effect::ReadJournal => {
                 let _ = tx.send(Msg::Journal(read_journal(&self.sender.journal)));
             }
-            Effect::CheckJob { job_id, region } => {
-                let r = guard::check_new_switch(&self.sender.journal, &job_id, &region);
+            Effect::CheckJob {
+                job_id,
+                job_ids,
+                region,
+            } => {
+                let r = guard::check_new_switch(&self.sender.journal, &job_ids, &region);
                 let _ = tx.send(Msg::JobChecked {
                     job_id,
                     refusal: r.err(),

@@ -263,6 +263,7 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
     };
     let idx = |i: usize| i;
     match ev {
+        ProgressEvent::Verify(_) => {}
         ProgressEvent::Sending { index, .. } => {
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 r.sending = true;
@@ -285,7 +286,7 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 r.sending = false;
                 r.request_id = request_id;
-                r.task_id = Some(task_id);
+                r.task_id = task_id;
             }
         }
         ProgressEvent::Status { index, status, .. } => {

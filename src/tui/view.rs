@@ -483,7 +483,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             FieldId::InstanceId => match form.itype {
                 InstanceType::Ecs => "ECS instance",
                 InstanceType::Express => "VPC ID",
-                InstanceType::LocalInstance => "Instance ID",
+                _ => "Instance ID",
             },
             f => f.label(),
         };

@@ -1,0 +1,72 @@
+//! The legacy family: SwitchSynchronizationEndpoint (`dts-api.md` §2.1), one call per
+//! direction, each answered with a TaskId followed through DescribeEndpointSwitchStatus;
+//! a direction is read with DescribeSynchronizationJobStatus. It has no dry run.
+
+use crate::api::{ApiError, Client};
+use crate::domain::family::{Accepted, DirectionRead};
+use crate::domain::plan::{Direction, PlannedCall, Side};
+use crate::domain::rules::ValidEndpoint;
+
+/// The business parameters of one call, in send order.
+pub fn params(
+    region: &str,
+    instance_id: &str,
+    dir: Direction,
+    side: Side,
+    e: &ValidEndpoint,
+) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = vec![
+        ("RegionId".into(), region.into()),
+        ("SynchronizationJobId".into(), instance_id.into()),
+        ("SynchronizationDirection".into(), dir.as_str().into()),
+        ("Endpoint.Type".into(), side.as_str().into()),
+    ];
+    p.extend(crate::domain::rules::endpoint_params(e));
+    p
+}
+
+/// What the new endpoint is not allowed to hold in this family: a type only the
+/// maintained family takes, or one of its extras.
+pub fn unsupported(e: &ValidEndpoint) -> Vec<String> {
+    let mut v = Vec::new();
+    if !e.instance_type.legacy() {
+        v.push(format!(
+            "--instance-type {}: SwitchSynchronizationEndpoint (the legacy API of this job) takes only LocalInstance, ECS and Express",
+            e.instance_type
+        ));
+    }
+    for f in e.extra.flags() {
+        v.push(format!(
+            "{f}: SwitchSynchronizationEndpoint (the legacy API of this job) does not take it"
+        ));
+    }
+    v
+}
+
+pub async fn read_direction(
+    client: &Client,
+    instance_id: &str,
+    d: Direction,
+) -> Result<DirectionRead, ApiError> {
+    let a = client
+        .describe_synchronization_job_status(instance_id, d.as_str())
+        .await?;
+    Ok(DirectionRead {
+        request_id: a.request_id,
+        status: a.status,
+        error_message: a.error_message,
+        delay_secs: a.delay_secs,
+        checkpoint: a.checkpoint,
+        retry: None,
+        source: a.source,
+        destination: a.destination,
+    })
+}
+
+pub(crate) async fn send(client: &Client, call: &PlannedCall) -> Result<Accepted, ApiError> {
+    let a = client.switch_synchronization_endpoint(&call.params).await?;
+    Ok(Accepted {
+        request_id: a.request_id,
+        task_id: Some(a.task_id),
+    })
+}
