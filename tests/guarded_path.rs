@@ -289,7 +289,7 @@ fn a_stale_view_cannot_send_a_call_another_process_sent() {
         other => panic!("{other:?}"),
     }
     assert_eq!(sim.requests_of(SWITCH).len(), 2, "never sent twice");
-    assert_eq!(executor::exit_code(&outs), 2);
+    assert_eq!(dts_switch::cli::exit::of_calls(&outs), 2);
 }
 
 #[test]
@@ -339,7 +339,9 @@ fn a_new_plan_is_refused_while_another_plan_of_the_job_is_pending() {
         guard::check_new_switch(&journal, &[TWO_WAY_JOB_ID.to_string()], "CN-HANGZHOU"),
         Err(Refusal::OtherPlan { .. })
     ));
-    assert!(guard::check_new_switch(&journal, &[TWO_WAY_JOB_ID.to_string()], "cn-shanghai").is_ok());
+    assert!(
+        guard::check_new_switch(&journal, &[TWO_WAY_JOB_ID.to_string()], "cn-shanghai").is_ok()
+    );
 }
 
 /// A switch whose answer is slow: another command sees its intent while it waits. The

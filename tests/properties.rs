@@ -360,7 +360,8 @@ impl ServiceTexts {
             topology: None,
         };
         // A side this API cannot switch (`dg`, `cen`) is refused: the CLI prints why.
-        let plan_out = match dts_switch::domain::plan(job, "cn-hangzhou", &req, Default::default()) {
+        let plan_out = match dts_switch::domain::plan(job, "cn-hangzhou", &req, Default::default())
+        {
             Ok(plan) => output::plan_text(&plan, job, "B"),
             Err(e) => dts_switch::text::clean_lines(&e.to_string()),
         };

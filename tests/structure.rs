@@ -22,15 +22,46 @@ fn sources() -> Vec<(String, String)> {
     v
 }
 
-#[test]
-fn only_the_guard_sends_a_switch() {
-    let callers: Vec<String> = sources()
+/// Files (outside the api layer, which defines them) that contain `needle`.
+fn callers(needle: &str) -> Vec<String> {
+    sources()
         .into_iter()
-        .filter(|(_, text)| text.contains(".switch_synchronization_endpoint("))
+        .filter(|(p, text)| !p.contains("/src/api/") && text.contains(needle))
         .map(|(p, _)| p)
-        .collect();
-    assert_eq!(callers.len(), 1, "{callers:?}");
-    assert!(callers[0].ends_with("domain/guard.rs"), "{callers:?}");
+        .collect()
+}
+
+/// Every write (SwitchSynchronizationEndpoint, ModifyDtsJobEndpoint) leaves from its
+/// family's file, and those are reached only through the guard.
+#[test]
+fn only_the_guard_sends_a_write() {
+    for (needle, file) in [
+        (
+            ".switch_synchronization_endpoint(",
+            "domain/family/legacy.rs",
+        ),
+        (".modify_dts_job_endpoint(", "domain/family/maintained.rs"),
+        (
+            ".modify_dts_job_endpoint_dry_run(",
+            "domain/family/maintained.rs",
+        ),
+        ("send_write(", "domain/guard.rs"),
+        ("maintained::dry_run(", "domain/guard.rs"),
+    ] {
+        let mut c = callers(needle);
+        // The dispatcher that defines send_write names it too.
+        c.retain(|p| !(needle == "send_write(" && p.ends_with("domain/family/mod.rs")));
+        assert_eq!(c.len(), 1, "{needle}: {c:?}");
+        assert!(c[0].ends_with(file), "{needle}: {c:?}");
+    }
+    // And the family files are not reached by any screen or command directly.
+    for (p, text) in sources() {
+        if p.contains("/src/cli/") || p.contains("/src/tui/") {
+            assert!(!text.contains("send_write"), "{p}");
+            assert!(!text.contains("maintained::send("), "{p}");
+            assert!(!text.contains("legacy::send("), "{p}");
+        }
+    }
 }
 
 #[test]

@@ -214,15 +214,25 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
                     .unwrap_or(200)
             };
             out!("{}", output::jobs_table(&list, width));
-            outln!(
-                "{} job(s){}",
-                list.len(),
-                if list.len() != all.len() {
-                    format!(" of {}", all.len())
-                } else {
-                    String::new()
-                }
-            );
+            if all.is_empty() {
+                outln!(
+                    "0 jobs in {}; jobs are per region: try --region (or R in the TUI)",
+                    clean(&ctx.region)
+                );
+            } else {
+                outln!(
+                    "{} job(s){}",
+                    list.len(),
+                    if list.len() != all.len() {
+                        format!(" of {}", all.len())
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            if list.iter().any(|j| j.family.is_none()) {
+                outln!("API: leg = legacy (SwitchSynchronizationEndpoint), new = maintained (ModifyDtsJobEndpoint), ? = both listings show it: the dry run tells (switch --api auto)");
+            }
         }
     }
     if let Some(note) = unknown_topology_note(&listing) {
@@ -265,6 +275,9 @@ fn unknown_topology_note(listing: &Listing) -> Option<String> {
 async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliError> {
     let all = load_jobs(ctx, true).await?.jobs;
     let job = find_job(&all, id, &ctx.region)?;
+    if job.family == Some(crate::domain::family::Family::Maintained) || !job.listed_legacy {
+        return maintained_detail(ctx, out, job).await;
+    }
     let fwd = ctx
         .client
         .describe_synchronization_job_status(&job.id, "Forward")
@@ -300,6 +313,84 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
                 "{}",
                 output::job_detail_text(&ctx.banner(), job, &fwd, rev.as_ref())
             );
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// `jobs --job X` for a new-version job: DescribeDtsJobDetail per direction.
+async fn maintained_detail(ctx: &Ctx, out: OutputFormat, job: &Job) -> Result<i32, CliError> {
+    let (jid, inst) = match &job.dts_job_id {
+        Some(j) => (Some(j.as_str()), None),
+        None => (None, Some(job.id.as_str())),
+    };
+    let fwd = ctx
+        .client
+        .describe_dts_job_detail(jid, inst, Some("Forward"))
+        .await
+        .map_err(api_err)?;
+    let rev = if job.detected_topology() == Topology::TwoWay {
+        ctx.client
+            .describe_dts_job_detail(jid, inst, Some("Reverse"))
+            .await
+            .ok()
+    } else {
+        None
+    };
+    match out {
+        OutputFormat::Json => {
+            let mut v = job.to_json();
+            v["Forward"] = fwd.raw.clone();
+            if let Some(r) = &rev {
+                v["Reverse"] = r.raw.clone();
+            }
+            output::print_json(&v);
+        }
+        OutputFormat::Text | OutputFormat::Markdown => {
+            outln!("{}", ctx.banner());
+            outln!(
+                "Job {} ({}) · new-version (ModifyDtsJobEndpoint) · {} · ids: {}",
+                clean(&job.id),
+                clean(&job.name),
+                job.detected_topology().as_str(),
+                clean(&job.ids().join(", "))
+            );
+            for (d, a) in [("Forward", Some(&fwd)), ("Reverse", rev.as_ref())] {
+                let Some(a) = a else { continue };
+                outln!(
+                    "{d}: {} · delay {} · checkpoint {}{}",
+                    clean(&a.status),
+                    a.delay_ms
+                        .map(|ms| format!("{:.1}s (Delay {ms} ms)", ms / 1000.0))
+                        .unwrap_or_else(|| "unknown".into()),
+                    a.checkpoint
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    if a.error_message.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · error: {}", clean(a.error_message.trim()))
+                    }
+                );
+                if let Some(r) = a.retry_state.as_ref().filter(|r| r.retrying) {
+                    outln!(
+                        "  retrying ({} time(s), target {}): {}",
+                        r.retry_count,
+                        clean(&r.target),
+                        clean(&r.err_message)
+                    );
+                }
+                for (side, e) in [("source", &a.source), ("destination", &a.destination)] {
+                    outln!(
+                        "  {side:<12} {} {} {}:{} ({})",
+                        clean(&e.instance_type),
+                        clean(&e.instance_id),
+                        clean(&e.ip),
+                        clean(&e.port),
+                        clean(&e.engine_name)
+                    );
+                }
+            }
         }
     }
     Ok(exit::OK)
@@ -361,8 +452,16 @@ fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
         .collect();
     let mut extra = rules::MaintainedExtras::default();
     for (flag, v, slot) in [
-        ("--database-name", &a.database_name, &mut extra.database_name),
-        ("--endpoint-region", &a.endpoint_region, &mut extra.endpoint_region),
+        (
+            "--database-name",
+            &a.database_name,
+            &mut extra.database_name,
+        ),
+        (
+            "--endpoint-region",
+            &a.endpoint_region,
+            &mut extra.endpoint_region,
+        ),
         ("--username", &a.username, &mut extra.username),
     ] {
         if let Some(v) = v {
@@ -371,15 +470,22 @@ fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
                 lines.push(format!("  {flag}: is empty; leave it out or give a value"));
             } else if let Err(why) = rules::no_inner_space(v) {
                 lines.push(format!("  {flag} {}", clean(&why)));
-            } else if flag == "--endpoint-region" && crate::api::endpoint::validate_region(v).is_err() {
-                lines.push(format!("  {flag} {:?}: not a region id (e.g. cn-hangzhou)", clean(v)));
+            } else if flag == "--endpoint-region"
+                && crate::api::endpoint::validate_region(v).is_err()
+            {
+                lines.push(format!(
+                    "  {flag} {:?}: not a region id (e.g. cn-hangzhou)",
+                    clean(v)
+                ));
             } else {
                 *slot = Some(v.to_string());
             }
         }
     }
     if a.password_stdin && a.username.is_none() {
-        lines.push("  --password-stdin: a password is for an account change: give --username too".into());
+        lines.push(
+            "  --password-stdin: a password is for an account change: give --username too".into(),
+        );
     }
     if a.username.is_some() {
         match read_password(a) {
@@ -557,7 +663,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             return Ok(exit::UNKNOWN);
         }
     };
-    let mut code = executor::exit_code(&outcomes);
+    let mut code = exit::of_calls(&outcomes);
     // Done means replicating again: watch the switched directions.
     let verification =
         if code == exit::OK && outcomes.iter().all(|o| o.outcome == Outcome::Finished) {

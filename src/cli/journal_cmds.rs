@@ -348,6 +348,78 @@ async fn resume_plan(
             None => break,
             Some(Pending::Unknown(k)) => {
                 let c = &fresh.calls[k];
+                // Evidence only: the direction's endpoint as the service shows it now.
+                let call = &plan.calls[k];
+                let seen = match crate::domain::family::read_direction(
+                    &ctx.client,
+                    &plan,
+                    call.direction,
+                )
+                .await
+                {
+                    Ok(read) => {
+                        let now = read.side(call.endpoint_type).clone();
+                        let check = if call.new.ip.is_empty() && call.new.instance_id.is_empty() {
+                            // A journal of an older version: the new endpoint is not recorded.
+                            None
+                        } else {
+                            Some(crate::domain::family::check_endpoint(&now, call))
+                        };
+                        Some((read.status.clone(), now, check))
+                    }
+                    Err(e) => {
+                        outln!(
+                            "\ncall {}/{n}: OUTCOME UNKNOWN, and the {} direction cannot be read now ({}).",
+                            k + 1,
+                            call.direction,
+                            clean(e.to_string().lines().next().unwrap_or(""))
+                        );
+                        None
+                    }
+                };
+                if let Some((status, now, Some(crate::domain::family::EndpointCheck::New))) = &seen
+                {
+                    if !crate::domain::family::is_modifying(status) {
+                        let note = format!(
+                            "found applied by resume: the {} direction's {} shows {} (status {})",
+                            call.direction,
+                            call.endpoint_type.as_str().to_ascii_lowercase(),
+                            crate::domain::guard::endpoint_words(now),
+                            clean(status)
+                        );
+                        outln!(
+                            "\ncall {}/{n} {}/{}: the change took effect: {note}.",
+                            k + 1,
+                            c.direction,
+                            c.endpoint_type.as_str()
+                        );
+                        let o = CallOutcome {
+                            status: Some(status.clone()),
+                            note: Some(note),
+                            ..CallOutcome::new(call, Outcome::Finished)
+                        };
+                        if let Err(e) = j.append(&executor::done_record(&p.plan_id, k, &o)) {
+                            errln!("JOURNAL ERROR: {e}");
+                            return Ok(exit::UNKNOWN);
+                        }
+                        continue;
+                    }
+                }
+                if let Some((status, now, _)) = &seen {
+                    outln!(
+                        "\ncall {}/{n}: the {} direction now shows {} {} (status {}){}",
+                        k + 1,
+                        call.direction,
+                        call.endpoint_type.as_str().to_ascii_lowercase(),
+                        crate::domain::guard::endpoint_words(now),
+                        clean(status),
+                        if crate::domain::family::is_modifying(status) {
+                            ": it is being modified, the change may be under way; run `dts-switch resume` again when it is not Modifying"
+                        } else {
+                            ": not the new endpoint"
+                        }
+                    );
+                }
                 outln!(
                     "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`{}\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
                     k + 1,
@@ -371,15 +443,27 @@ async fn resume_plan(
                 break;
             }
             Some(Pending::Follow(k)) => {
-                let Some(task_id) = fresh.task_id(k).map(str::to_string) else {
-                    return Ok(exit::UNKNOWN);
+                let task_id = match (plan.family, fresh.task_id(k)) {
+                    // No TaskId in this family: the direction itself is followed.
+                    (crate::domain::family::Family::Maintained, _) => String::new(),
+                    (_, Some(t)) => t.to_string(),
+                    (_, None) => return Ok(exit::UNKNOWN),
                 };
-                outln!(
-                    "[{}] call {}/{n}: following task {}",
-                    now_hms(),
-                    k + 1,
-                    clean(&task_id)
-                );
+                if task_id.is_empty() {
+                    outln!(
+                        "[{}] call {}/{n}: following the {} direction's change",
+                        now_hms(),
+                        k + 1,
+                        plan.calls[k].direction
+                    );
+                } else {
+                    outln!(
+                        "[{}] call {}/{n}: following task {}",
+                        now_hms(),
+                        k + 1,
+                        clean(&task_id)
+                    );
+                }
                 let mut printer = output::ProgressPrinter::new(n, false);
                 let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
                 let o = executor::follow(&sender, &plan, k, &task_id, opts, &mut handler).await;
@@ -444,7 +528,7 @@ async fn resume_plan(
             }
         }
     }
-    let mut code = executor::exit_code(&outcomes);
+    let mut code = exit::of_calls(&outcomes);
     // Every call Finished (now, or before): watch the job, or go on watching it.
     let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
         .into_iter()

@@ -56,6 +56,43 @@ pub mod exit {
     /// Switched, but the job was not verified healthy afterwards (it failed after the
     /// switch, or the deadline passed).
     pub const NOT_HEALTHY: i32 = 4;
+
+    use crate::api::ErrorKind;
+    use crate::domain::executor::{CallOutcome, Outcome};
+    use crate::domain::guard::Refusal;
+
+    /// Exit code for a set of outcomes: 3 when any outcome is unknown (or the journal could
+    /// not record one), 2 when refused for bad credentials or by the journal guard, 1 when
+    /// any call was refused or failed, else 0.
+    pub fn of_calls(outcomes: &[CallOutcome]) -> i32 {
+        if outcomes.iter().any(|o| {
+            matches!(o.outcome, Outcome::Unknown | Outcome::StillRunning)
+                || o.journal_error.is_some()
+        }) {
+            3
+        } else if outcomes.iter().any(|o| {
+            (o.outcome == Outcome::Refused && o.error_kind == Some(ErrorKind::BadCredentials))
+                || o.refusal.as_deref().is_some_and(|r| {
+                    !matches!(
+                        r,
+                        Refusal::ChangedSincePlan { .. }
+                            | Refusal::NotNow { .. }
+                            | Refusal::CannotRead { .. }
+                    )
+                })
+        }) {
+            2
+        } else if outcomes.iter().any(|o| {
+            matches!(
+                o.outcome,
+                Outcome::Refused | Outcome::Failed | Outcome::NotSent
+            )
+        }) {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 /// Watching the job after the switch (`domain::verify`).

@@ -34,57 +34,75 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
         .unwrap_or(0)
         .max(18);
     if width < 140 {
-        let name_w = width.saturating_sub(id_w + 13 + 7 + 6 + 4).clamp(10, 40);
+        let name_w = width
+            .saturating_sub(id_w + 13 + 7 + 4 + 6 + 5)
+            .clamp(10, 40);
         out.push_str(&format!(
-            "{} {} {} {} {}\n",
+            "{} {} {} {} {} {}\n",
             fit("JOB ID", id_w),
             fit("NAME", name_w),
             fit("STATUS", 13),
             fit("TOPO", 7),
+            fit("API", 4),
             "DELAY"
         ));
         for j in jobs {
             out.push_str(&format!(
-                "{} {} {} {} {}\n",
+                "{} {} {} {} {} {}\n",
                 fit(&clean(&j.id), id_w),
                 fit(&clean(&j.name), name_w),
                 fit(&clean(j.status()), 13),
                 fit(j.detected_topology().as_str(), 7),
+                fit(api_short(j), 4),
                 delay_text(j)
             ));
-            let line = format!(
+            let mut line = format!(
                 "  {} → {}",
                 endpoint_short(&j.forward.source),
                 endpoint_short(&j.forward.destination)
             );
+            if let Some(id) = &j.dts_job_id {
+                line.push_str(&format!(" · DtsJobId {}", clean(id)));
+            }
             out.push_str(fit(&line, width.max(20)).trim_end());
             out.push('\n');
         }
         return out;
     }
     out.push_str(&format!(
-        "{} {} {} {} {} {} {}\n",
+        "{} {} {} {} {} {} {} {}\n",
         fit("JOB ID", id_w),
         fit("NAME", 22),
         fit("STATUS", 13),
         fit("TOPOLOGY", 8),
+        fit("API", 10),
         fit("SOURCE", 34),
         fit("DESTINATION", 34),
         "DELAY"
     ));
     for j in jobs {
         out.push_str(&format!(
-            "{} {} {} {} {} {} {}\n",
+            "{} {} {} {} {} {} {} {}\n",
             fit(&clean(&j.id), id_w),
             fit(&clean(&j.name), 22),
             fit(&clean(j.status()), 13),
             fit(j.detected_topology().as_str(), 8),
+            fit(j.family_label(), 10),
             fit(&endpoint_short(&j.forward.source), 34),
             fit(&endpoint_short(&j.forward.destination), 34),
             delay_text(j)
         ));
     }
     out
+}
+
+/// The API column at 80 columns: `leg`, `new` or `?`.
+fn api_short(j: &Job) -> &'static str {
+    match j.family {
+        Some(crate::domain::family::Family::Legacy) => "leg",
+        Some(crate::domain::family::Family::Maintained) => "new",
+        None => "?",
+    }
 }
 
 /// `jobs --output json`: a JSON array, the API's own field names per job (see
@@ -405,7 +423,8 @@ impl ProgressPrinter {
                 no(index),
                 match task_id {
                     Some(t) => format!(", TaskId {}", clean(t)),
-                    None => ", no TaskId (this API has none): following the direction's status".into(),
+                    None =>
+                        ", no TaskId (this API has none): following the direction's status".into(),
                 },
                 clean(request_id.as_deref().unwrap_or("-"))
             ),

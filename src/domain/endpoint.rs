@@ -84,4 +84,3 @@ impl serde::Serialize for RawJson {
         self.0.serialize(s)
     }
 }
-

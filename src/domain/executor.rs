@@ -98,7 +98,7 @@ pub enum ProgressEvent {
     /// The journal holds the intent of call `index`; it is being written to the network.
     Sending {
         index: usize,
-        call: PlannedCall,
+        call: Box<PlannedCall>,
         at: String,
     },
     /// The service accepted call `index` (a TaskId in the legacy family; none in the
@@ -260,7 +260,7 @@ pub async fn execute(
         };
         on_event(&ProgressEvent::Sending {
             index,
-            call: call.clone(),
+            call: Box::new(call.clone()),
             at: at.clone(),
         });
         let mut o = CallOutcome::new(call, Outcome::Unknown);
@@ -308,9 +308,16 @@ pub async fn execute(
                 if index == last && !opts.wait_last {
                     o.outcome = Outcome::Sent;
                 } else {
-                    let (outcome, status, error) =
-                        follow_to_end(s, plan, index, ans.task_id.as_deref(), opts, &mut je, on_event)
-                            .await;
+                    let (outcome, status, error) = follow_to_end(
+                        s,
+                        plan,
+                        index,
+                        ans.task_id.as_deref(),
+                        opts,
+                        &mut je,
+                        on_event,
+                    )
+                    .await;
                     o.outcome = outcome;
                     o.status = status;
                     o.error = error;
@@ -347,7 +354,8 @@ async fn gate_next(
     on_event: &mut Handler<'_>,
 ) -> Option<String> {
     let d = plan.calls[index].direction;
-    let mut on = |ev: &crate::domain::verify::VerifyEvent| on_event(&ProgressEvent::Verify(ev.clone()));
+    let mut on =
+        |ev: &crate::domain::verify::VerifyEvent| on_event(&ProgressEvent::Verify(ev.clone()));
     let verdicts =
         crate::domain::verify::verify_plan_directions(s, plan, &[d], &opts.verify, &mut on).await;
     match verdicts.first() {
@@ -357,10 +365,11 @@ async fn gate_next(
             v.verdict.as_str(),
             v.reason
         )),
-        None => Some(format!("the {d} direction was not verified; the next call is not sent")),
+        None => Some(format!(
+            "the {d} direction was not verified; the next call is not sent"
+        )),
     }
 }
-
 
 /// Follows call `index` after it was accepted, as its family does: the switch task
 /// (legacy) or the direction's own status and endpoint (maintained).
@@ -657,37 +666,5 @@ pub async fn watch_task(
             return res;
         }
         tokio::time::sleep(interval).await;
-    }
-}
-
-/// Exit code for a set of outcomes: 3 when any outcome is unknown (or the journal could
-/// not record one), 2 when refused for bad credentials or by the journal guard, 1 when
-/// any call was refused or failed, else 0.
-pub fn exit_code(outcomes: &[CallOutcome]) -> i32 {
-    if outcomes.iter().any(|o| {
-        matches!(o.outcome, Outcome::Unknown | Outcome::StillRunning) || o.journal_error.is_some()
-    }) {
-        3
-    } else if outcomes.iter().any(|o| {
-        (o.outcome == Outcome::Refused && o.error_kind == Some(ErrorKind::BadCredentials))
-            || o.refusal.as_deref().is_some_and(|r| {
-                !matches!(
-                    r,
-                    Refusal::ChangedSincePlan { .. }
-                        | Refusal::NotNow { .. }
-                        | Refusal::CannotRead { .. }
-                )
-            })
-    }) {
-        2
-    } else if outcomes.iter().any(|o| {
-        matches!(
-            o.outcome,
-            Outcome::Refused | Outcome::Failed | Outcome::NotSent
-        )
-    }) {
-        1
-    } else {
-        0
     }
 }

@@ -464,7 +464,14 @@ fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<(), Refusal> {
         error: e.to_string(),
     })?;
     let plans = journal::summarize(&read.records);
-    check_job(&read, &plans, &path, &plan.job_ids, &plan.region, Some(&plan.id))?;
+    check_job(
+        &read,
+        &plans,
+        &path,
+        &plan.job_ids,
+        &plan.region,
+        Some(&plan.id),
+    )?;
     if let Some(p) = plans.iter().find(|p| p.plan_id == plan.id) {
         if p.dismissed {
             return Err(Refusal::Dismissed {
@@ -472,7 +479,16 @@ fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<(), Refusal> {
             });
         }
         if let Some(c) = p.calls.get(index) {
-            if c.intent_at.is_some() || !matches!(c.state, CallState::NotStarted | CallState::Done { outcome: crate::domain::outcome::Outcome::NotSent, .. }) {
+            if c.intent_at.is_some()
+                || !matches!(
+                    c.state,
+                    CallState::NotStarted
+                        | CallState::Done {
+                            outcome: crate::domain::outcome::Outcome::NotSent,
+                            ..
+                        }
+                )
+            {
                 return Err(Refusal::AlreadySent {
                     plan_id: plan.id.clone(),
                     index,

@@ -105,7 +105,10 @@ impl Job {
     /// Every id the job is known by: the instance id, then each direction's DtsJobId.
     pub fn ids(&self) -> Vec<String> {
         let mut v = vec![self.id.clone()];
-        for id in [&self.dts_job_id, &self.reverse_dts_job_id].into_iter().flatten() {
+        for id in [&self.dts_job_id, &self.reverse_dts_job_id]
+            .into_iter()
+            .flatten()
+        {
             if !v.contains(id) {
                 v.push(id.clone());
             }
@@ -219,6 +222,21 @@ impl serde::Serialize for JobJson<'_> {
             "Topology".into(),
             Value::String(j.detected_topology().as_str().into()),
         );
+        // Ours, beside the service's fields: the family where known (null: only the dry
+        // run tells) and every id of the job.
+        obj.insert(
+            "family".into(),
+            j.family
+                .map(|f| Value::String(f.as_str().into()))
+                .unwrap_or(Value::Null),
+        );
+        obj.insert(
+            "ids".into(),
+            Value::Array(j.ids().into_iter().map(Value::String).collect()),
+        );
+        if let Some(id) = &j.dts_job_id {
+            obj.entry("DtsJobId").or_insert(Value::String(id.clone()));
+        }
         if let Some(r) = &j.reverse {
             obj.insert("ReverseDirection".into(), r.raw.to_value());
         }
@@ -363,7 +381,11 @@ pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[crate::api::ops::DtsJobItem
         let i = match hit {
             Some(i) => i,
             None => {
-                let dir = |status: &str, delay: &str, src: &EndpointInfo, dst: &EndpointInfo, raw: RawJson| DirectionInfo {
+                let dir = |status: &str,
+                           delay: &str,
+                           src: &EndpointInfo,
+                           dst: &EndpointInfo,
+                           raw: RawJson| DirectionInfo {
                     status: status.to_string(),
                     delay: delay.to_string(),
                     error_message: String::new(),
@@ -376,7 +398,13 @@ pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[crate::api::ops::DtsJobItem
                 } else {
                     it.instance_id.clone()
                 };
-                let mut forward = dir(&it.status, &it.delay, &it.source, &it.destination, it.raw.clone());
+                let mut forward = dir(
+                    &it.status,
+                    &it.delay,
+                    &it.source,
+                    &it.destination,
+                    it.raw.clone(),
+                );
                 forward.error_message = it.error_message.clone();
                 let job = Job {
                     id: id.clone(),
@@ -384,7 +412,10 @@ pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[crate::api::ops::DtsJobItem
                     job_class: String::new(),
                     create_time: it.create_time.clone(),
                     forward,
-                    reverse: it.reverse.as_ref().map(|(st, d, s, t)| dir(st, d, s, t, RawJson::empty())),
+                    reverse: it
+                        .reverse
+                        .as_ref()
+                        .map(|(st, d, s, t)| dir(st, d, s, t, RawJson::empty())),
                     reverse_hint: it.two_way,
                     one_way_known: true,
                     dts_job_id: None,

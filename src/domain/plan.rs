@@ -488,7 +488,13 @@ mod tests {
 
     #[test]
     fn one_way_is_one_call() {
-        let p = plan(&job(false), "cn-hangzhou", &req(Side::Source, None, None), Family::Legacy).unwrap();
+        let p = plan(
+            &job(false),
+            "cn-hangzhou",
+            &req(Side::Source, None, None),
+            Family::Legacy,
+        )
+        .unwrap();
         assert_eq!(legs(&p), [(Direction::Forward, Side::Source)]);
         assert_eq!(
             p.calls[0].params,
@@ -506,7 +512,12 @@ mod tests {
 
     #[test]
     fn two_way_destination_is_forward_destination_then_reverse_source() {
-        let p = plan(&job(true), "cn-hangzhou", &req(Side::Destination, None, None), Family::Legacy)
+        let p = plan(
+            &job(true),
+            "cn-hangzhou",
+            &req(Side::Destination, None, None),
+            Family::Legacy,
+        )
         .unwrap();
         assert_eq!(
             legs(&p),
@@ -594,7 +605,13 @@ mod tests {
         let m = e.to_string();
         assert!(m.contains("Database Gateway (dg dg-bp1gw01)"), "{m}");
         assert!(m.contains("cannot switch"), "{m}");
-        let e = plan(&j, "r", &req(Side::Source, Some(Direction::Reverse), None), Family::Legacy).unwrap_err();
+        let e = plan(
+            &j,
+            "r",
+            &req(Side::Source, Some(Direction::Reverse), None),
+            Family::Legacy,
+        )
+        .unwrap_err();
         assert!(
             matches!(e, PlanError::NotSwitchable { .. }),
             "the same database: {e:?}"
@@ -638,7 +655,10 @@ mod tests {
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("192.168.3.4 is a private address"), "{w:?}");
         r.endpoint.ip = Some("47.98.1.2".into());
-        assert!(plan(&job(false), "r", &r, Family::Legacy).unwrap().warnings.is_empty());
+        assert!(plan(&job(false), "r", &r, Family::Legacy)
+            .unwrap()
+            .warnings
+            .is_empty());
     }
 
     #[test]
@@ -646,22 +666,34 @@ mod tests {
         let p = plan(
             &job(true),
             "r",
-            &req(Side::Source, Some(Direction::Reverse), None), Family::Legacy)
+            &req(Side::Source, Some(Direction::Reverse), None),
+            Family::Legacy,
+        )
         .unwrap();
         assert_eq!(legs(&p), [(Direction::Reverse, Side::Destination)]);
         assert!(matches!(
             plan(
                 &job(false),
                 "r",
-                &req(Side::Source, Some(Direction::Reverse), None), Family::Legacy),
+                &req(Side::Source, Some(Direction::Reverse), None),
+                Family::Legacy
+            ),
             Err(PlanError::ReverseOnOneWay { .. })
         ));
-        let p = plan(&job(false), "r", &req(Side::Source, None, Some(Topology::TwoWay)), Family::Legacy,
+        let p = plan(
+            &job(false),
+            "r",
+            &req(Side::Source, None, Some(Topology::TwoWay)),
+            Family::Legacy,
         )
         .unwrap();
         assert_eq!(p.calls.len(), 2);
         assert!(p.topology_overridden);
-        let p = plan(&job(true), "r", &req(Side::Source, None, Some(Topology::OneWay)), Family::Legacy,
+        let p = plan(
+            &job(true),
+            "r",
+            &req(Side::Source, None, Some(Topology::OneWay)),
+            Family::Legacy,
         )
         .unwrap();
         assert_eq!(p.calls.len(), 1);
@@ -675,10 +707,22 @@ mod tests {
         let e = plan(&j, "r", &req(Side::Source, None, None), Family::Legacy).unwrap_err();
         assert!(matches!(e, PlanError::UnknownTopology { .. }));
         assert!(e.to_string().contains("--topology"), "{e}");
-        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::TwoWay)), Family::Legacy).unwrap();
+        let p = plan(
+            &j,
+            "r",
+            &req(Side::Source, None, Some(Topology::TwoWay)),
+            Family::Legacy,
+        )
+        .unwrap();
         assert_eq!(p.calls.len(), 2);
         assert!(p.topology_overridden);
-        let p = plan(&j, "r", &req(Side::Source, None, Some(Topology::OneWay)), Family::Legacy).unwrap();
+        let p = plan(
+            &j,
+            "r",
+            &req(Side::Source, None, Some(Topology::OneWay)),
+            Family::Legacy,
+        )
+        .unwrap();
         assert_eq!(p.calls.len(), 1);
         assert_eq!(p.topology, Topology::OneWay);
     }

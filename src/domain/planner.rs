@@ -22,10 +22,9 @@ pub fn find_job<'a>(jobs: &'a [Job], id: &str) -> Result<&'a Job, Vec<&'a Job>> 
     let mut close: Vec<&Job> = jobs
         .iter()
         .filter(|j| {
-            j.ids()
-                .iter()
-                .any(|x| strsim::levenshtein(&x.to_ascii_lowercase(), &id.to_ascii_lowercase()) <= 3)
-                || (id.len() >= 4 && (j.id.contains(id) || j.name.contains(id)))
+            j.ids().iter().any(|x| {
+                strsim::levenshtein(&x.to_ascii_lowercase(), &id.to_ascii_lowercase()) <= 3
+            }) || (id.len() >= 4 && (j.id.contains(id) || j.name.contains(id)))
         })
         .collect();
     close.truncate(3);

@@ -385,7 +385,9 @@ pub fn value_flags() -> [(&'static str, &'static str); 5] {
 /// (`LocalInstance` → `Local`); other strings are shown as they are.
 pub fn short_type_label(instance_type: &str) -> &str {
     match instance_type.parse::<InstanceType>() {
-        Ok(InstanceType::LocalInstance) if !instance_type.trim().eq_ignore_ascii_case("other") => "Local",
+        Ok(InstanceType::LocalInstance) if !instance_type.trim().eq_ignore_ascii_case("other") => {
+            "Local"
+        }
         Ok(t) if t.legacy() && t.as_str().eq_ignore_ascii_case(instance_type.trim()) => t.as_str(),
         _ => instance_type,
     }
@@ -453,10 +455,9 @@ pub fn endpoint_kind(instance_type: &str) -> EndpointKind {
     if t.is_empty() {
         return EndpointKind::Unlisted;
     }
-    if let Some(ty) = InstanceType::LEGACY
-        .into_iter()
-        .find(|ty| ty.as_str().eq_ignore_ascii_case(t) || ty.maintained_name().eq_ignore_ascii_case(t))
-    {
+    if let Some(ty) = InstanceType::LEGACY.into_iter().find(|ty| {
+        ty.as_str().eq_ignore_ascii_case(t) || ty.maintained_name().eq_ignore_ascii_case(t)
+    }) {
         return EndpointKind::SelfManaged(ty);
     }
     LISTED_TYPES
@@ -600,7 +601,9 @@ pub fn describe_params(params: &[(String, String)]) -> String {
     };
     let mut s = get(TYPE_PARAM).unwrap_or("?").to_string();
     for f in [FieldId::InstanceId, FieldId::Ip] {
-        if let Some(v) = get(f.param()).or_else(|| (f == FieldId::Ip).then(|| get("Endpoint.Ip")).flatten()) {
+        if let Some(v) =
+            get(f.param()).or_else(|| (f == FieldId::Ip).then(|| get("Endpoint.Ip")).flatten())
+        {
             s.push_str(&format!(" {v}"));
         }
     }
@@ -1093,7 +1096,10 @@ mod tests {
         assert!(e[0].to_string().contains("Endpoint.Port"));
         assert!("ecs".parse::<InstanceType>().is_ok());
         assert_eq!("RDS".parse::<InstanceType>(), Ok(InstanceType::Rds));
-        assert_eq!("other".parse::<InstanceType>(), Ok(InstanceType::LocalInstance));
+        assert_eq!(
+            "other".parse::<InstanceType>(),
+            Ok(InstanceType::LocalInstance)
+        );
         assert_eq!("EXPRESS".parse::<InstanceType>(), Ok(InstanceType::Express));
         assert!("oracle"
             .parse::<InstanceType>()

@@ -285,10 +285,7 @@ pub async fn verify(
 fn job_error(s: &Sample) -> String {
     let mut v = String::new();
     if !s.error_message.trim().is_empty() {
-        v.push_str(&format!(
-            ": {}",
-            crate::text::clean(s.error_message.trim())
-        ));
+        v.push_str(&format!(": {}", crate::text::clean(s.error_message.trim())));
     }
     if let Some(r) = s.retry.as_ref().filter(|r| r.retrying) {
         v.push_str(&format!(

@@ -7,7 +7,9 @@
 use crate::api::maintained::DtsEndpoint;
 use crate::api::{ApiError, Client};
 use crate::domain::endpoint::EndpointInfo;
-use crate::domain::family::{check_endpoint, is_modifying, Accepted, DirectionRead, DryRun, EndpointCheck, RetryInfo};
+use crate::domain::family::{
+    check_endpoint, is_modifying, Accepted, DirectionRead, DryRun, EndpointCheck, RetryInfo,
+};
 use crate::domain::outcome::Outcome;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::rules::ValidEndpoint;
