@@ -31,6 +31,8 @@ use crate::domain::plan::{Direction, Side};
 use crate::domain::Topology;
 #[cfg(test)]
 use std::fs::OpenOptions;
+#[cfg(test)]
+use std::io::Write;
 
 #[cfg(test)]
 mod tests {
