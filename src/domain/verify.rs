@@ -276,7 +276,11 @@ pub async fn verify(
 fn fatal(e: &ApiError) -> bool {
     matches!(
         e.kind(),
-        ErrorKind::BadCredentials | ErrorKind::Permission | ErrorKind::NotFound
+        ErrorKind::BadCredentials
+            | ErrorKind::Permission
+            | ErrorKind::NotFound
+            | ErrorKind::WrongFamily
+            | ErrorKind::Refused
     )
 }
 
