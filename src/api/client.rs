@@ -510,6 +510,52 @@ fn unwrap_response(obj: &serde_json::Map<String, Value>) -> Option<serde_json::M
     }
 }
 
+/// `Success` is `false` (a boolean, or a string in any case, spaces around it ignored).
+pub fn is_success_false(obj: &serde_json::Map<String, Value>) -> bool {
+    obj.get("Success")
+        .and_then(str_of)
+        .is_some_and(|s| s.trim().eq_ignore_ascii_case("false"))
+}
+
+/// The error an answer with `Success:false` stands for (dts-api.md §5.3): `ErrCode` (else
+/// `Code`/`code`, else `UnknownError`, which proves nothing), the message with
+/// `DynamicMessage` put in for its `%s` (or the `DynamicMessage` alone when there is no
+/// message), and a `DynamicCode` that differs from the code kept in the message: it is
+/// informative only (e.g. `403`), never the code errors are classified by.
+pub fn success_false_error(
+    action: &str,
+    http_status: u16,
+    obj: &serde_json::Map<String, Value>,
+) -> ApiError {
+    let code = field(obj, &["ErrCode", "Code", "code"]).unwrap_or_else(|| "UnknownError".into());
+    let mut message = service_message(obj, &["ErrMessage", "Message", "message"]);
+    if let Some(dc) = field(obj, &["DynamicCode"]) {
+        if dc.trim() != code && !message.contains(&dc) {
+            message = format!("{message} (DynamicCode {dc})");
+        }
+    }
+    ApiError::Service {
+        action: action.into(),
+        http_status,
+        code,
+        message,
+        request_id: field(obj, &["RequestId", "requestId"]),
+        recommend: None,
+    }
+}
+
+/// The first of `names` that is a non-empty message, with `DynamicMessage` put in for
+/// its first `%s`; `DynamicMessage` alone when there is none; else `(no message)`.
+fn service_message(obj: &serde_json::Map<String, Value>, names: &[&str]) -> String {
+    let dynamic = field(obj, &["DynamicMessage"]);
+    match (field(obj, names), dynamic) {
+        (Some(m), Some(d)) if m.contains("%s") => m.replacen("%s", &d, 1),
+        (Some(m), _) => m,
+        (None, Some(d)) => d,
+        (None, None) => "(no message)".into(),
+    }
+}
+
 /// Turns an HTTP status and body into an answer or a typed error (`dts-api.md` §5).
 pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, ApiError> {
     let parsed: Result<Value, _> = serde_json::from_str(text);
@@ -555,36 +601,17 @@ pub fn parse_answer(action: &str, status: u16, text: &str) -> Result<Answer, Api
     if status >= 400 {
         let code =
             field(&obj, &["Code", "code", "ErrCode"]).unwrap_or_else(|| format!("HTTP{status}"));
-        let message = field(&obj, &["Message", "message", "ErrMessage"])
-            .unwrap_or_else(|| "(no message)".into());
         return Err(ApiError::Service {
             action: action.into(),
             http_status: status,
             code,
-            message,
+            message: service_message(&obj, &["Message", "message", "ErrMessage"]),
             request_id,
             recommend: field(&obj, &["Recommend"]),
         });
     }
-    let success = obj.get("Success").and_then(str_of);
-    if success.as_deref().map(|s| s.eq_ignore_ascii_case("false")) == Some(true) {
-        let code =
-            field(&obj, &["ErrCode", "Code", "code"]).unwrap_or_else(|| "UnknownError".into());
-        let mut message = field(&obj, &["ErrMessage", "Message", "message"])
-            .unwrap_or_else(|| "(no message)".into());
-        if let Some(dynamic) = field(&obj, &["DynamicMessage"]) {
-            if message.contains("%s") {
-                message = message.replacen("%s", &dynamic, 1);
-            }
-        }
-        return Err(ApiError::Service {
-            action: action.into(),
-            http_status: status,
-            code,
-            message,
-            request_id,
-            recommend: None,
-        });
+    if is_success_false(&obj) {
+        return Err(success_false_error(action, status, &obj));
     }
     Ok(Answer {
         body: Value::Object(obj),
@@ -635,6 +662,54 @@ mod tests {
         }
         assert!(parse_answer("X", 200, r#"{"RequestId":"R","Success":true}"#).is_ok());
         assert!(parse_answer("X", 200, r#"{"RequestId":"R","Success":"true"}"#).is_ok());
+    }
+
+    /// The maintained family's error shapes (ModifyDtsJobEndpoint, DescribeDtsJob*).
+    #[test]
+    fn maintained_family_error_shapes() {
+        let biz = |body: &str| parse_answer("ModifyDtsJobEndpoint", 200, body).unwrap_err();
+        // Success as the string "false", HttpStatusCode as a string, DynamicMessage.
+        let e = biz(
+            r#"{"RequestId":"R1","Success":"false","HttpStatusCode":"400","ErrCode":"InvalidParameter","ErrMessage":"The Value of Input Parameter %s is not valid.","DynamicMessage":"EndpointPort","DynamicCode":"403"}"#,
+        );
+        assert_eq!(e.code(), Some("InvalidParameter"));
+        assert_eq!(e.request_id(), Some("R1"));
+        let s = e.to_string();
+        assert!(s.contains("Parameter EndpointPort is not valid"), "{s}");
+        assert!(s.contains("DynamicCode 403"), "{s}");
+        assert!(e.proves_not_executed());
+        // A DTS.Msg code in a boolean false; HttpStatusCode a number.
+        let e = biz(
+            r#"{"RequestId":"R2","Success":false,"HttpStatusCode":200,"ErrCode":"DTS.Msg.OperationDenied.JobStatusModifying","ErrMessage":"The job is modifying."}"#,
+        );
+        assert!(e.is_job_status_modifying() && e.proves_not_executed());
+        // " False " with spaces; DynamicMessage without a %s is not lost when there is
+        // no message at all.
+        let e = biz(
+            r#"{"Success":" False ","ErrCode":"DTS.Msg.InvalidEndpoint","DynamicMessage":"dest"}"#,
+        );
+        assert_eq!(e.code(), Some("DTS.Msg.InvalidEndpoint"));
+        assert!(e.to_string().contains(": dest"), "{e}");
+        // No ErrCode: UnknownError, an unknown outcome for a write.
+        let e = biz(r#"{"Success":false,"ErrMessage":"x","DynamicCode":"500"}"#);
+        assert_eq!(e.code(), Some("UnknownError"));
+        assert!(e.outcome_unknown());
+        // DynamicCode equal to the code is not repeated.
+        let e = biz(r#"{"Success":false,"ErrCode":"X1","ErrMessage":"m","DynamicCode":"X1"}"#);
+        assert!(!e.to_string().contains("DynamicCode"), "{e}");
+        // A 403 JSON error of the new family: ErrCode/ErrMessage/DynamicMessage.
+        let e = parse_answer(
+            "ModifyDtsJobEndpoint",
+            403,
+            r#"{"RequestId":"R3","Success":false,"ErrCode":"OperationDenied.JobVersionNotSupported","ErrMessage":"job %s","DynamicMessage":"dtsx"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), Some("OperationDenied.JobVersionNotSupported"));
+        assert_eq!(e.kind(), crate::api::ErrorKind::WrongFamily);
+        assert!(e.to_string().contains("job dtsx"), "{e}");
+        // Success true, or missing: not an error here (the operation's parser decides).
+        assert!(parse_answer("X", 200, r#"{"Success":"True"}"#).is_ok());
+        assert!(parse_answer("X", 200, r#"{"RequestId":"R"}"#).is_ok());
     }
 
     #[test]

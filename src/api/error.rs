@@ -66,9 +66,19 @@ pub enum ApiError {
 pub enum ErrorKind {
     Throttled,
     BadCredentials,
+    /// A code that names a missing permission ([`is_permission_code`]), and only such.
     Permission,
     InvalidInput,
     NotFound,
+    /// `OperationDenied.JobVersionNotSupported`: the job belongs to the other DTS API
+    /// family (a legacy SynchronizationJob job asked through the DtsJob operations, or
+    /// the reverse). Not a permission problem.
+    WrongFamily,
+    /// The service said no for a reason that is neither permission, input nor a missing
+    /// job: a 403 or `Forbidden.*` code that does not name a permission, or a business
+    /// refusal from an HTTP 200 `Success:false` body (`DTS.Msg.*`, e.g. the job is being
+    /// modified). The hint only shows the code, it never guesses a cause.
+    Refused,
     ServerError,
     Network,
     Unknown,
@@ -118,18 +128,126 @@ fn is_bad_credentials(code: &str) -> bool {
 }
 
 /// Codes the gateway or the service's validation give *before* executing anything
-/// (dts-api.md §5.1): parameters, signature, credentials, permission, throttling, and a
-/// wrong action, version or product.
+/// (dts-api.md §5.1), so that an answer carrying one proves **this** request was not
+/// executed. Every family of codes here, and why it proves that:
+///
+/// * `Missing*` (`MissingParameter`, `Missing{Name}`, `MissingSecurityToken`) and
+///   `Invalid*` (`InvalidParameter`, `Invalid{Name}`, `InvalidAccessKeyId.*`,
+///   `InvalidSecurityToken.*`, `InvalidTimeStamp.*`, `InvalidAction.NotFound`,
+///   `InvalidApi.NotFound`, `InvalidVersion`, `InvalidProduct.NotFound`): the request
+///   was rejected while its parameters, credentials or routing were checked; nothing is
+///   executed for a request that failed validation.
+/// * `Forbidden*` (`Forbidden`, `Forbidden.RAM`, `Forbidden.NoPermission`,
+///   `Forbidden.RiskControl`, `Forbidden.UserVerification`, `Forbidden.InstanceNotFound`)
+///   and `NoPermission`: the authorisation (or the lookup of the job it is checked on)
+///   failed, which comes before the operation runs.
+/// * Throttling (`Throttling`, `Throttling.*`, `Rejected.Throttling`): flow control
+///   turns the request away at the door.
+/// * Signature and clock codes (`SignatureDoesNotMatch`, `IncompleteSignature`,
+///   `IllegalTimestamp`): the gateway could not authenticate the request, so it was
+///   never handed to the service.
+/// * `UnsupportedOperation`, `NoSuchVersion`: there is no such operation to run.
+/// * `OperationDenied.JobVersionNotSupported` (HTTP 403): the job belongs to the other
+///   API family; the operation refuses such a job outright, before doing anything.
+///
+/// **Not here: `SignatureNonceUsed`.** Every attempt is signed with a fresh random
+/// nonce, so the service can only have seen this nonce before if this very signed
+/// request already reached it: a hop (proxy, load balancer, a retrying middlebox)
+/// delivered it twice, and the answer we got is the one to the second copy. The first
+/// copy may have been executed, so for a write the outcome is unknown. (A read may still
+/// be retried after it: [`ApiError::retryable_read`].)
+///
+/// A code that also carries a sign of uncertainty ([`may_have_executed_code`]) never
+/// proves anything, whatever its prefix.
 pub fn is_pre_execution_code(code: &str) -> bool {
+    if may_have_executed_code(code) {
+        return false;
+    }
     code.starts_with("Missing")
         || code.starts_with("Invalid")
         || code.starts_with("Forbidden")
         || is_throttling(code)
         || is_bad_credentials(code)
+        || is_wrong_family_code(code)
         || matches!(
             code,
-            "NoPermission" | "SignatureNonceUsed" | "UnsupportedOperation" | "NoSuchVersion"
+            "NoPermission" | "UnsupportedOperation" | "NoSuchVersion"
         )
+}
+
+/// Codes whose wording says the service itself is unsure or broken, so a write that got
+/// one may have been executed (or half executed): internal errors, unavailability,
+/// timeouts, "unknown", system errors and exceptions, a busy server, and the failure of
+/// the operation itself (`ModifyFailed`, `SwitchFailed`, `ExecuteFailed`,
+/// `OperationFailed`: the service had started the change when it failed). Compared
+/// case-insensitively with `.`, `_` and `-` ignored.
+pub fn may_have_executed_code(code: &str) -> bool {
+    let norm: String = code
+        .chars()
+        .filter(|c| !matches!(c, '.' | '_' | '-'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "internal",
+        "unavailable",
+        "timeout",
+        "timedout",
+        "unknown",
+        "systemerror",
+        "exception",
+        "serverbusy",
+        "servicebusy",
+        "systembusy",
+        "modifyfailed",
+        "switchfailed",
+        "executefailed",
+        "executionfailed",
+        "operationfailed",
+    ]
+    .iter()
+    .any(|m| norm.contains(m))
+}
+
+/// A business refusal of the maintained DTS family: a `DTS.Msg.*` code (the service's
+/// message catalogue, e.g. `DTS.Msg.InvalidEndpoint`,
+/// `DTS.Msg.OperationDenied.JobStatusModifying`, `DTS.Msg.ModifyDenied.JobStatusNotRunning`,
+/// a failed dry-run check) in a well-formed JSON answer that is not a 5xx, typically an
+/// HTTP 200 `Success:false` body. The service looked at the request and declined it,
+/// which it does before changing the job, so it proves the request was not executed,
+/// **except** when the code says the service may have done it
+/// ([`may_have_executed_code`]: `DTS.Msg.InternalError`, anything with `Timeout`,
+/// `Unknown`, `ModifyFailed`, …), which stays unknown.
+///
+/// Other codes in a `Success:false` body (e.g. `OperationDenied.JobStatus` from the legacy
+/// switch) are judged by [`is_pre_execution_code`] alone, as dts-api.md §5.3 asks: a
+/// code that is neither in the catalogue nor a pre-execution code leaves a write unknown.
+pub fn is_business_refusal_code(code: &str) -> bool {
+    let is_catalogue = code
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("DTS.Msg."))
+        && code.len() > 8;
+    is_catalogue && !may_have_executed_code(code)
+}
+
+/// `OperationDenied.JobVersionNotSupported`, bare or in the `DTS.Msg.` catalogue.
+fn is_wrong_family_code(code: &str) -> bool {
+    code == "OperationDenied.JobVersionNotSupported"
+        || code.eq_ignore_ascii_case("DTS.Msg.OperationDenied.JobVersionNotSupported")
+}
+
+/// Codes that name a missing permission: `Forbidden.RAM`, `Forbidden`, `NoPermission`,
+/// `Forbidden.NoPermission`, and any code containing `NoPermission` or the word `RAM`
+/// (`RAM` not preceded by a capital, so `INVALID_PARAMETER` is not one). Only these get
+/// the "the RAM user lacks permission" hint; any other 403 is shown for what it says.
+pub fn is_permission_code(code: &str) -> bool {
+    let names_ram = code
+        .match_indices("RAM")
+        .any(|(i, _)| !code[..i].ends_with(|c: char| c.is_ascii_uppercase()));
+    matches!(
+        code,
+        "Forbidden.RAM" | "Forbidden" | "NoPermission" | "Forbidden.NoPermission"
+    ) || code.contains("NoPermission")
+        || names_ram
 }
 
 impl ApiError {
@@ -182,10 +300,13 @@ impl ApiError {
     }
 
     /// True only when the request provably did not execute: the connection was never
-    /// made, or the service answered with a well-formed JSON error whose code comes before
-    /// execution ([`is_pre_execution_code`]; a JSON HTTP 429 without a code counts as
-    /// throttling). With an HTTP 5xx status only a throttling code counts. This is the
-    /// rule of [`switch_verdict`]; everything else leaves a switch's outcome unknown.
+    /// made (or no credentials could be had, so nothing was sent), or the service
+    /// answered with a well-formed JSON error whose code comes before execution
+    /// ([`is_pre_execution_code`]; a JSON HTTP 429 without a code counts as throttling)
+    /// or is a business refusal of the maintained family ([`is_business_refusal_code`]).
+    /// With an HTTP 5xx status only a throttling code counts. This is the rule of
+    /// [`switch_verdict`] and of every write (SwitchSynchronizationEndpoint and
+    /// ModifyDtsJobEndpoint alike); everything else leaves a write's outcome unknown.
     pub fn proves_not_executed(&self) -> bool {
         match self {
             // No credentials: the request was never sent.
@@ -196,27 +317,42 @@ impl ApiError {
                 if *http_status >= 500 {
                     is_throttling(code)
                 } else {
-                    is_pre_execution_code(code) || (*http_status == 429 && code == "HTTP429")
+                    is_pre_execution_code(code)
+                        || is_business_refusal_code(code)
+                        || (*http_status == 429 && code == "HTTP429")
                 }
             }
             _ => false,
         }
     }
 
-    /// True when a switch may be sent again by itself after this error: it provably did
-    /// not execute *and* the cause is passing (throttling, a reused nonce, no connection).
+    /// True when a write (any [`crate::api::CallMode::Mutating`] call) may be sent again
+    /// by itself after this error: it provably did not execute *and* the cause passes on
+    /// its own: throttling (a throttling code or a JSON HTTP 429), or no connection. A
+    /// refusal that is final (parameters, permission, a business refusal, the wrong API
+    /// family) is not resent: the same request would get the same answer. Never after
+    /// `SignatureNonceUsed`: it says this request already reached the service (see
+    /// [`is_pre_execution_code`]).
     pub fn retryable_switch(&self) -> bool {
         match self {
             ApiError::Connect { .. } => true,
             ApiError::Credentials { fatal, .. } => !fatal,
             ApiError::Service {
                 code, http_status, ..
-            } => {
-                self.proves_not_executed()
-                    && (is_throttling(code) || *http_status == 429 || code == "SignatureNonceUsed")
-            }
+            } => self.proves_not_executed() && (is_throttling(code) || *http_status == 429),
             _ => false,
         }
+    }
+
+    /// True for `DTS.Msg.OperationDenied.JobStatusModifying` (case-insensitive) in a
+    /// non-5xx answer: the job is being modified right now. A business refusal ("not
+    /// now"; [`is_business_refusal_code`]), not a fault: the same request may be sent
+    /// once the job has left `Modifying`. The code without its `DTS.Msg.` prefix is not
+    /// in the catalogue and so stays an unknown outcome; it does not count here either.
+    pub fn is_job_status_modifying(&self) -> bool {
+        matches!(self, ApiError::Service { code, http_status, .. }
+            if *http_status < 500
+                && code.eq_ignore_ascii_case("DTS.Msg.OperationDenied.JobStatusModifying"))
     }
 
     /// True when a read may be retried after this error.
@@ -291,6 +427,19 @@ impl ApiError {
                 "the RAM user lacks permission: grant dts:{} (e.g. the AliyunDTSFullAccess policy) and retry",
                 self.action()
             ),
+            ErrorKind::WrongFamily => format!(
+                "this job belongs to the other DTS API family: {} does not serve it; {}",
+                self.action(),
+                other_family_hint(self.action())
+            ),
+            ErrorKind::Refused if self.is_job_status_modifying() => {
+                "the job is being modified right now (status Modifying): wait until it runs again, then retry"
+                    .to_string()
+            }
+            ErrorKind::Refused => format!(
+                "the service refused: {} (see its message above)",
+                crate::text::clean(self.code().unwrap_or("no code"))
+            ),
             ErrorKind::NotFound => {
                 "the job does not exist in this region or account; check --region and the job id (dts-switch jobs)"
                     .to_string()
@@ -311,9 +460,25 @@ impl ApiError {
                 _ => "the connection broke before the answer arrived; check the network and any proxy"
                     .to_string(),
             },
+            ErrorKind::Unknown if self.code() == Some("SignatureNonceUsed") => {
+                "the service had already seen this very signed request (something on the way delivered it twice): a write may have been executed; check the job before sending it again"
+                    .to_string()
+            }
             ErrorKind::Unknown => return None,
         };
         Some(s)
+    }
+}
+
+/// Which operations serve the other family, for [`ErrorKind::WrongFamily`].
+fn other_family_hint(action: &str) -> &'static str {
+    let maintained = action.contains("DtsJob");
+    if maintained {
+        "it is a legacy SynchronizationJob job: its endpoint is changed with SwitchSynchronizationEndpoint and read with DescribeSynchronizationJobStatus"
+    } else if action.contains("Synchronization") || action.contains("EndpointSwitch") {
+        "it is a new-version DtsJob job: its endpoint is changed with ModifyDtsJobEndpoint and read with DescribeDtsJobDetail"
+    } else {
+        "use the operations of the job's own family"
     }
 }
 
@@ -321,19 +486,35 @@ fn is_throttling(code: &str) -> bool {
     code == "Throttling" || code.starts_with("Throttling.") || code == "Rejected.Throttling"
 }
 
+/// The kind of a service error. Order matters: throttling and credentials first; a
+/// missing job (`Forbidden.InstanceNotFound` is a 403) before permission; the wrong API
+/// family (`OperationDenied.JobVersionNotSupported`, a 403) before anything 403; then
+/// only codes that name a permission are [`ErrorKind::Permission`]; input codes (also as
+/// `DTS.Msg.Invalid*`); other `Forbidden*` / 403 codes and the business refusals of the
+/// `DTS.Msg.` catalogue are [`ErrorKind::Refused`].
 fn classify_code(code: &str, http_status: u16) -> ErrorKind {
+    let bare = code
+        .get(..8)
+        .filter(|p| p.eq_ignore_ascii_case("DTS.Msg."))
+        .map(|_| &code[8..])
+        .unwrap_or(code);
     if is_throttling(code) || http_status == 429 {
         ErrorKind::Throttled
     } else if is_bad_credentials(code) {
         ErrorKind::BadCredentials
     } else if code.contains("InstanceNotFound") || code.contains("JobNotFound") {
         ErrorKind::NotFound
-    } else if code.starts_with("Forbidden") || code == "NoPermission" || http_status == 403 {
+    } else if is_wrong_family_code(code) {
+        ErrorKind::WrongFamily
+    } else if is_permission_code(code) {
         ErrorKind::Permission
-    } else if code.starts_with("Missing") || code.starts_with("Invalid") {
+    } else if bare.starts_with("Missing") || bare.starts_with("Invalid") {
         ErrorKind::InvalidInput
-    } else if http_status >= 500 || code == "InternalError" || code == "ServiceUnavailable" {
+    } else if http_status >= 500 || may_have_executed_code(code) {
         ErrorKind::ServerError
+    } else if code.starts_with("Forbidden") || http_status == 403 || is_business_refusal_code(code)
+    {
+        ErrorKind::Refused
     } else {
         ErrorKind::Unknown
     }
@@ -624,7 +805,8 @@ mod tests {
             (400, err(400, "InvalidEndpoint.InstanceId"), Refused),
             (400, err(400, "SignatureDoesNotMatch"), Refused),
             (400, err(400, "IncompleteSignature"), Refused),
-            (400, err(400, "SignatureNonceUsed"), Refused),
+            // A used nonce means this very request already reached the service.
+            (400, err(400, "SignatureNonceUsed"), Unknown),
             (400, err(400, "InvalidTimeStamp.Expired"), Refused),
             (400, err(400, "IllegalTimestamp"), Refused),
             (404, err(404, "InvalidAccessKeyId.NotFound"), Refused),
@@ -684,7 +866,10 @@ mod tests {
     #[test]
     fn only_passing_refusals_resend_a_switch() {
         assert!(svc("Throttling.User", 400).retryable_switch());
-        assert!(svc("SignatureNonceUsed", 400).retryable_switch());
+        // Was retried before: a used nonce says this request already arrived once.
+        let nonce = svc("SignatureNonceUsed", 400);
+        assert!(!nonce.retryable_switch() && !nonce.proves_not_executed());
+        assert!(nonce.outcome_unknown() && nonce.retryable_read());
         assert!(svc("HTTP429", 429).retryable_switch());
         for code in ["InvalidParameter", "SignatureDoesNotMatch", "Forbidden.RAM"] {
             let e = svc(code, 400);
@@ -761,5 +946,236 @@ mod tests {
         assert!(s.contains("Forbidden.RAM"));
         assert!(s.contains("RequestId: RID"));
         assert!(s.contains("dts:DescribeSynchronizationJobs"));
+    }
+
+    fn on(action: &str, code: &str, status: u16) -> ApiError {
+        ApiError::Service {
+            action: action.into(),
+            http_status: status,
+            code: code.into(),
+            message: "m".into(),
+            request_id: None,
+            recommend: None,
+        }
+    }
+
+    /// Writes of both families, code by code: (HTTP status, code) → proves not executed?
+    /// resent by itself? kind.
+    #[test]
+    fn write_classification_table() {
+        use ErrorKind::*;
+        let table: &[(u16, &str, bool, bool, ErrorKind)] = &[
+            // Passing refusals: resent.
+            (400, "Throttling.User", true, true, Throttled),
+            (429, "HTTP429", true, true, Throttled),
+            (503, "Throttling.Api", true, true, Throttled),
+            // A used nonce: this request already arrived once. Unknown, never resent.
+            (400, "SignatureNonceUsed", false, false, Unknown),
+            // Final refusals before execution: not resent.
+            (400, "MissingParameter", true, false, InvalidInput),
+            (400, "InvalidParameter", true, false, InvalidInput),
+            (403, "InvalidParameter", true, false, InvalidInput),
+            (400, "SignatureDoesNotMatch", true, false, BadCredentials),
+            (
+                400,
+                "InvalidSecurityToken.Expired",
+                true,
+                false,
+                BadCredentials,
+            ),
+            (403, "Forbidden.RAM", true, false, Permission),
+            (403, "Forbidden", true, false, Permission),
+            (403, "NoPermission", true, false, Permission),
+            (403, "Forbidden.NoPermission", true, false, Permission),
+            (403, "Dts.NoPermission.Modify", false, false, Permission),
+            (403, "Forbidden.RiskControl", true, false, Refused),
+            (403, "Forbidden.UserVerification", true, false, Refused),
+            (403, "Forbidden.InstanceNotFound", true, false, NotFound),
+            (200, "Forbidden.InstanceNotFound", true, false, NotFound),
+            (
+                403,
+                "OperationDenied.JobVersionNotSupported",
+                true,
+                false,
+                WrongFamily,
+            ),
+            (
+                200,
+                "DTS.Msg.OperationDenied.JobVersionNotSupported",
+                true,
+                false,
+                WrongFamily,
+            ),
+            (400, "UnsupportedOperation", true, false, Unknown),
+            // Business refusals of the DTS.Msg catalogue (HTTP 200 Success:false, or 4xx).
+            (200, "DTS.Msg.InvalidEndpoint", true, false, InvalidInput),
+            (400, "DTS.Msg.InvalidEndpoint", true, false, InvalidInput),
+            (
+                200,
+                "DTS.Msg.OperationDenied.JobStatusModifying",
+                true,
+                false,
+                Refused,
+            ),
+            (
+                200,
+                "DTS.Msg.ModifyDenied.JobStatusNotRunning",
+                true,
+                false,
+                Refused,
+            ),
+            (200, "DTS.Msg.DryRun.ConnectFailed", true, false, Refused),
+            (200, "dts.msg.PrecheckFailed", true, false, Refused),
+            // ... except when the code says the service may have done it.
+            (200, "DTS.Msg.InternalError", false, false, ServerError),
+            (200, "DTS.Msg.ServiceUnavailable", false, false, ServerError),
+            (200, "DTS.Msg.RequestTimeout", false, false, ServerError),
+            (200, "DTS.Msg.Time_Out", false, false, ServerError),
+            (200, "DTS.Msg.UnknownError", false, false, ServerError),
+            (200, "DTS.Msg.ModifyFailed", false, false, ServerError),
+            (200, "DTS.Msg.SystemError", false, false, ServerError),
+            (200, "DTS.Msg.", false, false, Unknown),
+            (500, "DTS.Msg.InvalidEndpoint", false, false, InvalidInput),
+            (
+                503,
+                "DTS.Msg.OperationDenied.JobStatusModifying",
+                false,
+                false,
+                ServerError,
+            ),
+            // Uncertainty wins over a pre-execution prefix.
+            (400, "InvalidOperation.Timeout", false, false, InvalidInput),
+            (403, "Forbidden.Unknown", false, false, ServerError),
+            // Outside the catalogue and not pre-execution: unknown (dts-api.md §5.3).
+            (200, "OperationDenied.JobStatus", false, false, Unknown),
+            (200, "UnknownError", false, false, ServerError),
+            (200, "InternalError", false, false, ServerError),
+            (500, "InternalError", false, false, ServerError),
+            (400, "SomethingNew", false, false, Unknown),
+            (403, "SomethingNew", false, false, Refused),
+            (403, "HTTP403", false, false, Refused),
+            (403, "INVALID_PARAMETER", false, false, Refused),
+        ];
+        for action in ["SwitchSynchronizationEndpoint", "ModifyDtsJobEndpoint"] {
+            for &(status, code, proves, resend, kind) in table {
+                let e = on(action, code, status);
+                assert_eq!(e.proves_not_executed(), proves, "{action} {status} {code}");
+                assert_eq!(e.outcome_unknown(), !proves, "{action} {status} {code}");
+                assert_eq!(e.retryable_switch(), resend, "{action} {status} {code}");
+                assert_eq!(e.kind(), kind, "{action} {status} {code}");
+                let want = if proves {
+                    SwitchVerdict::Refused
+                } else {
+                    SwitchVerdict::Unknown
+                };
+                assert_eq!(switch_verdict::<()>(&Err(e)), want, "{status} {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_permission_codes_say_permission() {
+        for code in [
+            "Forbidden.RAM",
+            "Forbidden",
+            "NoPermission",
+            "Forbidden.NoPermission",
+            "Dts.NoPermission",
+            "RAM.Denied",
+            "NoRAMPermission",
+        ] {
+            assert!(is_permission_code(code), "{code}");
+            let s = svc(code, 403).next_step().unwrap();
+            assert!(s.contains("lacks permission"), "{code}: {s}");
+        }
+        for code in [
+            "Forbidden.RiskControl",
+            "HTTP403",
+            "SomethingNew",
+            "INVALID_PARAMETER",
+            "PROGRAM_ERROR",
+            "OperationDenied.JobVersionNotSupported",
+        ] {
+            assert!(!is_permission_code(code), "{code}");
+            let s = svc(code, 403).next_step().unwrap_or_default();
+            assert!(!s.contains("permission"), "{code}: {s}");
+        }
+        let s = svc("Forbidden.RiskControl", 403).next_step().unwrap();
+        assert!(
+            s.contains("the service refused: Forbidden.RiskControl"),
+            "{s}"
+        );
+        // The code is service text: shown escaped.
+        let s = svc("Bad\u{1b}[2K", 403).next_step().unwrap();
+        assert!(!s.contains('\u{1b}'), "{s:?}");
+    }
+
+    #[test]
+    fn wrong_family_says_so_never_permission() {
+        let legacy = on(
+            "SwitchSynchronizationEndpoint",
+            "OperationDenied.JobVersionNotSupported",
+            403,
+        );
+        assert_eq!(legacy.kind(), ErrorKind::WrongFamily);
+        let s = legacy.next_step().unwrap();
+        assert!(
+            s.starts_with("this job belongs to the other DTS API family")
+                && s.contains("ModifyDtsJobEndpoint")
+                && !s.contains("permission"),
+            "{s}"
+        );
+        let maintained = on(
+            "ModifyDtsJobEndpoint",
+            "OperationDenied.JobVersionNotSupported",
+            403,
+        );
+        let s = maintained.next_step().unwrap();
+        assert!(s.contains("SwitchSynchronizationEndpoint"), "{s}");
+        assert!(legacy.proves_not_executed() && !legacy.retryable_switch());
+    }
+
+    #[test]
+    fn job_status_modifying_is_a_refusal_not_now() {
+        for code in [
+            "DTS.Msg.OperationDenied.JobStatusModifying",
+            "dts.msg.operationdenied.jobstatusmodifying",
+        ] {
+            let e = on("ModifyDtsJobEndpoint", code, 200);
+            assert!(e.is_job_status_modifying(), "{code}");
+            assert!(e.next_step().unwrap().contains("being modified"), "{code}");
+        }
+        // Outside the catalogue: an unknown outcome, so no "wait and retry".
+        let bare = on(
+            "ModifyDtsJobEndpoint",
+            "OperationDenied.JobStatusModifying",
+            200,
+        );
+        assert!(!bare.is_job_status_modifying() && bare.outcome_unknown());
+        assert!(bare.next_step().is_none());
+        let late = on(
+            "ModifyDtsJobEndpoint",
+            "DTS.Msg.OperationDenied.JobStatusModifying",
+            503,
+        );
+        assert!(!late.is_job_status_modifying() && late.outcome_unknown());
+        let e = on(
+            "ModifyDtsJobEndpoint",
+            "DTS.Msg.OperationDenied.JobStatusModifying",
+            200,
+        );
+        assert!(e.proves_not_executed() && !e.retryable_switch());
+        assert!(!on("X", "DTS.Msg.InvalidEndpoint", 200).is_job_status_modifying());
+        assert!(!ApiError::NoAnswer {
+            action: "X".into(),
+            detail: "t".into()
+        }
+        .is_job_status_modifying());
+    }
+
+    #[test]
+    fn nonce_reuse_explains_itself() {
+        let s = svc("SignatureNonceUsed", 400).next_step().unwrap();
+        assert!(s.contains("may have been executed"), "{s}");
     }
 }

@@ -13,4 +13,7 @@ pub mod sign;
 pub use client::{CallMode, CallRecord, Client, ClientConfig, RetryPolicy};
 pub use credentials::{Credentials, Secret};
 pub use error::{switch_verdict, ApiError, ErrorKind, SwitchVerdict};
+pub use maintained::{
+    DtsEndpoint, DtsJobDetail, DtsJobEntry, DtsJobsList, ModifyAnswer, RetryState,
+};
 pub use ops::{EndpointInfo, SwitchStatus, SyncJobEntry};

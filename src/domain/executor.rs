@@ -655,6 +655,8 @@ pub async fn watch_task(
                         | ErrorKind::Permission
                         | ErrorKind::NotFound
                         | ErrorKind::InvalidInput
+                        | ErrorKind::WrongFamily
+                        | ErrorKind::Refused
                 );
                 res.last_error = Some(e);
                 if fatal {

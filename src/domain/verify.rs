@@ -309,7 +309,11 @@ fn job_error(s: &Sample) -> String {
 fn fatal(e: &ApiError) -> bool {
     matches!(
         e.kind(),
-        ErrorKind::BadCredentials | ErrorKind::Permission | ErrorKind::NotFound
+        ErrorKind::BadCredentials
+            | ErrorKind::Permission
+            | ErrorKind::NotFound
+            | ErrorKind::WrongFamily
+            | ErrorKind::Refused
     )
 }
 
