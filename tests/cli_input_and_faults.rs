@@ -490,7 +490,8 @@ fn throttled_reads_are_retried() {
     let env = Env::new();
     let out = env.run(&sim, &["jobs", "--output", "json"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json().as_array().unwrap().len(), 12);
+    // The 12 legacy demo jobs and the 5 maintained ones of cn-hangzhou.
+    assert_eq!(out.json().as_array().unwrap().len(), 17);
     let reqs = sim.requests_of(LIST);
     // Page 1 twice throttled, then read; page 2 (empty) shows the end.
     assert_eq!(reqs.len(), 4);
@@ -694,7 +695,8 @@ fn simulate_subcommand_serves_over_http() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json().as_array().unwrap().len(), 40);
+    // 40 legacy jobs and the 5 maintained demo jobs of cn-hangzhou.
+    assert_eq!(out.json().as_array().unwrap().len(), 45);
 }
 
 #[test]

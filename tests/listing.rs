@@ -83,15 +83,26 @@ fn ids(jobs: &[Job]) -> Vec<String> {
     jobs.iter().map(|j| j.id.clone()).collect()
 }
 
+/// The jobs `start(n, …)` lists in cn-hangzhou: `n` legacy ones, then the region's
+/// maintained demo jobs.
+fn served(n: usize) -> Vec<dts_switch::sim::data::SimJob> {
+    SimConfig {
+        jobs: n,
+        two_way_every: Some(3),
+        ..SimConfig::default()
+    }
+    .served_jobs()
+    .into_iter()
+    .filter(|j| j.in_region("cn-hangzhou"))
+    .collect()
+}
+
 fn sim_ids(n: usize) -> Vec<String> {
-    jobs_with(n, Some(3)).into_iter().map(|j| j.id).collect()
+    served(n).into_iter().map(|j| j.id).collect()
 }
 
 fn count_two_way(n: usize) -> usize {
-    jobs_with(n, Some(3))
-        .iter()
-        .filter(|j| j.reverse.is_some())
-        .count()
+    served(n).iter().filter(|j| j.reverse.is_some()).count()
 }
 
 /// The case: 100 jobs, a third two-way (two entries each), TotalRecordCount
@@ -128,11 +139,12 @@ fn total_counting_instances_lists_every_job_and_the_last_one_plans() {
     assert_eq!(pages.len(), n, "each page once: {pages:?}");
     assert!(
         n <= 6,
-        "134 entries are 5 pages of 30 (+1 to see the end): {pages:?}"
+        "140 entries (134 legacy, 6 maintained) are 5 pages of 30 (+1 to see the end): {pages:?}"
     );
     assert!(sim.requests_of(DTS).is_empty());
 
-    let last = sim_ids(100).pop().unwrap();
+    // The last legacy job (the maintained demo jobs are listed after it).
+    let last = jobs_with(100, Some(3)).pop().unwrap().id;
     let plan = |job: &str| {
         env.run(
             &sim,
@@ -319,7 +331,7 @@ fn throttling_during_the_listing_is_survived() {
     let sim = start(300, Quirks::default(), throttled());
     let out = Env::new().run(&sim, &["jobs", "--output", "json"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json().as_array().unwrap().len(), 300);
+    assert_eq!(out.json().as_array().unwrap().len(), sim_ids(300).len());
 }
 
 #[test]
@@ -335,9 +347,11 @@ fn jobs_arrive_in_batches_with_progress() {
     assert_eq!(got.batched, ids(&got.jobs));
     assert!(got.batches >= 3, "{} batches", got.batches);
     let last = got.progress.last().unwrap();
-    let entries = 400 + count_two_way(400);
+    let entries = sim_ids(400).len() + count_two_way(400);
     assert_eq!(last.entries, entries);
-    let pages = entries.div_ceil(30) as u32;
+    // The end is the first short or empty page (empty when the entries fill whole pages,
+    // as the 540 entries of 400 legacy and 5 maintained jobs do).
+    let pages = (entries / 30 + 1) as u32;
     assert_eq!(last.pages_expected, Some(pages), "the end, once seen");
     assert!(
         (pages..pages + 16).contains(&last.pages_done),
@@ -384,7 +398,7 @@ fn refused_describe_dts_jobs_and_forward_only_listing_give_unknown_topology() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("unknown"), "{out:?}");
     assert!(
-        out.stdout.contains("topology unknown for 12 job(s)")
+        out.stdout.contains("topology unknown for 17 job(s)")
             && out.stdout.contains("Forbidden.RAM")
             && out.stdout.contains("dts:DescribeDtsJobs"),
         "says why and what to do: {out:?}"

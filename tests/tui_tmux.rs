@@ -125,14 +125,14 @@ fn two_way_switch_through_every_screen_in_tmux() {
         &command_line(&env, &sim, "NO_COLOR=1 TERM=screen-256color"),
     );
 
-    let s = t.wait_for("Jobs (12)", 15);
+    let s = t.wait_for("Jobs (17)", 15);
     assert!(s.contains("SIMULATOR"), "{s}");
     assert!(s.contains("LTAI****0001"), "{s}");
     assert!(s.contains(TWO_WAY_JOB_ID), "{s}");
 
     // Resize to compact and back: it redraws, never crashes.
     t.tmux(&["resize-window", "-t", "t", "-x", "70", "-y", "20"]);
-    t.wait_for("Jobs (12)", 5);
+    t.wait_for("Jobs (17)", 5);
     t.tmux(&["resize-window", "-t", "t", "-x", "120", "-y", "40"]);
     t.wait_for("Details", 5);
 
@@ -226,7 +226,7 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
     });
     let env = Env::new();
     let t = Tmux::start("ctrlc", 80, 24, &command_line(&env, &sim, ""));
-    t.wait_for("Jobs (12)", 15);
+    t.wait_for("Jobs (17)", 15);
     t.keys(&["Enter"]);
     t.wait_for("Which database", 5);
     t.keys(&["Right", "Tab", "Tab"]);
@@ -354,7 +354,7 @@ fn the_tui_exits_when_its_terminal_dies_in_every_text_field() {
             24,
             &tui_with_journal(&env, &sim, &journal),
         );
-        t.wait_for("Jobs (12)", 15);
+        t.wait_for("Jobs (17)", 15);
         t.keys(keys);
         if name == "confirm" {
             t.text("i-bp1kill00001");
@@ -415,7 +415,7 @@ fn a_tui_beside_a_cli_switch_refuses_the_job_and_shows_what_the_cli_did() {
     );
     assert!(s.contains("is running this switch"), "it only watches: {s}");
     t.keys(&["Escape"]);
-    t.wait_for("Jobs (12)", 5);
+    t.wait_for("Jobs (17)", 5);
     // A new switch of the job is refused before the form, with the reason in full.
     t.keys(&["Enter"]);
     let s = t.wait_for("is refused", 5);
@@ -447,7 +447,7 @@ fn the_region_picked_in_the_tui_is_remembered() {
     let config = env.dir.path().join("config");
     let extra = format!("DTS_SWITCH_CONFIG={}", config.display());
     let t = Tmux::start("region", 80, 24, &command_line(&env, &sim, &extra));
-    t.wait_for("Jobs (12)", 15);
+    t.wait_for("Jobs (17)", 15);
     t.keys(&["R"]);
     t.wait_for("type to filter", 5);
     t.text("tokyo");
@@ -496,6 +496,6 @@ fn first_rows_show_while_the_listing_goes_on() {
     assert!(s.contains("page "), "progress in the title: {s}");
     // r during the load restarts it; the listing still completes.
     t.keys(&["r"]);
-    let s = t.wait_for("Jobs (3000) · sort", 60);
+    let s = t.wait_for("Jobs (3005) · sort", 60);
     assert!(!s.contains("loading"), "{s}");
 }

@@ -1000,6 +1000,7 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     let token = a.sts.then(|| "CAIS-sim-demo-sts-token".to_string());
     let cfg = SimConfig {
         jobs: a.jobs,
+        generated_maintained_jobs: a.maintained_jobs,
         two_way_every: a.two_way_every.map(|n| n as usize),
         latency: a.latency.unwrap_or_default(),
         step: a.step,
@@ -1023,6 +1024,9 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
             switch_html_page: a.switch_html_page,
             pad_answer: a.pad_answer,
             fail_after_switch: a.fail_after_switch,
+            drop_modify_answer: a.drop_modify_answer,
+            dry_run_fails: a.dry_run_fails,
+            stuck_after_modify: a.stuck_after_modify,
         },
         security_token: token.clone(),
         sts: StsConfig {
@@ -1057,8 +1061,9 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     outln!("    export DTS_SWITCH_METADATA_URL={url} ALIBABA_CLOUD_ECS_METADATA={DEMO_ECS_ROLE}");
     outln!("Requests it received: {url}/_sim/requests");
     outln!(
-        "{} jobs; a switch task takes about {}. Ctrl-C stops it.",
+        "{} legacy and {} maintained jobs; a switch task takes about {}. Ctrl-C stops it.",
         a.jobs,
+        crate::sim::data_maintained::maintained_demo_jobs().len() + a.maintained_jobs,
         humantime::format_duration(a.step * 3)
     );
     let _ = tokio::signal::ctrl_c().await;

@@ -399,9 +399,13 @@ pub struct SimulateArgs {
     /// Loopback address to listen on (port 0 picks a free port)
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR:PORT")]
     pub listen: SocketAddr,
-    /// Number of jobs (the 12 demo jobs first, then generated ones)
+    /// Number of legacy jobs (the 12 demo jobs first, then generated ones)
     #[arg(long, default_value_t = 12, value_name = "N")]
     pub jobs: usize,
+    /// Generated maintained (DtsJobId) jobs to add after the 7 maintained demo jobs
+    /// (every --two-way-every-th two-way)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub maintained_jobs: usize,
     /// Time a switch task spends in each of NotStarted, Initializing, Switching
     #[arg(long, default_value = "1500ms", value_parser = parse_duration, value_name = "DURATION")]
     pub step: Duration,
@@ -420,9 +424,18 @@ pub struct SimulateArgs {
     /// Fault: execute each switch, then close the connection without answering
     #[arg(long)]
     pub drop_switch_answer: bool,
-    /// Fault: after a switch the job stays Failed (it cannot reach the new endpoint)
+    /// Fault: after a switch or an endpoint change the job stays Failed (it cannot reach the new endpoint)
     #[arg(long)]
     pub fail_after_switch: bool,
+    /// Fault: execute each ModifyDtsJobEndpoint (not a dry run), then close the connection without answering
+    #[arg(long)]
+    pub drop_modify_answer: bool,
+    /// Fault: ModifyDtsJobEndpoint's connectivity check fails on every job (dry run or not)
+    #[arg(long)]
+    pub dry_run_fails: bool,
+    /// Fault: after a ModifyDtsJobEndpoint the direction stays Modifying forever
+    #[arg(long)]
+    pub stuck_after_modify: bool,
     /// Apply --throttle, --server-errors, --malformed, --delay and --pad-answer only to this action
     #[arg(long, value_name = "ACTION")]
     pub fault_action: Option<String>,

@@ -1,16 +1,31 @@
-//! Demo data for the simulator: realistic synchronization jobs.
+//! The simulator's job model and its legacy demo data: realistic synchronization jobs.
+//! The maintained (DtsJobId) family's demo data is in `data_maintained.rs`.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+use serde_json::{json, Value};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimEndpoint {
+    /// In the job's own vocabulary: legacy (`LocalInstance`, `ECS`, `Express`, `RDS`, …)
+    /// or maintained (`OTHER`, `ECS`, `EXPRESS`, `RDS`, `PolarDB`, …).
     pub instance_type: String,
     pub instance_id: String,
     pub engine: String,
     pub ip: String,
     pub port: String,
     pub user: String,
+    /// Region of the database; empty: the job's (legacy endpoints have none).
+    pub region: String,
+    /// Database name (PostgreSQL) or authentication database (MongoDB); mostly empty.
+    pub database: String,
+    /// Cross-account access (maintained Detail only): the owner's account and RAM role.
+    pub aliyun_uid: String,
+    pub role_name: String,
 }
 
 impl SimEndpoint {
+    /// The legacy shape (`InstanceId`, `IP`), as DescribeSynchronizationJobs and
+    /// DescribeSynchronizationJobStatus show endpoints of either family.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "InstanceType": self.instance_type,
@@ -23,6 +38,31 @@ impl SimEndpoint {
     }
 }
 
+/// Which side of a direction a change replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Src,
+    Dest,
+}
+
+/// Why a direction stays Failed after a change replaced `side` (legacy switches do not
+/// record their side: the source's message).
+pub fn change_failure_message(side: Option<Side>) -> String {
+    match side {
+        Some(Side::Dest) => "DTS-070212: Connect Dest DB failed. cause by [com.mysql.jdbc.exceptions.jdbc4.CommunicationsException:Communications link failure]".into(),
+        _ => "DTS-070211: Connect Source DB failed. cause by [com.mysql.jdbc.exceptions.jdbc4.CommunicationsException:Communications link failure]".into(),
+    }
+}
+
+/// An endpoint change accepted (ModifyDtsJobEndpoint) and not applied yet: the direction
+/// shows `Modifying` until it is.
+#[derive(Debug, Clone)]
+pub struct PendingChange {
+    pub side: Side,
+    pub endpoint: SimEndpoint,
+    pub at: Instant,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimDirection {
     pub status: String,
@@ -30,13 +70,37 @@ pub struct SimDirection {
     pub error_message: String,
     pub src: SimEndpoint,
     pub dst: SimEndpoint,
-    /// When a switch task of this direction Finished: the job then catches up (a high
-    /// delay that falls) before it synchronizes normally.
-    pub switched_at: Option<std::time::Instant>,
+    /// When a switch task (legacy) or an endpoint change (maintained) of this direction
+    /// applied: the job then catches up (a high delay that falls) before it synchronizes
+    /// normally.
+    pub switched_at: Option<Instant>,
+    /// A maintained endpoint change waiting to apply (the direction is `Modifying`).
+    pub pending: Option<PendingChange>,
+    /// The side the last applied change replaced (RetryState.RetryTarget when it fails).
+    pub changed_side: Option<Side>,
+}
+
+/// The API family that owns a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Family {
+    /// Old console jobs: SynchronizationJob* operations, SwitchSynchronizationEndpoint.
+    Legacy,
+    /// New-version (DtsJobId) jobs: DescribeDtsJobDetail, ModifyDtsJobEndpoint. The
+    /// job's `id` is its DtsInstanceID.
+    Maintained(MaintainedIds),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaintainedIds {
+    /// The Forward direction's DtsJobId.
+    pub job_id: String,
+    /// The Reverse direction's own DtsJobId (two-way jobs).
+    pub reverse_job_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct SimJob {
+    /// SynchronizationJobId (legacy) or DtsInstanceID (maintained).
     pub id: String,
     pub name: String,
     pub class: String,
@@ -45,9 +109,90 @@ pub struct SimJob {
     pub reverse: Option<SimDirection>,
     /// When set, a switch task on this job ends Failed with this message.
     pub switch_failure: Option<String>,
+    pub family: Family,
+    /// The DTS instance's region; `None`: the job shows in every region.
+    pub region: Option<String>,
+    /// After a change (switch or endpoint change) the job stays Failed.
+    pub fails_after_change: bool,
+    /// ModifyDtsJobEndpoint's connectivity check always fails (dry run or not).
+    pub dry_run_fails: bool,
+    /// DescribeDtsJobDetail spells `synchronizing` in lowercase, as its doc does.
+    pub lowercase_detail_status: bool,
 }
 
-fn ep(t: &str, id: &str, engine: &str, ip: &str, port: u16) -> SimEndpoint {
+impl SimJob {
+    /// The request's region sees this job.
+    pub fn in_region(&self, region: &str) -> bool {
+        self.region.as_deref().is_none_or(|r| r == region)
+    }
+
+    pub fn maintained(&self) -> Option<&MaintainedIds> {
+        match &self.family {
+            Family::Maintained(m) => Some(m),
+            Family::Legacy => None,
+        }
+    }
+
+    pub fn direction(&self, reverse: bool) -> Option<&SimDirection> {
+        if reverse {
+            self.reverse.as_ref()
+        } else {
+            Some(&self.forward)
+        }
+    }
+
+    pub fn direction_mut(&mut self, reverse: bool) -> Option<&mut SimDirection> {
+        if reverse {
+            self.reverse.as_mut()
+        } else {
+            Some(&mut self.forward)
+        }
+    }
+
+    /// A direction's DtsJobId: the real one of a maintained job, else the made-up one
+    /// DescribeDtsJobs shows for a legacy job (`<id>j`, reverse `<id>r`).
+    pub fn dts_job_id(&self, reverse: bool) -> String {
+        match (self.maintained(), reverse) {
+            (Some(m), false) => m.job_id.clone(),
+            (Some(m), true) => m.reverse_job_id.clone().unwrap_or_default(),
+            (None, false) => format!("{}j", self.id),
+            (None, true) => format!("{}r", self.id),
+        }
+    }
+
+    /// One entry of DescribeSynchronizationJobs (and the base of
+    /// DescribeSynchronizationJobStatus), in the legacy shapes, for either family.
+    pub fn legacy_entry(&self, reverse: bool) -> Value {
+        let d = self.direction(reverse).expect("reverse exists");
+        json!({
+            "SynchronizationJobId": self.id,
+            "SynchronizationJobName": self.name,
+            "SynchronizationDirection": if reverse { "Reverse" } else { "Forward" },
+            "SynchronizationJobClass": self.class,
+            "Status": d.status,
+            "ErrorMessage": d.error_message,
+            "Delay": d.delay.to_string(),
+            "PayType": "PostPaid",
+            "ExpireTime": "",
+            "CreateTime": self.create_time,
+            "InstanceCreateTime": "2026-01-01T02:00:00Z",
+            "JobCreateTime": "2026-01-01T02:05:00Z",
+            "DataInitialization": "true",
+            "StructureInitialization": "true",
+            "SourceEndpoint": d.src.to_json(),
+            "DestinationEndpoint": d.dst.to_json(),
+            "Performance": {"FLOW": "0.5", "RPS": "100"},
+            "PrecheckStatus": {"Status": "Success", "Percent": "100", "Detail": []},
+            "StructureInitializationStatus": {"Status": "Finished", "Percent": "100", "Progress": "", "ErrorMessage": ""},
+            "DataInitializationStatus": {"Status": "Finished", "Percent": "100", "Progress": "", "ErrorMessage": ""},
+            "DataSynchronizationStatus": {"Status": "Migrating", "Percent": "95", "Delay": d.delay.to_string(), "ErrorMessage": ""},
+            "SynchronizationObjects": [],
+            "Tags": [],
+        })
+    }
+}
+
+pub(crate) fn ep(t: &str, id: &str, engine: &str, ip: &str, port: u16) -> SimEndpoint {
     SimEndpoint {
         instance_type: t.into(),
         instance_id: id.into(),
@@ -55,10 +200,11 @@ fn ep(t: &str, id: &str, engine: &str, ip: &str, port: u16) -> SimEndpoint {
         ip: ip.into(),
         port: port.to_string(),
         user: "dts_sync".into(),
+        ..SimEndpoint::default()
     }
 }
 
-fn dir(status: &str, delay: u64, src: SimEndpoint, dst: SimEndpoint) -> SimDirection {
+pub(crate) fn dir(status: &str, delay: u64, src: SimEndpoint, dst: SimEndpoint) -> SimDirection {
     SimDirection {
         status: status.into(),
         delay,
@@ -66,10 +212,13 @@ fn dir(status: &str, delay: u64, src: SimEndpoint, dst: SimEndpoint) -> SimDirec
         src,
         dst,
         switched_at: None,
+        pending: None,
+        changed_side: None,
     }
 }
 
-fn job(
+/// A legacy job (no region: it shows in every region).
+pub(crate) fn job(
     id: &str,
     name: &str,
     class: &str,
@@ -77,13 +226,13 @@ fn job(
     forward: SimDirection,
     two_way: bool,
 ) -> SimJob {
-    let reverse = two_way.then(|| SimDirection {
-        status: forward.status.clone(),
-        delay: forward.delay,
-        error_message: String::new(),
-        src: forward.dst.clone(),
-        dst: forward.src.clone(),
-        switched_at: None,
+    let reverse = two_way.then(|| {
+        dir(
+            &forward.status,
+            forward.delay,
+            forward.dst.clone(),
+            forward.src.clone(),
+        )
     });
     SimJob {
         id: id.into(),
@@ -98,6 +247,11 @@ fn job(
         forward,
         reverse,
         switch_failure: None,
+        family: Family::Legacy,
+        region: None,
+        fails_after_change: false,
+        dry_run_fails: false,
+        lowercase_detail_status: false,
     }
 }
 
@@ -108,8 +262,9 @@ pub const TWO_WAY_JOB_ID: &str = "dtsa1b2c3d4e5f6g01";
 /// A one-way demo job (PostgreSQL, Express → LocalInstance).
 pub const ONE_WAY_JOB_ID: &str = "dtsb8c7d6e5f4g3h02";
 
-/// Twelve hand-written jobs: MySQL, PostgreSQL, Redis, PolarDB; one-way and two-way;
-/// running, paused, failed, initialising.
+/// Twelve hand-written legacy jobs: MySQL, PostgreSQL, Redis, PolarDB; one-way and
+/// two-way; running, paused, failed, initialising. The maintained demo jobs
+/// (`data_maintained::maintained_demo_jobs`) are listed after them.
 pub fn demo_jobs() -> Vec<SimJob> {
     let mut v = vec![
         job(
@@ -289,13 +444,13 @@ pub fn demo_jobs() -> Vec<SimJob> {
     v
 }
 
-/// `n` jobs: the demo jobs first, then generated ones (about one in seven two-way).
+/// `n` legacy jobs: the demo jobs first, then generated ones (about one in seven two-way).
 pub fn jobs(n: usize) -> Vec<SimJob> {
     jobs_with(n, None)
 }
 
-/// `n` jobs: the demo jobs first, then generated ones, of which every `two_way_every`-th
-/// is two-way (`None`: about one in seven).
+/// `n` legacy jobs: the demo jobs first, then generated ones, of which every
+/// `two_way_every`-th is two-way (`None`: about one in seven).
 pub fn jobs_with(n: usize, two_way_every: Option<usize>) -> Vec<SimJob> {
     let mut v = demo_jobs();
     v.truncate(n);
@@ -338,9 +493,9 @@ pub fn jobs_with(n: usize, two_way_every: Option<usize>) -> Vec<SimJob> {
 pub fn listing_entries(jobs: &[SimJob]) -> Vec<crate::api::ops::SyncJobEntry> {
     jobs.iter()
         .flat_map(|j| {
-            let mut v = vec![crate::sim::state::SimState::entry_json(j, false)];
+            let mut v = vec![j.legacy_entry(false)];
             if j.reverse.is_some() {
-                v.push(crate::sim::state::SimState::entry_json(j, true));
+                v.push(j.legacy_entry(true));
             }
             v
         })

@@ -31,6 +31,11 @@ impl Simulator {
         self.state.lock().expect("sim state").requests_of(action)
     }
 
+    /// The endpoint changes it executed (see [`SimState::executed_writes`]).
+    pub fn executed_writes(&self) -> Vec<Recorded> {
+        self.state.lock().expect("sim state").executed_writes()
+    }
+
     /// Every secret and token it issued (STS credentials, metadata tokens).
     pub fn issued_secrets(&self) -> Vec<String> {
         self.state.lock().expect("sim state").issued_secrets()

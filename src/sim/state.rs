@@ -1,5 +1,6 @@
-//! The simulator's state machine: authentication, the four operations, switch tasks,
-//! fault injection and a record of every request. No I/O here.
+//! The simulator's state machine: authentication, the legacy operations, switch tasks,
+//! fault injection and a record of every request. No I/O here. The maintained (DtsJobId)
+//! family's operations are in `sim/maintained.rs`.
 
 use crate::api::sign;
 use crate::sim::data::{SimEndpoint, SimJob};
@@ -40,9 +41,16 @@ pub struct Faults {
     pub switch_html_page: Option<u16>,
     /// Pad every successful JSON answer with this many bytes (a `Padding` field).
     pub pad_answer: usize,
-    /// After a switch, the job does not come back: it stays Failed (it cannot reach the
-    /// new endpoint).
+    /// After a switch (or a maintained endpoint change), the job does not come back: it
+    /// stays Failed (it cannot reach the new endpoint).
     pub fail_after_switch: bool,
+    /// Execute an endpoint change (ModifyDtsJobEndpoint, not a dry run), then close the
+    /// connection without answering.
+    pub drop_modify_answer: bool,
+    /// ModifyDtsJobEndpoint's connectivity check fails on every job (dry run or not).
+    pub dry_run_fails: bool,
+    /// After an endpoint change the direction stays Modifying forever.
+    pub stuck_after_modify: bool,
 }
 
 impl Default for Faults {
@@ -60,6 +68,9 @@ impl Default for Faults {
             switch_html_page: None,
             pad_answer: 0,
             fail_after_switch: false,
+            drop_modify_answer: false,
+            dry_run_fails: false,
+            stuck_after_modify: false,
         }
     }
 }
@@ -146,6 +157,10 @@ pub struct Quirks {
     pub clamp_page_num: bool,
     /// Write the percent escapes of echoed text in lowercase (`%2f`), as some services do.
     pub lowercase_escapes: bool,
+    /// DescribeSynchronizationJobs lists legacy jobs only. By default it also lists the
+    /// maintained (new-version) instances, under their DtsInstanceID
+    /// (dts-api-maintained.md §3.4).
+    pub legacy_listing_hides_maintained: bool,
 }
 
 /// `%2F` → `%2f` everywhere in `s`.
@@ -167,7 +182,14 @@ fn lowercase_escapes(s: &str) -> String {
 
 #[derive(Debug, Clone)]
 pub struct SimConfig {
+    /// Legacy jobs: the 12 demo jobs first, then generated ones.
     pub jobs: usize,
+    /// Also serve the maintained (DtsJobId) demo jobs, after the legacy ones: five in
+    /// cn-hangzhou, two in cn-shanghai (`data_maintained::maintained_demo_jobs`).
+    pub maintained_jobs: bool,
+    /// This many generated maintained jobs after those (every `two_way_every`-th two-way),
+    /// for benchmarks.
+    pub generated_maintained_jobs: usize,
     /// Every n-th generated job is two-way (the demo jobs keep theirs); `None`: the default
     /// mix (about one in seven).
     pub two_way_every: Option<usize>,
@@ -189,6 +211,8 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             jobs: 12,
+            maintained_jobs: true,
+            generated_maintained_jobs: 0,
             two_way_every: None,
             latency: Duration::ZERO,
             step: Duration::from_millis(1500),
@@ -202,6 +226,24 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// The jobs a simulator of this config starts with, in listing order: the legacy
+    /// ones, then the maintained demo jobs, then generated maintained ones. Each region
+    /// sees those without a region and its own ([`SimJob::in_region`]).
+    pub fn served_jobs(&self) -> Vec<SimJob> {
+        use crate::sim::data_maintained as m;
+        let mut jobs = crate::sim::data::jobs_with(self.jobs, self.two_way_every);
+        if self.maintained_jobs {
+            jobs.extend(m::maintained_demo_jobs());
+        }
+        jobs.extend(m::maintained_jobs(
+            self.generated_maintained_jobs,
+            self.two_way_every,
+        ));
+        jobs
+    }
+}
+
 /// One request as the simulator saw it (Signature and SecurityToken left out).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct Recorded {
@@ -209,9 +251,10 @@ pub struct Recorded {
     pub method: String,
     pub action: String,
     pub params: BTreeMap<String, String>,
-    /// `executed`, `rejected:<Code>`, `dropped`, `malformed`, or for a switch executed
-    /// and then answered wrongly on purpose `executed+no-task-id:<shape>`,
-    /// `executed+error-200:<Code>`, `executed+html-<status>`.
+    /// `executed`, `dry-run` (a ModifyDtsJobEndpoint dry run that passed),
+    /// `rejected:<Code>`, `dropped` (a write executed, then not answered), `malformed`,
+    /// or for a switch executed and then answered wrongly on purpose
+    /// `executed+no-task-id:<shape>`, `executed+error-200:<Code>`, `executed+html-<status>`.
     pub outcome: String,
     pub http_status: u16,
 }
@@ -255,11 +298,12 @@ pub struct SimState {
     issued: HashMap<String, sts::IssuedKey>,
     /// Metadata tokens handed out, with their expiry.
     imds_tokens: HashMap<String, chrono::DateTime<chrono::Utc>>,
-    /// Set by a fault that answers an executed request wrongly: its recorded outcome.
-    mangled: Option<String>,
+    /// The recorded outcome of a request that was not simply executed though it got an
+    /// answer without a code: one a fault answers wrongly, or a dry run.
+    pub(crate) mangled: Option<String>,
 }
 
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
 }
 
@@ -286,7 +330,16 @@ fn business_error(code: &str, message: &str) -> Reply {
     }
 }
 
-fn invalid(param: &str) -> Reply {
+/// A job of the other API family (dts-api.md §5.1 gateway shape, HTTP 403).
+pub(crate) fn version_not_supported(use_op: &str) -> Reply {
+    gateway(
+        403,
+        "OperationDenied.JobVersionNotSupported",
+        &format!("The job version does not support this operation. Use {use_op}."),
+    )
+}
+
+pub(crate) fn invalid(param: &str) -> Reply {
     gateway(
         400,
         "InvalidParameter",
@@ -294,7 +347,7 @@ fn invalid(param: &str) -> Reply {
     )
 }
 
-fn missing(param: &str) -> Reply {
+pub(crate) fn missing(param: &str) -> Reply {
     gateway(
         400,
         &format!("Missing{}", param.replace('.', "")),
@@ -304,8 +357,18 @@ fn missing(param: &str) -> Reply {
 
 const API_VERSION: &str = "2020-01-01";
 
+/// The region of a request without RegionId (the service's default).
+const DEFAULT_REGION: &str = "cn-hangzhou";
+
+/// The request's RegionId, or the default region.
+pub(crate) fn region_of(get: &dyn Fn(&str) -> Option<String>) -> String {
+    get("RegionId").unwrap_or_else(|| DEFAULT_REGION.into())
+}
+
 const ACTIONS: &[&str] = &[
     "DescribeDtsJobs",
+    "DescribeDtsJobDetail",
+    "ModifyDtsJobEndpoint",
     "DescribeSynchronizationJobs",
     "DescribeSynchronizationJobStatus",
     "SwitchSynchronizationEndpoint",
@@ -316,7 +379,7 @@ impl SimState {
     pub fn new(config: SimConfig) -> Self {
         let faults = config.faults.clone();
         SimState {
-            jobs: crate::sim::data::jobs_with(config.jobs, config.two_way_every),
+            jobs: config.served_jobs(),
             config,
             tasks: HashMap::new(),
             nonces: HashSet::new(),
@@ -338,9 +401,24 @@ impl SimState {
             .collect()
     }
 
+    /// The endpoint changes that were executed, in order: SwitchSynchronizationEndpoint
+    /// and ModifyDtsJobEndpoint requests (not dry runs) that were executed, whatever
+    /// answer they then got (a dropped answer or a fault's wrong one included).
+    pub fn executed_writes(&self) -> Vec<Recorded> {
+        self.requests
+            .iter()
+            .filter(|r| {
+                (r.action == "SwitchSynchronizationEndpoint" || r.action == "ModifyDtsJobEndpoint")
+                    && (r.outcome.starts_with("executed") || r.outcome == "dropped")
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Handles one RPC request. `params` are all query and form parameters.
     pub fn handle(&mut self, method: &str, params: &[(String, String)], now: Instant) -> Reply {
         self.apply_finished_tasks(now);
+        self.apply_pending_changes(now);
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let action = get("Action").unwrap_or("").to_string();
         let mut recorded: BTreeMap<String, String> = params
@@ -485,6 +563,8 @@ impl SimState {
             "SwitchSynchronizationEndpoint" => self.switch(&get, now),
             "DescribeEndpointSwitchStatus" => self.switch_status(&get, now),
             "DescribeDtsJobs" => self.describe_dts_jobs(&get),
+            "DescribeDtsJobDetail" => self.describe_dts_job_detail(&get, now),
+            "ModifyDtsJobEndpoint" => self.modify_dts_job_endpoint(&get, now),
             _ => unreachable!("authenticate checks the action"),
         };
         let ok = matches!(&reply, Reply::Json { body, .. } if body.get("Code").is_none() && body.get("ErrCode").is_none());
@@ -711,41 +791,11 @@ impl SimState {
         None
     }
 
-    fn find_job(&self, id: &str) -> Option<usize> {
-        self.jobs.iter().position(|j| j.id == id)
-    }
-
-    pub fn entry_json(job: &SimJob, reverse: bool) -> Value {
-        let d = if reverse {
-            job.reverse.as_ref().expect("reverse exists")
-        } else {
-            &job.forward
-        };
-        json!({
-            "SynchronizationJobId": job.id,
-            "SynchronizationJobName": job.name,
-            "SynchronizationDirection": if reverse { "Reverse" } else { "Forward" },
-            "SynchronizationJobClass": job.class,
-            "Status": d.status,
-            "ErrorMessage": d.error_message,
-            "Delay": d.delay.to_string(),
-            "PayType": "PostPaid",
-            "ExpireTime": "",
-            "CreateTime": job.create_time,
-            "InstanceCreateTime": "2026-01-01T02:00:00Z",
-            "JobCreateTime": "2026-01-01T02:05:00Z",
-            "DataInitialization": "true",
-            "StructureInitialization": "true",
-            "SourceEndpoint": d.src.to_json(),
-            "DestinationEndpoint": d.dst.to_json(),
-            "Performance": {"FLOW": "0.5", "RPS": "100"},
-            "PrecheckStatus": {"Status": "Success", "Percent": "100", "Detail": []},
-            "StructureInitializationStatus": {"Status": "Finished", "Percent": "100", "Progress": "", "ErrorMessage": ""},
-            "DataInitializationStatus": {"Status": "Finished", "Percent": "100", "Progress": "", "ErrorMessage": ""},
-            "DataSynchronizationStatus": {"Status": "Migrating", "Percent": "95", "Delay": d.delay.to_string(), "ErrorMessage": ""},
-            "SynchronizationObjects": [],
-            "Tags": [],
-        })
+    /// The job with this SynchronizationJobId / DtsInstanceID that the region sees.
+    fn find_job(&self, id: &str, region: &str) -> Option<usize> {
+        self.jobs
+            .iter()
+            .position(|j| j.id == id && j.in_region(region))
     }
 
     fn describe_jobs(&self, get: &dyn Fn(&str) -> Option<String>) -> Reply {
@@ -766,6 +816,7 @@ impl SimState {
             },
         };
         let filter = get("SynchronizationJobName").map(|s| s.to_lowercase());
+        let region = region_of(get);
         // (job, reverse) per entry: JSON is built for the answered page only.
         let mut instances = 0usize;
         let entries: Vec<(usize, bool)> = self
@@ -773,9 +824,11 @@ impl SimState {
             .iter()
             .enumerate()
             .filter(|(_, j)| {
-                filter
-                    .as_ref()
-                    .is_none_or(|f| j.name.to_lowercase().contains(f))
+                j.in_region(&region)
+                    && !(q.legacy_listing_hides_maintained && j.maintained().is_some())
+                    && filter
+                        .as_ref()
+                        .is_none_or(|f| j.name.to_lowercase().contains(f))
             })
             .flat_map(|(i, j)| {
                 instances += 1;
@@ -795,7 +848,7 @@ impl SimState {
             .iter()
             .skip((num - 1).saturating_mul(size))
             .take(size)
-            .map(|&(i, reverse)| Self::entry_json(&self.jobs[i], reverse))
+            .map(|&(i, reverse)| self.jobs[i].legacy_entry(reverse))
             .collect();
         let total = if q.total_counts_entries {
             entries.len()
@@ -821,85 +874,28 @@ impl SimState {
         }
     }
 
-    /// DescribeDtsJobs (new family): `PageNumber` in the request, `Success` a boolean,
-    /// endpoints spelled `InstanceID`/`Ip`, and `ReverseJob` present for two-way jobs.
-    fn describe_dts_jobs(&self, get: &dyn Fn(&str) -> Option<String>) -> Reply {
-        let size = match get("PageSize") {
-            None => 20,
-            Some(s) => match s.parse::<usize>() {
-                Ok(n @ (10 | 20 | 30)) => n,
-                _ => return invalid("PageSize"),
-            },
-        };
-        let num = match get("PageNumber") {
-            None => 1,
-            Some(s) => match s.parse::<usize>() {
-                Ok(n) if n >= 1 => n,
-                _ => return invalid("PageNumber"),
-            },
-        };
-        let sync = get("JobType").is_some_and(|t| t.eq_ignore_ascii_case("SYNC"));
-        let ep = |e: &SimEndpoint| json!({"InstanceID": e.instance_id, "InstanceType": e.instance_type, "EngineName": e.engine, "Ip": e.ip, "Port": e.port});
-        let item = |j: &SimJob, d: &crate::sim::data::SimDirection, dir: &str, id: String| {
-            json!({
-                "DtsJobId": id,
-                "DtsInstanceID": j.id,
-                "DtsJobName": j.name,
-                "JobType": "sync",
-                "Status": d.status,
-                "Delay": d.delay,
-                "DtsJobDirection": dir,
-                "DtsJobClass": j.class,
-                "SourceEndpoint": ep(&d.src),
-                "DestinationEndpoint": ep(&d.dst),
-            })
-        };
-        let total = if sync { self.jobs.len() } else { 0 };
-        let page: Vec<Value> = self.jobs[..total]
-            .iter()
-            .skip((num - 1).saturating_mul(size))
-            .take(size)
-            .map(|j| {
-                let mut v = item(j, &j.forward, "Forward", format!("{}j", j.id));
-                if let Some(r) = &j.reverse {
-                    v["ReverseJob"] = item(j, r, "Reverse", format!("{}r", j.id));
-                }
-                v
-            })
-            .collect();
-        Reply::Json {
-            status: 200,
-            body: json!({
-                "RequestId": request_id(),
-                "Success": true,
-                "HttpStatusCode": 200,
-                "PageNumber": num,
-                "PageRecordCount": page.len(),
-                "TotalRecordCount": total,
-                "DtsJobList": page,
-                "EtlDemoList": [],
-            }),
-            retry_after: None,
-        }
-    }
-
-    /// A direction's status, delay and checkpoint now. After a switch it catches up: the
-    /// first step it initializes (delay 240 s), then synchronizes with the delay halving
-    /// each step (240, 120, 60, 30, …, down to its usual delay); with the
-    /// `fail_after_switch` fault it stays Failed.
-    fn live_status(
+    /// A direction's status, delay and error message now. While an endpoint change is
+    /// pending it is Modifying. After a switch or change it catches up: the first step it
+    /// initializes (delay 240 s), then synchronizes with the delay halving each step (240,
+    /// 120, 60, 30, …, down to its usual delay); with the `fail_after_switch` fault or a
+    /// job that fails after a change it stays Failed.
+    pub(crate) fn live_status(
         &self,
+        job: &SimJob,
         d: &crate::sim::data::SimDirection,
         now: Instant,
     ) -> (String, u64, String) {
+        if d.pending.is_some() {
+            return ("Modifying".into(), d.delay, String::new());
+        }
         let Some(t) = d.switched_at else {
             return (d.status.clone(), d.delay, d.error_message.clone());
         };
-        if self.config.faults.fail_after_switch {
+        if self.config.faults.fail_after_switch || job.fails_after_change {
             return (
                 "Failed".into(),
                 0,
-                "DTS-070211: Connect Source DB failed. cause by [com.mysql.jdbc.exceptions.jdbc4.CommunicationsException:Communications link failure]".into(),
+                crate::sim::data::change_failure_message(d.changed_side),
             );
         }
         let steps = (now.duration_since(t).as_secs_f64()
@@ -922,7 +918,7 @@ impl SimState {
             Some("Reverse") => true,
             Some(_) => return invalid("SynchronizationDirection"),
         };
-        let Some(i) = self.find_job(&id) else {
+        let Some(i) = self.find_job(&id, &region_of(get)) else {
             return business_error(
                 "Forbidden.InstanceNotFound",
                 "The specified instance is not found.",
@@ -932,13 +928,13 @@ impl SimState {
         if reverse && job.reverse.is_none() {
             return invalid("SynchronizationDirection");
         }
-        let mut body = Self::entry_json(job, reverse);
+        let mut body = job.legacy_entry(reverse);
         let d = if reverse {
             job.reverse.as_ref().unwrap()
         } else {
             &job.forward
         };
-        let (mut status, delay, error) = self.live_status(d, now);
+        let (mut status, delay, error) = self.live_status(job, d, now);
         // This operation spells statuses in lower camel case (dts-api.md §2.4).
         if let Some(first) = status.get(..1) {
             status = first.to_lowercase() + &status[1..];
@@ -1025,13 +1021,16 @@ impl SimState {
             Some("Reverse") => "Reverse",
             Some(_) => return invalid("SynchronizationDirection"),
         };
-        let Some(i) = self.find_job(&id) else {
+        let Some(i) = self.find_job(&id, &region_of(get)) else {
             return business_error(
                 "Forbidden.InstanceNotFound",
                 "The specified instance is not found.",
             );
         };
         let job = &self.jobs[i];
+        if job.maintained().is_some() {
+            return version_not_supported("ModifyDtsJobEndpoint");
+        }
         if direction == "Reverse" && job.reverse.is_none() {
             return invalid("SynchronizationDirection");
         }
@@ -1055,6 +1054,7 @@ impl SimState {
                     ip: ip.clone().unwrap_or_default(),
                     port: port.clone(),
                     user: "dts_sync".into(),
+                    ..SimEndpoint::default()
                 },
                 created: now,
                 failure: job.switch_failure.as_ref().map(|f| {
@@ -1124,6 +1124,7 @@ impl SimState {
             t.applied = true;
             let t = t.clone();
             if let Some(job) = self.jobs.iter_mut().find(|j| j.id == t.job_id) {
+                let fail_after = fail_after || job.fails_after_change;
                 let d = if t.direction == "Reverse" {
                     job.reverse.as_mut()
                 } else {
