@@ -228,11 +228,27 @@ fn each_kind_of_bad_input_exits_2_and_sends_no_switch() {
                 "--database",
                 "source",
                 "--instance-type",
-                "RDS",
+                "Oracle",
                 "--port",
                 "3306",
             ],
-            "LocalInstance, ECS, Express",
+            "LocalInstance (other), ECS, Express",
+        ),
+        (
+            // A maintained-only type, with the legacy API named.
+            vec![
+                "--job",
+                j1,
+                "--database",
+                "source",
+                "--instance-type",
+                "RDS",
+                "--instance-id",
+                "rm-bp1x",
+                "--api",
+                "legacy",
+            ],
+            "takes only LocalInstance, ECS and Express",
         ),
         (
             vec![
