@@ -137,7 +137,8 @@ fn a_legacy_job_that_describe_dts_jobs_lists_is_switched_with_the_legacy_api() {
     // The text preview says which API and why.
     let out = env.run(&sim, &strs(&two_way_args("plan")));
     assert!(
-        out.stdout.contains("API: SwitchSynchronizationEndpoint (legacy family)"),
+        out.stdout
+            .contains("API: SwitchSynchronizationEndpoint (legacy family)"),
         "{out:?}"
     );
     assert!(out.stdout.contains("no server-side check"), "{out:?}");
@@ -156,11 +157,15 @@ fn a_definite_refusal_is_exit_1_with_the_services_code_not_unknown() {
     let env = Env::new();
     // The legacy API forced on a new-version job: 403 OperationDenied.JobVersionNotSupported.
     let mut args = one_way("switch", MAINTAINED_ONE_WAY_INSTANCE_ID);
-    args.extend(["--api", "legacy", "--instance-type", "ECS", "--yes"].map(String::from));
+    args[6] = "ECS".into();
+    args.extend(["--api", "legacy", "--yes"].map(String::from));
     let out = env.run(&sim, &strs(&args));
     assert_eq!(out.code, 1, "{out:?}");
     let all = out.all();
-    assert!(all.contains("OperationDenied.JobVersionNotSupported"), "{all}");
+    assert!(
+        all.contains("OperationDenied.JobVersionNotSupported"),
+        "{all}"
+    );
     assert!(!all.contains("UNKNOWN"), "{all}");
     assert!(!all.contains("lacks permission"), "{all}");
     assert!(sim.executed_writes().is_empty());
@@ -168,8 +173,18 @@ fn a_definite_refusal_is_exit_1_with_the_services_code_not_unknown() {
     let out = env.run(
         &sim,
         &[
-            "switch", "--job", FAILING_JOB_ID, "--database", "source", "--instance-type", "rds",
-            "--instance-id", "rm-bp1x", "--api", "legacy", "--yes",
+            "switch",
+            "--job",
+            FAILING_JOB_ID,
+            "--database",
+            "source",
+            "--instance-type",
+            "rds",
+            "--instance-id",
+            "rm-bp1x",
+            "--api",
+            "legacy",
+            "--yes",
         ],
     );
     assert_eq!(out.code, 2, "{out:?}");
@@ -229,7 +244,10 @@ fn a_one_way_change_is_sent_once_followed_and_verified_healthy() {
     assert_eq!(w[0].params["Endpoint"], "src");
     assert_eq!(w[0].params["EndpointInstanceId"], "i-bp1shopnew0001");
     assert!(!w[0].params.contains_key("DryRun") || w[0].params["DryRun"] == "false");
-    assert!(out.all().contains("HEALTHY") || out.all().contains("healthy"), "{out:?}");
+    assert!(
+        out.all().contains("HEALTHY") || out.all().contains("healthy"),
+        "{out:?}"
+    );
     // The journal holds the plan's batch and family.
     let journal = std::fs::read_to_string(env.data().join("journal.jsonl")).unwrap();
     assert!(journal.contains("\"family\":\"maintained\""), "{journal}");
@@ -278,14 +296,28 @@ fn a_dropped_answer_is_unknown_never_resent_and_resume_finds_the_change() {
     args.extend(fast().into_iter().map(String::from));
     let out = env.run(&sim, &strs(&args));
     assert_eq!(out.code, 3, "{out:?}");
-    assert_eq!(real_modifies(&sim).len(), 1, "executed once, answer dropped");
+    assert_eq!(
+        real_modifies(&sim).len(),
+        1,
+        "executed once, answer dropped"
+    );
     // A new switch of the same job is refused while the outcome is unknown.
     let out2 = env.run(&sim, &strs(&args));
     assert_eq!(out2.code, 2, "{out2:?}");
     assert_eq!(real_modifies(&sim).len(), 1);
     // resume reads the direction: the new endpoint is there, so it finishes and verifies.
     std::thread::sleep(Duration::from_millis(600));
-    let out = env.run(&sim, &["resume", "--yes", "--poll-interval", "100ms", "--verify-timeout", "20s"]);
+    let out = env.run(
+        &sim,
+        &[
+            "resume",
+            "--yes",
+            "--poll-interval",
+            "100ms",
+            "--verify-timeout",
+            "20s",
+        ],
+    );
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("the change took effect"), "{out:?}");
     assert_eq!(real_modifies(&sim).len(), 1, "never resent");
@@ -368,15 +400,28 @@ fn jobs_shows_the_family_and_finds_a_job_by_any_id() {
     let jobs = v.as_array().unwrap();
     let m = jobs
         .iter()
-        .find(|j| j["SynchronizationJobId"] == MAINTAINED_TWO_WAY_INSTANCE_ID || j["DtsInstanceID"] == MAINTAINED_TWO_WAY_INSTANCE_ID)
+        .find(|j| {
+            j["SynchronizationJobId"] == MAINTAINED_TWO_WAY_INSTANCE_ID
+                || j["DtsInstanceID"] == MAINTAINED_TWO_WAY_INSTANCE_ID
+        })
         .expect("listed");
-    let ids: Vec<&str> = m["ids"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    let ids: Vec<&str> = m["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
     assert!(ids.contains(&MAINTAINED_TWO_WAY_JOB_ID), "{ids:?}");
     assert!(ids.contains(&MAINTAINED_TWO_WAY_REVERSE_JOB_ID), "{ids:?}");
-    assert!(jobs.iter().any(|j| j["SynchronizationJobId"] == TWO_WAY_JOB_ID));
+    assert!(jobs
+        .iter()
+        .any(|j| j["SynchronizationJobId"] == TWO_WAY_JOB_ID));
     let out = env.run(&sim, &["jobs"]);
     assert!(out.stdout.contains("API"), "{out:?}");
     let out = env.run(&sim, &["jobs", "--job", MAINTAINED_TWO_WAY_REVERSE_JOB_ID]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains(MAINTAINED_TWO_WAY_INSTANCE_ID), "{out:?}");
+    assert!(
+        out.stdout.contains(MAINTAINED_TWO_WAY_INSTANCE_ID),
+        "{out:?}"
+    );
 }

@@ -26,7 +26,9 @@ fn sources() -> Vec<(String, String)> {
 fn callers(needle: &str) -> Vec<String> {
     sources()
         .into_iter()
-        .filter(|(p, text)| !p.contains("/src/api/") && text.contains(needle))
+        .filter(|(p, text)| {
+            !p.contains("/src/api/") && !p.contains("/src/sim/") && text.contains(needle)
+        })
         .map(|(p, _)| p)
         .collect()
 }

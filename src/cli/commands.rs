@@ -592,7 +592,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let req = validate_request(a)?;
     check_verify_args(&s.verify)?;
     let interactive = std::io::stdin().is_terminal();
-    if !s.yes && !interactive {
+    if !s.yes && !interactive && !s.dry_run {
         return Err(CliError::new(
             exit::BAD_INPUT,
             "refusing to switch without confirmation: stdin is not a terminal; review `dts-switch plan` and pass --yes (nothing was sent)",

@@ -380,14 +380,21 @@ pub enum Sent {
 pub fn endpoint_words(e: &crate::domain::endpoint::EndpointInfo) -> String {
     let mut v: Vec<String> = Vec::new();
     for x in [&e.instance_type, &e.instance_id] {
-        if !x.trim().is_empty() {
-            v.push(crate::text::clean(x.trim()).into_owned());
+        if !x.trim_matches(' ').is_empty() {
+            v.push(x.trim_matches(' ').to_string());
         }
     }
-    match (e.ip.trim().is_empty(), e.port.trim().is_empty()) {
-        (false, false) => v.push(format!("{}:{}", e.ip.trim(), e.port.trim())),
-        (false, true) => v.push(e.ip.trim().to_string()),
-        (true, false) => v.push(format!("port {}", e.port.trim())),
+    match (
+        e.ip.trim_matches(' ').is_empty(),
+        e.port.trim_matches(' ').is_empty(),
+    ) {
+        (false, false) => v.push(format!(
+            "{}:{}",
+            e.ip.trim_matches(' '),
+            e.port.trim_matches(' ')
+        )),
+        (false, true) => v.push(e.ip.trim_matches(' ').to_string()),
+        (true, false) => v.push(format!("port {}", e.port.trim_matches(' '))),
         _ => {}
     }
     if v.is_empty() {

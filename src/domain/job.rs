@@ -501,7 +501,12 @@ pub async fn load_jobs_with(
         HintsState::Complete | HintsState::Failed(_) => {
             apply_two_way_hints(&mut jobs, &summary.two_way.jobs);
             let complete = summary.two_way.state == HintsState::Complete;
+            let before = jobs.len();
             apply_dts_items(&mut jobs, &summary.two_way.items, complete);
+            // Jobs only DescribeDtsJobs shows come last, as one more batch.
+            if jobs.len() > before {
+                on_event(LoadEvent::Jobs(&jobs[before..]));
+            }
         }
         HintsState::NotNeeded | HintsState::NotAsked => {}
     }

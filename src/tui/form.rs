@@ -27,6 +27,17 @@ impl Item {
 
 const TOPOLOGY_UNKNOWN: &str = "the service did not say whether this job is one-way or two-way (no Reverse entries in the listing and DescribeDtsJobs could not be read): choose one (←/→), two-way sends a second call";
 
+impl FormState {
+    /// The instance types the job's family takes: all of them for a new-version job,
+    /// the legacy three otherwise (which the maintained family takes too).
+    pub fn types(&self) -> &'static [InstanceType] {
+        match self.job.family {
+            Some(crate::domain::family::Family::Maintained) => &InstanceType::ALL,
+            _ => &InstanceType::LEGACY,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FormState {
     pub job: Job,
@@ -181,7 +192,7 @@ impl FormState {
                 self.prefill();
             }
             Item::Type => {
-                let all = InstanceType::ALL;
+                let all = self.types();
                 let i = all.iter().position(|t| *t == self.itype).unwrap_or(0) as i32;
                 let n = all.len() as i32;
                 self.set_type(all[((i + delta).rem_euclid(n)) as usize]);

@@ -413,7 +413,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         "2 How does DTS reach the new database?",
         theme.title(),
     ));
-    for t in InstanceType::ALL {
+    for &t in form.types() {
         let on = focused == Item::Type && form.itype == t;
         let style = if on { theme.selected() } else { theme.base() };
         lines.push(Line::from(vec![
