@@ -408,8 +408,13 @@ impl ProgressPrinter {
         let n = self.n;
         let no = |i: &usize| i + 1;
         Some(match ev {
-            ProgressEvent::Sending { index, call, .. } => format!(
-                "call {}/{n} {}/{}: sending SwitchSynchronizationEndpoint",
+            ProgressEvent::Sending {
+                index,
+                call,
+                action,
+                ..
+            } => format!(
+                "call {}/{n} {}/{}: sending {action}",
                 no(index),
                 call.direction,
                 call.endpoint_type.as_str()

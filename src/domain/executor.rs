@@ -99,6 +99,8 @@ pub enum ProgressEvent {
     Sending {
         index: usize,
         call: Box<PlannedCall>,
+        /// The write, as the plan's family names it.
+        action: &'static str,
         at: String,
     },
     /// The service accepted call `index` (a TaskId in the legacy family; none in the
@@ -260,6 +262,7 @@ pub async fn execute(
         };
         on_event(&ProgressEvent::Sending {
             index,
+            action: plan.family.action(),
             call: Box::new(call.clone()),
             at: at.clone(),
         });
