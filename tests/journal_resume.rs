@@ -444,7 +444,9 @@ fn sigterm_while_following_says_how_to_resume() {
     let out = Out::from(child.wait_with_output().unwrap());
     assert_eq!(out.code, 3, "{out:?}");
     assert!(
-        out.stderr.contains("SIGTERM") && out.stderr.contains("dts-switch resume"),
+        out.stderr.contains("SIGTERM")
+            && out.stderr.contains("dts-switch --endpoint")
+            && out.stderr.contains(" resume"),
         "{out:?}"
     );
     let out = env.run(&sim, &["resume", "--poll-interval", "50ms"]);

@@ -3,7 +3,7 @@
 use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
-use crate::cli::flow::{typed_confirmation, verify_after_switch, Interrupts};
+use crate::cli::flow::{typed_confirmation, Interrupts};
 use crate::cli::journal_cmds;
 use crate::cli::output::{self, now_hms};
 use crate::cli::{
@@ -650,30 +650,53 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         },
     };
     let mut printer = output::ProgressPrinter::new(plan.calls.len(), json_out);
-    let mut handler = move |ev: &ProgressEvent| printer.event(ev);
+    // What the run reached, for the words after an interrupt.
+    let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
+    let verifying = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (sent2, verifying2) = (sent.clone(), verifying.clone());
+    let mut handler = move |ev: &ProgressEvent| {
+        match ev {
+            ProgressEvent::Sending { index, .. } => {
+                if let Ok(mut v) = sent2.lock() {
+                    v.push(*index);
+                }
+            }
+            ProgressEvent::Verify(crate::domain::verify::VerifyEvent::Started { .. }) => {
+                verifying2.store(true, std::sync::atomic::Ordering::SeqCst)
+            }
+            _ => {}
+        }
+        printer.event(ev)
+    };
     let sender = ctx.sender(journal, "switch");
     let mut interrupts = Interrupts::install();
-    let outcomes = tokio::select! {
-        o = executor::execute(&sender, &plan, 0, &opts, &mut handler) => o,
+    let verify_opts = (!s.verify.no_verify).then(|| opts.verify.clone());
+    let run = tokio::select! {
+        r = crate::domain::drive::run_plan(&sender, &plan, 0, &opts, verify_opts.as_ref(), &mut handler) => r,
         sig = interrupts.wait() => {
-            errln!(
-                "\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them: `dts-switch resume` picks them up (plan {})",
-                journal_cmds::short(&plan.id)
-            );
+            if verifying.load(std::sync::atomic::Ordering::SeqCst) {
+                errln!(
+                    "\n{sig}: stopped watching. The switch itself is done; `dts-switch{} resume` watches the job again (plan {})",
+                    target_flags(g),
+                    journal_cmds::short(&plan.id)
+                );
+                return Ok(exit::NOT_HEALTHY);
+            }
+            let sent = sent.lock().map(|v| v.clone()).unwrap_or_default();
+            errln!("\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them (plan {}).", journal_cmds::short(&plan.id));
+            errln!("{}", output::not_sent_text(&plan, &sent, &target_flags(g)));
             return Ok(exit::UNKNOWN);
         }
     };
+    let outcomes = run.outcomes.clone();
     let mut code = exit::of_calls(&outcomes);
-    // Done means replicating again: watch the switched directions.
-    let verification =
-        if code == exit::OK && outcomes.iter().all(|o| o.outcome == Outcome::Finished) {
-            let (verdicts, c) =
-                verify_after_switch(&sender, &plan, &s.verify, opts.poll_interval).await;
-            code = c;
-            Some(verdicts)
-        } else {
-            None
-        };
+    if let Some(e) = &run.verify_journal_error {
+        errln!("JOURNAL ERROR: {e}");
+    }
+    let verification = run.verdicts.clone();
+    if code == exit::OK && run.next == crate::domain::drive::NextStep::NotHealthy {
+        code = exit::NOT_HEALTHY;
+    }
 
     if json_out {
         let calls: Vec<_> = outcomes

@@ -347,6 +347,40 @@ pub fn command_for_call(plan: &Plan, call: &PlannedCall) -> String {
     s
 }
 
+/// After an interrupted run: the calls never sent (their index is not in `sent`) and
+/// how to send exactly those. One source of these words for the CLI and the TUI.
+pub fn not_sent_text(plan: &Plan, sent: &[usize], flags: &str) -> String {
+    let unsent: Vec<(usize, &PlannedCall)> = plan
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !sent.contains(i))
+        .collect();
+    if unsent.is_empty() {
+        return format!(
+            "Every call of the plan was sent. `dts-switch{flags} resume` follows them and watches the job."
+        );
+    }
+    let mut s = String::from("Not sent:");
+    for (i, c) in &unsent {
+        s.push_str(&format!(
+            "\n  call {} ({} direction, {} endpoint)",
+            i + 1,
+            c.direction,
+            c.endpoint_type.as_str().to_ascii_lowercase()
+        ));
+    }
+    s.push_str(&format!(
+        "\n`dts-switch{flags} resume` follows what was sent and then sends {} (it asks first); or, once the calls before finished, send {} alone:",
+        if unsent.len() == 1 { "it" } else { "them" },
+        if unsent.len() == 1 { "it" } else { "each" }
+    ));
+    for (_, c) in &unsent {
+        s.push_str(&format!("\n  {}", command_for_call(plan, c)));
+    }
+    s
+}
+
 /// The command that redoes the call of `direction` in `plan`.
 pub fn redo_command(plan: &Plan, direction: Direction) -> String {
     plan.calls

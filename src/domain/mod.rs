@@ -1,6 +1,7 @@
 //! The domain: jobs, validation rules per instance type, the switch plan and its
 //! executor. Pure where it can be; no UI types.
 
+pub mod drive;
 pub mod endpoint;
 pub mod executor;
 pub mod family;
