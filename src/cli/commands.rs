@@ -705,6 +705,18 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             .map(|(i, o)| {
                 let mut v = serde_json::to_value(o).expect("json");
                 v["index"] = json!(i + 1);
+                if let Some(c) = plan.calls.get(i) {
+                    v["action"] = json!(plan.family.action());
+                    v["old"] = json!(c.old);
+                    v["new"] = json!(c.new);
+                    v["params"] = serde_json::Value::Object(
+                        c.params
+                            .iter()
+                            .map(|(k, x)| (k.clone(), json!(x)))
+                            .collect(),
+                    );
+                    v["dry_run"] = json!(c.dry_run);
+                }
                 v
             })
             .collect();
@@ -720,7 +732,13 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         };
         output::print_json(&json!({
             "plan_id": plan.id,
+            "batch_id": plan.batch_id,
             "job_id": plan.job_id,
+            "job_ids": plan.job_ids,
+            "job_name": plan.job_name,
+            "family": plan.family,
+            "family_reason": plan.family_reason,
+            "topology": plan.topology,
             "region": plan.region,
             "endpoint": ctx.endpoint.as_str(),
             "access_key_id": ctx.masked_ak,

@@ -1,11 +1,9 @@
 //! Interaction shared by the commands that send and follow switches: the typed
-//! confirmation, catching interrupts, and watching the job after a switch.
+//! confirmation and catching interrupts. (Watching the job after a switch is the
+//! domain driver's: `domain::drive`.)
 
-use crate::cli::{exit, output, CliError};
-use crate::domain::plan::Plan;
-use crate::domain::verify;
+use crate::cli::{exit, CliError};
 use std::io::BufRead;
-use std::time::Duration;
 
 /// Asks on the terminal; true only when the operator types `expected` exactly.
 pub fn typed_confirmation(prompt: &str, expected: &str) -> Result<bool, CliError> {
@@ -18,47 +16,6 @@ pub fn typed_confirmation(prompt: &str, expected: &str) -> Result<bool, CliError
         )
     })?;
     Ok(line.trim() == expected)
-}
-
-/// Watches the job after every call of `plan` Finished (or journals that it was not
-/// watched, with `--no-verify`): one line per change on stderr. Returns the verdicts and
-/// the exit code: 0 when every switched direction is healthy, else 4.
-pub async fn verify_after_switch(
-    sender: &crate::domain::guard::Sender,
-    plan: &Plan,
-    a: &crate::cli::VerifyArgs,
-    interval: Duration,
-) -> (Vec<verify::DirectionVerdict>, i32) {
-    if a.no_verify {
-        let (skipped, written) = verify::record_skipped(sender, plan);
-        if let Err(e) = written {
-            errln!("JOURNAL ERROR: {e}");
-        }
-        return (skipped, exit::OK);
-    }
-    let opts = verify::VerifyOptions {
-        interval: interval.max(Duration::from_millis(10)),
-        healthy_delay: a.healthy_delay,
-        timeout: a.verify_timeout,
-    };
-    let mut printer = output::VerifyPrinter::default();
-    let mut on = |ev: &verify::VerifyEvent| printer.event(ev);
-    let mut interrupts = Interrupts::install();
-    let verdicts = tokio::select! {
-        v = verify::verify_plan(sender, plan, &opts, &mut on) => v,
-        sig = interrupts.wait() => {
-            errln!(
-                "\n{sig}: stopped watching. The switch itself is done; `dts-switch resume` watches the job again (plan {})",
-                crate::domain::guard::short(&plan.id)
-            );
-            let v = verify::without_reads(plan, verify::Verdict::TimedOut, &format!("not verified: {sig}"));
-            return (v, exit::NOT_HEALTHY);
-        }
-    };
-    let healthy = verdicts
-        .iter()
-        .all(|v| v.verdict == verify::Verdict::Healthy);
-    (verdicts, if healthy { exit::OK } else { exit::NOT_HEALTHY })
 }
 
 /// Ctrl-C, SIGTERM and SIGHUP, caught from the moment this is created (not from the

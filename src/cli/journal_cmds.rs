@@ -12,7 +12,19 @@ use serde_json::json;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-/// `--journal`, else `<data dir>/journal.jsonl` (`demo-journal.jsonl` with `--demo`).
+/// The journal of this `--demo` process: its own file, which no real run reads and
+/// which is removed when the process (and the simulator it belongs to) ends.
+static DEMO_JOURNAL: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Removes this process's demo journal, if it made one (at exit).
+pub fn remove_demo_journal() {
+    if let Some(p) = DEMO_JOURNAL.get() {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// `--journal`, else `<data dir>/journal.jsonl`; with `--demo`, a journal of this
+/// process only (see [`DEMO_JOURNAL`]).
 pub fn journal_for(g: &Global) -> Result<Journal, CliError> {
     if let Some(p) = &g.journal {
         let j = Journal::new(p);
@@ -20,17 +32,23 @@ pub fn journal_for(g: &Global) -> Result<Journal, CliError> {
             .map_err(|e| CliError::new(exit::BAD_INPUT, format!("--journal: {e}")))?;
         return Ok(j);
     }
+    if g.demo {
+        let p = DEMO_JOURNAL.get_or_init(|| {
+            std::env::temp_dir().join(format!(
+                "dts-switch-demo-{}-{}.jsonl",
+                std::process::id(),
+                &uuid::Uuid::new_v4().to_string()[..8]
+            ))
+        });
+        return Ok(Journal::new(p));
+    }
     let dir = logging::data_dir().ok_or_else(|| {
         CliError::new(
             exit::BAD_INPUT,
             "cannot find a data directory for the journal (no home directory?); pass --journal PATH",
         )
     })?;
-    Ok(Journal::new(dir.join(if g.demo {
-        "demo-journal.jsonl"
-    } else {
-        "journal.jsonl"
-    })))
+    Ok(Journal::new(dir.join("journal.jsonl")))
 }
 
 /// Reads and summarizes the journal, printing skipped lines as warnings.
@@ -236,9 +254,15 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         );
         return Ok(exit::OK);
     }
+    let poll_interval = a.poll_interval.unwrap_or(Duration::from_secs(5));
     let opts = ExecOptions {
-        poll_interval: a.poll_interval.unwrap_or(Duration::from_secs(5)),
+        poll_interval,
         wait_timeout: a.wait_timeout,
+        verify: crate::domain::verify::VerifyOptions {
+            interval: poll_interval,
+            healthy_delay: a.verify.healthy_delay,
+            timeout: a.verify.verify_timeout,
+        },
         ..ExecOptions::default()
     };
     let mut interrupts = crate::cli::flow::Interrupts::install();
@@ -338,6 +362,8 @@ async fn resume_plan(
     let plan = p.to_plan();
     let sender = ctx.sender(j.clone(), "resume");
     let mut outcomes: Vec<CallOutcome> = Vec::new();
+    // The verdicts of a watch this run made (the driver's, after sending).
+    let mut watched: Option<Vec<crate::domain::verify::DirectionVerdict>> = None;
     loop {
         // Fresh from the journal each round: another process may have moved on.
         let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
@@ -516,14 +542,26 @@ async fn resume_plan(
                 }
                 let mut printer = output::ProgressPrinter::new(n, false);
                 let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
-                let outs = executor::execute(&sender, &plan, k, opts, &mut handler).await;
-                for (x, o) in outs.iter().enumerate() {
+                let vo = verify_options(a, opts);
+                let run = crate::domain::drive::run_plan(
+                    &sender,
+                    &plan,
+                    k,
+                    opts,
+                    vo.as_ref(),
+                    &mut handler,
+                )
+                .await;
+                for (x, o) in run.outcomes.iter().enumerate() {
                     outln!("{}", output::outcome_line(k + x, n, o));
                     if let Some(r) = &o.refusal {
                         errln!("call {}/{n} was not sent: {r}", k + x + 1);
                     }
                 }
-                outcomes.extend(outs);
+                outcomes.extend(run.outcomes.iter().cloned());
+                if let Some(v) = &run.verdicts {
+                    watched = Some(v.clone());
+                }
                 break;
             }
         }
@@ -536,22 +574,53 @@ async fn resume_plan(
     let all_finished = fresh.as_ref().is_some_and(|f| f.all_finished());
     if code == exit::OK && all_finished {
         outln!("Plan {}: every call Finished.", short(&p.plan_id));
-        if fresh.as_ref().is_some_and(|f| f.wants_watch()) {
-            let (verdicts, c) = crate::cli::flow::verify_after_switch(
-                &sender,
-                &plan,
-                &a.verify,
-                opts.poll_interval,
-            )
-            .await;
-            for v in &verdicts {
+        if watched.is_none() && fresh.as_ref().is_some_and(|f| f.wants_watch()) {
+            let mut printer = output::ProgressPrinter::new(n, false);
+            let mut handler = move |ev: &executor::ProgressEvent| printer.event(ev);
+            let vo = verify_options(a, opts);
+            let mut interrupts = crate::cli::flow::Interrupts::install();
+            let (verdicts, e) = tokio::select! {
+                r = crate::domain::drive::watch_after(&sender, &plan, vo.as_ref(), &mut handler) => r,
+                sig = interrupts.wait() => {
+                    errln!("\n{sig}: stopped watching; `dts-switch resume` watches the job again (plan {})", short(&p.plan_id));
+                    return Ok(exit::NOT_HEALTHY);
+                }
+            };
+            if let Some(e) = e {
+                errln!("JOURNAL ERROR: {e}");
+            }
+            watched = Some(verdicts);
+        }
+        if let Some(verdicts) = &watched {
+            for v in verdicts {
                 outln!("{}", output::verdict_line(v));
             }
-            outln!("{}", output::verdict_next_step(&p.job_id, &verdicts));
-            code = c;
+            outln!("{}", output::verdict_next_step(&p.job_id, verdicts));
+            let healthy = verdicts.iter().all(|v| {
+                matches!(
+                    v.verdict,
+                    crate::domain::verify::Verdict::Healthy
+                        | crate::domain::verify::Verdict::Skipped
+                )
+            });
+            if !healthy {
+                code = exit::NOT_HEALTHY;
+            }
         }
     }
     Ok(code)
+}
+
+/// The watch after the switch as `resume`'s flags say (`--no-verify`: none).
+fn verify_options(
+    a: &ResumeArgs,
+    opts: &ExecOptions,
+) -> Option<crate::domain::verify::VerifyOptions> {
+    (!a.verify.no_verify).then(|| crate::domain::verify::VerifyOptions {
+        interval: opts.poll_interval.max(Duration::from_millis(10)),
+        healthy_delay: a.verify.healthy_delay,
+        timeout: a.verify.verify_timeout,
+    })
 }
 
 fn describe_endpoint(params: &[(String, String)]) -> String {

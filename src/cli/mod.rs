@@ -522,5 +522,6 @@ pub fn main() -> i32 {
         }
     });
     rt.shutdown_timeout(Duration::from_millis(200));
+    journal_cmds::remove_demo_journal();
     code
 }

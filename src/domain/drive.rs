@@ -53,6 +53,37 @@ impl PlanRun {
     }
 }
 
+/// The watch after every call of `plan` finished (now, or in an earlier run: `resume`
+/// goes on with it): each switched direction until a verdict, journalled; `verify_opts`
+/// None journals them as skipped. Returns the verdicts and a journal error, if any.
+pub async fn watch_after(
+    s: &Sender,
+    plan: &Plan,
+    verify_opts: Option<&verify::VerifyOptions>,
+    on_event: &mut Handler<'_>,
+) -> (Vec<DirectionVerdict>, Option<String>) {
+    let mut journal_error = None;
+    let v = match verify_opts {
+        None => {
+            let (v, written) = verify::record_skipped(s, plan);
+            if let Err(e) = written {
+                journal_error = Some(e.to_string());
+            }
+            v
+        }
+        Some(vo) => {
+            let mut on = |ev: &verify::VerifyEvent| {
+                if let verify::VerifyEvent::JournalError(e) = ev {
+                    journal_error.get_or_insert(e.clone());
+                }
+                on_event(&ProgressEvent::Verify(ev.clone()))
+            };
+            verify::verify_plan(s, plan, vo, &mut on).await
+        }
+    };
+    (v, journal_error)
+}
+
 /// Decides the next step from the outcomes and verdicts (indexes are the plan's).
 pub fn next_step(
     start: usize,
@@ -148,24 +179,9 @@ pub async fn finish_run(
         .all(|o| o.outcome == Outcome::Finished && o.journal_error.is_none());
     let mut verify_journal_error = None;
     let verdicts = if all_finished && !outcomes.is_empty() {
-        Some(match verify_opts {
-            None => {
-                let (v, written) = verify::record_skipped(s, plan);
-                if let Err(e) = written {
-                    verify_journal_error = Some(e.to_string());
-                }
-                v
-            }
-            Some(vo) => {
-                let mut on = |ev: &verify::VerifyEvent| {
-                    if let verify::VerifyEvent::JournalError(e) = ev {
-                        verify_journal_error.get_or_insert(e.clone());
-                    }
-                    on_event(&ProgressEvent::Verify(ev.clone()))
-                };
-                verify::verify_plan(s, plan, vo, &mut on).await
-            }
-        })
+        let (v, e) = watch_after(s, plan, verify_opts, on_event).await;
+        verify_journal_error = e;
+        Some(v)
     } else {
         None
     };
