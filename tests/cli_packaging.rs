@@ -106,3 +106,29 @@ fn static_build_script_is_valid_and_refuses_non_musl_targets() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("musl"), "{out:?}");
 }
+
+/// Every subcommand's `--help` ends with real examples: at least two lines that begin
+/// `dts-switch <subcommand>` (one for `status`'s two forms counts as two).
+#[test]
+fn every_subcommand_help_has_examples() {
+    for sub in ["jobs", "plan", "switch", "status", "resume", "history", "simulate"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dts-switch"))
+            .args([sub, "--help"])
+            .env("COLUMNS", "80")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let n = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with(&format!("dts-switch {sub}")))
+            .count();
+        assert!(n >= 2, "{sub} --help has {n} example(s):\n{text}");
+        // clap does not wrap the usage line; everything else fits 80 columns.
+        assert!(
+            text.lines()
+                .filter(|l| !l.starts_with("Usage:"))
+                .all(|l| l.chars().count() <= 80),
+            "{sub}: {text}"
+        );
+    }
+}
