@@ -111,7 +111,9 @@ fn static_build_script_is_valid_and_refuses_non_musl_targets() {
 /// `dts-switch <subcommand>` (one for `status`'s two forms counts as two).
 #[test]
 fn every_subcommand_help_has_examples() {
-    for sub in ["jobs", "plan", "switch", "status", "resume", "history", "simulate"] {
+    for sub in [
+        "jobs", "plan", "switch", "status", "resume", "history", "simulate",
+    ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_dts-switch"))
             .args([sub, "--help"])
             .env("COLUMNS", "80")

@@ -377,6 +377,7 @@ impl ServiceTexts {
             error_code: None,
             sent_at: None,
             note: None,
+            ended_at: None,
             error_kind: None,
             journal_error: None,
             refusal: None,

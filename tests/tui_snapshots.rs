@@ -229,6 +229,7 @@ fn progress_running_finished_and_failed() {
             error_code: None,
             sent_at: None,
             note: None,
+            ended_at: None,
             journal_error: None,
             error_kind: None,
             refusal: None,

@@ -244,6 +244,7 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
                     error_code: None,
                     sent_at: None,
                     note: None,
+                    ended_at: None,
                     journal_error: None,
                     error_kind: None,
                     refusal: None,

@@ -772,6 +772,10 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     } else {
         outln!("{next}");
     }
+    outln!(
+        "\n{}",
+        output::ticket_block(&plan, &outcomes, 0, verification.as_deref(), code)
+    );
     Ok(code)
 }
 

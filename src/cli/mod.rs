@@ -192,25 +192,39 @@ pub enum OutputFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// List the region's synchronization jobs of both API families (or one job's details with --job)
-    #[command(after_help = "Examples:\n  dts-switch jobs --region cn-hangzhou\n  dts-switch jobs --filter mysql --sort delay\n  dts-switch jobs --job dtsa1b2c3d4e5f6g01 --output json")]
+    #[command(
+        after_help = "Examples:\n  dts-switch jobs --region cn-hangzhou\n  dts-switch jobs --filter mysql --sort delay\n  dts-switch jobs --job dtsa1b2c3d4e5f6g01 --output json"
+    )]
     Jobs(JobsArgs),
     /// Print the call(s) `switch` would send, in order, with the dry runs of a new-version job; changes nothing
-    #[command(after_help = "Examples:\n  dts-switch plan --job dtsa1b2c3d4e5f6g01 --database destination \\\n      --instance-type ECS --instance-id i-bp1newdb0001 --port 3306\n  dts-switch plan --job w2e3r4t5y6u7i02 --database destination \\\n      --instance-type other --ip 47.96.33.99 --port 3306 --output json")]
+    #[command(
+        after_help = "Examples:\n  dts-switch plan --job dtsa1b2c3d4e5f6g01 --database destination \\\n      --instance-type ECS --instance-id i-bp1newdb0001 --port 3306\n  dts-switch plan --job w2e3r4t5y6u7i02 --database destination \\\n      --instance-type other --ip 47.96.33.99 --port 3306 --output json"
+    )]
     Plan(SwitchArgs),
     /// Validate, preview (with dry runs for new-version jobs), confirm, send the call(s), follow them and verify the job
-    #[command(after_help = "Examples:\n  dts-switch switch --job dtsb8c7d6e5f4g3h02 --database source \\\n      --instance-type Express --instance-id vpc-bp1core0001 \\\n      --ip 10.20.1.99 --port 5432\n  dts-switch switch --job q1w2e3r4t5y6u01 --database source \\\n      --instance-type ecs --instance-id i-bp1new0001 --port 3306 --dry-run\n  dts-switch switch --job w2e3r4t5y6u7i02 --database destination \\\n      --instance-type other --ip 47.96.33.99 --port 3306 --yes\n\nExit codes: 0 done and healthy · 1 refused, dry run failed, failed, or changed since the plan · 2 bad input (nothing sent) · 3 outcome unknown (check before resending) · 4 switched but not healthy")]
+    #[command(
+        after_help = "Examples:\n  dts-switch switch --job dtsb8c7d6e5f4g3h02 --database source \\\n      --instance-type Express --instance-id vpc-bp1core0001 \\\n      --ip 10.20.1.99 --port 5432\n  dts-switch switch --job q1w2e3r4t5y6u01 --database source \\\n      --instance-type ecs --instance-id i-bp1new0001 --port 3306 --dry-run\n  dts-switch switch --job w2e3r4t5y6u7i02 --database destination \\\n      --instance-type other --ip 47.96.33.99 --port 3306 --yes\n\nExit codes: 0 done and healthy · 1 refused, dry run failed, failed, or changed since the plan · 2 bad input (nothing sent) · 3 outcome unknown (check before resending) · 4 switched but not healthy"
+    )]
     Switch(SwitchCmd),
     /// Show the status of legacy switch tasks (TaskIds)
-    #[command(after_help = "Examples:\n  dts-switch status 730001\n  dts-switch status 730001 730002 --watch")]
+    #[command(
+        after_help = "Examples:\n  dts-switch status 730001\n  dts-switch status 730001 730002 --watch"
+    )]
     Status(StatusArgs),
     /// Follow switches an earlier run left unfinished; offer to send a two-way plan's second call
-    #[command(after_help = "Examples:\n  dts-switch resume\n  dts-switch resume --yes\n  dts-switch resume --dismiss 5d812d07")]
+    #[command(
+        after_help = "Examples:\n  dts-switch resume\n  dts-switch resume --yes\n  dts-switch resume --dismiss 5d812d07"
+    )]
     Resume(ResumeArgs),
     /// Print the transcript of the switches in the journal (for an incident ticket)
-    #[command(after_help = "Examples:\n  dts-switch history --last 5\n  dts-switch history --job dtsa1b2c3d4e5f6g01 --output markdown")]
+    #[command(
+        after_help = "Examples:\n  dts-switch history --last 5\n  dts-switch history --job dtsa1b2c3d4e5f6g01 --output markdown"
+    )]
     History(HistoryArgs),
     /// Run the simulator as a local HTTP server and print how to point dts-switch at it
-    #[command(after_help = "Examples:\n  dts-switch simulate --listen 127.0.0.1:8080\n  dts-switch simulate --drop-modify-answer --fail-after-switch")]
+    #[command(
+        after_help = "Examples:\n  dts-switch simulate --listen 127.0.0.1:8080\n  dts-switch simulate --drop-modify-answer --fail-after-switch"
+    )]
     Simulate(SimulateArgs),
     /// Print a shell completion script, e.g. dts-switch completions bash > /etc/bash_completion.d/dts-switch
     Completions(CompletionsArgs),

@@ -62,6 +62,9 @@ pub struct CallOutcome {
     /// What else the operator should know ("already switched (by someone else?)…").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// UTC time the call was over, as far as this process could tell (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
     /// A journal record about this call could not be written: the journal does not
     /// show what happened, so the run cannot end as a success.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +89,7 @@ impl CallOutcome {
             error_code: None,
             sent_at: None,
             note: None,
+            ended_at: None,
             journal_error: None,
             error_kind: None,
             refusal: None,
@@ -175,6 +179,7 @@ fn finish(
     on_event: &mut Handler<'_>,
 ) -> CallOutcome {
     if o.outcome != Outcome::NotSent {
+        o.ended_at.get_or_insert_with(journal::now);
         let mut je = o.journal_error.take();
         record(
             s,
