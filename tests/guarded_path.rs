@@ -380,3 +380,40 @@ fn a_call_in_flight_in_a_live_process_is_not_an_unknown_outcome() {
     assert_eq!(o.code, 0, "{o:?}");
     assert_eq!(sim.requests_of(SWITCH).len(), 2, "one call per direction");
 }
+
+/// A plan made from the listing, then someone else (another journal) switches the same
+/// side to a third endpoint: right before the write the guard reads the direction, sees
+/// neither the planned old endpoint nor the new one, and sends nothing (exit 1).
+#[test]
+fn a_plan_whose_endpoint_changed_since_it_was_made_sends_nothing() {
+    let sim = sim_step(100);
+    let plan = demo_plan(&sim);
+    // The other operator, with a journal of their own, switches the destination first.
+    let other = Env::new();
+    let mut args = two_way_args("switch");
+    args[8] = "i-bp1someone0002".into();
+    args.extend(["--yes", "--poll-interval", "100ms", "--no-verify"].map(String::from));
+    let out = other.run(&sim, &strs(&args));
+    assert_eq!(out.code, 0, "{out:?}");
+    let before = sim.requests_of(SWITCH).len();
+    let env = Env::new();
+    let j = Journal::new(env.dir.path().join("j.jsonl"));
+    let s = sender(&sim, &j, "switch");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let outs = rt.block_on(executor::execute(
+        &s,
+        &plan,
+        0,
+        &ExecOptions::default(),
+        &mut |_| {},
+    ));
+    assert_eq!(outs[0].outcome, Outcome::NotSent, "{outs:?}");
+    let r = outs[0].refusal.as_deref().unwrap();
+    assert!(matches!(r, Refusal::ChangedSincePlan { .. }), "{r:?}");
+    let words = r.to_string();
+    assert!(words.contains("changed since the plan"), "{words}");
+    assert!(words.contains("i-bp1someone0002"), "{words}");
+    assert_eq!(outs[1].outcome, Outcome::NotSent);
+    assert_eq!(dts_switch::cli::exit::of_calls(&outs), 1);
+    assert_eq!(sim.requests_of(SWITCH).len(), before, "nothing sent");
+}
