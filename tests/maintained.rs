@@ -252,6 +252,27 @@ fn a_one_way_change_is_sent_once_followed_and_verified_healthy() {
     let journal = std::fs::read_to_string(env.data().join("journal.jsonl")).unwrap();
     assert!(journal.contains("\"family\":\"maintained\""), "{journal}");
     assert!(journal.contains("\"batch_id\""), "{journal}");
+    // The ticket's view: family, batch, old → new and the dry run, in every format.
+    let h = env.run(&sim, &["history", "--output", "json"]).json();
+    assert_eq!(h[0]["family"], "maintained", "{h}");
+    assert!(h[0]["batch_id"].is_string(), "{h}");
+    assert_eq!(h[0]["calls"][0]["action"], MODIFY, "{h}");
+    assert_eq!(
+        h[0]["calls"][0]["new"]["instance_id"], "i-bp1shopnew0001",
+        "{h}"
+    );
+    assert_eq!(
+        h[0]["calls"][0]["old"]["instance_id"], "i-bp1shop0000001",
+        "{h}"
+    );
+    assert_eq!(h[0]["calls"][0]["dry_run"]["passed"], true, "{h}");
+    let md = env.run(&sim, &["history", "--output", "markdown"]).stdout;
+    assert!(md.contains("Old → new"), "{md}");
+    assert!(
+        md.contains("ModifyDtsJobEndpoint (maintained family)"),
+        "{md}"
+    );
+    assert!(out.stdout.contains("--- for the ticket ---"), "{out:?}");
     // A second run of the same change: already switched, nothing sent, exit 0.
     let out = env.run(&sim, &strs(&args));
     assert_eq!(out.code, 0, "{out:?}");

@@ -278,11 +278,16 @@ async fn job_detail(ctx: &Ctx, out: OutputFormat, id: &str) -> Result<i32, CliEr
     if job.family == Some(crate::domain::family::Family::Maintained) || !job.listed_legacy {
         return maintained_detail(ctx, out, job).await;
     }
-    let fwd = ctx
+    let fwd = match ctx
         .client
         .describe_synchronization_job_status(&job.id, "Forward")
         .await
-        .map_err(api_err)?;
+    {
+        Ok(f) => f,
+        // Listed by both families and unknown to the legacy read: the maintained one.
+        Err(_) if job.listed_maintained => return maintained_detail(ctx, out, job).await,
+        Err(e) => return Err(api_err(e)),
+    };
     let rev = if job.reverse.is_some() {
         Some(
             ctx.client

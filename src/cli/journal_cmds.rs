@@ -623,6 +623,18 @@ fn verify_options(
     })
 }
 
+/// `old → new` of a journalled call (older records: the new endpoint from its parameters).
+fn old_new(c: &journal::CallSummary) -> String {
+    match (&c.old, &c.new) {
+        (Some(o), Some(n)) => format!(
+            "{} → {}",
+            crate::domain::guard::endpoint_words(o),
+            crate::domain::guard::endpoint_words(n)
+        ),
+        _ => format!("→ {}", describe_endpoint(&c.params)),
+    }
+}
+
 fn describe_endpoint(params: &[(String, String)]) -> String {
     clean(&crate::domain::rules::describe_params(params)).into_owned()
 }
@@ -682,6 +694,10 @@ fn call_fields(
 fn plan_json(p: &PlanSummary) -> serde_json::Value {
     json!({
         "plan_id": p.plan_id,
+        "batch_id": p.batch_id,
+        "family": p.family,
+        "family_reason": p.family_reason,
+        "job_ids": p.job_ids,
         "started_at": p.at,
         "region": p.region,
         "endpoint": p.endpoint,
@@ -705,6 +721,11 @@ fn plan_json(p: &PlanSummary) -> serde_json::Value {
                 "index": i + 1,
                 "direction": c.direction,
                 "endpoint_type": c.endpoint_type,
+                "action": p.family.action(),
+                "old": c.old,
+                "new": c.new,
+                "dry_run": c.dry_run,
+                "note": c.note,
                 "params": c.params.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
                 "sent_at": c.intent_at,
                 "accepted_at": c.accepted_at,
@@ -734,12 +755,14 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
     let mut s = String::new();
     for p in plans {
         s.push_str(&format!(
-            "{} · plan {} · job {} ({}) · {}{}\n  target {} · region {} · AccessKeyId {}\n",
+            "{} · plan {} · batch {} · job {} ({}) · {} · {}{}\n  target {} · region {} · AccessKeyId {}\n",
             clean(&p.at),
             clean(short(&p.plan_id)),
+            clean(short(&p.batch_id)),
             clean(&p.job_id),
             clean(&p.job_name),
             p.topology.as_str(),
+            p.family.action(),
             if p.dismissed {
                 " · dismissed"
             } else if p.pending().is_some() {
@@ -754,10 +777,11 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
         for (i, c) in p.calls.iter().enumerate() {
             let (outcome, rid, tid, err) = call_fields(c);
             s.push_str(&format!(
-                "  {}. {}/{}: {outcome} · sent {} · RequestId {} · TaskId {} · ended {}\n     {}\n",
+                "  {}. {}/{}: {} · {outcome} · sent {} · RequestId {} · TaskId {} · ended {}\n     {}\n",
                 i + 1,
                 c.direction,
                 c.endpoint_type.as_str(),
+                old_new(c),
                 clean(c.intent_at.as_deref().unwrap_or("-")),
                 clean(rid.as_deref().unwrap_or("-")),
                 clean(tid.as_deref().unwrap_or("-")),
@@ -805,25 +829,30 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
     let mut s = String::from("## DTS endpoint switches (dts-switch)\n\n");
     for p in plans {
         s.push_str(&format!(
-            "### Job `{}` ({}) — {}\n\n- Plan: `{}`{}\n- Target: `{}` · region `{}` · AccessKeyId `{}`\n- Topology: {}\n\n",
+            "### Job `{}` ({}) — {}\n\n- Plan: `{}` · batch `{}`{}\n- API: {} ({} family){}\n- Target: `{}` · region `{}` · AccessKeyId `{}`\n- Topology: {}\n\n",
             clean(&p.job_id),
             clean(&p.job_name),
             clean(&p.at),
             clean(&p.plan_id),
+            clean(&p.batch_id),
             if p.dismissed { " (dismissed)" } else if p.pending().is_some() { " (**pending**)" } else { "" },
+            p.family.action(),
+            p.family,
+            if p.family_reason.is_empty() { String::new() } else { format!(": {}", clean(&p.family_reason)) },
             clean(p.endpoint.trim_end_matches('/')),
             clean(&p.region),
             clean(&p.access_key_id),
             p.topology.as_str()
         ));
-        s.push_str("| # | Direction | Endpoint | Sent (UTC) | RequestId | TaskId | Outcome | Ended (UTC) |\n|---|---|---|---|---|---|---|---|\n");
+        s.push_str("| # | Direction | Endpoint | Old → new | Sent (UTC) | RequestId | TaskId | Outcome | Ended (UTC) |\n|---|---|---|---|---|---|---|---|---|\n");
         for (i, c) in p.calls.iter().enumerate() {
             let (outcome, rid, tid, _) = call_fields(c);
             s.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 i + 1,
                 c.direction,
                 c.endpoint_type.as_str(),
+                old_new(c),
                 clean(c.intent_at.as_deref().unwrap_or("-")),
                 rid.as_deref()
                     .map(|r| format!("`{}`", clean(r)))
