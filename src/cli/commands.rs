@@ -26,6 +26,22 @@ use std::time::Duration;
 
 pub async fn run(cli: Cli) -> Result<i32, CliError> {
     let g = cli.global.clone();
+    if g.output == OutputFormat::Markdown {
+        let no_markdown = match &cli.command {
+            Some(Command::Switch(_)) => Some("switch"),
+            Some(Command::Status(_)) => Some("status"),
+            Some(Command::Resume(_)) => Some("resume"),
+            Some(Command::Simulate(_)) => Some("simulate"),
+            None => Some("the TUI"),
+            _ => None,
+        };
+        if let Some(what) = no_markdown {
+            return Err(CliError::new(
+                exit::BAD_INPUT,
+                format!("--output markdown: {what} has no markdown form (nothing was sent); use --output text or json, and `dts-switch history --output markdown` for the incident ticket's table"),
+            ));
+        }
+    }
     match cli.command {
         None => tui(&g).await,
         Some(Command::Jobs(a)) => {
@@ -37,9 +53,8 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             let ctx = context::build(&g).await?;
             let (plan, job) = make_plan(&ctx, &a, req, None).await?;
             match g.output {
-                OutputFormat::Text | OutputFormat::Markdown => {
-                    out!("{}", output::plan_text(&plan, &job, &ctx.banner()))
-                }
+                OutputFormat::Text => out!("{}", output::plan_text(&plan, &job, &ctx.banner())),
+                OutputFormat::Markdown => out!("{}", output::plan_markdown(&plan)),
                 OutputFormat::Json => output::print_json(&output::plan_json(
                     &plan,
                     ctx.endpoint.as_str(),
@@ -201,7 +216,8 @@ async fn jobs(ctx: &Ctx, out: OutputFormat, a: &JobsArgs) -> Result<i32, CliErro
     }
     match out {
         OutputFormat::Json => output::write_jobs_json(&list),
-        OutputFormat::Text | OutputFormat::Markdown => {
+        OutputFormat::Markdown => out!("{}", output::jobs_markdown(&list)),
+        OutputFormat::Text => {
             outln!("{}", ctx.banner());
             let width = if std::io::stdout().is_terminal() {
                 ratatui::crossterm::terminal::size()

@@ -185,7 +185,7 @@ pub struct Global {
 pub enum OutputFormat {
     Text,
     Json,
-    /// Markdown (history only; other commands print text)
+    /// Markdown tables (jobs, plan, history; switch, status, resume and the TUI refuse it)
     Markdown,
 }
 

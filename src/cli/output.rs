@@ -793,3 +793,62 @@ pub fn ticket_block(
     ));
     s
 }
+
+/// A markdown table cell: service text cleaned, pipes escaped.
+fn md(s: &str) -> String {
+    clean(s).replace('|', "\\|")
+}
+
+/// `jobs --output markdown`: one row per job.
+pub fn jobs_markdown(jobs: &[&Job]) -> String {
+    let mut s = String::from(
+        "| Job | Name | Status | Topology | API | Source | Destination | Delay |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for j in jobs {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
+            md(&j.id),
+            md(&j.name),
+            md(j.status()),
+            j.detected_topology().as_str(),
+            j.family_label(),
+            md(&endpoint_short(&j.forward.source)),
+            md(&endpoint_short(&j.forward.destination)),
+            md(&delay_text(j))
+        ));
+    }
+    s
+}
+
+/// `plan --output markdown`: the calls as a table, with the API and the dry runs.
+pub fn plan_markdown(plan: &Plan) -> String {
+    let mut s = format!(
+        "### Plan for job `{}` ({}) · region `{}` · {}\n\n- API: {} ({} family){}\n\n| # | Direction | Endpoint | Old → new | Dry run |\n|---|---|---|---|---|\n",
+        md(&plan.job_id),
+        md(&plan.job_name),
+        md(&plan.region),
+        plan.topology.as_str(),
+        plan.family.action(),
+        plan.family,
+        if plan.family_reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", md(&plan.family_reason))
+        }
+    );
+    for (i, c) in plan.calls.iter().enumerate() {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} → {} | {} |\n",
+            i + 1,
+            c.direction,
+            c.endpoint_type.as_str(),
+            md(&crate::domain::guard::endpoint_words(&c.old)),
+            md(&crate::domain::guard::endpoint_words(&c.new)),
+            md(&dry_run_line(plan, c))
+        ));
+    }
+    for w in &plan.warnings {
+        s.push_str(&format!("\n> warning: {}\n", md(w)));
+    }
+    s
+}
