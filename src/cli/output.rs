@@ -61,8 +61,12 @@ pub fn jobs_table(jobs: &[&Job], width: usize) -> String {
                 endpoint_short(&j.forward.source),
                 endpoint_short(&j.forward.destination)
             );
+            // A DtsJobId is shown only whole: when the line has room for it.
             if let Some(id) = &j.dts_job_id {
-                line.push_str(&format!(" · DtsJobId {}", clean(id)));
+                let extra = format!(" · DtsJobId {}", clean(id));
+                if line.chars().count() + extra.chars().count() <= width {
+                    line.push_str(&extra);
+                }
             }
             out.push_str(fit(&line, width.max(20)).trim_end());
             out.push('\n');
