@@ -26,6 +26,7 @@ pub fn endpoint_from_value(v: Option<&Value>) -> EndpointInfo {
         port: g(&["Port"]),
         region: g(&["Region"]),
         database_name: g(&["DatabaseName"]),
+        user_name: g(&["UserName"]),
     }
 }
 

@@ -703,8 +703,19 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
                 );
                 return Ok(exit::NOT_HEALTHY);
             }
-            let sent = sent.lock().map(|v| v.clone()).unwrap_or_default();
-            errln!("\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them (plan {}).", journal_cmds::short(&plan.id));
+            // The journal says what may have been sent: a call with an intent was handed
+            // to the network (its answer may never have come), whatever this process saw.
+            let mut sent = sent.lock().map(|v| v.clone()).unwrap_or_default();
+            if let Ok(r) = sender.journal.read() {
+                if let Some(p) = journal::summarize(&r.records).into_iter().find(|p| p.plan_id == plan.id) {
+                    for (i, c) in p.calls.iter().enumerate() {
+                        if c.intent_at.is_some() && !sent.contains(&i) {
+                            sent.push(i);
+                        }
+                    }
+                }
+            }
+            errln!("\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them (plan {}); a call without its answer has an UNKNOWN outcome: `dts-switch{} resume` reads the job and decides from what it shows.", journal_cmds::short(&plan.id), target_flags(g));
             errln!("{}", output::not_sent_text(&plan, &sent, &target_flags(g)));
             return Ok(exit::UNKNOWN);
         }

@@ -20,6 +20,9 @@ pub struct EndpointInfo {
     /// The new family's `DatabaseName` (PostgreSQL, MongoDB).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub database_name: String,
+    /// The account DTS connects with (`UserName`), where the service says.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user_name: String,
 }
 
 impl EndpointInfo {

@@ -179,7 +179,12 @@ fn finish(
     on_event: &mut Handler<'_>,
 ) -> CallOutcome {
     if o.outcome != Outcome::NotSent {
-        o.ended_at.get_or_insert_with(journal::now);
+        if matches!(
+            o.outcome,
+            Outcome::Finished | Outcome::Failed | Outcome::Refused
+        ) {
+            o.ended_at.get_or_insert_with(journal::now);
+        }
         let mut je = o.journal_error.take();
         record(
             s,
@@ -210,6 +215,16 @@ pub async fn execute(
     let mut outcomes: Vec<CallOutcome> = Vec::new();
     let last = plan.calls.len().saturating_sub(1);
     let mut gate_failed = false;
+    // Maintained two-way, going on from an earlier run (`resume`): the call before this
+    // one ended in that run; its direction must be healthy before the next is sent.
+    let mut gate_note: Option<String> = None;
+    if plan.family == Family::Maintained && start > 0 && start < plan.calls.len() && !opts.read_only
+    {
+        if let Some(why) = gate_next(s, plan, start - 1, opts, on_event).await {
+            gate_failed = true;
+            gate_note = Some(why);
+        }
+    }
     for (index, call) in plan.calls.iter().enumerate().skip(start) {
         let blocked = outcomes
             .iter()
@@ -218,6 +233,10 @@ pub async fn execute(
             let mut o = CallOutcome::new(call, Outcome::NotSent);
             o.error = Some(match blocked {
                 _ if opts.read_only => "read-only mode: nothing is sent".into(),
+                None if gate_note.is_some() => format!(
+                    "not sent: {}",
+                    gate_note.clone().unwrap_or_default()
+                ),
                 None => format!(
                     "not sent: the {} direction was not healthy after call {}; the {} direction still has the old endpoint",
                     outcomes.last().map(|o| o.direction.as_str()).unwrap_or("?"),
@@ -252,7 +271,8 @@ pub async fn execute(
                 continue;
             }
             Ok(guard::Sent::AlreadySwitched { note }) => {
-                // Journalled by the guard; reported like a finished call.
+                // Journalled by the guard; reported like a finished call, and gated like
+                // one (the direction may show the new endpoint and still be failing).
                 let mut o = CallOutcome::new(call, Outcome::Finished);
                 o.status = Some("already switched".into());
                 o.note = Some(note);
@@ -261,6 +281,13 @@ pub async fn execute(
                     outcome: o.clone(),
                 });
                 outcomes.push(o);
+                if plan.family == Family::Maintained && index < last {
+                    if let Some(why) = gate_next(s, plan, index, opts, on_event).await {
+                        let o = outcomes.last_mut().expect("pushed");
+                        o.note = Some(format!("{}; {why}", o.note.clone().unwrap_or_default()));
+                        gate_failed = true;
+                    }
+                }
                 continue;
             }
             Ok(guard::Sent::Sent { at, answer }) => (at, answer),

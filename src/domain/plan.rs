@@ -431,6 +431,9 @@ fn new_endpoint(family: Family, e: &ValidEndpoint) -> EndpointInfo {
         instance_id: e.instance_id.clone().unwrap_or_default(),
         ip: e.ip.clone().unwrap_or_default(),
         port: e.port.map(|p| p.to_string()).unwrap_or_default(),
+        region: e.extra.endpoint_region.clone().unwrap_or_default(),
+        database_name: e.extra.database_name.clone().unwrap_or_default(),
+        user_name: e.extra.username.clone().unwrap_or_default(),
         ..EndpointInfo::default()
     }
 }

@@ -8,7 +8,7 @@ use crate::api::maintained::DtsEndpoint;
 use crate::api::{ApiError, Client};
 use crate::domain::endpoint::EndpointInfo;
 use crate::domain::family::{
-    check_endpoint, is_modifying, Accepted, DirectionRead, DryRun, EndpointCheck, RetryInfo,
+    check_address, is_modifying, Accepted, DirectionRead, DryRun, EndpointCheck, RetryInfo,
 };
 use crate::domain::outcome::Outcome;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
@@ -89,6 +89,7 @@ fn endpoint(e: &DtsEndpoint) -> EndpointInfo {
         port: e.port.clone(),
         region: e.region.clone(),
         database_name: e.database_name.clone(),
+        user_name: e.user_name.clone(),
     }
 }
 
@@ -198,6 +199,6 @@ pub fn change_end(read: &DirectionRead, call: &PlannedCall) -> Option<(Outcome, 
     if is_modifying(&read.status) {
         return None;
     }
-    (check_endpoint(read.side(call.endpoint_type), call) == EndpointCheck::New)
+    (check_address(read.side(call.endpoint_type), call) == EndpointCheck::New)
         .then_some((Outcome::Finished, None))
 }

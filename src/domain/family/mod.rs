@@ -184,9 +184,28 @@ fn same(a: &str, b: &str) -> bool {
 /// IP, else its instance id and the port where given); the old one on every value it
 /// was listed with.
 pub fn check_endpoint(now: &EndpointInfo, call: &PlannedCall) -> EndpointCheck {
+    check(now, call, true)
+}
+
+/// [`check_endpoint`] on the address only (type, id, IP, port): whether the change shows
+/// once sent, when an account or password change cannot be seen.
+pub fn check_address(now: &EndpointInfo, call: &PlannedCall) -> EndpointCheck {
+    check(now, call, false)
+}
+
+fn check(now: &EndpointInfo, call: &PlannedCall, with_extras: bool) -> EndpointCheck {
     let new = &call.new;
     let port_ok = new.port.is_empty() || same(&now.port, &new.port);
+    // What else the change asks for must show too (an account, a database name, a
+    // region); a new password cannot be seen at all, so such a change is never taken
+    // for done.
+    let extras_ok = !with_extras
+        || (new.user_name.is_empty() || same(&now.user_name, &new.user_name))
+            && (new.database_name.is_empty() || same(&now.database_name, &new.database_name))
+            && (new.region.is_empty() || same(&now.region, &new.region))
+            && !maintained::needs_password(call);
     let is_new = port_ok
+        && extras_ok
         && if !new.ip.is_empty() {
             same(&now.ip, &new.ip)
         } else {
