@@ -31,6 +31,7 @@ macro_rules! errln {
 
 pub mod commands;
 pub mod context;
+pub mod find;
 pub mod flow;
 pub mod journal_cmds;
 pub mod logging;
@@ -185,7 +186,7 @@ pub struct Global {
 pub enum OutputFormat {
     Text,
     Json,
-    /// Markdown (history only; other commands print text)
+    /// Markdown (history and find; other commands print text)
     Markdown,
 }
 
@@ -197,6 +198,8 @@ pub enum Command {
     Plan(SwitchArgs),
     /// Validate, preview, confirm, send the switch call(s) and follow each task to its end
     Switch(SwitchCmd),
+    /// Which jobs use a database (by IP, instance id, port), in one region or several, and what its failover must change
+    Find(find::FindArgs),
     /// Show the status of switch tasks
     Status(StatusArgs),
     /// Follow switches an earlier run left unfinished; offer to send a two-way plan's second call
