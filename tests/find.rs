@@ -427,3 +427,58 @@ fn generated_jobs_dealt_to_regions_are_listed_in_theirs_only() {
     assert_eq!(v["regions"][0]["jobs"], 14);
     assert_eq!(v["regions"][1]["jobs"], 14);
 }
+
+#[test]
+fn describe_dts_jobs_is_paced_in_each_region() {
+    use dts_switch::api::listing::ListOptions;
+    use dts_switch::api::{Client, ClientConfig, Credentials, RetryPolicy};
+    use std::time::{Duration, Instant};
+    // 300 legacy jobs and the 5 maintained ones of cn-hangzhou: 11 DescribeDtsJobs pages.
+    let sim = fsim(SimConfig {
+        jobs: 300,
+        ..SimConfig::default()
+    });
+    let client = Client::new(ClientConfig {
+        endpoint: sim.url().parse().unwrap(),
+        region: "cn-hangzhou".into(),
+        credentials: Credentials::new(
+            dts_switch::sim::DEMO_ACCESS_KEY_ID,
+            dts_switch::sim::DEMO_ACCESS_KEY_SECRET,
+            None,
+        )
+        .into(),
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(20),
+        retry: RetryPolicy::default(),
+    })
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rate = 25.0;
+    let t = Instant::now();
+    let listing = rt
+        .block_on(dts_switch::domain::load_jobs_with(
+            &client,
+            &ListOptions {
+                dts_jobs_per_second: Some(rate),
+                ..ListOptions::default()
+            },
+            |_| {},
+        ))
+        .unwrap();
+    let elapsed = t.elapsed();
+    assert_eq!(listing.jobs.len(), 305);
+    let pages = sim.requests_of("DescribeDtsJobs").len();
+    assert!(pages >= 11, "{pages}");
+    let least = Duration::from_secs_f64((pages - 1) as f64 / rate);
+    assert!(
+        elapsed >= least,
+        "{pages} pages in {elapsed:?}, under {least:?}"
+    );
+
+    // The flag: a rate of 0 is refused before anything is sent.
+    let sim = fsim(SimConfig::default());
+    let out = Env::new().run(&sim, &["find", "--ip", "1.2.3.4", "--dts-jobs-rate", "0"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--dts-jobs-rate"), "{out:?}");
+    assert!(sim.requests().is_empty());
+}

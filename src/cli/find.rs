@@ -38,6 +38,9 @@ pub struct FindArgs {
     /// Search every public DTS region (the Finance and Gov regions: name them with --regions)
     #[arg(long)]
     pub all_regions: bool,
+    /// DescribeDtsJobs requests per second in each region (its rate limit; raise it only if your account's quota is higher)
+    #[arg(long, value_name = "N", default_value_t = find::DTS_JOBS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub dts_jobs_rate: u32,
 }
 
 fn bad(message: impl Into<String>) -> CliError {
@@ -132,6 +135,7 @@ pub async fn run(g: &Global, a: &FindArgs) -> Result<i32, CliError> {
     }
     let opts = ListOptions {
         keep_raw: false,
+        dts_jobs_per_second: Some(a.dts_jobs_rate as f64),
         ..ListOptions::default()
     };
     let show = g.output == OutputFormat::Text && std::io::stderr().is_terminal();

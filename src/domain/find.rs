@@ -33,6 +33,12 @@ use std::time::{Duration, Instant};
 /// one region's rate.
 pub const DEFAULT_REGIONS_IN_FLIGHT: usize = 4;
 
+/// DescribeDtsJobs pages per second and region that [`search_regions`] is given by
+/// default: the limit issue 16 gives for DescribeDtsJobs (20/s per region). The legacy
+/// listing (DescribeSynchronizationJobs) has no stated limit: only its in-flight bound
+/// and the backoff on throttling hold it.
+pub const DTS_JOBS_PER_SECOND: u32 = 20;
+
 /// A value of the query that cannot be used: the flag and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError {
