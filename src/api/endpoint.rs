@@ -61,6 +61,28 @@ pub const REGIONS: &[(&str, &str, Host)] = &[
     ("cn-beijing-gov-1", "China (Beijing) Gov", Host::Central),
 ];
 
+/// True for the Finance and Gov region ids of [`REGIONS`]: separate clouds, not the
+/// public one (`dts-api.md` §4 lists them apart).
+fn finance_or_gov(id: &str) -> bool {
+    id.contains("-finance") || id.contains("-gov")
+}
+
+/// The DTS public-cloud regions (`dts-api.md` §4), in [`REGIONS`] order: what
+/// `find --all-regions` searches. The Finance and Gov regions are left out (another
+/// cloud, other accounts); name them with `--regions`.
+pub fn public_regions() -> Vec<&'static str> {
+    REGIONS
+        .iter()
+        .map(|(id, _, _)| *id)
+        .filter(|id| !finance_or_gov(id))
+        .collect()
+}
+
+/// True when `region` is one of the DTS regions of [`REGIONS`].
+pub fn is_dts_region(region: &str) -> bool {
+    REGIONS.iter().any(|(id, _, _)| *id == region)
+}
+
 pub fn default_endpoint(region: &str) -> String {
     match REGIONS.iter().find(|(id, _, _)| *id == region) {
         Some((_, _, Host::Central)) => "https://dts.aliyuncs.com".into(),
@@ -180,6 +202,17 @@ mod tests {
             "https://dts.xx-unknown-9.aliyuncs.com",
             "unknown ids follow the regional rule"
         );
+    }
+
+    #[test]
+    fn public_regions_are_the_27_of_the_docs() {
+        let p = public_regions();
+        assert_eq!(p.len(), 27, "{p:?}");
+        assert_eq!(p[0], "cn-hangzhou");
+        assert!(p.contains(&"me-east-1") && p.contains(&"ap-southeast-7"));
+        assert!(!p.iter().any(|r| r.contains("finance") || r.contains("gov")));
+        assert!(is_dts_region("cn-shanghai-finance-1"));
+        assert!(!is_dts_region("cn-atlantis"));
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct ListOptions {
     pub two_way_hints: bool,
     /// Keep each entry's JSON text (for `jobs --output json`); the TUI does not need it.
     pub keep_raw: bool,
+    /// Send DescribeDtsJobs pages at most this many a second (first attempts; retries
+    /// keep their own backoff). `None`: only the in-flight bound limits them.
+    pub dts_jobs_per_second: Option<f64>,
 }
 
 impl Default for ListOptions {
@@ -58,6 +61,7 @@ impl Default for ListOptions {
             max_pages: 10_000,
             two_way_hints: true,
             keep_raw: true,
+            dts_jobs_per_second: None,
         }
     }
 }
@@ -175,6 +179,13 @@ pub async fn list_jobs(
     let mut slow_start = true;
     let mut since_increase = 0usize;
     let mut pause_until: Option<Instant> = None;
+    // The pace of DescribeDtsJobs (ListOptions::dts_jobs_per_second): the next page
+    // may leave at `dts_next`.
+    let dts_gap = opts
+        .dts_jobs_per_second
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let mut dts_next: Option<Instant> = None;
     let mut progress = ListProgress {
         limit,
         request_timeout: client.request_timeout(),
@@ -189,12 +200,16 @@ pub async fn list_jobs(
         // Page 1 goes alone: it sizes everything else.
         let cap = if jobs.assembled == 0 { 1 } else { limit };
         while run.set.len() < cap && pause_until.is_none() {
+            let dts_paced = dts_next.is_some_and(|t| t > now);
             let next = match jobs.next_launch() {
                 Some(p) => Some((Kind::Jobs, p)),
-                None if dts_active => dts.next_launch().map(|p| (Kind::Dts, p)),
+                None if dts_active && !dts_paced => dts.next_launch().map(|p| (Kind::Dts, p)),
                 None => None,
             };
             let Some((kind, page)) = next else { break };
+            if let (Kind::Dts, Some(gap)) = (kind, dts_gap) {
+                dts_next = Some(dts_next.map_or(now, |t| t.max(now)) + gap);
+            }
             progress.requests += 1;
             run.spawn(kind, page, 1, Duration::ZERO, true);
         }
@@ -205,7 +220,9 @@ pub async fn list_jobs(
         progress.limit = limit;
         progress.waiting = pause_until.map(|t| t.saturating_duration_since(now));
         on_event(ListEvent::Progress(&progress));
-        if run.set.is_empty() && pause_until.is_none() {
+        // Waiting for the pace of DescribeDtsJobs only: wake when the next page may go.
+        let pace_wake = dts_next.filter(|t| dts_active && *t > now);
+        if run.set.is_empty() && pause_until.is_none() && pace_wake.is_none() {
             // Nothing in flight and nothing to send: cannot happen while a page is missing
             // (it is retried or failed); guard against a silent hang all the same.
             return Err(ApiError::NoAnswer {
@@ -216,6 +233,7 @@ pub async fn list_jobs(
         let joined = tokio::select! {
             j = run.set.join_next(), if !run.set.is_empty() => j,
             _ = sleep_until(pause_until), if pause_until.is_some() => continue,
+            _ = sleep_until(pace_wake), if pace_wake.is_some() => continue,
         };
         let done = match joined {
             Some(Ok(d)) => d,

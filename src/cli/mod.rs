@@ -31,6 +31,7 @@ macro_rules! errln {
 
 pub mod commands;
 pub mod context;
+pub mod find;
 pub mod flow;
 pub mod journal_cmds;
 pub mod logging;
@@ -185,7 +186,7 @@ pub struct Global {
 pub enum OutputFormat {
     Text,
     Json,
-    /// Markdown tables (jobs, plan, history; switch, status, resume and the TUI refuse it)
+    /// Markdown tables (jobs, find, plan, history; switch, status, resume and the TUI refuse it)
     Markdown,
 }
 
@@ -206,6 +207,11 @@ pub enum Command {
         after_help = "Examples:\n  dts-switch switch --job dtsb8c7d6e5f4g3h02 --database source \\\n      --instance-type Express --instance-id vpc-bp1core0001 \\\n      --ip 10.20.1.99 --port 5432\n  dts-switch switch --job q1w2e3r4t5y6u01 --database source \\\n      --instance-type ecs --instance-id i-bp1new0001 --port 3306 --dry-run\n  dts-switch switch --job w2e3r4t5y6u7i02 --database destination \\\n      --instance-type other --ip 47.96.33.99 --port 3306 --yes\n\nExit codes: 0 done and healthy · 1 refused, dry run failed, failed, or changed since the plan · 2 bad input (nothing sent) · 3 outcome unknown (check before resending) · 4 switched but not healthy"
     )]
     Switch(SwitchCmd),
+    /// Which jobs use a database (by IP, instance id, port), in one region or several, and what its failover must change
+    #[command(
+        after_help = "Examples:\n  dts-switch find --ip 10.20.1.15 --port 3306\n  dts-switch find --instance-id i-bp1olddb0001 --regions cn-hangzhou,cn-shanghai\n  dts-switch find --ip 10.20.1.15 --all-regions --output json"
+    )]
+    Find(find::FindArgs),
     /// Show the status of legacy switch tasks (TaskIds)
     #[command(
         after_help = "Examples:\n  dts-switch status 730001\n  dts-switch status 730001 730002 --watch"

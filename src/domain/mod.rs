@@ -5,6 +5,7 @@ pub mod drive;
 pub mod endpoint;
 pub mod executor;
 pub mod family;
+pub mod find;
 pub mod guard;
 pub mod job;
 pub mod journal;

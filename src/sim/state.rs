@@ -205,6 +205,15 @@ pub struct SimConfig {
     pub quirks: Quirks,
     /// The simulated STS and ECS metadata service.
     pub sts: StsConfig,
+    /// Generated jobs (the legacy ones after the 12 demo jobs, and the generated
+    /// maintained ones) are dealt to these regions in turn, each listed there only.
+    /// Empty: generated legacy jobs show in every region, generated maintained ones in
+    /// cn-hangzhou. For benchmarks of several regions.
+    pub generated_regions: Vec<String>,
+    /// Every DTS request for these regions (`RegionId`, or DescribeDtsJobs' `Region`) is
+    /// refused with `Forbidden.RAM`, as for a RAM user whose policy leaves the region out:
+    /// a region that fails while the others answer.
+    pub refused_regions: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -222,6 +231,8 @@ impl Default for SimConfig {
             security_token: None,
             quirks: Quirks::default(),
             sts: StsConfig::default(),
+            generated_regions: Vec::new(),
+            refused_regions: Vec::new(),
         }
     }
 }
@@ -233,14 +244,25 @@ impl SimConfig {
     pub fn served_jobs(&self) -> Vec<SimJob> {
         use crate::sim::data_maintained as m;
         let mut jobs = crate::sim::data::jobs_with(self.jobs, self.two_way_every);
+        let demo = crate::sim::data::demo_jobs().len().min(jobs.len());
+        self.spread(&mut jobs[demo..]);
         if self.maintained_jobs {
             jobs.extend(m::maintained_demo_jobs());
         }
-        jobs.extend(m::maintained_jobs(
-            self.generated_maintained_jobs,
-            self.two_way_every,
-        ));
+        let mut generated = m::maintained_jobs(self.generated_maintained_jobs, self.two_way_every);
+        self.spread(&mut generated);
+        jobs.extend(generated);
         jobs
+    }
+
+    /// Deals generated jobs to [`SimConfig::generated_regions`] in turn.
+    fn spread(&self, jobs: &mut [SimJob]) {
+        if self.generated_regions.is_empty() {
+            return;
+        }
+        for (i, j) in jobs.iter_mut().enumerate() {
+            j.region = Some(self.generated_regions[i % self.generated_regions.len()].clone());
+        }
     }
 }
 
@@ -542,6 +564,18 @@ impl SimState {
         }
         if let Err(r) = self.authenticate(method, params, API_VERSION, ACTIONS) {
             return r;
+        }
+        let refused = |k: &str| {
+            params
+                .iter()
+                .any(|(n, v)| n == k && self.config.refused_regions.iter().any(|r| r == v))
+        };
+        if refused("RegionId") || refused("Region") {
+            return gateway(
+                403,
+                "Forbidden.RAM",
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+            );
         }
         let get = |k: &str| {
             params
