@@ -416,6 +416,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
             by: None,
+            process: None,
             batch_id: None,
             job_ids: vec![],
             dts_job_id: None,
@@ -445,6 +446,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             index: 0,
             at: "2026-11-26T03:00:01Z".into(),
             by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            process: None,
         },
     ];
     let pending = summarize(&recs);
@@ -491,6 +493,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             job_name: "users-pg-analytics".into(),
             topology: Topology::OneWay,
             by: None,
+            process: None,
             batch_id: None,
             job_ids: vec![],
             dts_job_id: None,
@@ -510,6 +513,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             index: 0,
             at: "t".into(),
             by: None,
+            process: None,
         },
         Record::Accepted {
             plan_id: "plan-2".into(),
@@ -556,6 +560,7 @@ fn two_way_plan_records(plan_id: &str) -> Vec<dts_switch::domain::journal::Recor
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
             by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            process: None,
             batch_id: None,
             job_ids: vec![],
             dts_job_id: None,
@@ -571,6 +576,7 @@ fn two_way_plan_records(plan_id: &str) -> Vec<dts_switch::domain::journal::Recor
             index: 0,
             at: "2026-11-26T03:00:01Z".into(),
             by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            process: None,
         },
     ]
 }
