@@ -43,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 OutputFormat::Json => output::print_json(&output::plan_json(
                     &plan,
                     ctx.endpoint.as_str(),
+                    ctx.proxy.as_deref(),
                     &ctx.masked_ak,
                 )),
             }
@@ -723,6 +724,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             "job_id": plan.job_id,
             "region": plan.region,
             "endpoint": ctx.endpoint.as_str(),
+            "proxy": ctx.proxy,
             "access_key_id": ctx.masked_ak,
             "result": result,
             "exit_code": code,
