@@ -313,6 +313,7 @@ fn a_new_plan_is_refused_while_another_plan_of_the_job_is_pending() {
             index: 0,
             at: journal::now(),
             by: Some("dts-switch switch (pid 7 on h)".into()),
+            process: None,
         })
         .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();

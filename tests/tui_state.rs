@@ -417,6 +417,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
             by: None,
+            process: None,
             batch_id: None,
             job_ids: vec![],
             dts_job_id: None,
@@ -446,6 +447,7 @@ fn unknown_outcome_from_the_journal_is_shown_never_resent_and_can_be_dismissed()
             index: 0,
             at: "2026-11-26T03:00:01Z".into(),
             by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            process: None,
         },
     ];
     let pending = summarize(&recs);
@@ -492,6 +494,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             job_name: "users-pg-analytics".into(),
             topology: Topology::OneWay,
             by: None,
+            process: None,
             batch_id: None,
             job_ids: vec![],
             dts_job_id: None,
@@ -511,6 +514,7 @@ fn running_task_from_the_journal_is_followed_on_start() {
             index: 0,
             at: "t".into(),
             by: None,
+            process: None,
         },
         Record::Accepted {
             plan_id: "plan-2".into(),
@@ -557,6 +561,7 @@ fn two_way_plan_records(plan_id: &str) -> Vec<dts_switch::domain::journal::Recor
             job_name: "orders-mysql-dr".into(),
             topology: Topology::TwoWay,
             by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            process: None,
             batch_id: None,
             job_ids: vec![],
             dts_job_id: None,
@@ -572,6 +577,7 @@ fn two_way_plan_records(plan_id: &str) -> Vec<dts_switch::domain::journal::Recor
             index: 0,
             at: "2026-11-26T03:00:01Z".into(),
             by: Some("dts-switch switch (pid 42 on jump1)".into()),
+            process: None,
         },
     ]
 }

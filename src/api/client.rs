@@ -2,6 +2,7 @@
 //! JSON or typed errors, and retries what is safe to retry.
 
 use crate::api::credentials::{CredentialProvider, Credentials};
+use crate::api::endpoint::{proxy_words, ProxyEnv};
 use crate::api::error::ApiError;
 use crate::api::sign;
 use serde_json::Value;
@@ -103,22 +104,47 @@ pub struct Client {
     http: reqwest::Client,
     cfg: Arc<ClientConfig>,
     observer: Option<Observer>,
+    proxy: Arc<ProxyEnv>,
+}
+
+/// The proxy policy of every HTTP client: the environment's proxy variables for real
+/// endpoints (`NO_PROXY` respected), never a proxy for loopback (see [`ProxyEnv`]).
+/// Replaces reqwest's own reading of the variables, which would send a simulator's
+/// calls to a proxy too.
+pub fn with_proxy_policy(
+    b: reqwest::ClientBuilder,
+    proxy: &Arc<ProxyEnv>,
+) -> reqwest::ClientBuilder {
+    let p = proxy.clone();
+    b.no_proxy()
+        .proxy(reqwest::Proxy::custom(move |url| p.proxy_for(url).cloned()))
 }
 
 impl Client {
     pub fn new(cfg: ClientConfig) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(cfg.connect_timeout)
-            .timeout(cfg.request_timeout)
-            .user_agent(concat!("dts-switch/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
+        let proxy = Arc::new(ProxyEnv::from_env(&|n: &str| std::env::var(n).ok())?);
+        let http = with_proxy_policy(
+            reqwest::Client::builder()
+                .connect_timeout(cfg.connect_timeout)
+                .timeout(cfg.request_timeout)
+                .user_agent(concat!("dts-switch/", env!("CARGO_PKG_VERSION")))
+                .redirect(reqwest::redirect::Policy::none()),
+            &proxy,
+        )
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
         Ok(Client {
             http,
             cfg: Arc::new(cfg),
             observer: None,
+            proxy,
         })
+    }
+
+    /// The proxy the endpoint's calls go through, in words with any user and password
+    /// masked (`http://proxy:3128`); `None` when they go direct (always for loopback).
+    pub fn proxy(&self) -> Option<String> {
+        self.proxy.proxy_for(&self.cfg.endpoint).map(proxy_words)
     }
 
     pub fn with_observer(mut self, o: Observer) -> Self {
@@ -151,6 +177,7 @@ impl Client {
             http: self.http.clone(),
             cfg: Arc::new(cfg),
             observer: self.observer.clone(),
+            proxy: self.proxy.clone(),
         }
     }
 
@@ -321,7 +348,10 @@ impl Client {
         let resp = match self.http.post(url).send().await {
             Ok(r) => r,
             Err(e) => {
-                let detail = redact(describe_reqwest(&e));
+                let mut detail = redact(describe_reqwest(&e));
+                if let Some(p) = self.proxy() {
+                    detail = format!("via proxy {p}: {detail}");
+                }
                 let err = if e.is_connect() || e.is_builder() {
                     ApiError::Connect {
                         action: action.into(),

@@ -58,6 +58,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 OutputFormat::Json => output::print_json(&output::plan_json(
                     &plan,
                     ctx.endpoint.as_str(),
+                    ctx.proxy.as_deref(),
                     &ctx.masked_ak,
                 )),
             }
@@ -774,6 +775,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             "topology": plan.topology,
             "region": plan.region,
             "endpoint": ctx.endpoint.as_str(),
+            "proxy": ctx.proxy,
             "access_key_id": ctx.masked_ak,
             "result": result,
             "exit_code": code,

@@ -23,6 +23,9 @@ pub struct Ctx {
     pub credential_mode: &'static str,
     /// True when the endpoint is a loopback simulator, not the cloud.
     pub is_local: bool,
+    /// The proxy the calls go through (from `HTTPS_PROXY` & co., user and password
+    /// masked); `None` when they go direct (always for a loopback endpoint).
+    pub proxy: Option<String>,
     pub demo: Option<Simulator>,
 }
 
@@ -51,8 +54,13 @@ impl Ctx {
             "AK" | "StsToken" => format!("AccessKeyId {}", self.masked_ak),
             _ => self.masked_ak.clone(),
         };
+        let via = self
+            .proxy
+            .as_deref()
+            .map(|p| format!(" via proxy {p}"))
+            .unwrap_or_default();
         format!(
-            "{place} {} · region {} · {who}",
+            "{place} {}{via} · region {} · {who}",
             self.endpoint.as_str().trim_end_matches('/'),
             self.region,
         )
@@ -64,6 +72,8 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 pub async fn build(g: &Global) -> Result<Ctx, CliError> {
+    // A proxy variable that is no HTTP(S) proxy is bad input, before anything else.
+    crate::api::endpoint::ProxyEnv::from_env(&env_var).map_err(|e| CliError::new(2, e))?;
     let connect_timeout = g.timeout.min(Duration::from_secs(5));
     let (provider, profile_region, demo) = if g.demo {
         let sim = Simulator::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
@@ -125,7 +135,8 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
         retry: RetryPolicy::default(),
     })
     .map_err(|e| CliError::new(1, e))?;
-    tracing::info!(endpoint = %endpoint, region = %region, ak = %masked_ak, mode = credential_mode, "client ready");
+    let proxy = client.proxy();
+    tracing::info!(endpoint = %endpoint, region = %region, ak = %masked_ak, mode = credential_mode, proxy = proxy.as_deref().unwrap_or("none"), "client ready");
     Ok(Ctx {
         client,
         endpoint,
@@ -133,25 +144,12 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
         masked_ak,
         credential_mode,
         is_local,
+        proxy,
         demo,
     })
 }
 
-/// `text` with any `user:password@` taken out (everything from the scheme to the last `@`
-/// before the query), for messages: the password must never be echoed, even when the
-/// text is not a valid URL.
-pub fn without_userinfo(text: &str) -> String {
-    let (scheme, rest) = match text.find("://") {
-        Some(i) => text.split_at(i + 3),
-        None => ("", text),
-    };
-    // Up to the query: a password may hold a raw `/`, and no endpoint has an `@` in its path.
-    let auth_end = rest.find(['?', '#']).unwrap_or(rest.len());
-    match rest[..auth_end].rfind('@') {
-        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
-        None => text.to_string(),
-    }
-}
+pub use crate::api::endpoint::without_userinfo;
 
 pub fn parse_endpoint(text: &str) -> Result<url::Url, CliError> {
     let shown = without_userinfo(text);

@@ -119,7 +119,8 @@ fn state_line(c: &journal::CallSummary) -> String {
     match &c.state {
         CallState::NotStarted => "not sent".into(),
         CallState::IntentOnly { at } => format!(
-            "OUTCOME UNKNOWN: about to be sent at {at}, then no record (the process stopped); it may have reached the service"
+            "OUTCOME UNKNOWN: about to be sent at {at}, then no record ({}); it may have reached the service",
+            c.liveness().words()
         ),
         CallState::Running {
             task_id,
@@ -182,7 +183,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             })
             .collect();
         return match matches.as_slice() {
-            [p] if p.last_by().is_some_and(journal::live_elsewhere) => Err(CliError::new(
+            [p] if p.running_elsewhere().is_some() => Err(CliError::new(
                 exit::BAD_INPUT,
                 format!(
                     "plan {} is being run by {}, which is still running: its calls may still be answered. Wait for it (or stop it), then check; nothing was changed",
@@ -271,7 +272,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         for p in here {
             // Another dts-switch on this host is running it: its answers may still
             // come. Nothing to do here (and no "unknown outcome" advice to act on).
-            if let Some(by) = p.last_by().filter(|b| journal::live_elsewhere(b)) {
+            if let Some(by) = p.running_elsewhere() {
                 outln!(
                     "Plan {} · job {}: being run by {}, which is still running; nothing to do here (it records its progress in the journal: `dts-switch history`).",
                     short(&p.plan_id),
@@ -313,6 +314,7 @@ fn accept_damaged(j: &Journal) -> Result<i32, CliError> {
         at: journal::now(),
         lines: damage.iter().map(|(n, _)| *n).collect(),
         by: Some(journal::who("resume --accept-damaged")),
+        process: Some(journal::this_process().clone()),
     })
     .map_err(|e| CliError::new(exit::FAILED, format!("cannot write the journal: {e}")))?;
     outln!(

@@ -215,7 +215,13 @@ pub fn dry_run_line(plan: &Plan, c: &PlannedCall) -> String {
     }
 }
 
-pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
+/// `proxy`: the proxy the calls go through, as the banner names it (`null`: direct).
+pub fn plan_json(
+    plan: &Plan,
+    banner_endpoint: &str,
+    proxy: Option<&str>,
+    masked_ak: &str,
+) -> Value {
     let calls: Vec<Value> = plan
         .calls
         .iter()
@@ -247,6 +253,7 @@ pub fn plan_json(plan: &Plan, banner_endpoint: &str, masked_ak: &str) -> Value {
         "job_name": plan.job_name,
         "region": plan.region,
         "endpoint": banner_endpoint,
+        "proxy": proxy,
         "access_key_id": masked_ak,
         "topology": plan.topology,
         "topology_overridden": plan.topology_overridden,

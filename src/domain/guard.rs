@@ -271,6 +271,7 @@ fn claim(s: &Sender, plan: &Plan, index: usize, what: Claim<'_>) -> Result<Strin
                 index,
                 at: at.clone(),
                 by: Some(s.by.clone()),
+                process: journal::process_for(&s.by),
             },
             Claim::AlreadyDone(note) => Record::Done {
                 plan_id: plan.id.clone(),

@@ -108,6 +108,11 @@ impl CredentialProvider {
             if no_proxy {
                 // The metadata service is link-local to the instance: never via a proxy.
                 b = b.no_proxy();
+            } else {
+                // STS: the same policy as the DTS calls (never a proxy for loopback).
+                let proxy =
+                    crate::api::endpoint::ProxyEnv::from_env(&|n: &str| std::env::var(n).ok())?;
+                b = crate::api::client::with_proxy_policy(b, &std::sync::Arc::new(proxy));
             }
             b.build()
                 .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))

@@ -3,7 +3,9 @@
 
 use crate::domain::endpoint::EndpointInfo;
 use crate::domain::family::{DryRun, Family};
-use crate::domain::journal::{live_elsewhere, now, JournalCall, ReadResult, Record};
+use crate::domain::journal::{
+    liveness, now, process_for, JournalCall, Liveness, Process, ReadResult, Record,
+};
 use crate::domain::outcome::Outcome;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::Topology;
@@ -155,11 +157,20 @@ pub struct CallSummary {
     pub intent_at: Option<String>,
     /// Who wrote the intent (command, pid, host), when the record says.
     pub intent_by: Option<String>,
+    /// The same process, structured, when the record has it (newer versions).
+    pub intent_process: Option<Process>,
     pub accepted_at: Option<String>,
     pub ended_at: Option<String>,
     pub state: CallState,
     /// Every status seen, with its time.
     pub statuses: Vec<(String, String)>,
+}
+
+impl CallSummary {
+    /// Whether the process that wrote this call's intent still runs.
+    pub fn liveness(&self) -> Liveness {
+        liveness(self.intent_by.as_deref(), self.intent_process.as_ref())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +194,8 @@ pub struct PlanSummary {
     pub dismissed: bool,
     /// Who confirmed the plan (command, pid, host), when the record says.
     pub by: Option<String>,
+    /// The same process, structured, when the record has it (newer versions).
+    pub process: Option<Process>,
     /// Verification after the switch was started (and not necessarily finished).
     pub verify_started: bool,
     /// The verdict per switched direction, as journalled.
@@ -224,9 +237,36 @@ impl PlanSummary {
     pub fn in_flight(&self, i: usize) -> Option<&str> {
         let c = self.calls.get(i)?;
         match c.state {
-            CallState::IntentOnly { .. } => c.intent_by.as_deref().filter(|b| live_elsewhere(b)),
+            CallState::IntentOnly { .. } if c.liveness() == Liveness::Running => {
+                c.intent_by.as_deref()
+            }
             _ => None,
         }
+    }
+
+    /// Who wrote the plan's latest intent (or the plan), with its structured identity
+    /// when the record has one.
+    pub fn last_writer(&self) -> (Option<&str>, Option<&Process>) {
+        self.calls
+            .iter()
+            .rev()
+            .find(|c| c.intent_by.is_some() || c.intent_process.is_some())
+            .map(|c| (c.intent_by.as_deref(), c.intent_process.as_ref()))
+            .unwrap_or((self.by.as_deref(), self.process.as_ref()))
+    }
+
+    /// Whether the process that wrote the plan's latest intent (or the plan) still runs.
+    pub fn last_liveness(&self) -> Liveness {
+        let (by, p) = self.last_writer();
+        liveness(by, p)
+    }
+
+    /// Another dts-switch process on this host that is still running handles the plan:
+    /// who it is (its words). Judged by PID, boot, start time and program, not the PID
+    /// alone.
+    pub fn running_elsewhere(&self) -> Option<&str> {
+        (self.last_liveness() == Liveness::Running)
+            .then(|| self.last_by().unwrap_or("another process"))
     }
 
     /// What the plan waits for, in words (for refusals and lists).
@@ -237,6 +277,16 @@ impl PlanSummary {
                     "call {} ({}) is being sent by {by}, which is still running: wait for it",
                     i + 1,
                     self.calls[i].direction
+                ));
+            }
+            if let (CallState::IntentOnly { .. }, Liveness::OtherHost(_)) =
+                (&self.calls[i].state, self.calls[i].liveness())
+            {
+                return Some(format!(
+                    "the outcome of call {} ({}) is unknown: it was {}; it may have executed",
+                    i + 1,
+                    self.calls[i].direction,
+                    self.calls[i].liveness().words()
                 ));
             }
         }
@@ -449,6 +499,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             topology,
             calls,
             by,
+            process,
             batch_id,
             job_ids,
             dts_job_id,
@@ -488,6 +539,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                         note: None,
                         intent_at: None,
                         intent_by: None,
+                        intent_process: None,
                         accepted_at: None,
                         ended_at: None,
                         state: CallState::NotStarted,
@@ -496,6 +548,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                     .collect(),
                 dismissed: false,
                 by: by.clone(),
+                process: process.clone(),
                 verify_started: false,
                 verdicts: vec![],
             });
@@ -547,9 +600,12 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             _ => continue,
         };
         match r {
-            Record::Intent { at, by, .. } => {
+            Record::Intent {
+                at, by, process, ..
+            } => {
                 call.intent_at = Some(at.clone());
                 call.intent_by = by.clone();
+                call.intent_process = process.clone();
                 call.state = CallState::IntentOnly { at: at.clone() };
             }
             Record::Accepted {
@@ -634,6 +690,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
 pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str, by: &str) -> Record {
     Record::Plan {
         by: Some(by.to_string()),
+        process: process_for(by),
         plan_id: plan.id.clone(),
         at: now(),
         region: plan.region.clone(),

@@ -72,6 +72,7 @@ mod tests {
             },
             calls,
             by: None,
+            process: None,
             batch_id: None,
             job_ids: vec![],
             dts_job_id: None,
@@ -100,6 +101,7 @@ mod tests {
             index: i,
             at: now(),
             by: None,
+            process: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::domain::endpoint::EndpointInfo;
 use crate::domain::family::{DryRun, Family};
+use crate::domain::journal::Process;
 use crate::domain::outcome::Outcome;
 use crate::domain::plan::{Direction, Side};
 use crate::domain::Topology;
@@ -28,6 +29,9 @@ pub struct JournalCall {
     pub dry_run: Option<DryRun>,
 }
 
+// A plan record is large and the others small; records are read one at a time and
+// folded, never kept in numbers, so they are not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {
@@ -45,6 +49,10 @@ pub enum Record {
         /// Who confirmed it: command, process id, host (see [`who`]).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
+        /// The same process, structured (PID, host, boot, start, program), so a reused
+        /// PID is not taken for it. Absent in records of older versions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<Process>,
         /// The run this plan belongs to (a single switch is a batch of one job).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         batch_id: Option<String>,
@@ -67,6 +75,9 @@ pub enum Record {
         /// Who sent it: command, process id, host.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
+        /// The same process, structured (see [`Process`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<Process>,
     },
     /// The service accepted call `index`.
     Accepted {
@@ -125,6 +136,8 @@ pub enum Record {
         lines: Vec<usize>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<Process>,
     },
 }
 
