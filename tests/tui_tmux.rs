@@ -145,7 +145,7 @@ fn two_way_switch_through_every_screen_in_tmux() {
     let s = t.wait_for("✓", 5);
     assert!(s.contains("3 The new endpoint (ECS)"), "{s}");
     t.keys(&["Enter"]);
-    let s = t.wait_for("Call 2 of 2", 5);
+    let s = t.wait_for("Call 2 of 2", 10);
     assert!(
         s.lines()
             .any(|l| l.contains("Endpoint.InstanceId") && l.contains("i-bp1tmux00001")),
@@ -232,7 +232,7 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
     t.keys(&["Right", "Tab", "Tab"]);
     t.text("i-bp1ctrlc0001");
     t.keys(&["Enter"]);
-    t.wait_for("Call 2 of 2", 5);
+    t.wait_for("Call 1 of 2", 10);
     t.keys(&["Enter"]);
     t.wait_for("Type the job id", 5);
     t.text(TWO_WAY_JOB_ID);
@@ -359,7 +359,7 @@ fn the_tui_exits_when_its_terminal_dies_in_every_text_field() {
         if name == "confirm" {
             t.text("i-bp1kill00001");
             t.keys(&["Enter"]);
-            t.wait_for("Call 2 of 2", 5);
+            t.wait_for("Call 1 of 2", 10);
             t.keys(&["Enter"]);
             t.wait_for("Type the job id", 5);
             t.text("dtsa");

@@ -197,22 +197,10 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
     s
 }
 
-/// The dry-run verdict of a call, in one line.
+/// The dry-run verdict of a call, in one line (the words are the domain's, shared with
+/// the TUI).
 pub fn dry_run_line(plan: &Plan, c: &PlannedCall) -> String {
-    match (&c.dry_run, plan.family.has_dry_run()) {
-        (_, false) => "dry run: none (the legacy API has no server-side check)".into(),
-        (None, true) => "dry run: not made".into(),
-        (Some(d), true) if d.passed => format!(
-            "dry run: PASSED (RequestId {})",
-            clean(d.request_id.as_deref().unwrap_or("-"))
-        ),
-        (Some(d), true) => format!(
-            "dry run: FAILED {}: {} (RequestId {})",
-            clean(d.code.as_deref().unwrap_or("?")),
-            clean(d.message.as_deref().unwrap_or("")),
-            clean(d.request_id.as_deref().unwrap_or("-"))
-        ),
-    }
+    crate::domain::family::dry_run_words(plan, c)
 }
 
 /// `proxy`: the proxy the calls go through, as the banner names it (`null`: direct).

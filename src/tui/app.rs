@@ -4,9 +4,11 @@
 
 use crate::api::{ApiError, CallRecord};
 use crate::domain::executor::{Outcome, ProgressEvent};
+use crate::domain::family::{ApiChoice, Family};
 use crate::domain::guard::Refusal;
 use crate::domain::journal::{Pending, PlanSummary};
-use crate::domain::plan::{self, Plan};
+use crate::domain::plan::{Plan, SwitchRequest};
+use crate::domain::planner::PlanFailure;
 use crate::domain::Job;
 use crate::tui::form::FormState;
 use crate::tui::jobs::{jobs_action, on_job_checked};
@@ -113,6 +115,35 @@ pub struct PreviewState {
     pub scroll: u16,
 }
 
+/// The most characters the jobs filter, the confirmation and the region picker take
+/// (typing stops there; a paste is cut to it).
+pub const FILTER_MAX: usize = 256;
+pub const CONFIRM_MAX: usize = 64;
+pub const REGION_MAX: usize = 64;
+
+/// A plan being made off the event loop (the maintained family's dry runs ask the
+/// service): its answer counts only while this is set with the same `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planning {
+    pub seq: u64,
+    pub job_id: String,
+    pub api: ApiChoice,
+}
+
+/// What the operator asked for, carried to the planner (compared by value in tests).
+#[derive(Debug, Clone)]
+pub struct PlanRequest(pub SwitchRequest);
+
+impl PartialEq for PlanRequest {
+    fn eq(&self, o: &Self) -> bool {
+        let (a, b) = (&self.0, &o.0);
+        a.database == b.database
+            && a.endpoint == b.endpoint
+            && a.only_direction == b.only_direction
+            && a.topology == b.topology
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ConfirmState {
     pub input: Input,
@@ -162,6 +193,13 @@ pub struct App {
     pub page: usize,
     /// The terminal's size (columns, rows), for scrolling that stops at the end.
     pub size: (u16, u16),
+    /// A plan being made (dry runs under way).
+    pub planning: Option<Planning>,
+    /// The last plan request's number (older answers are dropped).
+    pub plan_seq: u64,
+    /// Something wrote to the terminal behind the TUI (it was caught and hidden): said
+    /// once in the status line.
+    pub stray_output_reported: bool,
 }
 
 /// Messages: input, timer, and results of async work.
@@ -218,6 +256,13 @@ pub enum Msg {
         reason: String,
     },
     Terminate,
+    /// The planner's answer to [`Effect::MakePlan`] number `seq`.
+    Planned {
+        seq: u64,
+        result: Result<Plan, PlanFailure>,
+    },
+    /// Text something wrote to stderr while the TUI ran (caught, never shown raw).
+    StrayOutput(String),
 }
 
 /// Work for the runner.
@@ -252,6 +297,17 @@ pub enum Effect {
     SetRegion(String),
     /// Watch the job after every call of the plan Finished.
     Verify(Plan),
+    /// Make the plan through the domain planner (family detection, dry runs) off the
+    /// event loop; the answer comes back as [`Msg::Planned`].
+    MakePlan {
+        seq: u64,
+        job: Box<Job>,
+        region: String,
+        req: PlanRequest,
+        api: ApiChoice,
+    },
+    /// Ctrl-Z: give the terminal back and stop until `fg` (the runner does it).
+    Suspend,
 }
 
 /// The journal as last read.
@@ -302,6 +358,9 @@ impl App {
             quit: false,
             page: 10,
             size: (80, 24),
+            planning: None,
+            plan_seq: 0,
+            stray_output_reported: false,
         }
     }
 
@@ -331,7 +390,13 @@ impl App {
             st.verifying = true;
             fx.push(Effect::Verify(plan.clone()));
         } else if let Some(Pending::Follow(i)) = p.pending() {
-            if let Some(t) = p.task_id(i) {
+            // The legacy family follows the switch task; the maintained one has none
+            // and follows the direction itself.
+            let task = p
+                .task_id(i)
+                .filter(|t| !t.is_empty())
+                .or((plan.family == Family::Maintained).then_some(""));
+            if let Some(t) = task {
                 st.running = true;
                 fx.push(Effect::Follow {
                     plan,
@@ -384,7 +449,7 @@ impl App {
                 let unsent: Vec<&str> = p
                     .rows
                     .iter()
-                    .filter(|r| r.task_id.is_none() && !r.sending && r.outcome.is_none())
+                    .filter(|r| !r.was_sent() && r.outcome.is_none())
                     .map(|r| r.direction.as_str())
                     .collect();
                 out.push(format!(
@@ -407,9 +472,7 @@ impl App {
                 .filter(|&i| i > 0)
                 .filter(|&i| {
                     let r = &p.rows[i];
-                    r.task_id.is_none()
-                        && !r.sending
-                        && matches!(r.outcome, None | Some(Outcome::NotSent))
+                    !r.was_sent() && matches!(r.outcome, None | Some(Outcome::NotSent))
                 });
             if let (Some(i), false) = (finished_then_unsent, p.running) {
                 out.push(format!(
@@ -446,6 +509,14 @@ impl App {
             (Context::Progress, Action::Dismiss) => {
                 p.is_some_and(|p| p.has_unknown() && p.owner.is_none())
             }
+            (Context::Progress, Action::Copy) => self
+                .progress
+                .as_ref()
+                .is_some_and(|p| p.rows.get(p.selected).is_some_and(|r| r.task_id.is_some())),
+            (Context::Preview, Action::Submit) => self
+                .preview
+                .as_ref()
+                .is_some_and(|p| crate::domain::planner::dry_runs_passed(&p.plan)),
             (Context::Alert, Action::ShowProgress) => matches!(
                 &self.overlay,
                 Some(Overlay::Alert {
@@ -463,7 +534,10 @@ impl App {
 
     /// Something animates: redraw on a timer only then.
     pub fn animating(&self) -> bool {
-        self.busy() || self.jobs.loading.is_some()
+        self.busy()
+            || self.jobs.loading.is_some()
+            || self.planning.is_some()
+            || self.progress.as_ref().is_some_and(|p| p.verifying)
     }
 
     pub fn context(&self) -> Context {
@@ -515,9 +589,46 @@ pub fn input_request(k: &KeyEvent) -> Option<InputRequest> {
     })
 }
 
-fn paste_into(input: &mut Input, text: &str) {
-    for c in text.chars().filter(|c| !c.is_control()) {
-        input.handle(InputRequest::InsertChar(c));
+/// Inserts `text` at the cursor in one step (never character by character: a 1 MB
+/// paste costs one pass over it), control characters dropped, the field kept at `cap`
+/// characters. Returns how many pasted characters were kept when the rest was cut.
+pub fn insert_capped(
+    input: &mut Input,
+    text: impl Iterator<Item = char>,
+    cap: usize,
+) -> Option<usize> {
+    let value = input.value();
+    let room = cap.saturating_sub(value.chars().count());
+    let mut it = text.filter(|c| !c.is_control());
+    let ins: String = it.by_ref().take(room).collect();
+    let cut = it.next().is_some();
+    let at = input.cursor();
+    let byte = value
+        .char_indices()
+        .nth(at)
+        .map(|(b, _)| b)
+        .unwrap_or(value.len());
+    let mut v = String::with_capacity(value.len() + ins.len());
+    v.push_str(&value[..byte]);
+    v.push_str(&ins);
+    v.push_str(&value[byte..]);
+    let kept = ins.chars().count();
+    *input = Input::new(v).with_cursor(at + kept);
+    cut.then_some(kept)
+}
+
+/// Pastes into `input` (see [`insert_capped`]) and says in the status line when the
+/// paste was cut.
+fn paste_into(
+    notice: &mut Option<String>,
+    input: &mut Input,
+    text: impl Iterator<Item = char>,
+    cap: usize,
+) {
+    if let Some(kept) = insert_capped(input, text, cap) {
+        *notice = Some(format!(
+            "pasted text cut to {kept} characters (this field holds at most {cap})"
+        ));
     }
 }
 
@@ -663,36 +774,70 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.quit = true;
             vec![]
         }
+        Msg::Planned { seq, result } => {
+            on_planned(app, seq, result);
+            vec![]
+        }
+        Msg::StrayOutput(text) => {
+            if !app.stray_output_reported {
+                app.stray_output_reported = true;
+                let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                let first = crate::text::clean(first.trim());
+                app.notice = Some(if first.contains("Unable to write an event") {
+                    format!("the log file cannot be written (logging is lost; shown once): {first}")
+                } else {
+                    format!("output from behind the TUI was hidden (shown once): {first}")
+                });
+            }
+            vec![]
+        }
     }
 }
 
 fn on_paste(app: &mut App, text: &str) {
+    if let Some(Overlay::Region { filter, selected }) = &mut app.overlay {
+        let mut i = Input::new(std::mem::take(filter));
+        paste_into(&mut app.notice, &mut i, text.trim().chars(), REGION_MAX);
+        *filter = i.value().to_string();
+        *selected = 0;
+        return;
+    }
+    if app.overlay.is_some() {
+        return;
+    }
     match app.screen {
         Screen::Jobs if app.jobs.filtering => {
-            paste_into(&mut app.jobs.filter, text);
+            paste_into(
+                &mut app.notice,
+                &mut app.jobs.filter,
+                text.chars(),
+                FILTER_MAX,
+            );
             app.jobs.selected = 0;
         }
         Screen::Form => {
             if let Some(f) = app.form.as_mut() {
                 let item = f.focused();
+                let cap = item.max_len();
                 if let Some(inp) = f.input_mut(item) {
                     // Blanks around a value are trimmed; one inside it is kept (as a
                     // space) so the field names it, never joins two values silently.
-                    let text: String = text
+                    let text = text
                         .trim()
                         .chars()
-                        .map(|c| if c.is_whitespace() { ' ' } else { c })
-                        .collect();
-                    paste_into(inp, &text);
+                        .map(|c| if c.is_whitespace() { ' ' } else { c });
+                    paste_into(&mut app.notice, inp, text, cap);
                 }
             }
         }
-        Screen::Confirm => paste_into(&mut app.confirm.input, text.trim()),
-        _ if matches!(app.overlay, Some(Overlay::Region { .. })) => {
-            if let Some(Overlay::Region { filter, selected }) = &mut app.overlay {
-                filter.extend(text.trim().chars().filter(|c| !c.is_control()));
-                *selected = 0;
-            }
+        Screen::Confirm => {
+            paste_into(
+                &mut app.notice,
+                &mut app.confirm.input,
+                text.trim().chars(),
+                CONFIRM_MAX,
+            );
+            app.confirm.message = None;
         }
         _ => {}
     }
@@ -705,6 +850,9 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let ctx = app.context();
     let ro = app.header.read_only;
     let action = keymap::lookup(ctx, key, ro);
+    if action == Some(Action::Suspend) {
+        return vec![Effect::Suspend];
+    }
     // In text-entry contexts, plain characters type (a bound key wins only when it
     // cannot be part of a value).
     let typing = match ctx {
@@ -805,21 +953,31 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Applies an editing request to a text field of at most `cap` characters: a
+/// character typed into a full field is refused (said in the status line).
+fn edit_capped(notice: &mut Option<String>, input: &mut Input, req: InputRequest, cap: usize) {
+    if matches!(req, InputRequest::InsertChar(_)) && input.value().chars().count() >= cap {
+        *notice = Some(format!("this field holds at most {cap} characters"));
+        return;
+    }
+    input.handle(req);
+}
+
 fn text_edit(app: &mut App, k: &KeyEvent) {
     let Some(req) = input_request(k) else { return };
     match app.context() {
         Context::JobsFilter => {
-            app.jobs.filter.handle(req);
+            edit_capped(&mut app.notice, &mut app.jobs.filter, req, FILTER_MAX);
             app.jobs.selected = 0;
         }
         Context::Confirm => {
-            app.confirm.input.handle(req);
+            edit_capped(&mut app.notice, &mut app.confirm.input, req, CONFIRM_MAX);
             app.confirm.message = None;
         }
         Context::Region => {
             if let Some(Overlay::Region { filter, selected }) = &mut app.overlay {
-                let mut i = Input::new(filter.clone());
-                i.handle(req);
+                let mut i = Input::new(std::mem::take(filter));
+                edit_capped(&mut app.notice, &mut i, req, REGION_MAX);
                 *filter = i.value().to_string();
                 *selected = 0;
             }
@@ -827,8 +985,9 @@ fn text_edit(app: &mut App, k: &KeyEvent) {
         Context::Form => {
             if let Some(f) = app.form.as_mut() {
                 let item = f.focused();
+                let cap = item.max_len();
                 if let Some(inp) = f.input_mut(item) {
-                    inp.handle(req);
+                    edit_capped(&mut app.notice, inp, req, cap);
                 }
             }
         }
@@ -938,6 +1097,9 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
                     Action::Up => p.scroll = p.scroll.saturating_sub(1),
                     Action::Down => p.scroll = (p.scroll + 1).min(max),
                     Action::Back => app.screen = p.back,
+                    Action::Submit if !crate::domain::planner::dry_runs_passed(&p.plan) => {
+                        app.notice = Some(DRY_RUN_FAILED.into());
+                    }
                     Action::Submit => {
                         app.confirm = ConfirmState::default();
                         app.screen = Screen::Confirm;
@@ -988,8 +1150,15 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ChoiceRight | Action::Toggle if !f.focused().is_text() => {
             f.change(1);
         }
+        Action::Back if app.planning.is_some() => {
+            app.planning = None;
+            app.notice = Some("stopped waiting for the check (a dry run changes nothing)".into());
+        }
         Action::Back => {
             app.screen = Screen::Jobs;
+        }
+        Action::Submit if app.planning.is_some() => {
+            app.notice = Some(format!("still {CHECKING} Esc stops waiting"));
         }
         Action::Submit => {
             // Plan from the job as the latest complete listing shows it (a refresh may
@@ -1018,43 +1187,80 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                     f.focus_first_error();
                     app.notice = Some("fix the marked fields first".into());
                 }
-                Ok(req) => match plan::plan(
-                    &f.job,
-                    &app.header.region,
-                    &req,
-                    f.job.family.unwrap_or_default(),
-                ) {
-                    Err(e) => {
-                        // Said in full, to read before going on (e.g. a side reached
-                        // through Database Gateway, which this API cannot switch).
-                        app.overlay = Some(Overlay::Alert {
-                            title: "No switch can be planned".into(),
-                            text: format!(
-                                "{}\n\nNothing was sent.",
-                                crate::text::clean_lines(&e.to_string())
-                            ),
-                            scroll: 0,
-                            plan_id: None,
-                        });
-                    }
-                    Ok(plan) => {
-                        app.preview = Some(PreviewState {
-                            plan,
-                            job: f.job.clone(),
-                            start: 0,
-                            new_plan: true,
-                            back: Screen::Form,
-                            scroll: 0,
-                        });
-                        app.screen = Screen::Preview;
-                    }
-                },
+                Ok(req) => {
+                    // Planned by the domain planner off the event loop: which family
+                    // (auto: the maintained one's dry run decides) and every dry run.
+                    app.plan_seq += 1;
+                    let seq = app.plan_seq;
+                    app.planning = Some(Planning {
+                        seq,
+                        job_id: f.job.id.clone(),
+                        api: f.api,
+                    });
+                    app.notice = None;
+                    return vec![Effect::MakePlan {
+                        seq,
+                        job: Box::new(f.job.clone()),
+                        region: app.header.region.clone(),
+                        req: PlanRequest(req),
+                        api: f.api,
+                    }];
+                }
             }
         }
         _ => {}
     }
     vec![]
 }
+
+/// The words shown while a plan is made.
+pub const CHECKING: &str = "checking with the service (dry run)…";
+
+/// The planner's answer: the preview, or why there is none (in the alert style).
+fn on_planned(app: &mut App, seq: u64, result: Result<Plan, PlanFailure>) {
+    if app.planning.as_ref().is_none_or(|p| p.seq != seq) {
+        // Stopped waiting for it (Esc), or an older request.
+        return;
+    }
+    app.planning = None;
+    if app.screen != Screen::Form {
+        return;
+    }
+    let Some(f) = app.form.as_ref() else { return };
+    match result {
+        Err(e) => {
+            let title = match &e {
+                PlanFailure::Plan(_) => "No switch can be planned",
+                PlanFailure::DryRunError(_) => "The dry run got no usable answer",
+            };
+            // Said in full, to read before going on (e.g. a side reached through
+            // Database Gateway, which this API cannot switch).
+            app.overlay = Some(Overlay::Alert {
+                title: title.into(),
+                text: format!(
+                    "{}\n\nNothing was sent.",
+                    crate::text::clean_lines(&e.to_string())
+                ),
+                scroll: 0,
+                plan_id: None,
+            });
+        }
+        Ok(plan) => {
+            app.preview = Some(PreviewState {
+                plan,
+                job: f.job.clone(),
+                start: 0,
+                new_plan: true,
+                back: Screen::Form,
+                scroll: 0,
+            });
+            app.screen = Screen::Preview;
+        }
+    }
+}
+
+/// Why the confirmation is not offered for a plan whose dry run failed.
+pub const DRY_RUN_FAILED: &str = "a dry run failed: nothing can be sent; fix the cause";
 
 fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
@@ -1071,6 +1277,10 @@ fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
             };
             if app.header.read_only {
                 app.notice = Some("read-only mode: nothing is sent".into());
+                return vec![];
+            }
+            if !crate::domain::planner::dry_runs_passed(&pv.plan) {
+                app.notice = Some(DRY_RUN_FAILED.into());
                 return vec![];
             }
             let typed = app.confirm.input.value().trim();

@@ -2,6 +2,7 @@
 //! chosen instance type uses, validated as you type.
 
 use crate::api::ops::EndpointInfo;
+use crate::domain::family::{ApiChoice, Family};
 use crate::domain::plan::{Side, SwitchRequest};
 use crate::domain::rules::{self, EndpointInput, FieldError, FieldId, InstanceType, Need};
 use crate::domain::{Job, Topology};
@@ -13,27 +14,71 @@ pub enum Item {
     Side,
     Type,
     Field(FieldId),
+    /// The maintained family's `Database` (PostgreSQL, MongoDB): optional.
+    DatabaseName,
     CrossAccount,
     OwnerId,
     Role,
     Topology,
+    /// Which API family to use (auto | legacy | maintained).
+    Api,
 }
 
 impl Item {
     pub fn is_text(self) -> bool {
-        matches!(self, Item::Field(_) | Item::OwnerId | Item::Role)
+        matches!(
+            self,
+            Item::Field(_) | Item::OwnerId | Item::Role | Item::DatabaseName
+        )
+    }
+
+    /// The most characters a value of this field can sensibly have: typing stops there
+    /// and a paste is cut to it (a 1 MB paste never reaches the field).
+    pub fn max_len(self) -> usize {
+        match self {
+            Item::Field(FieldId::InstanceId) => 64,
+            Item::Field(FieldId::Ip) => 45,
+            Item::Field(FieldId::Port) => 5,
+            Item::OwnerId | Item::Role | Item::DatabaseName => 64,
+            _ => 0,
+        }
     }
 }
+
+/// The API choices the form offers, in order.
+pub const API_CHOICES: [ApiChoice; 3] = [ApiChoice::Auto, ApiChoice::Legacy, ApiChoice::Maintained];
 
 const TOPOLOGY_UNKNOWN: &str = "the service did not say whether this job is one-way or two-way (no Reverse entries in the listing and DescribeDtsJobs could not be read): choose one (←/→), two-way sends a second call";
 
 impl FormState {
-    /// The instance types the job's family takes: all of them for a new-version job,
-    /// the legacy three otherwise (which the maintained family takes too).
+    /// The instance types the job's family takes: all of them for a new-version job
+    /// (a listing proves it, or `maintained` is chosen), the legacy three otherwise
+    /// (which the maintained family takes too).
     pub fn types(&self) -> &'static [InstanceType] {
-        match self.job.family {
-            Some(crate::domain::family::Family::Maintained) => &InstanceType::ALL,
-            _ => &InstanceType::LEGACY,
+        if self.maintained_sure() {
+            &InstanceType::ALL
+        } else {
+            &InstanceType::LEGACY
+        }
+    }
+
+    /// The plan will be the maintained family's: chosen, or `auto` on a job a listing
+    /// proves new-version.
+    pub fn maintained_sure(&self) -> bool {
+        match self.api {
+            ApiChoice::Maintained => true,
+            ApiChoice::Legacy => false,
+            ApiChoice::Auto => self.job.family == Some(Family::Maintained),
+        }
+    }
+
+    /// The plan may be the maintained family's (its extras are offered): chosen, or
+    /// `auto` on a job no listing proves legacy.
+    pub fn maintained_possible(&self) -> bool {
+        match self.api {
+            ApiChoice::Maintained => true,
+            ApiChoice::Legacy => false,
+            ApiChoice::Auto => self.job.family != Some(Family::Legacy),
         }
     }
 }
@@ -51,6 +96,10 @@ pub struct FormState {
     /// The operator's word on the topology: offered when the service shows one-way
     /// (tick two-way), and required when the topology could not be read (unknown).
     pub topology_choice: Option<Topology>,
+    /// Which API family (`--api`): auto by default.
+    pub api: ApiChoice,
+    /// The maintained family's `Database` (optional).
+    pub database_name: Input,
     pub focus: usize,
     pub tried_submit: bool,
 }
@@ -78,6 +127,8 @@ impl FormState {
             port_touched: false,
             cross: false,
             topology_choice: None,
+            api: ApiChoice::Auto,
+            database_name: Input::default(),
             focus: 0,
             tried_submit: false,
         };
@@ -102,7 +153,9 @@ impl FormState {
                 .insert(FieldId::Port, Input::new(cur.port.clone()));
         }
         if let Ok(t) = cur.instance_type.parse::<InstanceType>() {
-            self.set_type(t);
+            if self.types().contains(&t) {
+                self.set_type(t);
+            }
         }
         self.prefill_vpc();
     }
@@ -123,6 +176,9 @@ impl FormState {
     pub fn items(&self) -> Vec<Item> {
         let mut v = vec![Item::Side, Item::Type];
         v.extend(self.itype.spec().shown().map(|r| Item::Field(r.field)));
+        if self.maintained_possible() {
+            v.push(Item::DatabaseName);
+        }
         v.push(Item::CrossAccount);
         if self.cross {
             v.push(Item::OwnerId);
@@ -134,6 +190,7 @@ impl FormState {
         ) {
             v.push(Item::Topology);
         }
+        v.push(Item::Api);
         v
     }
 
@@ -199,6 +256,28 @@ impl FormState {
                 self.prefill_vpc();
             }
             Item::CrossAccount => self.cross = !self.cross,
+            Item::Api => {
+                let i = API_CHOICES.iter().position(|a| *a == self.api).unwrap_or(0) as i32;
+                self.api = API_CHOICES[((i + delta).rem_euclid(3)) as usize];
+                if !self.types().contains(&self.itype) {
+                    // A maintained-only type the legacy family does not take: back to
+                    // the current endpoint's type, else the first one.
+                    let t = self
+                        .current()
+                        .instance_type
+                        .parse::<InstanceType>()
+                        .ok()
+                        .filter(|t| self.types().contains(t))
+                        .unwrap_or(InstanceType::LocalInstance);
+                    self.set_type(t);
+                    self.prefill_vpc();
+                }
+                if !self.maintained_possible() {
+                    self.database_name = Input::default();
+                }
+                // The focus stays on this row (the rows above may have changed).
+                self.focus_item(Item::Api);
+            }
             Item::Topology => {
                 self.topology_choice = match (self.job.detected_topology(), self.topology_choice) {
                     // Unknown: the operator must choose one of the two.
@@ -225,6 +304,7 @@ impl FormState {
             }
             Item::OwnerId => Some(&mut self.owner),
             Item::Role => Some(&mut self.role),
+            Item::DatabaseName => Some(&mut self.database_name),
             _ => None,
         }
     }
@@ -234,6 +314,7 @@ impl FormState {
             Item::Field(f) => self.inputs.get(&f),
             Item::OwnerId => Some(&self.owner),
             Item::Role => Some(&self.role),
+            Item::DatabaseName => Some(&self.database_name),
             _ => None,
         }
     }
@@ -265,6 +346,9 @@ impl FormState {
                     rules::validate_role(&value).err()
                 }
             }
+            // Optional: empty is left out.
+            Item::DatabaseName if value.is_empty() => None,
+            Item::DatabaseName => rules::no_inner_space(&value).err(),
             _ => None,
         }
     }
@@ -300,8 +384,21 @@ impl FormState {
         let val = |f: FieldId| {
             (self.need(f) != Need::NotShown).then(|| self.inputs[&f].value().to_string())
         };
+        let db = self.database_name.value().trim();
+        let extra = rules::MaintainedExtras {
+            database_name: (self.maintained_possible() && !db.is_empty()).then(|| db.to_string()),
+            ..Default::default()
+        };
+        let db_error = (self.maintained_possible() && !db.is_empty())
+            .then(|| rules::no_inner_space(db).err())
+            .flatten()
+            .map(|m| FieldError {
+                flag: "--database-name",
+                param: "Database",
+                message: m,
+            });
         let input = EndpointInput {
-            extra: Default::default(),
+            extra,
             instance_id: val(FieldId::InstanceId),
             ip: val(FieldId::Ip),
             port: val(FieldId::Port),
@@ -309,6 +406,12 @@ impl FormState {
             role: self.cross.then(|| self.role.value().to_string()),
         };
         let mut endpoint = rules::validate(self.itype, &input);
+        if let Some(e) = db_error {
+            match &mut endpoint {
+                Ok(_) => endpoint = Err(vec![e]),
+                Err(v) => v.push(e),
+            }
+        }
         if self.topology() == Topology::Unknown {
             let e = FieldError {
                 flag: "--topology",

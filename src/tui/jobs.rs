@@ -263,6 +263,18 @@ fn status_text(status: &str) -> String {
     }
 }
 
+/// The API column: `legacy` / `maintained` / `?` where there is room, else
+/// `leg` / `new` / `?`.
+pub(crate) fn family_cell(j: &Job, long: bool) -> &'static str {
+    use crate::domain::family::Family;
+    match (j.family, long) {
+        (_, true) => j.family_label(),
+        (Some(Family::Legacy), false) => "leg",
+        (Some(Family::Maintained), false) => "new",
+        (None, false) => "?",
+    }
+}
+
 fn endpoint_cell(e: &EndpointInfo) -> String {
     format!(
         "{} {}",
@@ -270,6 +282,9 @@ fn endpoint_cell(e: &EndpointInfo) -> String {
         e.address()
     )
 }
+
+/// Rows of the details pane (borders included).
+const DETAILS_H: u16 = 8;
 
 pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {
     let jv = &app.jobs;
@@ -295,7 +310,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     // error with no job to show.
     let details = !compact
         && area.height >= 18
-        && area.height.saturating_sub(banner_h + filter_h + 7) >= 6
+        && area.height.saturating_sub(banner_h + filter_h + DETAILS_H) >= 6
         && !(jv.error.is_some() && visible.is_empty());
     if banner.is_some() {
         constraints.push(Constraint::Length(banner_h));
@@ -305,7 +320,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     }
     constraints.push(Constraint::Min(3));
     if details {
-        constraints.push(Constraint::Length(7));
+        constraints.push(Constraint::Length(DETAILS_H));
     }
     let chunks = Layout::vertical(constraints).split(area);
     let mut ci = 0;
@@ -389,7 +404,12 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     let fixed = id_w + 1 + 12 + 1 + status_w;
     let with_topo = fixed + 8 <= inner_w;
     let with_delay = fixed + 8 * usize::from(with_topo) + 7 <= inner_w;
-    let wide = wide && fixed + 8 + 7 + 2 * (ep_w as usize + 1) <= inner_w;
+    let with_api = fixed + 8 * usize::from(with_topo) + 7 * usize::from(with_delay) + 4 <= inner_w;
+    let wide = wide && fixed + 8 + 7 + 4 + 2 * (ep_w as usize + 1) <= inner_w;
+    // The family in full when it fits beside everything else with room for names.
+    let api_long = with_api
+        && fixed + 8 + 7 + 11 + 8 + if wide { 2 * (ep_w as usize + 1) } else { 0 } <= inner_w;
+    let api_w: u16 = if api_long { 10 } else { 3 };
     let rows: Vec<Row> = shown
         .iter()
         .map(|&(i, j)| {
@@ -407,6 +427,9 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
             ];
             if with_topo {
                 cells.push(Cell::from(j.detected_topology().as_str()));
+            }
+            if with_api {
+                cells.push(Cell::from(family_cell(j, api_long)));
             }
             if wide {
                 cells.push(Cell::from(endpoint_cell(&j.forward.source)));
@@ -436,6 +459,10 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     if with_topo {
         widths.push(Constraint::Length(7));
         head.push("TOPO");
+    }
+    if with_api {
+        widths.push(Constraint::Length(api_w));
+        head.push("API");
     }
     if wide {
         widths.push(Constraint::Length(ep_w));
@@ -478,9 +505,13 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                     Span::styled(format!("{} ", clean(&j.name)), theme.title()),
                     Span::raw(
                         clean(&format!(
-                            "· {} · {} · created {created}",
+                            "· {} · {} · created {created} · API {}",
                             j.detected_topology().as_str(),
-                            j.job_class
+                            j.job_class,
+                            match j.family {
+                                Some(f) => f.as_str(),
+                                None => "?",
+                            }
                         ))
                         .into_owned(),
                     ),
@@ -493,6 +524,17 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                     "         destination  {}",
                     endpoint_long(&j.forward.destination)
                 )));
+                // The ids ModifyDtsJobEndpoint and DescribeDtsJobDetail key on, and
+                // what the listings say of the family.
+                let ids = match (&j.dts_job_id, &j.reverse_dts_job_id) {
+                    (Some(f), Some(r)) => {
+                        format!("DtsJobId {} · reverse {}", clean(f), clean(r))
+                    }
+                    (Some(f), None) => format!("DtsJobId {}", clean(f)),
+                    (None, Some(r)) => format!("DtsJobId - · reverse {}", clean(r)),
+                    (None, None) => "no DtsJobId listed".into(),
+                };
+                v.push(Line::raw(ids));
                 match &j.reverse {
                     Some(r) => v.push(Line::raw(
                         clean(&format!("Reverse  {} · delay {}s", r.status, r.delay)).into_owned(),

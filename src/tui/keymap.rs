@@ -104,6 +104,8 @@ pub enum Action {
     Region,
     Yes,
     No,
+    /// Ctrl-Z: suspend (the shell's `fg` resumes).
+    Suspend,
 }
 
 pub struct Binding {
@@ -301,8 +303,12 @@ pub fn edit_for(key: Key) -> Option<Edit> {
         .map(|(_, e, _)| *e)
 }
 
-/// Ctrl-C everywhere: quit (asking when something is in flight).
-pub static GLOBAL: &[Binding] = &[b(&[Ctrl('c')], Action::Quit, "quit", false)];
+/// Everywhere: Ctrl-C quits (asking when something is in flight); Ctrl-Z suspends
+/// (the terminal is given back; `fg` resumes and redraws).
+pub static GLOBAL: &[Binding] = &[
+    b(&[Ctrl('c')], Action::Quit, "quit", false),
+    b(&[Ctrl('z')], Action::Suspend, "suspend", false),
+];
 
 pub fn table(ctx: Context) -> &'static [Binding] {
     match ctx {

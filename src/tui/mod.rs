@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod prefs;
 pub mod progress;
+pub mod terminal;
 pub mod theme;
 pub mod view;
 
@@ -21,8 +22,9 @@ use crate::present::now_hms;
 pub use app::Target;
 use app::{App, Effect, Header, JournalView, Msg};
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
-use ratatui::crossterm::{execute, terminal};
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal as ct;
 use ratatui::Terminal;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,23 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
-/// Restores the terminal: each step on its own, so one failure does not skip the rest.
-pub fn restore_terminal() {
-    let mut out = std::io::stdout();
-    if let Err(e) = terminal::disable_raw_mode() {
-        tracing::warn!(error = %e, "disable raw mode");
-    }
-    if let Err(e) = execute!(out, event::DisableBracketedPaste) {
-        tracing::warn!(error = %e, "disable bracketed paste");
-    }
-    if let Err(e) = execute!(out, terminal::LeaveAlternateScreen) {
-        tracing::warn!(error = %e, "leave alternate screen");
-    }
-    if let Err(e) = execute!(out, ratatui::crossterm::cursor::Show) {
-        tracing::warn!(error = %e, "show cursor");
-    }
-    let _ = out.flush();
-}
+pub use terminal::restore_terminal;
 
 struct TerminalGuard;
 
@@ -54,18 +40,13 @@ impl TerminalGuard {
     fn enter() -> std::io::Result<Self> {
         let prev = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // The terminal (and stderr) first, so the report is readable.
             restore_terminal();
             tracing::error!("panic: {info}");
             prev(info);
         }));
-        terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(
-            std::io::stdout(),
-            terminal::EnterAlternateScreen,
-            event::EnableBracketedPaste,
-            ratatui::crossterm::cursor::Hide
-        )?;
+        terminal::enter_modes()?;
         Ok(guard)
     }
 }
@@ -134,10 +115,7 @@ impl Runner {
             }
             Effect::Verify(plan) => {
                 let sender = self.sender.clone();
-                let opts = crate::domain::verify::VerifyOptions {
-                    interval: self.opts.poll_interval,
-                    ..Default::default()
-                };
+                let opts = self.opts.verify.clone();
                 tokio::spawn(async move {
                     let pid = plan.id.clone();
                     let mut on = |ev: &crate::domain::verify::VerifyEvent| {
@@ -206,10 +184,28 @@ impl Runner {
                     });
                 }));
             }
+            // Handled by the event loop, which owns the terminal.
+            Effect::Suspend => {}
+            Effect::MakePlan {
+                seq,
+                job,
+                region,
+                req,
+                api,
+            } => {
+                let client = self.sender.client.clone();
+                tokio::spawn(async move {
+                    let result =
+                        crate::domain::planner::make_plan(&client, &job, &region, &req.0, api)
+                            .await;
+                    let _ = tx.send(Msg::Planned { seq, result });
+                });
+            }
             Effect::Execute { plan, start, .. } => {
                 let sender = self.sender.clone();
                 let mut opts = self.opts.clone();
                 opts.read_only = self.read_only;
+                let verify = opts.verify.clone();
                 tokio::spawn(async move {
                     let pid = plan.id.clone();
                     let t2 = tx.clone();
@@ -219,7 +215,16 @@ impl Runner {
                             event: ev.clone(),
                         });
                     };
-                    executor::execute(&sender, &plan, start, &opts, &mut handler).await;
+                    // The one driver: the calls, the watch after them, the next step.
+                    crate::domain::drive::run_plan(
+                        &sender,
+                        &plan,
+                        start,
+                        &opts,
+                        Some(&verify),
+                        &mut handler,
+                    )
+                    .await;
                     let _ = tx.send(Msg::ExecFinished {
                         plan_id: plan.id.clone(),
                     });
@@ -350,16 +355,36 @@ pub async fn run(cfg: Config) -> Result<End, String> {
             } else {
                 Duration::from_secs(20)
             },
+            verify: crate::domain::verify::VerifyOptions {
+                interval: if local {
+                    Duration::from_secs(1)
+                } else {
+                    Duration::from_secs(5)
+                },
+                ..Default::default()
+            },
             ..ExecOptions::default()
         },
         tx: tx.clone(),
     };
 
     let guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    // Nothing writes to the screen behind the TUI: stderr is caught (e.g. the logging
+    // library's complaint about a log file that cannot be written) and said once.
+    let stray_tx = tx.clone();
+    if let Err(e) = terminal::capture_stderr(move |text| {
+        let _ = stray_tx.send(Msg::StrayOutput(text));
+    }) {
+        tracing::warn!(error = %e, "cannot keep stderr off the screen");
+    }
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))
         .map_err(|e| format!("cannot set up the terminal: {e}"))?;
     if let Ok(s) = term.size() {
         let _ = app::update(&mut app, Msg::Resize(s.width, s.height));
+    }
+    // For the test that proves nothing reaches the screen behind the TUI.
+    if std::env::var_os("DTS_SWITCH_TEST_STDERR").is_some() {
+        eprintln!("[test] written to stderr behind the TUI (DTS_SWITCH_TEST_STDERR)");
     }
     // For the test that proves the terminal is restored after a panic.
     if std::env::var_os("DTS_SWITCH_TEST_PANIC").is_some() {
@@ -367,44 +392,50 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     }
 
     let stop = Arc::new(AtomicBool::new(false));
-    let input_tx = tx.clone();
-    let stop2 = stop.clone();
-    // Reads the terminal. Any read error (EIO after a hang-up, end of input) means the
-    // terminal is gone: say so and stop reading.
-    let input = std::thread::spawn(move || {
-        while !stop2.load(Ordering::Relaxed) {
-            let msg = match event::poll(Duration::from_millis(100)) {
-                Ok(true) => match event::read() {
-                    Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
-                    Ok(Event::Paste(s)) => Some(Msg::Paste(s)),
-                    Ok(Event::Resize(w, h)) => Some(Msg::Resize(w, h)),
-                    Ok(_) => None,
-                    Err(_) => Some(Msg::TerminalGone),
-                },
-                Ok(false) => None,
-                Err(_) => Some(Msg::TerminalGone),
-            };
-            let Some(m) = msg else { continue };
-            let gone = matches!(m, Msg::TerminalGone);
-            if input_tx.send(m).is_err() || gone {
-                break;
-            }
-        }
-    });
+    let input_ctl = Arc::new(InputCtl::default());
+    let input = spawn_input(tx.clone(), stop.clone(), input_ctl.clone());
+
+    // SIGTERM and SIGHUP end the TUI whatever its loop is doing: a flag the loop sees
+    // before anything queued, and a watchdog that restores the terminal and exits if
+    // the loop does not end within seconds (e.g. a write to a terminal that hangs).
+    let (term_tx, mut term_rx) = tokio::sync::watch::channel(false);
+    let busy_flag = Arc::new(AtomicBool::new(false));
+    let (susp_tx, mut susp_rx) = unbounded_channel::<Signal>();
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         for kind in [SignalKind::terminate(), SignalKind::hangup()] {
             if let Ok(mut s) = signal(kind) {
                 let t = tx.clone();
+                let term_tx = term_tx.clone();
+                let busy = busy_flag.clone();
                 tokio::spawn(async move {
                     if s.recv().await.is_some() {
+                        let _ = term_tx.send(true);
                         let _ = t.send(Msg::Terminate);
+                        watchdog(busy);
                     }
                 });
             }
         }
+        // Ctrl-Z from outside (kill -TSTP) suspends as the key does; SIGCONT (after
+        // `fg`, also after an outside SIGSTOP) redraws everything.
+        if let Some((tstp, cont)) = terminal::tstp_cont() {
+            for (n, what) in [(tstp, Signal::Suspend), (cont, Signal::Continued)] {
+                if let Ok(mut s) = signal(SignalKind::from_raw(n)) {
+                    let t = susp_tx.clone();
+                    tokio::spawn(async move {
+                        while s.recv().await.is_some() {
+                            if t.send(what).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+            }
+        }
     }
+    drop(susp_tx);
 
     for fx in app.start() {
         runner.spawn(fx);
@@ -419,16 +450,24 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     let mut journal_stamp = std::fs::metadata(runner.sender.journal.path())
         .ok()
         .map(|m| (m.len(), m.modified().ok()));
+    let mut suspend = false;
     'outer: loop {
+        if *term_rx.borrow() {
+            app.quit = true;
+            break;
+        }
+        if std::mem::take(&mut suspend) {
+            suspend_now(&mut term, &input_ctl, &mut app);
+        }
         {
             // At most ~30 frames a second; each frame is one synchronized update.
             let since = last_draw.elapsed();
             if since < Duration::from_millis(33) {
                 tokio::time::sleep(Duration::from_millis(33) - since).await;
             }
-            let _ = execute!(std::io::stdout(), terminal::BeginSynchronizedUpdate);
+            let _ = execute!(std::io::stdout(), ct::BeginSynchronizedUpdate);
             let r = term.draw(|f| view::render(&app, f, &theme));
-            let _ = execute!(std::io::stdout(), terminal::EndSynchronizedUpdate);
+            let _ = execute!(std::io::stdout(), ct::EndSynchronizedUpdate);
             match r {
                 Ok(_) => draw_failures = 0,
                 Err(e) => {
@@ -442,21 +481,47 @@ pub async fn run(cfg: Config) -> Result<End, String> {
             }
             last_draw = Instant::now();
         }
+        busy_flag.store(app.busy(), Ordering::SeqCst);
         if app.quit {
             break;
         }
         let animating = app.animating();
+        // Suspending needs the terminal: the loop does it, the runner the rest.
+        let mut run_effects = |fx: Vec<Effect>, suspend: &mut bool| {
+            for fx in fx {
+                if fx == Effect::Suspend {
+                    *suspend = true;
+                } else {
+                    runner.spawn(fx);
+                }
+            }
+        };
         tokio::select! {
+            biased;
+            _ = term_rx.changed() => {
+                app.quit = true;
+            }
+            sig = susp_rx.recv() => match sig {
+                Some(Signal::Suspend) => suspend = true,
+                Some(Signal::Continued) => {
+                    // Whatever the shell did to the terminal meanwhile.
+                    terminal::reenter_modes();
+                    let _ = term.clear();
+                }
+                None => {}
+            },
             m = rx.recv() => {
                 let Some(m) = m else { break };
                 app.now = Instant::now();
-                for fx in app::update(&mut app, m) { runner.spawn(fx); }
-                // Drain what else arrived, but never forever: a quit wins.
+                let fx = app::update(&mut app, m);
+                run_effects(fx, &mut suspend);
+                // Drain what else arrived, but never forever: a quit (or a signal) wins.
                 let mut n = 0;
                 while let Ok(m) = rx.try_recv() {
-                    for fx in app::update(&mut app, m) { runner.spawn(fx); }
+                    let fx = app::update(&mut app, m);
+                    run_effects(fx, &mut suspend);
                     n += 1;
-                    if app.quit || n > 256 {
+                    if app.quit || suspend || n > 256 || *term_rx.borrow() {
                         break;
                     }
                 }
@@ -475,7 +540,7 @@ pub async fn run(cfg: Config) -> Result<End, String> {
                     runner.spawn(Effect::ReadJournal);
                 }
                 // A hung-up terminal answers its size with an error.
-                if terminal::size().is_err() {
+                if ct::size().is_err() {
                     let _ = app::update(&mut app, Msg::TerminalGone);
                 }
             }
@@ -485,6 +550,7 @@ pub async fn run(cfg: Config) -> Result<End, String> {
         }
     }
     stop.store(true, Ordering::Relaxed);
+    input_ctl.resume();
     drop(term);
     drop(guard);
     // Not joined: after a hang-up the terminal library may spin inside its own read
@@ -499,4 +565,127 @@ pub async fn run(cfg: Config) -> Result<End, String> {
             .as_ref()
             .is_some_and(|p| p.not_healthy() || p.verifying),
     })
+}
+
+/// Signals the event loop handles itself (they touch the terminal).
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Suspend,
+    Continued,
+}
+
+/// After SIGTERM/SIGHUP: if the event loop has not ended the TUI within 3 s, restore
+/// the terminal (giving that at most 1 s: it may hang too) and exit — 3 (outcome
+/// unknown) while a switch ran, else 0, as the loop would have.
+fn watchdog(busy: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        tracing::error!("the event loop did not end after a signal: exiting");
+        let code = if busy.load(Ordering::SeqCst) { 3 } else { 0 };
+        let restore = std::thread::spawn(restore_terminal);
+        let t0 = Instant::now();
+        while !restore.is_finished() && t0.elapsed() < Duration::from_secs(1) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::process::exit(code);
+    });
+}
+
+/// How the event loop pauses the input thread (Ctrl-Z): `paused` asks, `parked` says
+/// the thread is not reading and will look at `paused` again before it does.
+#[derive(Default)]
+struct InputCtl {
+    paused: AtomicBool,
+    parked: AtomicBool,
+}
+
+impl InputCtl {
+    /// Stops the input thread reading the terminal; true once it has stopped.
+    fn pause(&self) -> bool {
+        self.paused.store(true, Ordering::SeqCst);
+        let t0 = Instant::now();
+        while !self.parked.load(Ordering::SeqCst) {
+            if t0.elapsed() > Duration::from_millis(500) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+    fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Reads the terminal on its own thread. Any read error (EIO after a hang-up, end of
+/// input) means the terminal is gone: say so and stop reading. Ctrl-Z pauses reading
+/// at once, so nothing typed after it (at the shell) is read by the TUI.
+fn spawn_input(
+    tx: UnboundedSender<Msg>,
+    stop: Arc<AtomicBool>,
+    ctl: Arc<InputCtl>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            ctl.parked.store(false, Ordering::SeqCst);
+            if ctl.paused.load(Ordering::SeqCst) {
+                ctl.parked.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            let msg = match event::poll(Duration::from_millis(100)) {
+                Ok(true) => match event::read() {
+                    Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => {
+                        if k.code == KeyCode::Char('z')
+                            && k.modifiers.contains(KeyModifiers::CONTROL)
+                        {
+                            ctl.paused.store(true, Ordering::SeqCst);
+                        }
+                        Some(Msg::Key(k))
+                    }
+                    Ok(Event::Paste(s)) => Some(Msg::Paste(s)),
+                    Ok(Event::Resize(w, h)) => Some(Msg::Resize(w, h)),
+                    Ok(_) => None,
+                    Err(_) => Some(Msg::TerminalGone),
+                },
+                Ok(false) => None,
+                Err(_) => Some(Msg::TerminalGone),
+            };
+            let Some(m) = msg else { continue };
+            let gone = matches!(m, Msg::TerminalGone);
+            if tx.send(m).is_err() || gone {
+                break;
+            }
+        }
+    })
+}
+
+/// Ctrl-Z: the input thread stops reading, the terminal is given back, the process
+/// stops; after `fg`, the terminal is taken again, what was read ahead before the stop
+/// is dropped, and everything is redrawn.
+fn suspend_now(
+    term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    ctl: &InputCtl,
+    app: &mut App,
+) {
+    if !ctl.pause() {
+        tracing::warn!("the input thread did not pause; suspending anyway");
+    }
+    terminal::leave_modes();
+    let stopped = terminal::stop_self();
+    terminal::reenter_modes();
+    // Events the terminal library read ahead were typed after Ctrl-Z: drop them.
+    while event::poll(Duration::ZERO).unwrap_or(false) {
+        if event::read().is_err() {
+            break;
+        }
+    }
+    if !stopped {
+        app.notice = Some("suspending is not possible here".into());
+    }
+    let _ = term.clear();
+    if let Ok(s) = term.size() {
+        let _ = app::update(app, Msg::Resize(s.width, s.height));
+    }
+    ctl.resume();
 }

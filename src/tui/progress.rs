@@ -17,7 +17,11 @@ pub struct CallRow {
     pub direction: Direction,
     pub endpoint_type: Side,
     pub request_id: Option<String>,
+    /// The legacy family's switch task (the maintained family has none).
     pub task_id: Option<String>,
+    /// The service took the call (with or without a TaskId).
+    pub accepted: bool,
+    /// The last status read: the switch task's (legacy) or the direction's (maintained).
     pub status: Option<String>,
     pub outcome: Option<Outcome>,
     pub error: Option<String>,
@@ -61,6 +65,13 @@ pub struct ProgressState {
     pub dismissed: bool,
 }
 
+impl CallRow {
+    /// Sent, or being sent (the service may have it).
+    pub fn was_sent(&self) -> bool {
+        self.sending || self.accepted || self.task_id.is_some()
+    }
+}
+
 impl ProgressState {
     pub(crate) fn new(plan: Plan) -> Self {
         let rows = plan
@@ -71,6 +82,7 @@ impl ProgressState {
                 endpoint_type: c.endpoint_type,
                 request_id: None,
                 task_id: None,
+                accepted: false,
                 status: None,
                 outcome: None,
                 error: None,
@@ -111,11 +123,7 @@ impl ProgressState {
             .iter()
             .position(|r| r.outcome != Some(Outcome::Finished))?;
         let r = &self.rows[i];
-        (i > 0
-            && matches!(r.outcome, None | Some(Outcome::NotSent))
-            && r.task_id.is_none()
-            && !r.sending)
-            .then_some(i)
+        (i > 0 && matches!(r.outcome, None | Some(Outcome::NotSent)) && !r.was_sent()).then_some(i)
     }
 
     /// After a dismissed unknown call: the first later call never sent (it can be sent
@@ -132,11 +140,7 @@ impl ProgressState {
             .iter()
             .enumerate()
             .skip(u + 1)
-            .find(|(_, r)| {
-                r.task_id.is_none()
-                    && !r.sending
-                    && matches!(r.outcome, None | Some(Outcome::NotSent))
-            })
+            .find(|(_, r)| !r.was_sent() && matches!(r.outcome, None | Some(Outcome::NotSent)))
             .map(|(i, _)| i)
     }
 
@@ -172,6 +176,9 @@ impl ProgressState {
     /// The next step to show when nothing runs.
     pub fn next_step(&self) -> String {
         let job = &self.plan.job_id;
+        if self.running && self.plan.family.has_dry_run() {
+            return "Following each change by its direction's status… it goes on in the service even if you leave.".into();
+        }
         if self.running {
             return "Following the tasks… they go on in the service even if you leave.".into();
         }
@@ -249,7 +256,20 @@ impl ProgressState {
                 if self.rows[i].outcome == Some(Outcome::Failed) { "failed" } else { "was refused" }
             );
         }
-        if self.continue_index().is_some() {
+        if let Some(i) = self.continue_index() {
+            let prev = self.rows[i - 1].direction;
+            if let Some((_, why)) = self
+                .verify
+                .iter()
+                .find(|v| v.direction == prev)
+                .and_then(|v| v.verdict.as_ref())
+                .filter(|(x, _)| *x != crate::domain::verify::Verdict::Healthy)
+            {
+                return format!(
+                    "The {prev} direction was not healthy after its change ({why}), so the {} call was not sent: that direction still uses the old endpoint. Look at the job; c sends it anyway (through preview and confirm).",
+                    self.rows[i].direction
+                );
+            }
             return "The earlier call finished; the next call was never sent. c continues with it (through preview and confirm).".into();
         }
         String::new()
@@ -257,6 +277,12 @@ impl ProgressState {
 }
 
 pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
+    // The driver's watch (between the calls of a maintained plan, and after the
+    // last): the same display as a watch started on its own.
+    let ev = match ev {
+        ProgressEvent::Verify(v) => return on_verify(app, plan_id, v),
+        ev => ev,
+    };
     let now = app.now;
     let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
@@ -267,6 +293,7 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
         ProgressEvent::Sending { index, .. } => {
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 r.sending = true;
+                r.accepted = false;
                 r.outcome = None;
                 r.error = None;
                 r.status = None;
@@ -285,8 +312,9 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
         } => {
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 r.sending = false;
+                r.accepted = true;
                 r.request_id = request_id;
-                r.task_id = task_id;
+                r.task_id = task_id.filter(|t| !t.is_empty());
             }
         }
         ProgressEvent::Status { index, status, .. } => {
@@ -352,7 +380,21 @@ pub(crate) fn on_verify(app: &mut App, plan_id: &str, ev: crate::domain::verify:
         VerifyEvent::Started { directions, .. } => {
             p.verifying = true;
             for d in directions {
-                row(p, d);
+                // A new watch of a direction (the final one after the watch between
+                // the calls) starts from nothing.
+                let i = row(p, d);
+                let v = &mut p.verify[i];
+                v.verdict = None;
+                v.read_error = None;
+                v.delays.clear();
+            }
+            // Every call is over: this is the watch after the switch. Leaving or
+            // quitting no longer asks (it goes on in the service; resume watches again).
+            if p.all_finished() {
+                p.running = false;
+                for r in &mut p.rows {
+                    r.sending = false;
+                }
             }
         }
         VerifyEvent::Sample { direction, sample } => {
@@ -462,7 +504,8 @@ pub(crate) fn apply_journal_state(
             request_id,
             last_status,
         } => {
-            row.task_id = Some(task_id.clone());
+            row.accepted = true;
+            row.task_id = Some(task_id.clone()).filter(|t| !t.is_empty());
             row.request_id = request_id.clone();
             row.status = last_status
                 .as_deref()
@@ -478,7 +521,8 @@ pub(crate) fn apply_journal_state(
             error,
         } => {
             row.outcome = Some(*outcome);
-            row.task_id = task_id.clone();
+            row.accepted = *outcome != Outcome::NotSent;
+            row.task_id = task_id.clone().filter(|t| !t.is_empty());
             row.request_id = request_id.clone();
             row.status = status
                 .as_deref()
@@ -512,6 +556,12 @@ fn apply_outcome(r: &mut CallRow, o: &CallOutcome) {
     if o.status.is_some() {
         r.status = o.status.clone();
     }
+    if o.request_id.is_some() || o.task_id.is_some() {
+        r.accepted = true;
+    }
+    if let Some(n) = &o.note {
+        r.note = Some(crate::text::clean_lines(n));
+    }
     r.error = o.error.clone();
 }
 
@@ -529,7 +579,11 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.notice = Some(format!("copied TaskId {t}"));
                 return vec![Effect::Copy(t)];
             }
-            app.notice = Some("this call has no TaskId".into());
+            app.notice = Some(if p.plan.family.has_dry_run() {
+                "ModifyDtsJobEndpoint has no TaskId (L shows each call's RequestId)".into()
+            } else {
+                "this call has no TaskId".into()
+            });
         }
         Action::Log => {
             app.log_return = Screen::Progress;
@@ -613,7 +667,12 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 return vec![];
             };
             let (plan, start) = if fresh {
-                (p.plan.remaining_from(i), 0)
+                // A new plan: the earlier dry runs were of the earlier attempt.
+                let mut plan = p.plan.remaining_from(i);
+                for c in &mut plan.calls {
+                    c.dry_run = None;
+                }
+                (plan, 0)
             } else {
                 (p.plan.clone(), i)
             };
@@ -651,7 +710,7 @@ fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
         None if r.sending => ("sending…".into(), false),
         None => match &r.status {
             Some(s) => (s.clone(), false),
-            None if r.task_id.is_some() => ("accepted".into(), false),
+            None if r.accepted || r.task_id.is_some() => ("accepted".into(), false),
             None => ("waiting".into(), false),
         },
     }
@@ -674,13 +733,14 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
         render_verify(app, p, f, verify_area, theme);
     }
     let wide = area.width >= 110;
+    let maintained = p.plan.family.has_dry_run();
     let rows: Vec<Row> = p
         .rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let (label, bad) = outcome_label(r);
-            let running = app.busy() && r.outcome.is_none() && (r.sending || r.task_id.is_some());
+            let running = app.busy() && r.outcome.is_none() && r.was_sent();
             let spin = if running {
                 format!(" {}", SPINNER[app.spinner % 4])
             } else {
@@ -706,7 +766,12 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
                         theme.base()
                     },
                 )),
-                Cell::from(r.task_id.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(match (&r.task_id, maintained) {
+                    (Some(t), _) => t.clone(),
+                    // No task: the STATUS column is the direction's own.
+                    (None, true) if r.was_sent() => "none: direction status".into(),
+                    (None, _) => "-".into(),
+                }),
             ];
             if wide {
                 cells.push(Cell::from(
@@ -756,11 +821,15 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
     let mut lines = vec![];
     if let Some(r) = p.rows.get(p.selected) {
         lines.push(Line::raw(format!(
-            "Call {}: {} direction, {} endpoint · TaskId {} · RequestId {}",
+            "Call {}: {} direction, {} endpoint · {} · RequestId {}",
             p.selected + 1,
             r.direction,
             r.endpoint_type.as_str(),
-            r.task_id.as_deref().unwrap_or("-"),
+            match &r.task_id {
+                Some(t) => format!("TaskId {t}"),
+                None if maintained => "no TaskId (the direction's status is followed)".into(),
+                None => "TaskId -".into(),
+            },
             r.request_id.as_deref().unwrap_or("-")
         )));
         if let Some(n) = &r.note {
@@ -809,7 +878,16 @@ fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme:
     use crate::domain::verify::Verdict;
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(if p.verifying {
+        .title(if p.verifying && p.running {
+            // A maintained two-way plan: the next call waits until this one's
+            // direction is healthy again.
+            format!(
+                " Before the next call · watching {} ",
+                SPINNER[app.spinner % 4]
+            )
+        } else if p.running {
+            " Between the calls ".to_string()
+        } else if p.verifying {
             format!(" After the switch · watching {} ", SPINNER[app.spinner % 4])
         } else {
             " After the switch ".to_string()

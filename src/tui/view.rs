@@ -360,7 +360,6 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     );
     let block = Block::default().borders(Borders::ALL).title(title);
     let outer = block.inner(area);
-    f.render_widget(block, area);
     let [inner, msg_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(outer);
     let focused = form.focused();
@@ -494,6 +493,9 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             r.need == Need::Required,
         );
     }
+    if form.items().contains(&Item::DatabaseName) {
+        text_item(&mut lines, Item::DatabaseName, "Database name", false);
+    }
     let toggle = |on: bool| if on { "[x]" } else { "[ ]" };
     let tstyle = |item: Item| {
         if focused == item {
@@ -547,18 +549,60 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         ])),
         Topology::TwoWay => {}
     }
+    {
+        use crate::domain::family::ApiChoice;
+        let api_on = focused == Item::Api;
+        let mut spans = vec![
+            Span::raw(format!("{} ", mark(Item::Api))),
+            Span::styled("API  ", tstyle(Item::Api)),
+        ];
+        for a in crate::tui::form::API_CHOICES {
+            let on = form.api == a;
+            spans.push(Span::styled(
+                format!("{} {}  ", radio(on), a.as_str()),
+                if on && api_on {
+                    theme.selected()
+                } else {
+                    theme.base()
+                },
+            ));
+        }
+        spans.push(Span::styled(
+            match form.api {
+                ApiChoice::Auto => match form.job.family {
+                    Some(f) => format!("({} job)", f.as_str()),
+                    None => "(the dry run decides)".into(),
+                },
+                ApiChoice::Legacy => "(SwitchSynchronizationEndpoint)".into(),
+                ApiChoice::Maintained => "(ModifyDtsJobEndpoint)".into(),
+            },
+            theme.muted(),
+        ));
+        lines.push(Line::from(spans));
+    }
     let calls = if form.topology() == Topology::TwoWay {
         2
     } else {
         1
     };
-    lines.push(Line::styled(
-        format!(
-            "Enter previews the {calls} call{} · nothing is sent before you confirm",
-            if calls == 1 { "" } else { "s" }
-        ),
-        theme.muted(),
-    ));
+    if app.planning.is_some() {
+        lines.push(Line::styled(
+            format!(
+                "{} {} Esc stops waiting",
+                SPINNER[app.spinner % 4],
+                crate::tui::app::CHECKING
+            ),
+            theme.warning(),
+        ));
+    } else {
+        lines.push(Line::styled(
+            format!(
+                "Enter previews the {calls} call{} · nothing is sent before you confirm",
+                if calls == 1 { "" } else { "s" }
+            ),
+            theme.muted(),
+        ));
+    }
     let message = match (form.error_for(focused), form.warning_for(focused)) {
         (Some(e), _) => Some((e, theme.danger())),
         (None, Some(w)) => Some((w, theme.warning())),
@@ -569,6 +613,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             Item::Field(f) => f.param(),
             Item::OwnerId => crate::domain::rules::OWNER_PARAM,
             Item::Role => crate::domain::rules::ROLE_PARAM,
+            Item::DatabaseName => "Database",
             Item::Topology => "topology",
             _ => "",
         };
@@ -584,6 +629,10 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         .position(|l| l.spans.first().is_some_and(|s| s.content.starts_with('>')))
         .unwrap_or(0) as u16;
     let scroll = focus_line.saturating_sub(inner.height.saturating_sub(1));
+    // The rows below the fold (e.g. the API choice under nine instance types) are
+    // said to be there.
+    let more = lines.len() > scroll as usize + inner.height as usize;
+    f.render_widget(more_below(block, more, theme), area);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     if let Some((x, y)) = cursor {
         let y = y.saturating_sub(scroll);
@@ -637,6 +686,25 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
             pv.job.status()
         )),
     ];
+    v.push(Line::from(vec![
+        Span::raw("API: "),
+        Span::styled(plan.family.action(), theme.title()),
+        Span::raw(format!(
+            " ({} family){}",
+            plan.family,
+            if plan.family_reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", crate::text::clean(&plan.family_reason))
+            }
+        )),
+    ]));
+    if !crate::domain::planner::dry_runs_passed(plan) {
+        v.push(Line::styled(
+            format!("! {}", crate::tui::app::DRY_RUN_FAILED),
+            theme.danger(),
+        ));
+    }
     v.push(Line::styled(plan.explanation(), theme.warning()));
     for w in &plan.warnings {
         v.push(Line::styled(format!("! warning: {w}"), theme.danger()));
@@ -656,8 +724,9 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         v.push(Line::raw(""));
         v.push(Line::styled(
             format!(
-                "Call {} of {n} · {} direction · {} endpoint{}",
+                "Call {} of {n}: {} · {} direction · {}{}",
                 i + 1,
+                plan.family.action(),
                 c.direction,
                 c.endpoint_type.as_str(),
                 if done { " (done, not sent)" } else { "" }
@@ -667,9 +736,30 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         if done {
             continue;
         }
+        v.push(Line::raw(format!(
+            "  {}  →  {}",
+            crate::domain::guard::endpoint_words(&c.old),
+            crate::domain::guard::endpoint_words(&c.new)
+        )));
         for (k, val) in &c.params {
-            v.push(Line::raw(format!("  {k:<26} {}", crate::text::clean(val))));
+            v.push(Line::raw(format!(
+                "  {:<26} {}",
+                crate::text::clean(k),
+                crate::text::clean(val)
+            )));
         }
+        if plan.password.is_some() && crate::domain::family::maintained::needs_password(c) {
+            v.push(Line::raw(format!("  {:<26} (changed)", "Password")));
+        }
+        let verdict = crate::domain::family::dry_run_words(plan, c);
+        v.push(Line::styled(
+            format!("  {verdict}"),
+            match &c.dry_run {
+                Some(d) if d.passed => theme.ok(),
+                Some(_) => theme.danger(),
+                None => theme.muted(),
+            },
+        ));
     }
     v.push(Line::raw(""));
     v.push(Line::styled(
@@ -754,7 +844,8 @@ fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         Line::from(vec![
             Span::styled(if prod { "! " } else { "" }, theme.danger()),
             Span::raw(row(format!(
-                "Send {n} SwitchSynchronizationEndpoint call{}",
+                "Send {n} {} call{}",
+                pv.plan.family.action(),
                 if n == 1 { "" } else { "s" },
             ))),
         ]),
@@ -950,7 +1041,7 @@ fn body_of(size: (u16, u16)) -> Rect {
 /// [`keymap::help_sections_for`]).
 fn help_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(
-        "Keys (arrows and vi keys move; Ctrl-C quits, asking while a switch runs)",
+        "Keys (arrows and vi keys move; Ctrl-C quits, asking while a switch runs; Ctrl-Z suspends, fg resumes)",
         theme.muted(),
     )];
     let sections = keymap::help_sections_for(Some(app.screen_context()), app.header.read_only);

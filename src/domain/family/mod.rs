@@ -140,6 +140,27 @@ pub struct DryRun {
     pub message: Option<String>,
 }
 
+/// A call's dry-run verdict in one line, as the CLI and the TUI show it: `dry run:
+/// PASSED (RequestId …)`, `dry run: FAILED Code: message (RequestId …)`, or why there is
+/// none. Service text is cleaned (escapes shown visibly).
+pub fn dry_run_words(plan: &Plan, c: &PlannedCall) -> String {
+    use crate::text::clean;
+    match (&c.dry_run, plan.family.has_dry_run()) {
+        (_, false) => "dry run: none (the legacy API has no server-side check)".into(),
+        (None, true) => "dry run: not made".into(),
+        (Some(d), true) if d.passed => format!(
+            "dry run: PASSED (RequestId {})",
+            clean(d.request_id.as_deref().unwrap_or("-"))
+        ),
+        (Some(d), true) => format!(
+            "dry run: FAILED {}: {} (RequestId {})",
+            clean(d.code.as_deref().unwrap_or("?")),
+            clean(d.message.as_deref().unwrap_or("")),
+            clean(d.request_id.as_deref().unwrap_or("-"))
+        ),
+    }
+}
+
 /// Reads direction `d` of the plan's job as the plan's family sees it.
 pub async fn read_direction(
     client: &Client,
