@@ -499,3 +499,240 @@ fn first_rows_show_while_the_listing_goes_on() {
     let s = t.wait_for("Jobs (3005) · sort", 60);
     assert!(!s.contains("loading"), "{s}");
 }
+
+#[test]
+fn a_two_way_maintained_switch_sends_two_modify_writes_in_order() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    use dts_switch::sim::data_maintained::{
+        MAINTAINED_TWO_WAY_INSTANCE_ID, MAINTAINED_TWO_WAY_JOB_ID,
+    };
+    let sim = Simulator::start_background(SimConfig {
+        step: Duration::from_millis(300),
+        ..SimConfig::default()
+    });
+    let env = Env::new();
+    let t = Tmux::start(
+        "maintained",
+        120,
+        40,
+        &command_line(&env, &sim, "NO_COLOR=1"),
+    );
+    t.wait_for("Jobs (17)", 15);
+    // Every demo job is `?`: both listings show it.
+    t.keys(&["/"]);
+    t.text("ledger");
+    t.keys(&["Enter"]);
+    t.wait_for("Jobs (1)", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Which database was switched over?", 5);
+    // The destination (a public-IP database, LocalInstance), then its new IP.
+    t.keys(&["Right", "Tab", "Tab", "Tab"]);
+    t.text("47.96.33.99");
+    t.wait_for("3 The new endpoint (LocalInstance)", 5);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Call 2 of 2", 15);
+    assert!(
+        s.contains("API: ModifyDtsJobEndpoint (maintained family)"),
+        "{s}"
+    );
+    assert!(s.contains("dry run: PASSED"), "{s}");
+    assert!(sim.executed_writes().is_empty(), "dry runs change nothing");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Type the job id to confirm", 5);
+    assert!(s.contains("Send 2 ModifyDtsJobEndpoint calls"), "{s}");
+    t.text(MAINTAINED_TWO_WAY_INSTANCE_ID);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("replicating again", 90);
+    assert!(s.contains("none: direction status"), "no TaskId: {s}");
+    assert_eq!(s.matches("HEALTHY").count(), 2, "{s}");
+
+    let w = sim.executed_writes();
+    assert_eq!(w.len(), 2, "exactly two writes: {w:?}");
+    for r in &w {
+        assert_eq!(r.action, "ModifyDtsJobEndpoint");
+        assert_eq!(r.params["DtsJobId"], MAINTAINED_TWO_WAY_JOB_ID);
+        assert_eq!(r.params["EndpointIp"], "47.96.33.99");
+        assert_ne!(r.params.get("DryRun").map(String::as_str), Some("true"));
+    }
+    assert_eq!(
+        (
+            w[0].params["SynchronizationDirection"].as_str(),
+            w[0].params["Endpoint"].as_str()
+        ),
+        ("Forward", "dest")
+    );
+    assert_eq!(
+        (
+            w[1].params["SynchronizationDirection"].as_str(),
+            w[1].params["Endpoint"].as_str()
+        ),
+        ("Reverse", "src")
+    );
+    t.keys(&["q"]);
+    t.wait_for("Jobs (", 5);
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=", 10);
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+/// The TUI's command line for an interactive shell (job control: Ctrl-Z, `fg`).
+fn tui_for_shell(env: &Env, sim: &Simulator, extra_env: &str) -> String {
+    std::fs::create_dir_all(env.home()).unwrap();
+    format!(
+        "env -u ALIBABA_CLOUD_PROFILE HOME={} DTS_SWITCH_DATA={} DTS_SWITCH_ENDPOINT={} ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={} {extra_env} {}",
+        env.home().display(),
+        env.data().display(),
+        sim.url(),
+        DEMO_ACCESS_KEY_ID,
+        DEMO_ACCESS_KEY_SECRET,
+        bin()
+    )
+}
+
+#[test]
+fn ctrl_z_gives_the_shell_back_and_fg_redraws_with_nothing_leaked() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    let t = Tmux::start("ctrlz", 80, 24, "bash --norc --noprofile -i");
+    t.text("PS1='PROMPT$ '");
+    t.keys(&["Enter"]);
+    t.text(&tui_for_shell(&env, &sim, "NO_COLOR=1"));
+    t.keys(&["Enter"]);
+    t.wait_for("Jobs (17)", 15);
+    t.keys(&["/"]);
+    t.text("ord");
+    t.wait_for("/ filter: ord", 5);
+    t.keys(&["C-z"]);
+    let s = t.wait_for("Stopped", 5);
+    assert!(s.contains("PROMPT$"), "the shell has the terminal: {s}");
+    let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(alt.trim(), "0", "left the alternate screen");
+    // What is typed now is the shell's.
+    t.text("echo typed-at-the-$((6*7))-shell");
+    t.keys(&["Enter"]);
+    t.wait_for("typed-at-the-42-shell", 5);
+    t.text("fg");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Jobs (1)", 5);
+    assert!(s.contains("/ filter: ord "), "the filter as it was: {s}");
+    assert!(!s.contains("PROMPT$"), "redrawn whole: {s}");
+    assert!(!s.contains("echo"), "{s}");
+    let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(alt.trim(), "1", "back on the alternate screen");
+    // Keys reach the TUI again.
+    t.text("e");
+    t.wait_for("/ filter: orde", 5);
+    t.keys(&["Escape", "q"]);
+    t.text("echo EXIT=$?");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("EXIT=", 10);
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+#[test]
+fn sigterm_ends_the_tui_and_restores_the_terminal() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    let journal = env
+        .dir
+        .path()
+        .join(format!("term-{}.jsonl", std::process::id()))
+        .display()
+        .to_string();
+    let t = Tmux::start(
+        "sigterm",
+        80,
+        24,
+        &format!(
+            "{}; echo EXIT=$?; sleep 60",
+            tui_with_journal(&env, &sim, &journal)
+        ),
+    );
+    t.wait_for("Jobs (17)", 15);
+    // In a text field of the form.
+    t.keys(&["Enter"]);
+    t.wait_for("Which database", 5);
+    t.keys(&["Tab", "Tab"]);
+    t.text("i-bp1");
+    // The TUI itself, not the shell that started it.
+    let st = Command::new("pkill")
+        .args(["-TERM", "-f", &format!("^{} --journal {journal}", bin())])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let s = t.wait_for("EXIT=", 5);
+    assert!(s.contains("EXIT=0"), "{s}");
+    let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(alt.trim(), "0", "left the alternate screen");
+}
+
+#[test]
+fn nothing_written_to_stderr_reaches_the_screen() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    let t = Tmux::start(
+        "stderr",
+        80,
+        24,
+        &command_line(&env, &sim, "DTS_SWITCH_TEST_STDERR=1"),
+    );
+    let s = t.wait_for("output from behind the TUI was hidden", 15);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[0].contains("SIMULATOR"), "the header is intact: {s}");
+    assert_eq!(
+        s.matches("written to stderr").count(),
+        1,
+        "only in the status line: {s}"
+    );
+    assert!(
+        lines
+            .iter()
+            .find(|l| l.contains("written to stderr"))
+            .unwrap()
+            .starts_with("output from behind the TUI was hidden"),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=", 10);
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+#[test]
+fn a_one_megabyte_paste_is_cut_at_once() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    let t = Tmux::start("paste", 80, 24, &command_line(&env, &sim, ""));
+    t.wait_for("Jobs (17)", 15);
+    t.keys(&["Enter"]);
+    t.wait_for("Which database", 5);
+    t.keys(&["Tab", "Tab"]);
+    let big = env.dir.path().join("big.txt");
+    std::fs::write(&big, format!("i-{}", "a".repeat(1 << 20))).unwrap();
+    t.tmux(&["load-buffer", &big.display().to_string()]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    // A generous bound for a loaded CI machine; it takes well under a second.
+    let s = t.wait_for("pasted text cut to 64 characters", 10);
+    assert!(s.contains("Instance ID    [aaaaaaaa"), "{s}");
+    t.keys(&["Escape", "q"]);
+    let s = t.wait_for("EXIT=", 10);
+    assert!(s.contains("EXIT=0"), "{s}");
+}

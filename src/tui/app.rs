@@ -1223,6 +1223,7 @@ fn on_planned(app: &mut App, seq: u64, result: Result<Plan, PlanFailure>) {
         return;
     }
     app.planning = None;
+    app.notice = None;
     if app.screen != Screen::Form {
         return;
     }
