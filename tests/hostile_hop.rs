@@ -171,3 +171,89 @@ fn a_second_operator_with_another_journal_finds_it_already_switched() {
     assert!(out.stdout.contains("already switched"), "{out:?}");
     assert_eq!(sim.requests_of(SWITCH).len(), 2, "nothing sent again");
 }
+
+/// Two processes on one host, each with a journal of its own, started together on one
+/// job: the host's per-job lock and its list of journals let only one of them send; the
+/// other finds the first's unfinished plan in the other journal (or the job already
+/// switched), and nothing is sent twice.
+#[test]
+fn two_journals_on_one_host_started_together_send_each_write_once() {
+    let sim = dts_switch::sim::Simulator::start_background(dts_switch::sim::SimConfig {
+        step: std::time::Duration::from_millis(800),
+        maintained_jobs: true,
+        ..dts_switch::sim::SimConfig::default()
+    });
+    let legacy = {
+        let mut a = two_way_args("switch");
+        a.extend(
+            [
+                "--yes",
+                "--poll-interval",
+                "100ms",
+                "--verify-timeout",
+                "20s",
+            ]
+            .map(String::from),
+        );
+        a
+    };
+    let maintained: Vec<String> = [
+        "switch",
+        "--job",
+        MAINTAINED_ONE_WAY_JOB_ID,
+        "--database",
+        "source",
+        "--instance-type",
+        "ecs",
+        "--instance-id",
+        "i-bp1shopnew0009",
+        "--port",
+        "3306",
+        "--yes",
+        "--poll-interval",
+        "100ms",
+        "--verify-timeout",
+        "20s",
+    ]
+    .map(String::from)
+    .to_vec();
+    for (args, action, expected) in [
+        (&legacy, SWITCH, 2usize),
+        (&maintained, "ModifyDtsJobEndpoint", 1usize),
+    ] {
+        let envs: Vec<Env> = (0..3).map(|_| Env::new()).collect();
+        let children: Vec<_> = envs
+            .iter()
+            .map(|e| {
+                e.command_at(&sim.url())
+                    .args(strs(args))
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<Out> = children
+            .into_iter()
+            .map(|c| Out::from(c.wait_with_output().unwrap()))
+            .collect();
+        let sent: Vec<_> = sim
+            .requests_of(action)
+            .into_iter()
+            .filter(|r| r.params.get("DryRun").map(String::as_str) != Some("true"))
+            .collect();
+        assert_eq!(
+            sent.len(),
+            expected,
+            "{action} sent once per call: {outs:?}"
+        );
+        let ok = outs.iter().filter(|o| o.code == 0).count();
+        assert!(ok >= 1, "one of them switched: {outs:?}");
+        for o in outs.iter().filter(|o| o.code != 0) {
+            assert!(
+                o.all().contains("another journal") || o.all().contains("already switched"),
+                "the others say why: {o:?}"
+            );
+        }
+    }
+}

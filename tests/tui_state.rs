@@ -618,6 +618,7 @@ fn a_refused_job_says_why_before_the_form_and_p_reaches_the_unfinished_plan() {
                 at: "2026-11-26T03:00:00Z".into(),
                 by: Some("dts-switch switch (pid 42 on jump1)".into()),
                 what: "the outcome of call 1 (Forward) is unknown: it may have executed".into(),
+                journal: None,
             }),
         },
     );

@@ -25,8 +25,13 @@
 //! (instance id, either direction's DtsJobId), so two processes naming one job by
 //! different ids, or forcing different families, meet on one key.
 
+// A refusal is the cold path and carries what the operator must read; its size does not
+// matter next to a network round trip.
+#![allow(clippy::result_large_err)]
+
 use crate::api::{ApiError, Client};
 use crate::domain::family::{self, Accepted, EndpointCheck};
+use crate::domain::hostlock;
 use crate::domain::journal::{self, CallState, Journal, PlanSummary, ReadResult, Record, TxError};
 use crate::domain::plan::Plan;
 use std::fmt;
@@ -65,7 +70,12 @@ pub enum Refusal {
         at: String,
         by: Option<String>,
         what: String,
+        /// The other journal that holds it, when it is not this one.
+        journal: Option<String>,
     },
+    /// Another process on this host is sending to the job, or the host's lock cannot be
+    /// taken.
+    HostLock { error: String },
     /// An earlier call of this plan has not Finished.
     EarlierNotFinished {
         index: usize,
@@ -135,13 +145,24 @@ impl fmt::Display for Refusal {
                 at,
                 by,
                 what,
-            } => write!(
-                f,
-                "job {job_id} has an unfinished switch in the journal: plan {}, started {at}{}: {what}. `dts-switch resume` follows or finishes it; if you checked the job by hand, `dts-switch resume --dismiss {}` clears it",
-                short(plan_id),
-                by_text(by),
-                short(plan_id)
-            ),
+                journal,
+            } => {
+                let (in_j, flag) = match journal {
+                    Some(j) => (
+                        format!("in another journal ({j})"),
+                        format!(" --journal {}", crate::text::clean(j)),
+                    ),
+                    None => ("in the journal".to_string(), String::new()),
+                };
+                write!(
+                    f,
+                    "job {job_id} has an unfinished switch {in_j}: plan {}, started {at}{}: {what}. `dts-switch resume{flag}` follows or finishes it; if you checked the job by hand, `dts-switch resume{flag} --dismiss {}` clears it",
+                    short(plan_id),
+                    by_text(by),
+                    short(plan_id)
+                )
+            }
+            Refusal::HostLock { error } => write!(f, "not sent: {error}"),
             Refusal::EarlierNotFinished {
                 index,
                 earlier,
@@ -219,6 +240,7 @@ fn check_job(
             at: p.at.clone(),
             by: p.by.clone(),
             what: p.pending_text().unwrap_or_default(),
+            journal: None,
         });
     }
     Ok(())
@@ -420,6 +442,34 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
     // The journal first (cheap, and an already-sent call must be refused as such, not
     // be taken for a change someone else made).
     precheck(s, plan, index)?;
+    // Other journals of this host that wrote to the job: the same rule, under the
+    // host's per-job locks, held until the write's answer is back.
+    let mut locks = hostlock::JobLocks::take(
+        &hostlock::scope(&s.endpoint),
+        &plan.region,
+        &plan.job_ids,
+        s.journal.path(),
+        hostlock::WAIT,
+    )
+    .await
+    .map_err(|e| Refusal::HostLock {
+        error: e.to_string(),
+    })?;
+    for other in locks.other_journals() {
+        let j = Journal::new(&other);
+        let Ok(read) = j.read() else { continue };
+        let plans = journal::summarize(&read.records);
+        if let Some(p) = journal::pending_for(&plans, &plan.region, &plan.job_ids, None) {
+            return Err(Refusal::OtherPlan {
+                job_id: p.job_id.clone(),
+                plan_id: p.plan_id.clone(),
+                at: p.at.clone(),
+                by: p.by.clone(),
+                what: p.pending_text().unwrap_or_default(),
+                journal: Some(other.display().to_string()),
+            });
+        }
+    }
     let direction = call.direction.to_string();
     let read = family::read_direction(&s.client, plan, call.direction)
         .await
@@ -454,6 +504,9 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
         }
         EndpointCheck::Old => {}
     }
+    locks.record_me().map_err(|e| Refusal::HostLock {
+        error: format!("the host's record of journals writing to this job cannot be written: {e}"),
+    })?;
     let at = claim(s, plan, index, Claim::Intent)?;
     let params = crate::domain::plan::with_region(call.params.clone(), &plan.region);
     let call = crate::domain::plan::PlannedCall {
@@ -461,6 +514,7 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
         ..call.clone()
     };
     let answer = family::send_write(&s.client, plan, &call).await;
+    drop(locks);
     Ok(Sent::Sent { at, answer })
 }
 

@@ -7,6 +7,7 @@ pub mod executor;
 pub mod family;
 pub mod find;
 pub mod guard;
+pub mod hostlock;
 pub mod job;
 pub mod journal;
 pub mod outcome;
