@@ -446,3 +446,75 @@ fn jobs_shows_the_family_and_finds_a_job_by_any_id() {
         "{out:?}"
     );
 }
+
+#[test]
+fn no_wait_on_a_new_version_job_says_the_change_was_not_followed() {
+    let sim = msim(Faults::default());
+    let env = Env::new();
+    let mut args = one_way("switch", MAINTAINED_ONE_WAY_JOB_ID);
+    args.extend(["--yes", "--no-wait"].map(String::from));
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(real_modifies(&sim).len(), 1, "{out:?}");
+    assert!(out.all().contains("not followed (--no-wait)"), "{out:?}");
+    assert!(!out.all().contains("Done:"), "not done: {out:?}");
+    assert!(!out.all().contains("status ?"), "{out:?}");
+}
+
+#[test]
+fn a_server_error_on_the_dry_run_is_no_verdict_and_sends_nothing() {
+    let sim = msim(Faults {
+        server_errors: 1,
+        only_action: Some(MODIFY.into()),
+        ..Faults::default()
+    });
+    let env = Env::new();
+    let mut args = one_way("switch", MAINTAINED_ONE_WAY_JOB_ID);
+    args.extend(["--yes", "--api", "maintained"].map(String::from));
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.all().contains("got no usable answer"), "{out:?}");
+    assert!(
+        !out.all().contains("dry run failed"),
+        "not a verdict: {out:?}"
+    );
+    assert!(real_modifies(&sim).is_empty(), "{out:?}");
+}
+
+#[test]
+fn history_finds_a_job_by_any_of_its_ids() {
+    let sim = msim(Faults::default());
+    let env = Env::new();
+    let mut args = one_way("switch", MAINTAINED_ONE_WAY_INSTANCE_ID);
+    args.extend(["--yes", "--no-verify", "--poll-interval", "100ms"].map(String::from));
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(out.code, 0, "{out:?}");
+    for id in [
+        MAINTAINED_ONE_WAY_JOB_ID,
+        MAINTAINED_ONE_WAY_INSTANCE_ID,
+        &MAINTAINED_ONE_WAY_INSTANCE_ID.to_ascii_uppercase(),
+    ] {
+        let h = env.run(&sim, &["history", "--job", id, "--output", "json"]);
+        assert_eq!(h.code, 0, "{h:?}");
+        assert_eq!(h.json().as_array().map(|a| a.len()), Some(1), "{id}: {h:?}");
+    }
+    let h = env.run(&sim, &["history", "--job", "nosuchjob", "--output", "json"]);
+    assert_eq!(h.json().as_array().map(|a| a.len()), Some(0), "{h:?}");
+}
+
+#[test]
+fn a_two_way_job_whose_forward_fails_after_the_change_keeps_reverse_unsent_and_says_so() {
+    let sim = msim(Faults {
+        fail_after_switch: true,
+        ..Faults::default()
+    });
+    let env = Env::new();
+    let mut args = two_way("switch", MAINTAINED_TWO_WAY_INSTANCE_ID);
+    args.push("--yes".into());
+    args.extend(fast().iter().map(|s| s.to_string()));
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(real_modifies(&sim).len(), 1, "only Forward: {out:?}");
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.all().contains("Reverse call was NOT sent"), "{out:?}");
+    assert!(!out.all().contains("Done:"), "{out:?}");
+    assert!(out.all().contains("--only-direction reverse"), "{out:?}");
+}

@@ -855,7 +855,11 @@ pub fn target_flags(g: &crate::cli::Global) -> String {
 }
 
 fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome], flags: &str) -> String {
-    let check = format!("dts-switch jobs --job {}", plan.job_id);
+    let check = format!(
+        "dts-switch{flags} jobs --job {} --region {}",
+        clean(&plan.job_id),
+        clean(&plan.region)
+    );
     if let Some((i, r)) = outcomes
         .iter()
         .enumerate()
@@ -900,7 +904,7 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome], flags: &str) -> St
             o.direction,
             o.sent_at.as_deref().unwrap_or("?"),
             o.endpoint_type.as_str().to_ascii_lowercase(),
-            output::redo_command(plan, o.direction)
+            output::redo_command(plan, o.direction, flags)
         );
     }
     if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
@@ -909,46 +913,109 @@ fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome], flags: &str) -> St
             .filter(|x| x.outcome == Outcome::NotSent)
             .map(|x| x.direction.as_str())
             .collect();
-        return format!(
-            "Next step: the task is still running in the service: `dts-switch{flags} resume` follows it{}, then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
-            if unsent.is_empty() {
-                String::new()
-            } else {
-                format!(", sends the {} call that was not sent yet", unsent.join(" and "))
-            },
-            clean(o.task_id.as_deref().unwrap_or("?")),
-            clean(&plan.region)
-        );
+        let then = if unsent.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", sends the {} call that was not sent yet",
+                unsent.join(" and ")
+            )
+        };
+        return match o.task_id.as_deref() {
+            Some(t) => format!(
+                "Next step: the task is still running in the service: `dts-switch{flags} resume` follows it{then}, then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
+                clean(t),
+                clean(&plan.region)
+            ),
+            None => format!(
+                "Next step: the change of the {} direction is still going on in the service ({}): `dts-switch{flags} resume` follows it{then}, then watches the job (or look: `dts-switch{flags} jobs --job {} --region {}`).",
+                o.direction,
+                clean(o.status.as_deref().unwrap_or("Modifying")),
+                clean(&plan.job_id),
+                clean(&plan.region)
+            ),
+        };
     }
     if let Some(o) = outcomes
         .iter()
         .find(|o| matches!(o.outcome, Outcome::Failed | Outcome::Refused))
     {
+        let code = o.error_code.as_deref().unwrap_or("");
+        let wrong_family = code.contains("JobVersionNotSupported");
+        let redo = |d| {
+            let c = output::redo_command(plan, d, flags);
+            if wrong_family {
+                // The family this call used refused the job as unsupported: let the
+                // dry run choose the family.
+                c.replace(" --api legacy", "")
+                    .replace(" --api maintained", "")
+            } else {
+                c
+            }
+        };
+        let cause = if o.outcome == Outcome::Failed {
+            "Fix the cause (is the new database reachable from DTS? are the values right?)"
+                .to_string()
+        } else if wrong_family {
+            format!(
+                "The service says this job belongs to the other API family ({}): redo it without --api, and the dry run chooses",
+                clean(code)
+            )
+        } else if !code.is_empty() {
+            format!(
+                "Fix what the service named ({}: see its message above)",
+                clean(code)
+            )
+        } else {
+            "Fix what the service named (see its message above)".to_string()
+        };
         let mut s = format!(
-            "Next step: the {} call {}. Fix the cause (is the new database reachable from DTS? are the values right?), then redo that call with:\n  {}",
+            "Next step: the {} call {}. {cause}, then redo that call with:\n  {}",
             o.direction,
-            if o.outcome == Outcome::Failed { "failed" } else { "was refused" },
-            output::redo_command(plan, o.direction)
+            if o.outcome == Outcome::Failed {
+                "failed"
+            } else {
+                "was refused"
+            },
+            redo(o.direction)
         );
         for later in outcomes.iter().filter(|x| x.outcome == Outcome::NotSent) {
             s.push_str(&format!(
                 "\nThe {} call was not sent; after that, send it with:\n  {}",
                 later.direction,
-                output::redo_command(plan, later.direction)
+                redo(later.direction)
             ));
         }
         return s;
     }
-    let sent: Vec<String> = outcomes
-        .iter()
-        .filter(|o| o.outcome == Outcome::Sent)
-        .filter_map(|o| o.task_id.as_deref().map(|t| clean(t).into_owned()))
-        .collect();
-    if !sent.is_empty() {
+    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Sent) {
+        return match o.task_id.as_deref() {
+            Some(t) => format!(
+                "Next step: the last task was not followed (--no-wait), and the job was not watched: `dts-switch{flags} resume` follows it and then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
+                clean(t),
+                clean(&plan.region)
+            ),
+            None => format!(
+                "Next step: the change of the {} direction was accepted and not followed (--no-wait), and the job was not watched: `dts-switch{flags} resume` follows it and then watches the job (or look: `dts-switch{flags} jobs --job {} --region {}`).",
+                o.direction,
+                clean(&plan.job_id),
+                clean(&plan.region)
+            ),
+        };
+    }
+    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::NotSent) {
+        // Held back: the direction before it was not healthy after its change.
         return format!(
-            "Next step: the last task was not followed (--no-wait), and the job was not watched: `dts-switch{flags} resume` follows it and then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
-            sent.join(" "),
-            clean(&plan.region)
+            "Next step: the {} call was NOT sent: {}. Look at the job (`{check}`); once it is healthy, `dts-switch{flags} resume` checks it again and offers the {} call, or send it alone with:\n  {}",
+            o.direction,
+            clean(
+                o.error
+                    .as_deref()
+                    .unwrap_or("the direction before it was not healthy")
+                    .trim_start_matches("not sent: ")
+            ),
+            o.direction,
+            output::redo_command(plan, o.direction, flags)
         );
     }
     format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`")

@@ -64,7 +64,7 @@ pub fn load(j: &Journal) -> Result<Vec<PlanSummary>, CliError> {
         errln!("warning: {}", crate::text::clean(p));
     }
     if !damage.is_empty() {
-        errln!("warning: switches are refused until these lines are checked and accepted: `dts-switch resume --accept-damaged`");
+        errln!("warning: switches are refused until these lines are checked and accepted: `dts-switch resume --accept-damaged` (with the same --journal)");
     }
     Ok(journal::summarize(&r.records))
 }
@@ -159,6 +159,7 @@ fn state_line(c: &journal::CallSummary) -> String {
 
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
     crate::cli::commands::check_verify_args(&a.verify)?;
+    let flags = crate::cli::commands::target_flags(g);
     let j = journal_for(g)?;
     if a.accept_damaged {
         return accept_damaged(&j);
@@ -282,14 +283,14 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 code = code.max(exit::UNKNOWN);
                 continue;
             }
-            code = code.max(resume_plan(&j, ctx, p, &opts, a).await?);
+            code = code.max(resume_plan(&j, ctx, p, &opts, a, &flags).await?);
         }
         Ok(code)
     };
     tokio::select! {
         r = work => r,
         sig = interrupts.wait() => {
-            errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch resume` again");
+            errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch{flags} resume` again");
             Ok(exit::UNKNOWN)
         }
     }
@@ -330,6 +331,7 @@ async fn resume_plan(
     p: &PlanSummary,
     opts: &ExecOptions,
     a: &ResumeArgs,
+    flags: &str,
 ) -> Result<i32, CliError> {
     let yes = a.yes;
     outln!(
@@ -442,14 +444,14 @@ async fn resume_plan(
                         crate::domain::guard::endpoint_words(now),
                         clean(status),
                         if crate::domain::family::is_modifying(status) {
-                            ": it is being modified, the change may be under way; run `dts-switch resume` again when it is not Modifying"
+                            format!(": it is being modified, the change may be under way; run `dts-switch{flags} resume` again when it is not Modifying")
                         } else {
-                            ": not the new endpoint"
+                            ": not the new endpoint".to_string()
                         }
                     );
                 }
                 outln!(
-                    "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch resume --dismiss {}`{}\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
+                    "\ncall {}/{n} {}/{}: OUTCOME UNKNOWN. It is never resent automatically.\n  check: `dts-switch{flags} jobs --job {}` — does the {} endpoint show {}?\n  if it does, the call took effect: `dts-switch{flags} resume --dismiss {}`{}\n  if it does not: dismiss the plan as above, then send the call again:\n    {}",
                     k + 1,
                     c.direction,
                     c.endpoint_type.as_str(),
@@ -461,11 +463,11 @@ async fn resume_plan(
                         Some(next) => format!(
                             ", then send the {} call alone:\n    {}",
                             next.direction,
-                            output::command_for_call(&plan, next)
+                            output::command_for_call(&plan, next, flags)
                         ),
                         None => String::new(),
                     },
-                    output::command_for_call(&plan, &plan.calls[k])
+                    output::command_for_call(&plan, &plan.calls[k], flags)
                 );
                 outcomes.push(CallOutcome::new(&plan.calls[k], Outcome::Unknown));
                 break;
@@ -511,8 +513,9 @@ async fn resume_plan(
                 );
                 for (x, c) in plan.calls.iter().enumerate().skip(k) {
                     outln!(
-                        "\nCall {} of {n}: SwitchSynchronizationEndpoint ({} direction, {} endpoint)",
+                        "\nCall {} of {n}: {} ({} direction, {} endpoint)",
                         x + 1,
+                        plan.family.action(),
                         c.direction,
                         c.endpoint_type.as_str()
                     );
@@ -523,7 +526,7 @@ async fn resume_plan(
                 outln!("Target: {}", ctx.banner());
                 if !yes {
                     if !std::io::stdin().is_terminal() {
-                        errln!("not sent: stdin is not a terminal; run `dts-switch resume --yes` to send it");
+                        errln!("not sent: stdin is not a terminal; run `dts-switch{flags} resume --yes` to send it");
                         return Ok(exit::BAD_INPUT);
                     }
                     let prompt = format!(
@@ -584,7 +587,7 @@ async fn resume_plan(
             let (verdicts, e) = tokio::select! {
                 r = crate::domain::drive::watch_after(&sender, &plan, vo.as_ref(), &mut handler) => r,
                 sig = interrupts.wait() => {
-                    errln!("\n{sig}: stopped watching; `dts-switch resume` watches the job again (plan {})", short(&p.plan_id));
+                    errln!("\n{sig}: stopped watching; `dts-switch{flags} resume` watches the job again (plan {})", short(&p.plan_id));
                     return Ok(exit::NOT_HEALTHY);
                 }
             };
@@ -645,7 +648,12 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
     let j = journal_for(g)?;
     let mut plans = load(&j)?;
     if let Some(job) = &a.job {
-        plans.retain(|p| &p.job_id == job);
+        // Any of the job's ids, in any case, with or without its `dts` prefix.
+        let want = [job.trim().to_string()];
+        plans.retain(|p| {
+            crate::domain::journal::ids_overlap(&want, &p.job_ids)
+                || crate::domain::journal::ids_overlap(&want, std::slice::from_ref(&p.job_id))
+        });
     }
     if let Some(n) = a.last {
         let skip = plans.len().saturating_sub(n);

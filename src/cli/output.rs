@@ -290,7 +290,7 @@ pub fn outcome_line(i: usize, n: usize, o: &CallOutcome) -> String {
 
 /// The exact command that sends `call` again, alone. The database side is named in
 /// forward terms, as `--database` takes it.
-pub fn command_for_call(plan: &Plan, call: &PlannedCall) -> String {
+pub fn command_for_call(plan: &Plan, call: &PlannedCall, flags: &str) -> String {
     let region = &plan.region;
     // Either family's names: `Endpoint.InstanceId` (legacy) or `EndpointInstanceId`.
     let get = |k: &str| {
@@ -306,7 +306,7 @@ pub fn command_for_call(plan: &Plan, call: &PlannedCall) -> String {
         Direction::Reverse => call.endpoint_type.opposite(),
     };
     let mut s = format!(
-        "dts-switch switch --region {region} --job {} --database {} {} {}",
+        "dts-switch{flags} switch --region {region} --job {} --database {} {} {}",
         clean(&plan.job_id),
         database.as_str().to_ascii_lowercase(),
         rules::TYPE_FLAG,
@@ -375,17 +375,17 @@ pub fn not_sent_text(plan: &Plan, sent: &[usize], flags: &str) -> String {
         if unsent.len() == 1 { "it" } else { "each" }
     ));
     for (_, c) in &unsent {
-        s.push_str(&format!("\n  {}", command_for_call(plan, c)));
+        s.push_str(&format!("\n  {}", command_for_call(plan, c, flags)));
     }
     s
 }
 
 /// The command that redoes the call of `direction` in `plan`.
-pub fn redo_command(plan: &Plan, direction: Direction) -> String {
+pub fn redo_command(plan: &Plan, direction: Direction, flags: &str) -> String {
     plan.calls
         .iter()
         .find(|c| c.direction == direction)
-        .map(|c| command_for_call(plan, c))
+        .map(|c| command_for_call(plan, c, flags))
         .unwrap_or_default()
 }
 

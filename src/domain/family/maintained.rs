@@ -164,7 +164,10 @@ pub async fn dry_run(client: &Client, plan: &Plan, call: &PlannedCall) -> Result
             code: None,
             message: None,
         }),
-        Err(e @ ApiError::Service { .. }) => Ok(DryRun {
+        // A definite answer about the change is the dry run's verdict; a server error or
+        // anything else that proves nothing (5xx, no answer) is not a verdict: the check
+        // could not be made.
+        Err(e @ ApiError::Service { .. }) if !e.outcome_unknown() => Ok(DryRun {
             passed: false,
             request_id: e.request_id().map(str::to_string),
             code: e.code().map(str::to_string),
