@@ -203,7 +203,7 @@ fn two_way_switch_through_every_screen_in_tmux() {
     t.keys(&["L"]);
     t.wait_for("Command log", 5);
     t.keys(&["g"]);
-    let s = t.wait_for("SwitchSynchronizationEndpoint", 5);
+    t.wait_for("SwitchSynchronizationEndpoint", 5);
     t.keys(&["Escape", "Escape"]);
     t.wait_for("Jobs (", 5);
     // Quit: the terminal is restored and the shell sees exit status 0.
