@@ -259,3 +259,56 @@ fn request_ids_are_never_cut_in_the_command_log() {
         "{text}"
     );
 }
+
+/// Every row of the screen, its text between the box borders.
+fn rows_of(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            l.trim_matches(|c: char| "│┌┐└┘─".contains(c))
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn at_60x15_text_is_cut_at_a_word_or_field_with_an_ellipsis() {
+    let mut app = app();
+    update(&mut app, Msg::Resize(60, 15));
+    let jobs = screen_text(&render(&app, 60, 15));
+    insta::assert_snapshot!("jobs_60x15", jobs);
+    assert!(
+        jobs.contains("users-pg-analy…"),
+        "a cut name says so: {jobs}"
+    );
+    select_job(&mut app, dts_switch::sim::data::TWO_WAY_JOB_ID);
+    key(&mut app, KeyCode::Enter);
+    let form = screen_text(&render(&app, 60, 15));
+    insta::assert_snapshot!("form_60x15", form);
+    for half in ["· tw", "(MyS", "ECS insta", "over Ex"] {
+        assert!(!form.contains(half), "{half:?} cut mid-token: {form}");
+    }
+    // Cut rows end with a whole word and ` …`.
+    assert!(
+        form.contains("public IP │"),
+        "a row that fits is whole: {form}"
+    );
+    for row in rows_of(&form).iter().skip(2).take(10) {
+        let last = row.split_whitespace().last().unwrap_or("");
+        assert!(
+            !last.ends_with('…') || last == "…",
+            "a word cut mid-token: {row:?}"
+        );
+    }
+    // An endpoint's port is never cut (it would read as another port): the type gives
+    // way first.
+    let mut wide = tui_common::app();
+    update(&mut wide, Msg::Resize(120, 40));
+    let jobs = screen_text(&render(&wide, 120, 40));
+    assert!(jobs.contains("i-bp1redis0a0001:6379 "), "{jobs}");
+    assert!(!jobs.contains(":637 "), "{jobs}");
+    let mut app = refused();
+    update(&mut app, Msg::Resize(60, 15));
+    let progress = screen_text(&render(&app, 60, 15));
+    assert!(!progress.contains("· sto"), "{progress}");
+}

@@ -818,7 +818,11 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
     f.render_widget(
         Table::new(rows, widths)
             .header(Row::new(head).style(theme.title()))
-            .block(Block::default().borders(Borders::ALL).title(title)),
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(fit_title(&title, table_area.width)),
+            ),
         table_area,
     );
     let lines = detail_lines(p, theme);

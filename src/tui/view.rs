@@ -179,6 +179,50 @@ pub(crate) fn ellipsize_line(line: &Line<'_>, w: usize, always: bool) -> Line<'s
     Line::styled(ellipsize(&text, w, always), style)
 }
 
+/// `line` cut to `w` columns as [`ellipsize`] cuts it (at a word or field, with `…`),
+/// each kept character in its own style; a line that fits is returned as it is.
+pub(crate) fn fit_line(line: &Line<'_>, w: usize) -> Line<'static> {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let width: usize = text.chars().map(char_width).sum();
+    if width <= w {
+        return Line::from(
+            line.spans
+                .iter()
+                .map(|s| Span::styled(s.content.to_string(), line.style.patch(s.style)))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let cut = ellipsize(&text, w, false);
+    let tail = if cut.ends_with(" …") { " …" } else { "…" };
+    let mut keep = cut.chars().count() - tail.chars().count();
+    let mut spans: Vec<Span<'static>> = vec![];
+    let mut last_style = line.style;
+    for sp in &line.spans {
+        if keep == 0 {
+            break;
+        }
+        let st = line.style.patch(sp.style);
+        let part: String = sp.content.chars().take(keep).collect();
+        keep -= part.chars().count();
+        last_style = st;
+        spans.push(Span::styled(part, st));
+    }
+    spans.push(Span::styled(tail, last_style));
+    Line::from(spans)
+}
+
+/// A block title cut to the block's width (`area_w` columns, corners not counted).
+pub(crate) fn fit_title(title: &str, area_w: u16) -> String {
+    let w = area_w.saturating_sub(2) as usize;
+    let t = ellipsize(title, w, false);
+    if t.ends_with('…') && w > 0 {
+        // Room for a blank after the `…`, as the whole title has one.
+        format!("{} ", ellipsize(title, w.saturating_sub(1), false))
+    } else {
+        t
+    }
+}
+
 /// Rows for a box of `h` rows: `body`, then a blank, then `pinned` at the bottom. When
 /// they do not all fit, `pinned` wins: the blank goes first, then body rows (the last
 /// one shown ends with `…`); `pinned` is cut only when it alone is taller than the box.
@@ -478,7 +522,9 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         crate::text::clean(&job.name),
         form.topology().as_str()
     );
-    let block = Block::default().borders(Borders::ALL).title(title);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(fit_title(&title, area.width));
     let outer = block.inner(area);
     let [inner, msg_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(outer);
@@ -753,6 +799,11 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     // said to be there.
     let more = lines.len() > scroll as usize + inner.height as usize;
     f.render_widget(more_below(block, more, theme), area);
+    // A line wider than the box is cut at a word or field, with `…`.
+    let lines: Vec<Line> = lines
+        .iter()
+        .map(|l| fit_line(l, inner.width as usize))
+        .collect();
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     if let Some((x, y)) = cursor {
         let y = y.saturating_sub(scroll);
