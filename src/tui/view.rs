@@ -162,8 +162,20 @@ pub(crate) fn ellipsize(text: &str, w: usize, always: bool) -> String {
         })
     };
     match head.map(|h| h.trim_end_matches(seps)) {
-        // A blank before the `…`: the last word shown is whole.
-        Some(h) if !h.is_empty() => format!("{h} …"),
+        // A blank before the `…`: the last word shown is whole (when there is room).
+        Some(h) if !h.is_empty() => {
+            let hw: usize = h.chars().map(char_width).sum();
+            if hw + 2 <= w {
+                return format!("{h} …");
+            }
+            // No room for the blank: one word less, when that keeps the second half.
+            match h.rfind(' ').map(|b| h[..b].trim_end_matches(seps)) {
+                Some(h2) if h2.chars().map(char_width).sum::<usize>() * 2 >= w => {
+                    format!("{h2} …")
+                }
+                _ => format!("{h}…"),
+            }
+        }
         _ => format!("{}…", fit.trim_end()),
     }
 }
@@ -1511,5 +1523,71 @@ mod tests {
             format!("for job {id} (a…")
         );
         assert_eq!(truncate_keeping("short", 30, id), "short");
+    }
+
+    #[test]
+    fn ellipsize_cuts_at_a_word_or_field() {
+        assert_eq!(ellipsize("fits whole", 10, false), "fits whole");
+        assert_eq!(
+            ellipsize("orders-mysql-dr · two-way", 20, false),
+            "orders-mysql-dr …"
+        );
+        assert_eq!(
+            ellipsize("now LocalInstance 47.98.12.34:3306 (MySQL)", 40, false),
+            "now LocalInstance 47.98.12.34:3306 …"
+        );
+        // No blank in the second half: the token is cut, and says so.
+        assert_eq!(ellipsize("abcdefghijklmnop", 8, false), "abcdefg…");
+        // `always`: more follows a text that fits.
+        assert_eq!(ellipsize("the start", 20, true), "the start…");
+        assert_eq!(ellipsize("x", 0, false), "");
+        // A word that ends one column short of the width: one word less, with the blank.
+        assert_eq!(
+            ellipsize("on a public IP address", 15, false),
+            "on a public …"
+        );
+        for w in 1..40 {
+            let t = ellipsize("RequestId 0DD6B201 · DescribeDtsJobs · attempt 1", w, false);
+            assert!(t.chars().count() <= w, "{w}: {t:?}");
+        }
+    }
+
+    #[test]
+    fn the_pinned_rows_win() {
+        let rows = |n: usize, what: &str| -> Vec<Line<'static>> {
+            (0..n).map(|i| Line::raw(format!("{what} {i}"))).collect()
+        };
+        let text = |v: &[Line]| -> Vec<String> { v.iter().map(|l| l.to_string()).collect() };
+        // All fit, with the blank between.
+        let (v, cut) = pin_below(rows(2, "d"), rows(2, "n"), 5, 20);
+        assert_eq!(text(&v), ["d 0", "d 1", "", "n 0", "n 1"]);
+        assert!(!cut);
+        // The blank goes first.
+        let (v, cut) = pin_below(rows(2, "d"), rows(2, "n"), 4, 20);
+        assert_eq!(text(&v), ["d 0", "d 1", "n 0", "n 1"]);
+        assert!(!cut);
+        // Then detail rows; the last one shown says more follows.
+        let (v, cut) = pin_below(rows(5, "d"), rows(2, "n"), 4, 20);
+        assert_eq!(text(&v), ["d 0", "d 1…", "n 0", "n 1"]);
+        assert!(cut);
+        // The next step alone taller than the box: its start, cut.
+        let (v, cut) = pin_below(rows(1, "d"), rows(3, "n"), 2, 20);
+        assert_eq!(text(&v), ["n 0", "n 1…"]);
+        assert!(cut);
+    }
+
+    #[test]
+    fn a_request_id_wraps_after_a_dash_and_is_never_lost() {
+        let id = "0DD6B201-604B-4CAB-B6A8-4B2953B50001";
+        assert_eq!(wrap_id(id, 36), [id]);
+        assert_eq!(
+            wrap_id(id, 27),
+            ["0DD6B201-604B-4CAB-B6A8-", "4B2953B50001"]
+        );
+        for w in 1..40 {
+            let rows = wrap_id(id, w);
+            assert_eq!(rows.concat(), id, "{w}");
+            assert!(rows.iter().all(|r| r.chars().count() <= w), "{w}: {rows:?}");
+        }
     }
 }
