@@ -742,6 +742,16 @@ fn a_one_megabyte_paste_is_cut_at_once() {
     // It answers a key at once: the field is full.
     t.text("z");
     t.wait_for("this field holds at most 64 characters", 5);
+    // The next fields, each cut at once too: the IP (45), the port (5, "3306" in it).
+    t.keys(&["Tab"]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    t.wait_for("pasted text cut to 45 characters", 10);
+    t.keys(&["Tab"]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    let s = t.wait_for("pasted text cut to 1 character ", 10);
+    assert!(s.contains("[3306i "), "{s}");
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    t.wait_for("nothing pasted: the field is full", 10);
     // The jobs filter: 1 MB of lines with tabs and bells; control characters and line
     // ends are dropped, the filter cut to 256.
     t.keys(&["Escape"]);

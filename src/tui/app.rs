@@ -627,10 +627,19 @@ fn paste_into(
     text: impl Iterator<Item = char>,
     cap: usize,
 ) {
-    if let Some(kept) = insert_capped(input, text, cap) {
-        *notice = Some(format!(
-            "pasted text cut to {kept} characters (this field holds at most {cap})"
-        ));
+    match insert_capped(input, text, cap) {
+        Some(0) => {
+            *notice = Some(format!(
+                "nothing pasted: the field is full (it holds at most {cap} characters)"
+            ))
+        }
+        Some(kept) => {
+            *notice = Some(format!(
+                "pasted text cut to {kept} character{} (this field holds at most {cap})",
+                if kept == 1 { "" } else { "s" }
+            ))
+        }
+        None => {}
     }
 }
 
