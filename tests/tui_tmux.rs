@@ -165,6 +165,23 @@ fn two_way_switch_through_every_screen_in_tmux() {
     t.keys(&["Escape"]);
     t.wait_for("cancelled: nothing was sent", 5);
     assert!(sim.requests_of(SWITCH).is_empty());
+    // A 1 MB paste into the confirmation: cut at once, nothing sent; Esc clears it.
+    t.keys(&["Enter"]);
+    t.wait_for("Type the job id to confirm", 5);
+    let big = env.dir.path().join("confirm-paste.txt");
+    std::fs::write(
+        &big,
+        TWO_WAY_JOB_ID.repeat((1 << 20) / TWO_WAY_JOB_ID.len()),
+    )
+    .unwrap();
+    t.tmux(&["load-buffer", &big.display().to_string()]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    t.wait_for("pasted text cut to 64 characters", 10);
+    t.keys(&["Enter"]);
+    t.wait_for("exactly to send", 5);
+    assert!(sim.requests_of(SWITCH).is_empty());
+    t.keys(&["Escape"]);
+    t.wait_for("cancelled: nothing was sent", 5);
     t.keys(&["Enter"]);
     t.wait_for("Type the job id to confirm", 5);
     t.text(TWO_WAY_JOB_ID);
