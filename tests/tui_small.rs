@@ -312,3 +312,23 @@ fn at_60x15_text_is_cut_at_a_word_or_field_with_an_ellipsis() {
     let progress = screen_text(&render(&app, 60, 15));
     assert!(!progress.contains("· sto"), "{progress}");
 }
+
+#[test]
+fn every_size_from_the_minimum_draws_the_next_step_and_never_panics() {
+    let mut progress = refused();
+    let mut log = with_log();
+    for w in [1u16, 10, 40, 59, 60, 61, 67, 79, 80, 81, 109, 110] {
+        for h in [1u16, 3, 14, 15, 16, 19, 23, 24, 25, 40] {
+            update(&mut progress, Msg::Resize(w, h));
+            let text = screen_text(&render(&progress, w, h));
+            if w >= 60 && h >= 15 {
+                assert!(text.contains("Next: "), "{w}x{h}: {text}");
+            }
+            update(&mut log, Msg::Resize(w, h));
+            for sel in 0..5 {
+                log.log_selected = sel;
+                render(&log, w, h);
+            }
+        }
+    }
+}
