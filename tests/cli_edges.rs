@@ -556,3 +556,34 @@ fn the_jobs_table_never_cuts_a_job_id() {
         );
     }
 }
+
+/// A log file that cannot be written (disk full) is said once after the run, in words of
+/// our own, never the logging library's complaint per event.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_log_file_that_cannot_be_written_is_said_once() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let sim = Simulator::start_background(Default::default());
+    let env = Env::new();
+    std::fs::create_dir_all(env.data()).unwrap();
+    std::os::unix::fs::symlink("/dev/full", env.data().join("dts-switch.log")).unwrap();
+    let out = Out::from(
+        env.command_at(&sim.url())
+            .env("DTS_SWITCH_LOG", "dts_switch=debug")
+            .args(["jobs"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stderr
+            .matches("warning: the log file could not be written (No space left on device")
+            .count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Unable to write"), "{}", out.stderr);
+}

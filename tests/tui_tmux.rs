@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use dts_switch::sim::data::TWO_WAY_JOB_ID;
 use dts_switch::sim::{SimConfig, Simulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -164,6 +165,23 @@ fn two_way_switch_through_every_screen_in_tmux() {
     t.keys(&["Escape"]);
     t.wait_for("cancelled: nothing was sent", 5);
     assert!(sim.requests_of(SWITCH).is_empty());
+    // A 1 MB paste into the confirmation: cut at once, nothing sent; Esc clears it.
+    t.keys(&["Enter"]);
+    t.wait_for("Type the job id to confirm", 5);
+    let big = env.dir.path().join("confirm-paste.txt");
+    std::fs::write(
+        &big,
+        TWO_WAY_JOB_ID.repeat((1 << 20) / TWO_WAY_JOB_ID.len()),
+    )
+    .unwrap();
+    t.tmux(&["load-buffer", &big.display().to_string()]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    t.wait_for("pasted text cut to 64 characters", 10);
+    t.keys(&["Enter"]);
+    t.wait_for("exactly to send", 5);
+    assert!(sim.requests_of(SWITCH).is_empty());
+    t.keys(&["Escape"]);
+    t.wait_for("cancelled: nothing was sent", 5);
     t.keys(&["Enter"]);
     t.wait_for("Type the job id to confirm", 5);
     t.text(TWO_WAY_JOB_ID);
@@ -198,9 +216,11 @@ fn two_way_switch_through_every_screen_in_tmux() {
     }
 
     // The command log lists every call with its RequestId.
+    // From its top: the watch after the switch may have added many reads below them.
     t.keys(&["L"]);
-    let s = t.wait_for("Command log", 5);
-    assert!(s.contains("SwitchSynchronizationEndpoint"), "{s}");
+    t.wait_for("Command log", 5);
+    t.keys(&["g"]);
+    t.wait_for("SwitchSynchronizationEndpoint", 5);
     t.keys(&["Escape", "Escape"]);
     t.wait_for("Jobs (", 5);
     // Quit: the terminal is restored and the shell sees exit status 0.
@@ -637,44 +657,48 @@ fn ctrl_z_gives_the_shell_back_and_fg_redraws_with_nothing_leaked() {
 }
 
 #[test]
-fn sigterm_ends_the_tui_and_restores_the_terminal() {
+fn sigterm_and_sighup_end_the_tui_and_restore_the_terminal() {
     if !Tmux::available() {
         eprintln!("tmux is not installed: skipping (CI installs it)");
         return;
     }
     let sim = Simulator::start_background(SimConfig::default());
     let env = Env::new();
-    let journal = env
-        .dir
-        .path()
-        .join(format!("term-{}.jsonl", std::process::id()))
-        .display()
-        .to_string();
-    let t = Tmux::start(
-        "sigterm",
-        80,
-        24,
-        &format!(
-            "{}; echo EXIT=$?; sleep 60",
-            tui_with_journal(&env, &sim, &journal)
-        ),
-    );
-    t.wait_for("Jobs (17)", 15);
-    // In a text field of the form.
-    t.keys(&["Enter"]);
-    t.wait_for("Which database", 5);
-    t.keys(&["Tab", "Tab"]);
-    t.text("i-bp1");
-    // The TUI itself, not the shell that started it.
-    let st = Command::new("pkill")
-        .args(["-TERM", "-f", &format!("^{} --journal {journal}", bin())])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let s = t.wait_for("EXIT=", 5);
-    assert!(s.contains("EXIT=0"), "{s}");
-    let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
-    assert_eq!(alt.trim(), "0", "left the alternate screen");
+    for sig in ["TERM", "HUP"] {
+        let journal = env
+            .dir
+            .path()
+            .join(format!("term-{sig}-{}.jsonl", std::process::id()))
+            .display()
+            .to_string();
+        let t = Tmux::start(
+            &format!("sig{sig}"),
+            80,
+            24,
+            &format!(
+                "{}; echo EXIT=$?; sleep 60",
+                tui_with_journal(&env, &sim, &journal)
+            ),
+        );
+        t.wait_for("Jobs (17)", 15);
+        // In a text field of the form.
+        t.keys(&["Enter"]);
+        t.wait_for("Which database", 5);
+        t.keys(&["Tab", "Tab"]);
+        t.text("i-bp1");
+        // The TUI itself, not the shell that started it.
+        let pattern = format!("^{} --journal {journal}", bin());
+        let st = Command::new("pkill")
+            .args([&format!("-{sig}"), "-f", &pattern])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let s = t.wait_for("EXIT=", 5);
+        assert!(s.contains("EXIT=0"), "SIG{sig}: {s}");
+        assert!(!running(&pattern), "SIG{sig}: the process is gone");
+        let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+        assert_eq!(alt.trim(), "0", "SIG{sig}: left the alternate screen");
+    }
 }
 
 #[test]
@@ -732,7 +756,84 @@ fn a_one_megabyte_paste_is_cut_at_once() {
     // A generous bound for a loaded CI machine; it takes well under a second.
     let s = t.wait_for("pasted text cut to 64 characters", 10);
     assert!(s.contains("Instance ID    [aaaaaaaa"), "{s}");
-    t.keys(&["Escape", "q"]);
+    // It answers a key at once: the field is full.
+    t.text("z");
+    t.wait_for("this field holds at most 64 characters", 5);
+    // The next fields, each cut at once too: the IP (45), the port (5, "3306" in it).
+    t.keys(&["Tab"]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    t.wait_for("pasted text cut to 45 characters", 10);
+    t.keys(&["Tab"]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    let s = t.wait_for("pasted text cut to 1 character ", 10);
+    assert!(s.contains("[3306i "), "{s}");
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    t.wait_for("nothing pasted: the field is full", 10);
+    // The jobs filter: 1 MB of lines with tabs and bells; control characters and line
+    // ends are dropped, the filter cut to 256.
+    t.keys(&["Escape"]);
+    t.wait_for("Jobs (17)", 5);
+    t.keys(&["/"]);
+    t.wait_for("/ filter:", 5);
+    let lines = env.dir.path().join("lines.txt");
+    std::fs::write(&lines, "ab\t\x07c\n".repeat(1 << 18)).unwrap();
+    t.tmux(&["load-buffer", &lines.display().to_string()]);
+    t.tmux(&["paste-buffer", "-p", "-t", "t"]);
+    let s = t.wait_for("pasted text cut to 256 characters", 10);
+    assert!(
+        s.contains("/ filter: abcabcabc"),
+        "no control character kept: {s}"
+    );
+    assert!(s.contains("Jobs (0)"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("Jobs (17)", 5);
+    t.keys(&["q"]);
     let s = t.wait_for("EXIT=", 10);
     assert!(s.contains("EXIT=0"), "{s}");
+}
+
+#[test]
+fn a_log_file_that_cannot_be_written_is_said_once_in_the_status_line() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed: skipping (CI installs it)");
+        return;
+    }
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: skipping");
+        return;
+    }
+    let sim = Simulator::start_background(SimConfig::default());
+    let env = Env::new();
+    // A disk that is full: every write of the log fails with ENOSPC.
+    std::fs::create_dir_all(env.data()).unwrap();
+    std::os::unix::fs::symlink("/dev/full", env.data().join("dts-switch.log")).unwrap();
+    let t = Tmux::start(
+        "logfull",
+        80,
+        24,
+        &command_line(&env, &sim, "DTS_SWITCH_LOG=dts_switch=debug"),
+    );
+    let s = t.wait_for("the log file cannot be written", 15);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[0].contains("SIMULATOR"), "the header is intact: {s}");
+    assert!(s.contains("No space left on device"), "{s}");
+    assert!(
+        !s.contains("Unable to write"),
+        "nothing printed behind the TUI: {s}"
+    );
+    assert!(!s.contains("output from behind the TUI"), "{s}");
+    assert_eq!(s.matches("cannot be written").count(), 1, "{s}");
+    // Said once: gone after a key, not said again while the logging keeps failing.
+    t.keys(&["j"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    let s = t.screen();
+    assert!(!s.contains("cannot be written"), "said once: {s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=", 10);
+    assert!(s.contains("EXIT=0"), "{s}");
+    assert_eq!(
+        std::fs::metadata("/dev/full").unwrap().permissions().mode() & 0o777,
+        0o666,
+        "a device the log points to is never narrowed"
+    );
 }

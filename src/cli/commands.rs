@@ -150,6 +150,7 @@ async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
         target,
         read_only: g.read_only,
         no_color: g.no_color,
+        log_failure: crate::cli::logging::take_failure,
     })
     .await
     .map_err(|e| CliError::new(exit::FAILED, e))?;

@@ -550,5 +550,10 @@ pub fn main() -> i32 {
     });
     rt.shutdown_timeout(Duration::from_millis(200));
     journal_cmds::remove_demo_journal();
+    // The logging keeps quiet about a log it cannot write (it would print behind a
+    // TUI): said here once, after the run (the TUI says it in its status line).
+    if let Some(e) = logging::take_failure() {
+        errln!("warning: the log file could not be written ({e}); this run is missing from it");
+    }
     code
 }

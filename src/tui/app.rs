@@ -263,6 +263,8 @@ pub enum Msg {
     },
     /// Text something wrote to stderr while the TUI ran (caught, never shown raw).
     StrayOutput(String),
+    /// The log file cannot be written (said once: the logging keeps quiet about it).
+    LogUnwritable(String),
 }
 
 /// Work for the runner.
@@ -625,10 +627,19 @@ fn paste_into(
     text: impl Iterator<Item = char>,
     cap: usize,
 ) {
-    if let Some(kept) = insert_capped(input, text, cap) {
-        *notice = Some(format!(
-            "pasted text cut to {kept} characters (this field holds at most {cap})"
-        ));
+    match insert_capped(input, text, cap) {
+        Some(0) => {
+            *notice = Some(format!(
+                "nothing pasted: the field is full (it holds at most {cap} characters)"
+            ))
+        }
+        Some(kept) => {
+            *notice = Some(format!(
+                "pasted text cut to {kept} character{} (this field holds at most {cap})",
+                if kept == 1 { "" } else { "s" }
+            ))
+        }
+        None => {}
     }
 }
 
@@ -776,6 +787,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Planned { seq, result } => {
             on_planned(app, seq, result);
+            vec![]
+        }
+        Msg::LogUnwritable(e) => {
+            app.notice = Some(format!(
+                "the log file cannot be written: {}; the TUI goes on without its log (said once)",
+                crate::text::clean(e.trim())
+            ));
             vec![]
         }
         Msg::StrayOutput(text) => {
@@ -1320,5 +1338,52 @@ fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
             }]
         }
         _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paste_drops_control_characters_and_is_cut_at_the_cap() {
+        let mut i = Input::new("ab".into()).with_cursor(1);
+        let text = "x\ny\r\t\u{7}\u{1b}z\u{7f}";
+        assert_eq!(insert_capped(&mut i, text.chars(), 64), None);
+        assert_eq!(i.value(), "axyzb");
+        assert_eq!(i.cursor(), 4, "the cursor after the pasted text");
+        // Cut: room for 3 more; the count is of pasted characters kept.
+        let mut i = Input::new("12".into());
+        assert_eq!(insert_capped(&mut i, "é\nxyzw".chars(), 5), Some(3));
+        assert_eq!(i.value(), "12éxy");
+        // A full field takes nothing, and says so.
+        assert_eq!(insert_capped(&mut i, "q".chars(), 5), Some(0));
+        assert_eq!(i.value(), "12éxy");
+        // Only control characters: nothing to paste, nothing said.
+        let mut i = Input::default();
+        assert_eq!(insert_capped(&mut i, "\n\r\n".chars(), 5), None);
+        assert_eq!(i.value(), "");
+    }
+
+    #[test]
+    fn a_one_megabyte_paste_costs_one_pass() {
+        let big = "7".repeat(1 << 20);
+        let mut app = App::new(
+            Header {
+                region: "cn-hangzhou".into(),
+                endpoint: "http://127.0.0.1:1".into(),
+                target: Target::Simulator,
+                masked_ak: "x".into(),
+                read_only: false,
+            },
+            vec![],
+        );
+        app.screen = Screen::Confirm;
+        let _ = update(&mut app, Msg::Paste(big));
+        assert_eq!(app.confirm.input.value().len(), CONFIRM_MAX);
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("pasted text cut to 64 characters (this field holds at most 64)")
+        );
     }
 }

@@ -275,12 +275,21 @@ pub(crate) fn family_cell(j: &Job, long: bool) -> &'static str {
     }
 }
 
-fn endpoint_cell(e: &EndpointInfo) -> String {
-    format!(
-        "{} {}",
-        crate::domain::rules::short_type_label(&e.instance_type),
-        e.address()
-    )
+/// An endpoint in a cell of `w` columns: `ECS i-bp1…:3306`; the type gives way before
+/// the address is cut (a cut port would read as another port), and a cut says `…`.
+fn endpoint_cell(e: &EndpointInfo, w: usize) -> String {
+    let addr = clean(&e.address()).into_owned();
+    let full = format!(
+        "{} {addr}",
+        crate::domain::rules::short_type_label(&e.instance_type)
+    );
+    if full.chars().count() <= w {
+        full
+    } else if addr.chars().count() <= w {
+        addr
+    } else {
+        crate::tui::view::fit(&addr, w)
+    }
 }
 
 /// Rows of the details pane (borders included).
@@ -410,6 +419,20 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     let api_long = with_api
         && fixed + 8 + 7 + 11 + 8 + if wide { 2 * (ep_w as usize + 1) } else { 0 } <= inner_w;
     let api_w: u16 = if api_long { 10 } else { 3 };
+    // The NAME column takes what the others leave (one blank between columns): a name
+    // longer than that ends with `…`.
+    let others = [
+        Some(id_w),
+        Some(status_w),
+        with_topo.then_some(7),
+        with_api.then_some(api_w as usize),
+        wide.then_some(ep_w as usize),
+        wide.then_some(ep_w as usize),
+        with_delay.then_some(6),
+    ];
+    let name_w = inner_w
+        .saturating_sub(others.iter().flatten().sum::<usize>() + others.iter().flatten().count())
+        .max(12);
     let rows: Vec<Row> = shown
         .iter()
         .map(|&(i, j)| {
@@ -422,7 +445,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
             };
             let mut cells = vec![
                 Cell::from(format!("{marker}{}", clean(&j.id))),
-                Cell::from(clean(&j.name).into_owned()),
+                Cell::from(crate::tui::view::fit(&j.name, name_w)),
                 Cell::from(Span::styled(status_text(&clean(j.status())), status_style)),
             ];
             if with_topo {
@@ -432,8 +455,11 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                 cells.push(Cell::from(family_cell(j, api_long)));
             }
             if wide {
-                cells.push(Cell::from(endpoint_cell(&j.forward.source)));
-                cells.push(Cell::from(endpoint_cell(&j.forward.destination)));
+                cells.push(Cell::from(endpoint_cell(&j.forward.source, ep_w as usize)));
+                cells.push(Cell::from(endpoint_cell(
+                    &j.forward.destination,
+                    ep_w as usize,
+                )));
             }
             if with_delay {
                 cells.push(Cell::from(if j.forward.delay.is_empty() {

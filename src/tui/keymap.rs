@@ -228,6 +228,12 @@ pub static PROGRESS: &[Binding] = &[
         "next unfinished switch",
         false,
     ),
+    b(
+        &[Char('e')],
+        Action::ShowError,
+        "the selected call and the next step in full",
+        false,
+    ),
     b(&[Esc, Char('q')], Action::Back, "jobs", true),
     b(&[Char('?')], Action::Help, "help", true),
 ];

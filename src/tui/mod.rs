@@ -299,6 +299,9 @@ pub struct Config {
     pub target: Target,
     pub read_only: bool,
     pub no_color: bool,
+    /// The log file's first write failure, once (said in the status line: nothing is
+    /// printed behind the TUI).
+    pub log_failure: fn() -> Option<String>,
 }
 
 /// How the TUI ended.
@@ -458,6 +461,9 @@ pub async fn run(cfg: Config) -> Result<End, String> {
         }
         if std::mem::take(&mut suspend) {
             suspend_now(&mut term, &input_ctl, &mut app);
+        }
+        if let Some(e) = (cfg.log_failure)() {
+            let _ = app::update(&mut app, Msg::LogUnwritable(e));
         }
         {
             // At most ~30 frames a second; each frame is one synchronized update.

@@ -585,6 +585,9 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 "this call has no TaskId".into()
             });
         }
+        Action::ShowError => {
+            app.overlay = Some(detail_alert(p));
+        }
         Action::Log => {
             app.log_return = Screen::Progress;
             app.screen = Screen::Log;
@@ -815,9 +818,43 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
     f.render_widget(
         Table::new(rows, widths)
             .header(Row::new(head).style(theme.title()))
-            .block(Block::default().borders(Borders::ALL).title(title)),
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(fit_title(&title, table_area.width)),
+            ),
         table_area,
     );
+    let lines = detail_lines(p, theme);
+    let next = p.next_step();
+    let w = detail.width.saturating_sub(2) as usize;
+    let h = detail.height.saturating_sub(2) as usize;
+    let pinned = if next.is_empty() {
+        vec![]
+    } else {
+        wrap_line(
+            &Line::from(vec![Span::styled("Next: ", theme.title()), Span::raw(next)]),
+            w,
+        )
+    };
+    // The next step wins over the detail: it is pinned at the bottom; detail that does
+    // not fit ends with `…` and the box says `e` shows all of it.
+    let (shown, cut) = pin_below(wrap_lines(&lines, w), pinned, h, w);
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Selected call · next step ");
+    if cut {
+        block = block.title_bottom(Line::styled(DETAIL_MORE, theme.key()).right_aligned());
+    }
+    f.render_widget(Paragraph::new(shown).block(block), detail);
+}
+
+/// The detail box's marker that some of it did not fit.
+pub(crate) const DETAIL_MORE: &str = " ↓ more: e shows all ";
+
+/// The selected call's detail (without the next step).
+fn detail_lines(p: &ProgressState, theme: &Theme) -> Vec<Line<'static>> {
+    let maintained = p.plan.family.has_dry_run();
     let mut lines = vec![];
     if let Some(r) = p.rows.get(p.selected) {
         lines.push(Line::raw(format!(
@@ -854,22 +891,27 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
             }
         }
     }
+    lines
+}
+
+/// `e` on the progress screen: the selected call's detail and the next step, whole, in
+/// a box that scrolls.
+pub(crate) fn detail_alert(p: &ProgressState) -> Overlay {
+    let mut text: Vec<String> = detail_lines(p, &Theme { color: false })
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
     let next = p.next_step();
     if !next.is_empty() {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("Next: ", theme.title()),
-            Span::raw(next),
-        ]));
+        text.push(String::new());
+        text.push(format!("Next: {next}"));
     }
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Selected call · next step "),
-        ),
-        detail,
-    );
+    Overlay::Alert {
+        title: format!("Call {} in full", p.selected + 1),
+        text: text.join("\n"),
+        scroll: 0,
+        plan_id: None,
+    }
 }
 
 /// After the switch: per direction its status, delay and checkpoint age, the delay over

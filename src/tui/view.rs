@@ -124,6 +124,164 @@ pub(crate) fn clamp_scroll(total: usize, visible: usize, scroll: u16) -> (u16, b
     (s as u16, s < max)
 }
 
+/// `text` cut to `w` columns with `…` at its end, at a word or field boundary (a blank)
+/// when one is in its second half, so no token is shown half ("· tw", "(MyS"); a text
+/// that fits is returned whole. `always` adds the `…` also to a text that fits (more
+/// follows it).
+pub(crate) fn ellipsize(text: &str, w: usize, always: bool) -> String {
+    let width: usize = text.chars().map(char_width).sum();
+    if width <= w && !(always && width > 0) {
+        return text.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    if always && width < w {
+        return format!("{}…", text.trim_end());
+    }
+    // Characters that fit with the `…`.
+    let mut fit = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = char_width(c);
+        if used + cw > w - 1 {
+            break;
+        }
+        fit.push(c);
+        used += cw;
+    }
+    let seps: &[char] = &['·', '-', ',', ':', '(', ';', ' '];
+    let next_is_blank = text[fit.len()..].starts_with(' ');
+    let head = if next_is_blank {
+        Some(fit.as_str())
+    } else {
+        // The last blank in the second half: else the cut token shows its start.
+        fit.rfind(' ').map(|b| &fit[..b]).filter(|head| {
+            let head_w: usize = head.chars().map(char_width).sum();
+            head_w * 2 >= w.saturating_sub(1)
+        })
+    };
+    match head.map(|h| h.trim_end_matches(seps)) {
+        // A blank before the `…`: the last word shown is whole (when there is room).
+        Some(h) if !h.is_empty() => {
+            let hw: usize = h.chars().map(char_width).sum();
+            if hw + 2 <= w {
+                return format!("{h} …");
+            }
+            // No room for the blank: one word less, when that keeps the second half.
+            match h.rfind(' ').map(|b| h[..b].trim_end_matches(seps)) {
+                Some(h2) if h2.chars().map(char_width).sum::<usize>() * 2 >= w => {
+                    format!("{h2} …")
+                }
+                _ => format!("{h}…"),
+            }
+        }
+        _ => format!("{}…", fit.trim_end()),
+    }
+}
+
+/// `line` with its text ellipsized (see [`ellipsize`]) in the style of its first span.
+pub(crate) fn ellipsize_line(line: &Line<'_>, w: usize, always: bool) -> Line<'static> {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let style = line
+        .spans
+        .first()
+        .map(|s| line.style.patch(s.style))
+        .unwrap_or(line.style);
+    Line::styled(ellipsize(&text, w, always), style)
+}
+
+/// `line` cut to `w` columns as [`ellipsize`] cuts it (at a word or field, with `…`),
+/// each kept character in its own style; a line that fits is returned as it is.
+pub(crate) fn fit_line(line: &Line<'_>, w: usize) -> Line<'static> {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let width: usize = text.chars().map(char_width).sum();
+    if width <= w {
+        return Line::from(
+            line.spans
+                .iter()
+                .map(|s| Span::styled(s.content.to_string(), line.style.patch(s.style)))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let cut = ellipsize(&text, w, false);
+    let tail = if cut.ends_with(" …") { " …" } else { "…" };
+    let mut keep = cut.chars().count() - tail.chars().count();
+    let mut spans: Vec<Span<'static>> = vec![];
+    let mut last_style = line.style;
+    for sp in &line.spans {
+        if keep == 0 {
+            break;
+        }
+        let st = line.style.patch(sp.style);
+        let part: String = sp.content.chars().take(keep).collect();
+        keep -= part.chars().count();
+        last_style = st;
+        spans.push(Span::styled(part, st));
+    }
+    spans.push(Span::styled(tail, last_style));
+    Line::from(spans)
+}
+
+/// A block title cut to the block's width (`area_w` columns, corners not counted).
+pub(crate) fn fit_title(title: &str, area_w: u16) -> String {
+    let w = area_w.saturating_sub(2) as usize;
+    let t = ellipsize(title, w, false);
+    if t.ends_with('…') && w > 0 {
+        // Room for a blank after the `…`, as the whole title has one.
+        format!("{} ", ellipsize(title, w.saturating_sub(1), false))
+    } else {
+        t
+    }
+}
+
+/// Rows for a box of `h` rows: `body`, then a blank, then `pinned` at the bottom. When
+/// they do not all fit, `pinned` wins: the blank goes first, then body rows (the last
+/// one shown ends with `…`); `pinned` is cut only when it alone is taller than the box.
+/// Returns the rows and whether something was left out.
+pub(crate) fn pin_below(
+    mut body: Vec<Line<'static>>,
+    mut pinned: Vec<Line<'static>>,
+    h: usize,
+    w: usize,
+) -> (Vec<Line<'static>>, bool) {
+    if pinned.is_empty() {
+        let cut = body.len() > h;
+        if cut {
+            body.truncate(h);
+            if let Some(l) = body.last_mut() {
+                *l = ellipsize_line(l, w, true);
+            }
+        }
+        return (body, cut);
+    }
+    if body.len() + 1 + pinned.len() <= h {
+        body.push(Line::raw(""));
+        body.extend(pinned);
+        return (body, false);
+    }
+    if body.len() + pinned.len() <= h {
+        body.extend(pinned);
+        return (body, false);
+    }
+    if pinned.len() >= h {
+        let cut = pinned.len() > h || !body.is_empty();
+        if pinned.len() > h {
+            pinned.truncate(h);
+            if let Some(l) = pinned.last_mut() {
+                *l = ellipsize_line(l, w, true);
+            }
+        }
+        return (pinned, cut);
+    }
+    body.truncate(h - pinned.len());
+    if let Some(l) = body.last_mut() {
+        *l = ellipsize_line(l, w, true);
+    }
+    body.extend(pinned);
+    (body, true)
+}
+
 /// A block's bottom-right marker that more is below (`↓ more`).
 pub(crate) fn more_below<'a>(block: Block<'a>, more: bool, theme: &Theme) -> Block<'a> {
     if more {
@@ -148,13 +306,31 @@ pub(crate) fn short_endpoint(url: &str) -> &str {
         .trim_end_matches('/')
 }
 
+/// The smallest terminal the TUI draws in (a compact layout below 80x24).
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+/// What a terminal smaller than the minimum shows: the real minimum, and what is short.
+pub fn too_small(w: u16, h: u16) -> String {
+    let mut short = vec![];
+    if w < MIN_WIDTH {
+        let n = MIN_WIDTH - w;
+        short.push(format!("{n} more column{}", if n == 1 { "" } else { "s" }));
+    }
+    if h < MIN_HEIGHT {
+        let n = MIN_HEIGHT - h;
+        short.push(format!("{n} more row{}", if n == 1 { "" } else { "s" }));
+    }
+    format!(
+        "terminal too small: have {w}x{h}, need at least {MIN_WIDTH}x{MIN_HEIGHT} ({}); 80x24 shows everything",
+        short.join(" and ")
+    )
+}
+
 pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
     let area = f.area();
-    if area.width < 60 || area.height < 15 {
-        let msg = format!(
-            "terminal too small: need 80x24, have {}x{}",
-            area.width, area.height
-        );
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = too_small(area.width, area.height);
         f.render_widget(
             Paragraph::new(msg)
                 .style(theme.warning())
@@ -358,7 +534,9 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         crate::text::clean(&job.name),
         form.topology().as_str()
     );
-    let block = Block::default().borders(Borders::ALL).title(title);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(fit_title(&title, area.width));
     let outer = block.inner(area);
     let [inner, msg_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(outer);
@@ -633,6 +811,11 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     // said to be there.
     let more = lines.len() > scroll as usize + inner.height as usize;
     f.render_widget(more_below(block, more, theme), area);
+    // A line wider than the box is cut at a word or field, with `…`.
+    let lines: Vec<Line> = lines
+        .iter()
+        .map(|l| fit_line(l, inner.width as usize))
+        .collect();
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     if let Some((x, y)) = cursor {
         let y = y.saturating_sub(scroll);
@@ -925,49 +1108,126 @@ fn short_action(a: &str) -> &str {
     }
 }
 
+/// A RequestId in rows of at most `w` columns, broken after a `-` where it can be: a
+/// RequestId is never cut, it wraps.
+pub(crate) fn wrap_id(id: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut rows: Vec<String> = vec![String::new()];
+    for piece in id.split_inclusive('-') {
+        let cur = rows.last_mut().expect("a row");
+        if cur.chars().count() + piece.chars().count() <= w {
+            cur.push_str(piece);
+            continue;
+        }
+        if !cur.is_empty() {
+            rows.push(String::new());
+        }
+        for c in piece.chars() {
+            let cur = rows.last_mut().expect("a row");
+            if cur.chars().count() >= w {
+                rows.push(String::new());
+            }
+            rows.last_mut().expect("a row").push(c);
+        }
+    }
+    rows
+}
+
 fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let wide = area.width >= 110;
-    let inner_h = area.height.saturating_sub(4) as usize;
-    let sel = app.log_selected.min(app.log.len().saturating_sub(1));
-    let offset = if inner_h == 0 {
-        0
+    let inner_w = area.width.saturating_sub(2);
+    // Column widths: the RequestId's is what is left; it wraps in it, never cut.
+    let (widths, head, rid_w, result_w): (Vec<u16>, Vec<&str>, u16, u16) = if wide {
+        let result = inner_w.saturating_sub(9 + 33 + 2 + 36 + 8 + 5).max(10);
+        (
+            vec![9, 33, 2, result, 36, 8],
+            vec![" TIME", "ACTION", "#", "RESULT", "REQUEST ID", "TOOK"],
+            36,
+            result,
+        )
+    } else if inner_w >= 78 {
+        let rid = inner_w.saturating_sub(9 + 21 + 18 + 3);
+        (
+            vec![9, 21, 18, rid],
+            vec![" TIME", "ACTION", "RESULT", "REQUEST ID"],
+            rid,
+            18,
+        )
     } else {
-        sel.saturating_sub(inner_h - 1)
+        // Compact: the time goes to the line below the table, the RequestId gets room.
+        let rid = inner_w.saturating_sub(21 + 12 + 2).max(8);
+        (
+            vec![21, 12, rid],
+            vec![" ACTION", "RESULT", "REQUEST ID"],
+            rid,
+            12,
+        )
     };
+    let compact = !wide && inner_w < 78;
+    let sel = app.log_selected.min(app.log.len().saturating_sub(1));
+    let long_id = app
+        .log
+        .get(sel)
+        .and_then(|e| e.request_id.as_deref())
+        .is_some_and(|r| r.chars().count() + 10 > area.width as usize);
+    let inner_h = area.height.saturating_sub(4 + u16::from(long_id)) as usize;
+    let ids: Vec<Vec<String>> = app
+        .log
+        .iter()
+        .map(|e| wrap_id(e.request_id.as_deref().unwrap_or("-"), rid_w as usize))
+        .collect();
+    // The first row shown: the selected one is on screen, rows counted by height.
+    let mut offset = sel;
+    let mut used = ids.get(sel).map_or(1, Vec::len);
+    while offset > 0 && used + ids[offset - 1].len() <= inner_h {
+        offset -= 1;
+        used += ids[offset].len();
+    }
+    let mut shown_h = 0;
     let rows: Vec<Row> = app
         .log
         .iter()
         .enumerate()
         .skip(offset)
-        .take(inner_h.max(1))
+        .take_while(|(i, _)| {
+            shown_h += ids[*i].len();
+            shown_h <= inner_h.max(1) || *i == offset
+        })
         .map(|(i, e)| {
             let ok = e.result == "ok";
-            let mut cells = vec![
-                Cell::from(format!("{}{}", if i == sel { ">" } else { " " }, e.time)),
-                Cell::from(if wide {
-                    e.action.clone()
-                } else {
-                    short_action(&e.action).to_string()
-                }),
-            ];
+            let mark = if i == sel { ">" } else { " " };
+            let mut cells = if compact {
+                vec![Cell::from(fit(
+                    &format!("{mark}{}", short_action(&e.action)),
+                    21,
+                ))]
+            } else {
+                vec![
+                    Cell::from(format!("{mark}{}", e.time)),
+                    Cell::from(if wide {
+                        fit(&e.action, 33)
+                    } else {
+                        fit(short_action(&e.action), 21)
+                    }),
+                ]
+            };
             if wide {
                 cells.push(Cell::from(e.attempt.to_string()));
             }
+            let result = if e.will_retry {
+                format!("↻ {}", e.result)
+            } else {
+                e.result.clone()
+            };
             cells.push(Cell::from(Span::styled(
-                if e.will_retry {
-                    format!("↻ {}", e.result)
-                } else {
-                    e.result.clone()
-                },
+                ellipsize(&result, result_w as usize, false),
                 if ok { theme.ok() } else { theme.danger() },
             )));
-            cells.push(Cell::from(
-                e.request_id.clone().unwrap_or_else(|| "-".into()),
-            ));
+            cells.push(Cell::from(ids[i].join("\n")));
             if wide {
                 cells.push(Cell::from(format!("{}ms", e.elapsed_ms)));
             }
-            let row = Row::new(cells);
+            let row = Row::new(cells).height(ids[i].len() as u16);
             if i == sel {
                 row.style(theme.selected())
             } else {
@@ -975,31 +1235,40 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             }
         })
         .collect();
-    let (widths, head) = if wide {
-        (
-            vec![
-                Constraint::Length(9),
-                Constraint::Length(33),
-                Constraint::Length(2),
-                Constraint::Min(16),
-                Constraint::Length(36),
-                Constraint::Length(8),
-            ],
-            vec![" TIME", "ACTION", "#", "RESULT", "REQUEST ID", "TOOK"],
-        )
-    } else {
-        (
-            vec![
-                Constraint::Length(9),
-                Constraint::Length(21),
-                Constraint::Length(18),
-                Constraint::Min(12),
-            ],
-            vec![" TIME", "ACTION", "RESULT", "REQUEST ID"],
-        )
-    };
+    let widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
+    // The line below the table: the selected call, its RequestId first and whole (two
+    // rows when it does not fit in one).
+    let below = app.log.get(sel).map(|e| {
+        let rid = e.request_id.as_deref().unwrap_or("-");
+        // The time next to the RequestId when the table has no TIME column.
+        let line = format!(
+            "RequestId {rid} · {}{} · attempt {} · {}{} · {}ms{}",
+            if compact {
+                format!("{} · ", e.time)
+            } else {
+                String::new()
+            },
+            e.action,
+            e.attempt,
+            e.result,
+            if e.will_retry { " (retried)" } else { "" },
+            e.elapsed_ms,
+            if compact {
+                String::new()
+            } else {
+                format!(" · {}", e.time)
+            }
+        );
+        let w = area.width as usize;
+        if format!("RequestId {rid}").chars().count() <= w {
+            vec![Line::raw(ellipsize(&line, w, false))]
+        } else {
+            pin_below(wrap_line(&Line::raw(line), w), vec![], 2, w).0
+        }
+    });
+    let below_h = below.as_ref().map_or(1, Vec::len) as u16;
     let [table_area, detail] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(below_h)]).areas(area);
     f.render_widget(
         Table::new(rows, widths)
             .column_spacing(1)
@@ -1010,20 +1279,8 @@ fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             ))),
         table_area,
     );
-    if let Some(e) = app.log.get(sel) {
-        f.render_widget(
-            Paragraph::new(format!(
-                "RequestId {} · {} · attempt {} · {}{} · {}ms",
-                e.request_id.as_deref().unwrap_or("-"),
-                e.action,
-                e.attempt,
-                e.result,
-                if e.will_retry { " (retried)" } else { "" },
-                e.elapsed_ms
-            ))
-            .style(theme.muted()),
-            detail,
-        );
+    if let Some(lines) = below {
+        f.render_widget(Paragraph::new(lines).style(theme.muted()), detail);
     }
 }
 
@@ -1266,5 +1523,71 @@ mod tests {
             format!("for job {id} (a…")
         );
         assert_eq!(truncate_keeping("short", 30, id), "short");
+    }
+
+    #[test]
+    fn ellipsize_cuts_at_a_word_or_field() {
+        assert_eq!(ellipsize("fits whole", 10, false), "fits whole");
+        assert_eq!(
+            ellipsize("orders-mysql-dr · two-way", 20, false),
+            "orders-mysql-dr …"
+        );
+        assert_eq!(
+            ellipsize("now LocalInstance 47.98.12.34:3306 (MySQL)", 40, false),
+            "now LocalInstance 47.98.12.34:3306 …"
+        );
+        // No blank in the second half: the token is cut, and says so.
+        assert_eq!(ellipsize("abcdefghijklmnop", 8, false), "abcdefg…");
+        // `always`: more follows a text that fits.
+        assert_eq!(ellipsize("the start", 20, true), "the start…");
+        assert_eq!(ellipsize("x", 0, false), "");
+        // A word that ends one column short of the width: one word less, with the blank.
+        assert_eq!(
+            ellipsize("on a public IP address", 15, false),
+            "on a public …"
+        );
+        for w in 1..40 {
+            let t = ellipsize("RequestId 0DD6B201 · DescribeDtsJobs · attempt 1", w, false);
+            assert!(t.chars().count() <= w, "{w}: {t:?}");
+        }
+    }
+
+    #[test]
+    fn the_pinned_rows_win() {
+        let rows = |n: usize, what: &str| -> Vec<Line<'static>> {
+            (0..n).map(|i| Line::raw(format!("{what} {i}"))).collect()
+        };
+        let text = |v: &[Line]| -> Vec<String> { v.iter().map(|l| l.to_string()).collect() };
+        // All fit, with the blank between.
+        let (v, cut) = pin_below(rows(2, "d"), rows(2, "n"), 5, 20);
+        assert_eq!(text(&v), ["d 0", "d 1", "", "n 0", "n 1"]);
+        assert!(!cut);
+        // The blank goes first.
+        let (v, cut) = pin_below(rows(2, "d"), rows(2, "n"), 4, 20);
+        assert_eq!(text(&v), ["d 0", "d 1", "n 0", "n 1"]);
+        assert!(!cut);
+        // Then detail rows; the last one shown says more follows.
+        let (v, cut) = pin_below(rows(5, "d"), rows(2, "n"), 4, 20);
+        assert_eq!(text(&v), ["d 0", "d 1…", "n 0", "n 1"]);
+        assert!(cut);
+        // The next step alone taller than the box: its start, cut.
+        let (v, cut) = pin_below(rows(1, "d"), rows(3, "n"), 2, 20);
+        assert_eq!(text(&v), ["n 0", "n 1…"]);
+        assert!(cut);
+    }
+
+    #[test]
+    fn a_request_id_wraps_after_a_dash_and_is_never_lost() {
+        let id = "0DD6B201-604B-4CAB-B6A8-4B2953B50001";
+        assert_eq!(wrap_id(id, 36), [id]);
+        assert_eq!(
+            wrap_id(id, 27),
+            ["0DD6B201-604B-4CAB-B6A8-", "4B2953B50001"]
+        );
+        for w in 1..40 {
+            let rows = wrap_id(id, w);
+            assert_eq!(rows.concat(), id, "{w}");
+            assert!(rows.iter().all(|r| r.chars().count() <= w), "{w}: {rows:?}");
+        }
     }
 }
