@@ -13,7 +13,7 @@ use crate::cli::{
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules::{self, EndpointInput};
-use crate::domain::{guard, journal};
+use crate::domain::{drive, guard, journal};
 use crate::domain::{Job, Listing, LoadEvent, SwitchRequest, Topology};
 use crate::sim::{
     Faults, Quirks, SimConfig, Simulator, StsConfig, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
@@ -696,7 +696,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let mut interrupts = Interrupts::install();
     let verify_opts = (!s.verify.no_verify).then(|| opts.verify.clone());
     let run = tokio::select! {
-        r = crate::domain::drive::run_plan(&sender, &plan, 0, &opts, verify_opts.as_ref(), &mut handler) => r,
+        r = drive::run_plan(&sender, &plan, 0, &opts, verify_opts.as_ref(), &mut handler) => r,
         sig = interrupts.wait() => {
             if verifying.load(std::sync::atomic::Ordering::SeqCst) {
                 errln!(
@@ -729,7 +729,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         errln!("JOURNAL ERROR: {e}");
     }
     let verification = run.verdicts.clone();
-    if code == exit::OK && run.next == crate::domain::drive::NextStep::NotHealthy {
+    if code == exit::OK && run.next == drive::NextStep::NotHealthy {
         code = exit::NOT_HEALTHY;
     }
 
@@ -798,7 +798,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     outln!();
     let next = match &verification {
         Some(v) => output::verdict_next_step(&plan.job_id, v),
-        None => next_step(&plan, &outcomes, &target_flags(g)),
+        None => next_step(&plan, &run, &target_flags(g)),
     };
     if outcomes
         .iter()
@@ -855,173 +855,183 @@ pub fn target_flags(g: &crate::cli::Global) -> String {
     f
 }
 
-fn next_step(plan: &Plan, outcomes: &[executor::CallOutcome], flags: &str) -> String {
+/// Where to look at call `o`'s progress: its task (legacy) or the job (maintained).
+fn look_command(plan: &Plan, o: &executor::CallOutcome, flags: &str) -> String {
+    match o.task_id.as_deref() {
+        Some(t) => format!(
+            "dts-switch{flags} status {} --watch --region {}",
+            clean(t),
+            clean(&plan.region)
+        ),
+        None => format!(
+            "dts-switch{flags} jobs --job {} --region {}",
+            clean(&plan.job_id),
+            clean(&plan.region)
+        ),
+    }
+}
+
+/// The words of the run's next step, as the driver decided it (no verdicts: every
+/// call did not finish, or none was watched).
+fn next_step(plan: &Plan, run: &drive::PlanRun, flags: &str) -> String {
+    use drive::NextStep;
+    let outcomes = &run.outcomes;
+    let at = |index: usize| &outcomes[index - run.start];
     let check = format!(
         "dts-switch{flags} jobs --job {} --region {}",
         clean(&plan.job_id),
         clean(&plan.region)
     );
-    if let Some((i, r)) = outcomes
-        .iter()
-        .enumerate()
-        .find_map(|(i, o)| o.refusal.as_deref().map(|r| (i, r)))
-    {
-        return format!(
-            "Call {} was not sent: {r}.{}",
-            i + 1,
-            if i > 0 {
-                " The calls before it were sent and are in the journal."
-            } else {
-                " Nothing was sent."
-            }
-        );
-    }
-    if let Some((i, o)) = outcomes
-        .iter()
-        .enumerate()
-        .find(|(_, o)| o.journal_error.is_some())
-    {
-        let unsent: Vec<String> = outcomes
-            .iter()
-            .filter(|x| x.outcome == Outcome::NotSent)
-            .map(|x| format!("the {} call was NOT sent", x.direction))
-            .collect();
-        return format!(
-            "Stopped: {}. Call {} ({}) ended {}, but the journal does not show it{}. Fix the journal (disk space? permissions?), check the job with `{check}`, then `dts-switch history` and `dts-switch resume` say how to go on.",
-            o.journal_error.as_deref().unwrap_or("the journal could not be written"),
-            i + 1,
-            o.direction,
-            o.outcome.as_str(),
-            if unsent.is_empty() {
+    let unsent = || outcomes.iter().filter(|x| x.outcome == Outcome::NotSent);
+    match run.next {
+        NextStep::NotSent { index } => {
+            let r = at(index).refusal.as_deref().map(|r| r.to_string()).unwrap_or_default();
+            format!(
+                "Call {} was not sent: {r}.{}",
+                index + 1,
+                if index > 0 {
+                    " The calls before it were sent and are in the journal."
+                } else {
+                    " Nothing was sent."
+                }
+            )
+        }
+        NextStep::FixJournal { index } => {
+            let o = at(index);
+            let unsent: Vec<String> = unsent()
+                .map(|x| format!("the {} call was NOT sent", x.direction))
+                .collect();
+            format!(
+                "Stopped: {}. Call {} ({}) ended {}, but the journal does not show it{}. Fix the journal (disk space? permissions?), check the job with `{check}`, then `dts-switch history` and `dts-switch resume` say how to go on.",
+                o.journal_error.as_deref().unwrap_or("the journal could not be written"),
+                index + 1,
+                o.direction,
+                o.outcome.as_str(),
+                if unsent.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", unsent.join(", "))
+                }
+            )
+        }
+        NextStep::CheckByHand { index } => {
+            let o = at(index);
+            format!(
+                "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",
+                o.direction,
+                o.sent_at.as_deref().unwrap_or("?"),
+                o.endpoint_type.as_str().to_ascii_lowercase(),
+                output::redo_command(plan, o.direction, flags)
+            )
+        }
+        NextStep::Follow { index } => {
+            let o = at(index);
+            let unsent: Vec<&str> = unsent().map(|x| x.direction.as_str()).collect();
+            let then = if unsent.is_empty() {
                 String::new()
             } else {
-                format!("; {}", unsent.join(", "))
-            }
-        );
-    }
-    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Unknown) {
-        return format!(
-            "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",
-            o.direction,
-            o.sent_at.as_deref().unwrap_or("?"),
-            o.endpoint_type.as_str().to_ascii_lowercase(),
-            output::redo_command(plan, o.direction, flags)
-        );
-    }
-    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::StillRunning) {
-        let unsent: Vec<&str> = outcomes
-            .iter()
-            .filter(|x| x.outcome == Outcome::NotSent)
-            .map(|x| x.direction.as_str())
-            .collect();
-        let then = if unsent.is_empty() {
-            String::new()
-        } else {
+                format!(
+                    ", sends the {} call that was not sent yet",
+                    unsent.join(" and ")
+                )
+            };
+            let what = match o.task_id {
+                Some(_) => "the task is still running in the service".to_string(),
+                None => format!(
+                    "the change of the {} direction is still going on in the service ({})",
+                    o.direction,
+                    clean(o.status.as_deref().unwrap_or("Modifying"))
+                ),
+            };
             format!(
-                ", sends the {} call that was not sent yet",
-                unsent.join(" and ")
+                "Next step: {what}: `dts-switch{flags} resume` follows it{then}, then watches the job (or look: `{}`).",
+                look_command(plan, o, flags)
             )
-        };
-        return match o.task_id.as_deref() {
-            Some(t) => format!(
-                "Next step: the task is still running in the service: `dts-switch{flags} resume` follows it{then}, then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
-                clean(t),
-                clean(&plan.region)
-            ),
-            None => format!(
-                "Next step: the change of the {} direction is still going on in the service ({}): `dts-switch{flags} resume` follows it{then}, then watches the job (or look: `dts-switch{flags} jobs --job {} --region {}`).",
-                o.direction,
-                clean(o.status.as_deref().unwrap_or("Modifying")),
-                clean(&plan.job_id),
-                clean(&plan.region)
-            ),
-        };
-    }
-    if let Some(o) = outcomes
-        .iter()
-        .find(|o| matches!(o.outcome, Outcome::Failed | Outcome::Refused))
-    {
-        let code = o.error_code.as_deref().unwrap_or("");
-        let wrong_family = code.contains("JobVersionNotSupported");
-        let redo = |d| {
-            let c = output::redo_command(plan, d, flags);
-            if wrong_family {
-                // The family this call used refused the job as unsupported: let the
-                // dry run choose the family.
-                c.replace(" --api legacy", "")
-                    .replace(" --api maintained", "")
-            } else {
-                c
-            }
-        };
-        let cause = if o.outcome == Outcome::Failed {
-            "Fix the cause (is the new database reachable from DTS? are the values right?)"
-                .to_string()
-        } else if wrong_family {
-            format!(
-                "The service says this job belongs to the other API family ({}): redo it without --api, and the dry run chooses",
-                clean(code)
-            )
-        } else if !code.is_empty() {
-            format!(
-                "Fix what the service named ({}: see its message above)",
-                clean(code)
-            )
-        } else {
-            "Fix what the service named (see its message above)".to_string()
-        };
-        let mut s = format!(
-            "Next step: the {} call {}. {cause}, then redo that call with:\n  {}",
-            o.direction,
-            if o.outcome == Outcome::Failed {
-                "failed"
-            } else {
-                "was refused"
-            },
-            redo(o.direction)
-        );
-        for later in outcomes.iter().filter(|x| x.outcome == Outcome::NotSent) {
-            s.push_str(&format!(
-                "\nThe {} call was not sent; after that, send it with:\n  {}",
-                later.direction,
-                redo(later.direction)
-            ));
         }
-        return s;
-    }
-    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::Sent) {
-        return match o.task_id.as_deref() {
-            Some(t) => format!(
-                "Next step: the last task was not followed (--no-wait), and the job was not watched: `dts-switch{flags} resume` follows it and then watches the job (or look: `dts-switch{flags} status {} --watch --region {}`).",
-                clean(t),
-                clean(&plan.region)
-            ),
-            None => format!(
-                "Next step: the change of the {} direction was accepted and not followed (--no-wait), and the job was not watched: `dts-switch{flags} resume` follows it and then watches the job (or look: `dts-switch{flags} jobs --job {} --region {}`).",
+        NextStep::Redo { index } => {
+            let o = at(index);
+            let code = o.error_code.as_deref().unwrap_or("");
+            let wrong_family = code.contains("JobVersionNotSupported");
+            let redo = |d| {
+                let c = output::redo_command(plan, d, flags);
+                if wrong_family {
+                    // The family this call used refused the job as unsupported: let the
+                    // dry run choose the family.
+                    c.replace(" --api legacy", "")
+                        .replace(" --api maintained", "")
+                } else {
+                    c
+                }
+            };
+            let cause = if o.outcome == Outcome::Failed {
+                "Fix the cause (is the new database reachable from DTS? are the values right?)"
+                    .to_string()
+            } else if wrong_family {
+                format!(
+                    "The service says this job belongs to the other API family ({}): redo it without --api, and the dry run chooses",
+                    clean(code)
+                )
+            } else if !code.is_empty() {
+                format!(
+                    "Fix what the service named ({}: see its message above)",
+                    clean(code)
+                )
+            } else {
+                "Fix what the service named (see its message above)".to_string()
+            };
+            let mut s = format!(
+                "Next step: the {} call {}. {cause}, then redo that call with:\n  {}",
                 o.direction,
-                clean(&plan.job_id),
-                clean(&plan.region)
+                if o.outcome == Outcome::Failed {
+                    "failed"
+                } else {
+                    "was refused"
+                },
+                redo(o.direction)
+            );
+            for later in unsent() {
+                s.push_str(&format!(
+                    "\nThe {} call was not sent; after that, send it with:\n  {}",
+                    later.direction,
+                    redo(later.direction)
+                ));
+            }
+            s
+        }
+        NextStep::NotFollowed { index } => {
+            let o = at(index);
+            let what = match o.task_id {
+                Some(_) => "the last task was not followed (--no-wait)".to_string(),
+                None => format!(
+                    "the change of the {} direction was accepted and not followed (--no-wait)",
+                    o.direction
+                ),
+            };
+            format!(
+                "Next step: {what}, and the job was not watched: `dts-switch{flags} resume` follows it and then watches the job (or look: `{}`).",
+                look_command(plan, o, flags)
+            )
+        }
+        // Without verdicts: a call held back because the direction before it was not
+        // healthy after its change.
+        NextStep::NotHealthy => match unsent().next() {
+            Some(o) => format!(
+                "Next step: the {} call was NOT sent: {}. Look at the job (`{check}`); once it is healthy, `dts-switch{flags} resume` checks it again and offers the {} call, or send it alone with:\n  {}",
+                o.direction,
+                clean(
+                    o.error
+                        .as_deref()
+                        .unwrap_or("the direction before it was not healthy")
+                        .trim_start_matches("not sent: ")
+                ),
+                o.direction,
+                output::redo_command(plan, o.direction, flags)
             ),
-        };
+            None => format!("Next step: the job is not healthy. Look at it: `{check}`"),
+        },
+        NextStep::Done => format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`"),
     }
-    if let Some(o) = outcomes.iter().find(|o| o.outcome == Outcome::NotSent) {
-        // Held back: the direction before it was not healthy after its change.
-        return format!(
-            "Next step: the {} call was NOT sent: {}. Look at the job (`{check}`); once it is healthy, `dts-switch{flags} resume` checks it again and offers the {} call, or send it alone with:\n  {}",
-            o.direction,
-            clean(
-                o.error
-                    .as_deref()
-                    .unwrap_or("the direction before it was not healthy")
-                    .trim_start_matches("not sent: ")
-            ),
-            o.direction,
-            output::redo_command(plan, o.direction, flags)
-        );
-    }
-    format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`")
 }
-
 async fn status(
     ctx: &Ctx,
     out: OutputFormat,
