@@ -35,6 +35,7 @@ use crate::domain::hostlock;
 use crate::domain::journal::{self, CallState, Journal, PlanSummary, ReadResult, Record, TxError};
 use crate::domain::plan::Plan;
 use std::fmt;
+use std::path::Path;
 
 /// What a guarded send needs: the client, the journal, and what identifies the sender.
 #[derive(Clone)]
@@ -233,17 +234,29 @@ fn check_job(
             lines: damage.into_iter().map(|(_, p)| p).collect(),
         });
     }
-    if let Some(p) = journal::pending_for(plans, region, job_ids, except_plan) {
-        return Err(Refusal::OtherPlan {
+    no_pending_plan(plans, region, job_ids, except_plan, None)
+}
+
+/// The rule of one journal's plans (`journal`: which one, when not this one): a plan of
+/// the job that still needs something refuses a new write.
+fn no_pending_plan(
+    plans: &[PlanSummary],
+    region: &str,
+    job_ids: &[String],
+    except_plan: Option<&str>,
+    journal: Option<&Path>,
+) -> Result<(), Refusal> {
+    match journal::pending_for(plans, region, job_ids, except_plan) {
+        Some(p) => Err(Refusal::OtherPlan {
             job_id: p.job_id.clone(),
             plan_id: p.plan_id.clone(),
             at: p.at.clone(),
             by: p.by.clone(),
             what: p.pending_text().unwrap_or_default(),
-            journal: None,
-        });
+            journal: journal.map(|j| j.display().to_string()),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Would a new switch of `job_id` in `region` be allowed now? The same rule [`send`]
@@ -459,16 +472,7 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
         let j = Journal::new(&other);
         let Ok(read) = j.read() else { continue };
         let plans = journal::summarize(&read.records);
-        if let Some(p) = journal::pending_for(&plans, &plan.region, &plan.job_ids, None) {
-            return Err(Refusal::OtherPlan {
-                job_id: p.job_id.clone(),
-                plan_id: p.plan_id.clone(),
-                at: p.at.clone(),
-                by: p.by.clone(),
-                what: p.pending_text().unwrap_or_default(),
-                journal: Some(other.display().to_string()),
-            });
-        }
+        no_pending_plan(&plans, &plan.region, &plan.job_ids, None, Some(&other))?;
     }
     let direction = call.direction.to_string();
     let read = family::read_direction(&s.client, plan, call.direction)
