@@ -423,18 +423,19 @@ pub async fn run(cfg: Config) -> Result<End, String> {
         }
         // Ctrl-Z from outside (kill -TSTP) suspends as the key does; SIGCONT (after
         // `fg`, also after an outside SIGSTOP) redraws everything.
-        if let Some((tstp, cont)) = terminal::tstp_cont() {
-            for (n, what) in [(tstp, Signal::Suspend), (cont, Signal::Continued)] {
-                if let Ok(mut s) = signal(SignalKind::from_raw(n)) {
-                    let t = susp_tx.clone();
-                    tokio::spawn(async move {
-                        while s.recv().await.is_some() {
-                            if t.send(what).is_err() {
-                                break;
-                            }
+        for (n, what) in [
+            (libc::SIGTSTP, Signal::Suspend),
+            (libc::SIGCONT, Signal::Continued),
+        ] {
+            if let Ok(mut s) = signal(SignalKind::from_raw(n)) {
+                let t = susp_tx.clone();
+                tokio::spawn(async move {
+                    while s.recv().await.is_some() {
+                        if t.send(what).is_err() {
+                            break;
                         }
-                    });
-                }
+                    }
+                });
             }
         }
     }

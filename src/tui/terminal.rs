@@ -54,77 +54,7 @@ pub fn restore_terminal() {
 
 #[cfg(unix)]
 mod sys {
-    use std::ffi::c_int;
-
-    unsafe extern "C" {
-        pub fn dup2(old: c_int, new: c_int) -> c_int;
-        pub fn raise(sig: c_int) -> c_int;
-    }
-
-    // Signal numbers std does not name (checked against libc in the tests).
-    #[cfg(all(
-        any(target_os = "linux", target_os = "android"),
-        not(any(
-            target_arch = "mips",
-            target_arch = "mips64",
-            target_arch = "sparc",
-            target_arch = "sparc64"
-        ))
-    ))]
-    mod nums {
-        pub const SIGTSTP: i32 = 20;
-        pub const SIGCONT: i32 = 18;
-        pub const SIGSTOP: i32 = 19;
-    }
-    #[cfg(all(
-        any(target_os = "linux", target_os = "android"),
-        any(target_arch = "mips", target_arch = "mips64")
-    ))]
-    mod nums {
-        pub const SIGTSTP: i32 = 24;
-        pub const SIGCONT: i32 = 25;
-        pub const SIGSTOP: i32 = 23;
-    }
-    #[cfg(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "netbsd",
-        target_os = "dragonfly",
-        all(
-            target_os = "linux",
-            any(target_arch = "sparc", target_arch = "sparc64")
-        )
-    ))]
-    mod nums {
-        pub const SIGTSTP: i32 = 18;
-        pub const SIGCONT: i32 = 19;
-        pub const SIGSTOP: i32 = 17;
-    }
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "netbsd",
-        target_os = "dragonfly"
-    )))]
-    mod nums {
-        // Unknown here: suspending is not offered.
-        pub const SIGTSTP: i32 = -1;
-        pub const SIGCONT: i32 = -1;
-        pub const SIGSTOP: i32 = -1;
-    }
-    pub use nums::*;
-}
-
-/// SIGTSTP and SIGCONT, where known (for the runner's signal streams).
-#[cfg(unix)]
-pub fn tstp_cont() -> Option<(i32, i32)> {
-    (sys::SIGTSTP > 0).then_some((sys::SIGTSTP, sys::SIGCONT))
+    pub use libc::{dup2, raise, SIGSTOP};
 }
 
 /// Stops this process until the shell continues it (`fg`). The caller has given the
@@ -133,11 +63,10 @@ pub fn tstp_cont() -> Option<(i32, i32)> {
 pub fn stop_self() -> bool {
     #[cfg(unix)]
     {
-        if sys::SIGSTOP > 0 {
-            // SAFETY: raise() with a valid signal number has no memory effects.
-            return unsafe { sys::raise(sys::SIGSTOP) } == 0;
-        }
+        // SAFETY: raise() with a valid signal number has no memory effects.
+        unsafe { sys::raise(sys::SIGSTOP) == 0 }
     }
+    #[cfg(not(unix))]
     false
 }
 
@@ -197,15 +126,5 @@ pub fn release_stderr() {
             // SAFETY: `fd` is an open duplicate of the original stderr.
             unsafe { sys::dup2(fd.as_raw_fd(), 2) };
         }
-    }
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    #[test]
-    fn signal_numbers_are_the_platforms() {
-        assert_eq!(super::sys::SIGTSTP, libc::SIGTSTP);
-        assert_eq!(super::sys::SIGCONT, libc::SIGCONT);
-        assert_eq!(super::sys::SIGSTOP, libc::SIGSTOP);
     }
 }
