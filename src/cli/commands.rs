@@ -7,8 +7,8 @@ use crate::cli::flow::{typed_confirmation, Interrupts};
 use crate::cli::journal_cmds;
 use crate::cli::output::{self, now_hms};
 use crate::cli::{
-    exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
-    SwitchArgs, SwitchCmd, TotalCounts,
+    exit, Cli, CliError, Command, JobsArgs, NewEndpointArgs, OutputFormat, SimulateArgs, SortKey,
+    StatusArgs, SwitchArgs, SwitchCmd, TotalCounts,
 };
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
 use crate::domain::plan::{self, Plan};
@@ -449,7 +449,7 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
 
 /// The new account's password: the first line of stdin with `--password-stdin`, else
 /// `DTS_SWITCH_DB_PASSWORD`. Never a flag.
-fn read_password(a: &SwitchArgs) -> Result<Option<crate::domain::rules::Secret>, String> {
+fn read_password(a: &NewEndpointArgs) -> Result<Option<crate::domain::rules::Secret>, String> {
     if a.password_stdin {
         let mut line = String::new();
         std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
@@ -466,14 +466,10 @@ fn read_password(a: &SwitchArgs) -> Result<Option<crate::domain::rules::Secret>,
         .map(crate::domain::rules::Secret::new))
 }
 
-/// Local checks only: nothing is sent when they fail.
-fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
-    // Every problem at once: the job id's, then each endpoint value's.
-    let mut lines: Vec<String> = rules::no_inner_space(a.job.trim())
-        .err()
-        .map(|why| format!("  --job {}", clean(&why)))
-        .into_iter()
-        .collect();
+/// The new endpoint's flags, checked by the rules table: the endpoint, or every
+/// problem at once (one indented line each). Local checks only.
+pub fn validate_endpoint(a: &NewEndpointArgs) -> Result<rules::ValidEndpoint, Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
     let mut extra = rules::MaintainedExtras::default();
     for (flag, v, slot) in [
         (
@@ -540,6 +536,24 @@ fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
         }
     }
     match endpoint {
+        Ok(e) if lines.is_empty() => Ok(e),
+        _ => Err(lines),
+    }
+}
+
+/// Local checks only: nothing is sent when they fail.
+fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
+    // Every problem at once: the job id's, then each endpoint value's.
+    let mut lines: Vec<String> = rules::no_inner_space(a.job.trim())
+        .err()
+        .map(|why| format!("  --job {}", clean(&why)))
+        .into_iter()
+        .collect();
+    let endpoint = validate_endpoint(&a.new);
+    if let Err(l) = &endpoint {
+        lines.extend(l.iter().cloned());
+    }
+    match endpoint {
         Ok(endpoint) if lines.is_empty() => Ok(SwitchRequest {
             database: a.database,
             endpoint,
@@ -570,10 +584,10 @@ async fn make_plan(
         guard::check_new_switch(j, &job.ids(), &ctx.region)
             .map_err(|r| CliError::new(exit::BAD_INPUT, format!("nothing was sent: {r}")))?;
     }
-    if a.api != crate::domain::family::ApiChoice::Legacy && std::io::stderr().is_terminal() {
+    if a.new.api != crate::domain::family::ApiChoice::Legacy && std::io::stderr().is_terminal() {
         errln!("checking with the service (ModifyDtsJobEndpoint DryRun=true; nothing is changed)…");
     }
-    let plan = crate::domain::planner::make_plan(&ctx.client, &job, &ctx.region, &req, a.api)
+    let plan = crate::domain::planner::make_plan(&ctx.client, &job, &ctx.region, &req, a.new.api)
         .await
         .map_err(|e| match e {
             crate::domain::planner::PlanFailure::Plan(e) => {
@@ -672,6 +686,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             healthy_delay: s.verify.healthy_delay,
             timeout: s.verify.verify_timeout,
         },
+        stop: None,
     };
     let mut printer = output::ProgressPrinter::new(plan.calls.len(), json_out);
     // What the run reached, for the words after an interrupt.
@@ -1029,6 +1044,13 @@ fn next_step(plan: &Plan, run: &drive::PlanRun, flags: &str) -> String {
             ),
             None => format!("Next step: the job is not healthy. Look at it: `{check}`"),
         },
+        NextStep::Stopped { .. } => {
+            let mut s = String::from("Stopped by the operator before these calls; they were NOT sent:");
+            for o in unsent() {
+                s.push_str(&format!("\n  {} call: {}", o.direction, output::redo_command(plan, o.direction, flags)));
+            }
+            s
+        }
         NextStep::Done => format!("Done: DTS now uses the new endpoint and resumes from its checkpoint. Check the job and its delay: `{check}`"),
     }
 }

@@ -310,6 +310,19 @@ pub struct SwitchArgs {
     /// Which database was switched over, named as in the forward direction
     #[arg(long, value_parser = parse_side, value_name = "source|destination")]
     pub database: Side,
+    /// Send only the call of this direction (e.g. to redo the second call of a two-way job)
+    #[arg(long, value_parser = parse_direction, value_name = "forward|reverse")]
+    pub only_direction: Option<Direction>,
+    /// Override the topology the service shows (you know what you built)
+    #[arg(long, value_parser = parse_topology, value_name = "one-way|two-way")]
+    pub topology: Option<Topology>,
+    #[command(flatten)]
+    pub new: NewEndpointArgs,
+}
+
+/// The new endpoint, as `switch` and `failover` take it (validated by the rules table).
+#[derive(Args, Debug, Clone)]
+pub struct NewEndpointArgs {
     /// How DTS reaches the new database, in either vocabulary (any case): LocalInstance (= other), ECS (= ecs), Express (= express); new-version jobs also take rds, polardb, mongodb, distributed_mongodb, greenplum, kafka
     #[arg(long, value_parser = parse_type, value_name = "TYPE")]
     pub instance_type: InstanceType,
@@ -328,12 +341,6 @@ pub struct SwitchArgs {
     /// Cross-account: the RAM role authorised for the destination account (with --owner-id)
     #[arg(long, value_name = "NAME")]
     pub role: Option<String>,
-    /// Send only the call of this direction (e.g. to redo the second call of a two-way job)
-    #[arg(long, value_parser = parse_direction, value_name = "forward|reverse")]
-    pub only_direction: Option<Direction>,
-    /// Override the topology the service shows (you know what you built)
-    #[arg(long, value_parser = parse_topology, value_name = "one-way|two-way")]
-    pub topology: Option<Topology>,
     /// Which DTS API: auto (ModifyDtsJobEndpoint wherever its dry run accepts the change, SwitchSynchronizationEndpoint only for a job it refuses as unsupported or does not know), legacy, maintained
     #[arg(long, value_parser = parse_api, default_value = "auto", value_name = "auto|legacy|maintained")]
     pub api: crate::domain::family::ApiChoice,

@@ -27,6 +27,9 @@ pub enum NextStep {
     Redo { index: usize },
     /// The last call was sent and not followed (`--no-wait`).
     NotFollowed { index: usize },
+    /// The operator stopped the run: call `index` and those after it were not sent
+    /// (`resume --batch` sends them).
+    Stopped { index: usize },
 }
 
 /// What one run of a plan did.
@@ -132,6 +135,9 @@ pub fn next_step(
         .find(|(_, o)| o.outcome == Outcome::Sent)
     {
         return NextStep::NotFollowed { index: at(i) };
+    }
+    if let Some((i, _)) = outcomes.iter().enumerate().find(|(_, o)| o.stopped) {
+        return NextStep::Stopped { index: at(i) };
     }
     if outcomes.iter().any(|o| o.outcome == Outcome::NotSent) {
         // Not sent because an earlier direction was not healthy (maintained two-way).

@@ -27,6 +27,18 @@ pub struct ExecOptions {
     /// Watching a direction between the calls of a maintained two-way plan (the
     /// Reverse call only after the Forward direction is healthy again).
     pub verify: crate::domain::verify::VerifyOptions,
+    /// Set by the operator (Ctrl-C in a batch): no new call is sent from then on; what
+    /// was sent is still followed to its end.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl ExecOptions {
+    /// The operator asked to stop sending.
+    pub fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }
 
 impl Default for ExecOptions {
@@ -38,6 +50,7 @@ impl Default for ExecOptions {
             wait_last: true,
             read_only: false,
             verify: crate::domain::verify::VerifyOptions::default(),
+            stop: None,
         }
     }
 }
@@ -74,6 +87,9 @@ pub struct CallOutcome {
     /// The guard refused the call: nothing was sent.
     #[serde(skip)]
     pub refusal: Option<Box<Refusal>>,
+    /// Not sent because the operator stopped the run (Ctrl-C in a batch).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
 }
 
 impl CallOutcome {
@@ -93,6 +109,7 @@ impl CallOutcome {
             journal_error: None,
             error_kind: None,
             refusal: None,
+            stopped: false,
         }
     }
 }
@@ -229,6 +246,16 @@ pub async fn execute(
         let blocked = outcomes
             .iter()
             .find(|o| o.outcome != Outcome::Finished || o.journal_error.is_some());
+        if blocked.is_none() && !opts.read_only && !gate_failed && opts.stopped() {
+            let mut o = CallOutcome::new(call, Outcome::NotSent);
+            o.stopped = true;
+            o.error = Some(format!(
+                "not sent: stopped by the operator before this call; the {} direction still has the old endpoint",
+                call.direction
+            ));
+            outcomes.push(finish(s, &plan.id, index, o, on_event));
+            continue;
+        }
         if blocked.is_some() || opts.read_only || gate_failed {
             let mut o = CallOutcome::new(call, Outcome::NotSent);
             o.error = Some(match blocked {

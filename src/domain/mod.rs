@@ -6,6 +6,7 @@ pub mod endpoint;
 pub mod executor;
 pub mod family;
 pub mod find;
+pub mod fleet;
 pub mod guard;
 pub mod hostlock;
 pub mod job;

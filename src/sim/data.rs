@@ -118,6 +118,12 @@ pub struct SimJob {
     pub dry_run_fails: bool,
     /// DescribeDtsJobDetail spells `synchronizing` in lowercase, as its doc does.
     pub lowercase_detail_status: bool,
+    /// The job's write (switch or endpoint change, not a dry run) is executed, then
+    /// the connection is closed without an answer: a dropped answer, for this job only.
+    pub drops_answer: bool,
+    /// Someone else changes the Forward source to this endpoint, just before the
+    /// first status read of the job after it was listed ("changed since the plan").
+    pub drift_to: Option<SimEndpoint>,
 }
 
 impl SimJob {
@@ -252,6 +258,8 @@ pub(crate) fn job(
         fails_after_change: false,
         dry_run_fails: false,
         lowercase_detail_status: false,
+        drops_answer: false,
+        drift_to: None,
     }
 }
 

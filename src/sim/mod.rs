@@ -4,6 +4,7 @@
 //! that issue short-lived credentials the fake DTS accepts.
 
 pub mod data;
+pub mod data_fleet;
 pub mod data_maintained;
 mod maintained;
 pub mod server;

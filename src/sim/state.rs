@@ -214,6 +214,9 @@ pub struct SimConfig {
     /// refused with `Forbidden.RAM`, as for a RAM user whose policy leaves the region out:
     /// a region that fails while the others answer.
     pub refused_regions: Vec<String>,
+    /// Also serve the twelve jobs behind one database (`data_fleet`): both families,
+    /// two regions, one task that fails, one dropped answer, one changed by someone else.
+    pub fleet: bool,
 }
 
 impl Default for SimConfig {
@@ -233,6 +236,7 @@ impl Default for SimConfig {
             sts: StsConfig::default(),
             generated_regions: Vec::new(),
             refused_regions: Vec::new(),
+            fleet: false,
         }
     }
 }
@@ -248,6 +252,9 @@ impl SimConfig {
         self.spread(&mut jobs[demo..]);
         if self.maintained_jobs {
             jobs.extend(m::maintained_demo_jobs());
+        }
+        if self.fleet {
+            jobs.extend(crate::sim::data_fleet::fleet_jobs());
         }
         let mut generated = m::maintained_jobs(self.generated_maintained_jobs, self.two_way_every);
         self.spread(&mut generated);
@@ -454,7 +461,36 @@ impl SimState {
             }
         }
         self.mangled = None;
+        let job_named = [
+            "SynchronizationJobId",
+            "DtsJobId",
+            "DtsInstanceID",
+            "DtsInstanceId",
+        ]
+        .iter()
+        .find_map(|k| get(k))
+        .map(str::to_string);
+        if matches!(
+            action.as_str(),
+            "DescribeSynchronizationJobStatus" | "DescribeDtsJobDetail"
+        ) {
+            if let Some(id) = &job_named {
+                self.apply_drift(id);
+            }
+        }
         let mut reply = self.dispatch(method, params, &action, now);
+        let is_write = action == "SwitchSynchronizationEndpoint"
+            || (action == "ModifyDtsJobEndpoint"
+                && !get("DryRun").is_some_and(|v| v.eq_ignore_ascii_case("true")));
+        let answered = matches!(&reply, Reply::Json { body, .. } if body.get("Code").is_none() && body.get("ErrCode").is_none() && body.get("Success").is_none_or(|v| v != false && v != "false"));
+        if is_write
+            && answered
+            && job_named
+                .as_deref()
+                .is_some_and(|id| self.drops_answer_of(id))
+        {
+            reply = Reply::Drop;
+        }
         self.record(method, &action, recorded, &mut reply);
         reply
     }
@@ -823,6 +859,32 @@ impl SimState {
             });
         }
         None
+    }
+
+    /// Any of the job's ids names it (instance id, either direction's DtsJobId).
+    fn job_by_any_id(&self, id: &str) -> Option<usize> {
+        self.jobs.iter().position(|j| {
+            j.id == id
+                || j.maintained()
+                    .is_some_and(|m| m.job_id == id || m.reverse_job_id.as_deref() == Some(id))
+        })
+    }
+
+    fn drops_answer_of(&self, id: &str) -> bool {
+        self.job_by_any_id(id)
+            .is_some_and(|i| self.jobs[i].drops_answer)
+    }
+
+    /// Someone else's change of the job (see [`SimJob::drift_to`]), once.
+    fn apply_drift(&mut self, id: &str) {
+        if let Some(i) = self.job_by_any_id(id) {
+            if let Some(e) = self.jobs[i].drift_to.take() {
+                self.jobs[i].forward.src = e.clone();
+                if let Some(r) = &mut self.jobs[i].reverse {
+                    r.dst = e;
+                }
+            }
+        }
     }
 
     /// The job with this SynchronizationJobId / DtsInstanceID that the region sees.
