@@ -381,6 +381,7 @@ impl ServiceTexts {
             error_kind: None,
             journal_error: None,
             refusal: None,
+            stopped: false,
         };
         let mut printer = output::ProgressPrinter::new(1, false);
         let progress = [

@@ -74,6 +74,7 @@ fn refused() -> App {
                 journal_error: None,
                 error_kind: None,
                 refusal: None,
+                stopped: false,
             },
         },
     );

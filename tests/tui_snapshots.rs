@@ -233,6 +233,7 @@ fn progress_running_finished_and_failed() {
             journal_error: None,
             error_kind: None,
             refusal: None,
+            stopped: false,
         },
     });
     update(&mut app, Msg::ExecFinished { plan_id: pid });

@@ -248,6 +248,7 @@ fn failed_task_shows_the_message_and_redo_goes_through_preview_and_confirm() {
                     journal_error: None,
                     error_kind: None,
                     refusal: None,
+                    stopped: false,
                 },
             },
         },

@@ -70,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Find(a)) => crate::cli::find::run(&g, &a).await,
+        Some(Command::Failover(a)) => crate::cli::failover::run(&g, &a).await,
         Some(Command::Status(a)) => {
             validate_task_ids(&a.task_ids)?;
             let ctx = context::build(&g).await?;
@@ -1179,6 +1180,7 @@ async fn simulate(a: SimulateArgs) -> Result<i32, CliError> {
     }
     let token = a.sts.then(|| "CAIS-sim-demo-sts-token".to_string());
     let cfg = SimConfig {
+        fleet: a.fleet,
         jobs: a.jobs,
         generated_maintained_jobs: a.maintained_jobs,
         two_way_every: a.two_way_every.map(|n| n as usize),

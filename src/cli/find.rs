@@ -70,8 +70,12 @@ fn check_region(flag: &str, r: &str) -> Result<(), CliError> {
 
 /// The regions named by `--regions` / `--all-regions` (checked, in order, once each);
 /// `None`: the one region of `--region` and the environment.
-fn named_regions(g: &Global, a: &FindArgs) -> Result<Option<Vec<String>>, CliError> {
-    if a.regions.is_empty() && !a.all_regions {
+pub fn named_regions(
+    g: &Global,
+    regions: &[String],
+    all_regions: bool,
+) -> Result<Option<Vec<String>>, CliError> {
+    if regions.is_empty() && !all_regions {
         if let Some(r) = &g.region {
             check_region("--region", r)?;
         }
@@ -82,13 +86,13 @@ fn named_regions(g: &Global, a: &FindArgs) -> Result<Option<Vec<String>>, CliErr
             "--region names one region; with --regions or --all-regions leave it out (put it in the list)",
         ));
     }
-    if a.all_regions {
+    if all_regions {
         return Ok(Some(
             public_regions().into_iter().map(str::to_string).collect(),
         ));
     }
     let mut out: Vec<String> = Vec::new();
-    for r in &a.regions {
+    for r in regions {
         let r = r.trim();
         if r.is_empty() {
             return Err(bad(
@@ -113,7 +117,7 @@ pub async fn run(g: &Global, a: &FindArgs) -> Result<i32, CliError> {
             )
         },
     )?;
-    let named = named_regions(g, a)?;
+    let named = named_regions(g, &a.regions, a.all_regions)?;
     let ctx = context::build(g).await?;
     let regions = match named {
         Some(r) => r,
@@ -122,10 +126,35 @@ pub async fn run(g: &Global, a: &FindArgs) -> Result<i32, CliError> {
             vec![ctx.region.clone()]
         }
     };
-    // A simulator (or any endpoint given) serves every region; else each region's host.
+    let targets = region_clients(g, &ctx, &regions)?;
+    let show = g.output == OutputFormat::Text && std::io::stderr().is_terminal();
+    let report = search(&query, targets, a.dts_jobs_rate, show).await;
+    match g.output {
+        OutputFormat::Json => {
+            print_json(&report_json(&query, &report));
+            for r in report.regions.iter().filter(|r| !r.complete()) {
+                errln!("{}", region_problem_line(r));
+            }
+        }
+        OutputFormat::Markdown => out!("{}", markdown(&query, &report)),
+        OutputFormat::Text => {
+            outln!("{}", header(&ctx, &regions));
+            out!("{}", text(&query, &report, width()));
+        }
+    }
+    Ok(exit_code(&report))
+}
+
+/// Each region's client: its own host (`dts.<region>.aliyuncs.com`) and RegionId; a
+/// simulator (or any endpoint given) serves every region at its one address.
+pub fn region_clients(
+    g: &Global,
+    ctx: &Ctx,
+    regions: &[String],
+) -> Result<Vec<(String, crate::api::Client)>, CliError> {
     let fixed = ctx.demo.is_some() || g.endpoint.is_some();
     let mut targets = Vec::new();
-    for r in &regions {
+    for r in regions {
         let endpoint = if fixed {
             None
         } else {
@@ -133,16 +162,25 @@ pub async fn run(g: &Global, a: &FindArgs) -> Result<i32, CliError> {
         };
         targets.push((r.clone(), ctx.client.with_region(r, endpoint)));
     }
+    Ok(targets)
+}
+
+/// Searches `regions` with a line of progress on a terminal's stderr.
+pub async fn search(
+    query: &Query,
+    targets: Vec<(String, crate::api::Client)>,
+    rate: u32,
+    show: bool,
+) -> FindReport {
     let opts = ListOptions {
         keep_raw: false,
-        dts_jobs_per_second: Some(a.dts_jobs_rate as f64),
+        dts_jobs_per_second: Some(rate as f64),
         ..ListOptions::default()
     };
-    let show = g.output == OutputFormat::Text && std::io::stderr().is_terminal();
     let total = targets.len();
     let mut done = 0usize;
     let report = find::search_regions(
-        &query,
+        query,
         targets,
         &opts,
         find::DEFAULT_REGIONS_IN_FLIGHT,
@@ -165,20 +203,7 @@ pub async fn run(g: &Global, a: &FindArgs) -> Result<i32, CliError> {
     if show {
         errout!("\r\x1b[2K");
     }
-    match g.output {
-        OutputFormat::Json => {
-            print_json(&report_json(&query, &report));
-            for r in report.regions.iter().filter(|r| !r.complete()) {
-                errln!("{}", region_problem_line(r));
-            }
-        }
-        OutputFormat::Markdown => out!("{}", markdown(&query, &report)),
-        OutputFormat::Text => {
-            outln!("{}", header(&ctx, &regions));
-            out!("{}", text(&query, &report, width()));
-        }
-    }
-    Ok(exit_code(&report))
+    report
 }
 
 /// 0 when every region was searched (matches or none: "nothing uses it" is an answer);
@@ -222,7 +247,7 @@ fn header(ctx: &Ctx, regions: &[String]) -> String {
     b.replacen(&one, &all, 1)
 }
 
-fn side_word(s: Side) -> &'static str {
+pub fn side_word(s: Side) -> &'static str {
     match s {
         Side::Source => "source",
         Side::Destination => "destination",
@@ -312,7 +337,7 @@ pub fn count_line(q: &Query, report: &FindReport) -> String {
 }
 
 /// What went wrong in a region, on one line plus the service's detail.
-fn region_problem_line(r: &RegionReport) -> String {
+pub fn region_problem_line(r: &RegionReport) -> String {
     let (what, e) = match (&r.error, &r.incomplete) {
         (Some(e), _) => ("not searched", e),
         (None, Some(e)) => (

@@ -31,6 +31,7 @@ macro_rules! errln {
 
 pub mod commands;
 pub mod context;
+pub mod failover;
 pub mod find;
 pub mod flow;
 pub mod journal_cmds;
@@ -212,6 +213,11 @@ pub enum Command {
         after_help = "Examples:\n  dts-switch find --ip 10.20.1.15 --port 3306\n  dts-switch find --instance-id i-bp1olddb0001 --regions cn-hangzhou,cn-shanghai\n  dts-switch find --ip 10.20.1.15 --all-regions --output json"
     )]
     Find(find::FindArgs),
+    /// Fail over every job that uses the old database: find them (one region or several), plan every call, preview, confirm once, switch them a few at a time, verify each
+    #[command(
+        after_help = "Examples:\n  dts-switch failover --from-ip 10.20.30.40 --from-port 3306 \\\n      --regions cn-hangzhou,cn-shanghai \\\n      --instance-type LocalInstance --ip 10.20.30.41 --port 3306 --dry-run\n  dts-switch failover --from-instance-id i-bp1olddb0001 --all-regions \\\n      --instance-type ECS --instance-id i-bp1newdb0001 --port 3306 --yes\n  dts-switch failover --from-ip 10.20.30.40 --exclude dtsfa04hz0000leg04 \\\n      --instance-type other --ip 10.20.30.41 --port 3306 --parallel 8\n\nExit codes: 0 every job switched and healthy · 1 a dry run failed, a job failed, was refused or not sent, or nothing uses the database · 2 bad input (nothing sent) · 3 an outcome is unknown (check before resending) · 4 switched, but a job is not healthy"
+    )]
+    Failover(failover::FailoverArgs),
     /// Show the status of legacy switch tasks (TaskIds)
     #[command(
         after_help = "Examples:\n  dts-switch status 730001\n  dts-switch status 730001 730002 --watch"
@@ -276,7 +282,7 @@ pub enum SortKey {
     Delay,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
     match humantime::parse_duration(s) {
         Ok(d) if d.is_zero() => Err("must be more than 0; examples: 500ms, 5s, 2m".into()),
         Ok(d) => Ok(d),
@@ -511,6 +517,9 @@ pub struct SimulateArgs {
     /// Refuse DescribeDtsJobs with Forbidden.RAM (a RAM user without that permission)
     #[arg(long)]
     pub forbid_dts_jobs: bool,
+    /// Also serve twelve jobs behind one database (10.20.30.40:3306) in cn-hangzhou and cn-shanghai, for `failover` (one task fails, one answer is dropped, one job changes meanwhile)
+    #[arg(long)]
+    pub fleet: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

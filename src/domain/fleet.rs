@@ -85,7 +85,7 @@ pub fn targets_of(
     client_of: impl Fn(&str) -> Client,
     endpoint: &ValidEndpoint,
     api: ApiChoice,
-) -> Vec<Result<Target, (Match, String)>> {
+) -> Vec<Result<Target, (Box<Match>, String)>> {
     matches
         .iter()
         .map(|m| match request_for(&m.job, &m.usage, endpoint) {
@@ -97,7 +97,7 @@ pub fn targets_of(
                 api,
                 origin: m.usage.note.clone(),
             }),
-            Err(why) => Err((m.clone(), why)),
+            Err(why) => Err((Box::new(m.clone()), why)),
         })
         .collect()
 }

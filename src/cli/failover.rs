@@ -1,0 +1,901 @@
+//! `dts-switch failover`: every job that uses the old database, in the regions named,
+//! switched to the new endpoint as one batch. Finding is `domain::find`, planning and
+//! running `domain::fleet`; this file reads the flags, prints the combined preview,
+//! asks for the typed confirmation, prints progress and the summary.
+
+use crate::cli::commands::{check_verify_args, target_flags, validate_endpoint};
+use crate::cli::context::{self, Ctx};
+use crate::cli::find::{named_regions, region_clients, region_problem_line, search};
+use crate::cli::flow::{typed_confirmation, Interrupts};
+use crate::cli::journal_cmds;
+use crate::cli::output::{self, print_json, utc_words, verdict_line};
+use crate::cli::{
+    exit, parse_duration, CliError, Global, NewEndpointArgs, OutputFormat, VerifyArgs,
+};
+use crate::domain::drive::PlanRun;
+use crate::domain::executor::{ExecOptions, Outcome, ProgressEvent};
+use crate::domain::find::{self, Query};
+use crate::domain::fleet::{self, Batch, JobResult};
+use crate::domain::guard::{self, endpoint_words};
+use crate::domain::plan::Plan;
+use crate::domain::rules::ValidEndpoint;
+use crate::text::clean;
+use clap::Args;
+use serde_json::{json, Value};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct FailoverArgs {
+    /// The old database's IP address: every job with an endpoint on it is switched
+    #[arg(long, value_name = "ADDR")]
+    pub from_ip: Option<String>,
+    /// Only endpoints of the old database on this port (1-65535)
+    #[arg(long, value_name = "N")]
+    pub from_port: Option<String>,
+    /// The old database's instance id (ECS i-…, VPC vpc-…, managed rm-…), any case
+    #[arg(long, value_name = "ID")]
+    pub from_instance_id: Option<String>,
+    /// Search these regions (comma-separated) instead of --region
+    #[arg(
+        long,
+        value_name = "REGION,…",
+        value_delimiter = ',',
+        conflicts_with = "all_regions"
+    )]
+    pub regions: Vec<String>,
+    /// Search every public DTS region
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Only this job of those found (any of its ids; repeat the flag for more)
+    #[arg(long = "job", value_name = "ID")]
+    pub only: Vec<String>,
+    /// Leave this job out (any of its ids; repeat the flag for more)
+    #[arg(long, value_name = "ID")]
+    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub new: NewEndpointArgs,
+    /// Go on without the jobs whose dry run failed or that cannot be planned (they are listed and left out); without it any of them stops the whole batch
+    #[arg(long)]
+    pub skip_failed_dry_runs: bool,
+    /// Jobs switched at once (1-32); each job's own calls stay in order
+    #[arg(long, value_name = "N", default_value_t = fleet::DEFAULT_PARALLEL as u16, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub parallel: u16,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Stop after the preview and the server-side dry runs; nothing is changed
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not follow each job's last call to its end
+    #[arg(long)]
+    pub no_wait: bool,
+    /// First interval between status polls (default 5s; 1s with --demo)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub poll_interval: Option<Duration>,
+    /// Stop following a call after this long; it goes on in the service
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
+    pub wait_timeout: Duration,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+    /// DescribeDtsJobs requests per second in each region
+    #[arg(long, value_name = "N", default_value_t = find::DTS_JOBS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub dts_jobs_rate: u32,
+}
+
+fn bad(lines: &[String]) -> CliError {
+    CliError::new(
+        exit::BAD_INPUT,
+        format!(
+            "invalid failover arguments (nothing was sent):\n{}",
+            lines.join("\n")
+        ),
+    )
+}
+
+/// The query's errors in this command's flag names.
+fn query_of(a: &FailoverArgs) -> Result<Query, Vec<String>> {
+    Query::new(
+        a.from_ip.as_deref(),
+        a.from_instance_id.as_deref(),
+        a.from_port.as_deref(),
+    )
+    .map_err(|errs| {
+        errs.iter()
+            .map(|e| {
+                let flag = match e.flag {
+                    "--ip" => "--from-ip",
+                    "--instance-id" => "--from-instance-id",
+                    "--port" => "--from-port",
+                    _ => "--from-ip / --from-instance-id",
+                };
+                let msg = e
+                    .message
+                    .replace("--ip ADDR", "--from-ip ADDR")
+                    .replace("--instance-id ID", "--from-instance-id ID")
+                    .replace("--port N", "--from-port N");
+                format!("  {flag}: {msg}")
+            })
+            .collect()
+    })
+}
+
+fn id_flags(flag: &str, ids: &[String], lines: &mut Vec<String>) {
+    for id in ids {
+        if id.trim().is_empty() {
+            lines.push(format!("  {flag}: an empty job id; give any id of the job"));
+        } else if let Err(why) = crate::domain::rules::no_inner_space(id.trim()) {
+            lines.push(format!("  {flag} {}", clean(&why)));
+        }
+    }
+}
+
+/// The exit code of one job's result.
+pub fn job_exit(r: JobResult) -> i32 {
+    match r {
+        JobResult::Healthy | JobResult::NotVerified => exit::OK,
+        JobResult::NotHealthy => exit::NOT_HEALTHY,
+        JobResult::Unknown => exit::UNKNOWN,
+        JobResult::Failed | JobResult::NotSent | JobResult::Stopped | JobResult::Skipped => {
+            exit::FAILED
+        }
+    }
+}
+
+/// The worst of the jobs' exit codes: 3 (unknown) > 1 (failed, refused, not sent) > 4
+/// (not healthy) > 0.
+pub fn batch_exit(results: &[JobResult]) -> i32 {
+    let codes: Vec<i32> = results.iter().map(|r| job_exit(*r)).collect();
+    for c in [exit::UNKNOWN, exit::FAILED, exit::NOT_HEALTHY] {
+        if codes.contains(&c) {
+            return c;
+        }
+    }
+    exit::OK
+}
+
+fn width() -> usize {
+    crossterm::terminal::size()
+        .map(|(w, _)| w as usize)
+        .unwrap_or(80)
+        .clamp(60, 200)
+}
+
+/// `words` wrapped at `width`, each line starting with `indent`.
+fn wrap(words: &[String], indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    for w in words {
+        if line.len() > indent.len() && line.chars().count() + 1 + w.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(indent);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if line.len() > indent.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn new_words(e: &ValidEndpoint) -> String {
+    let mut parts = vec![e.instance_type.to_string()];
+    if let Some(id) = &e.instance_id {
+        parts.push(id.clone());
+    }
+    match (&e.ip, e.port) {
+        (Some(ip), Some(p)) if ip.contains(':') => parts.push(format!("[{ip}]:{p}")),
+        (Some(ip), Some(p)) => parts.push(format!("{ip}:{p}")),
+        (Some(ip), None) => parts.push(ip.clone()),
+        (None, Some(p)) => parts.push(format!("port {p}")),
+        (None, None) => {}
+    }
+    clean(&parts.join(" ")).into_owned()
+}
+
+/// The count line of the preview: `12 jobs in 2 regions, 15 calls: 3 two-way, 6
+/// maintained with dry run`.
+pub fn count_line(b: &Batch) -> String {
+    let c = b.counts();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = format!(
+        "{} in {}, {}: {} two-way, {} maintained with dry run",
+        plural(c.jobs, "job", "jobs"),
+        plural(c.regions, "region", "regions"),
+        plural(c.calls, "call", "calls"),
+        c.two_way,
+        c.maintained
+    );
+    if c.legacy > 0 {
+        s.push_str(&format!(", {} legacy (no dry run)", c.legacy));
+    }
+    if c.dry_runs_failed > 0 {
+        s.push_str(&format!(
+            "; {} FAILED",
+            plural(c.dry_runs_failed, "dry run", "dry runs")
+        ));
+    }
+    if c.unplanned > 0 {
+        s.push_str(&format!(
+            "; {} cannot be planned",
+            plural(c.unplanned, "job", "jobs")
+        ));
+    }
+    s
+}
+
+/// The combined preview: every call of every job, by region and job, in order.
+pub fn preview_text(
+    b: &Batch,
+    banner: &str,
+    q: &Query,
+    new: &ValidEndpoint,
+    width: usize,
+) -> String {
+    let mut s = format!("Target: {banner}\n");
+    s.push_str(&format!(
+        "Failover of {} → {} · batch {}\n",
+        clean(&q.text()),
+        new_words(new),
+        guard::short(&b.id)
+    ));
+    let mut region = "";
+    for it in &b.items {
+        if it.region != region {
+            region = &it.region;
+            s.push_str(&format!("\n{}\n", clean(region)));
+        }
+        match &it.plan {
+            Ok(p) => {
+                s.push_str(&format!(
+                    "  {}  {} · {} · {}\n",
+                    clean(&p.job_id),
+                    if p.job_name.is_empty() {
+                        "-".into()
+                    } else {
+                        clean(&p.job_name)
+                    },
+                    p.family,
+                    p.topology.as_str()
+                ));
+                for w in &p.warnings {
+                    s.push_str(&format!("    ! {}\n", clean(w)));
+                }
+                for (i, c) in p.calls.iter().enumerate() {
+                    s.push_str(&format!(
+                        "    {}. {} {}: {} → {}\n",
+                        i + 1,
+                        c.direction,
+                        c.endpoint_type.as_str().to_ascii_lowercase(),
+                        endpoint_words(&c.old),
+                        endpoint_words(&c.new)
+                    ));
+                    let mut words = vec![p.family.action().to_string()];
+                    words.extend(
+                        c.params
+                            .iter()
+                            .map(|(k, v)| format!("{}={}", clean(k), clean(v))),
+                    );
+                    s.push_str(&wrap(&words, "       ", width));
+                    s.push_str(&format!("       {}\n", output::dry_run_line(p, c)));
+                }
+            }
+            Err(e) => {
+                s.push_str(&format!(
+                    "  {}  {} · CANNOT BE PLANNED: {}\n",
+                    clean(&it.job.id),
+                    clean(&it.job.name),
+                    crate::text::clean_lines(&e.to_string()).replace('\n', " ")
+                ));
+            }
+        }
+    }
+    s.push_str(&format!("\n{}\n", count_line(b)));
+    s.push_str("(Signed with the AccessKeyId above; the secret, any security token and the signature are never shown.)\n");
+    s
+}
+
+fn short_job(p: &Plan) -> String {
+    format!("{} {}", clean(&p.region), clean(&p.job_id))
+}
+
+/// One progress line of a job, or none.
+struct Progress {
+    printers: Vec<output::ProgressPrinter>,
+    labels: Vec<String>,
+    to_stderr: bool,
+}
+
+impl Progress {
+    fn event(&mut self, i: usize, ev: &ProgressEvent) {
+        let label = &self.labels[i];
+        let line = match ev {
+            ProgressEvent::Verify(v) => match v {
+                crate::domain::verify::VerifyEvent::Started { directions, .. } => Some(format!(
+                    "watching {}",
+                    directions
+                        .iter()
+                        .map(|d| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                crate::domain::verify::VerifyEvent::Verdict(v) => Some(verdict_line(v)),
+                crate::domain::verify::VerifyEvent::JournalError(e) => {
+                    Some(format!("JOURNAL ERROR: {}", clean(e)))
+                }
+                _ => None,
+            },
+            ProgressEvent::JournalError { index, error } => Some(format!(
+                "call {}: JOURNAL ERROR: {}",
+                index + 1,
+                crate::text::clean_lines(error).replace('\n', " ")
+            )),
+            ProgressEvent::Done { index, outcome } => {
+                Some(format!("call {}: {}", index + 1, outcome.outcome.as_str()))
+            }
+            other => self.printers[i].line(other),
+        };
+        if let Some(l) = line {
+            let l = format!("[{}] {label} {l}", chrono::Utc::now().format("%H:%M:%S"));
+            if self.to_stderr {
+                errln!("{l}");
+            } else {
+                outln!("{l}");
+            }
+        }
+    }
+}
+
+pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
+    if g.read_only {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            "--read-only: failover is refused (nothing was sent); `dts-switch find` shows which jobs use the database",
+        ));
+    }
+    let mut lines = Vec::new();
+    let query = query_of(a).map_err(|l| lines.extend(l)).ok();
+    let endpoint = validate_endpoint(&a.new).map_err(|l| lines.extend(l)).ok();
+    id_flags("--job", &a.only, &mut lines);
+    id_flags("--exclude", &a.exclude, &mut lines);
+    let (Some(query), Some(endpoint), true) = (query, endpoint, lines.is_empty()) else {
+        return Err(bad(&lines));
+    };
+    check_verify_args(&a.verify)?;
+    if !a.yes && !a.dry_run && !std::io::stdin().is_terminal() {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            "refusing to fail over without confirmation: stdin is not a terminal; review `dts-switch failover … --dry-run` and pass --yes (nothing was sent)",
+        ));
+    }
+    let named = named_regions(g, &a.regions, a.all_regions)?;
+    let journal = journal_cmds::journal_for(g)?;
+    let ctx = context::build(g).await?;
+    let regions = named.unwrap_or_else(|| vec![ctx.region.clone()]);
+    let clients = region_clients(g, &ctx, &regions)?;
+    let show = std::io::stderr().is_terminal();
+    let report = search(&query, clients.clone(), a.dts_jobs_rate, show).await;
+    // A region that could not be searched may hide a job that still uses the old
+    // database: the batch would leave it behind silently.
+    let problems: Vec<String> = report
+        .regions
+        .iter()
+        .filter(|r| !r.complete())
+        .map(region_problem_line)
+        .collect();
+    if !problems.is_empty() {
+        errln!("{}", problems.join("\n"));
+        errln!("A region could not be searched completely, so a job there may still use {}: nothing was sent. Retry, or leave the region out of --regions if you know no job there uses it.", clean(&query.text()));
+        return Ok(exit::FAILED);
+    }
+    let mut matches = report.matches.clone();
+    let mut lines = Vec::new();
+    for id in &a.only {
+        if !matches.iter().any(|m| m.job.has_id(id.trim())) {
+            lines.push(format!(
+                "  --job {}: not among the {} jobs that use {}",
+                clean(id.trim()),
+                matches.len(),
+                clean(&query.text())
+            ));
+        }
+    }
+    for id in &a.exclude {
+        if !matches.iter().any(|m| m.job.has_id(id.trim())) {
+            lines.push(format!(
+                "  --exclude {}: not among the {} jobs that use {}",
+                clean(id.trim()),
+                matches.len(),
+                clean(&query.text())
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        lines.push(format!(
+            "  `dts-switch{} find {}` lists them",
+            target_flags(g),
+            find_flags(a)
+        ));
+        return Err(bad(&lines));
+    }
+    if !a.only.is_empty() {
+        matches.retain(|m| a.only.iter().any(|id| m.job.has_id(id.trim())));
+    }
+    matches.retain(|m| !a.exclude.iter().any(|id| m.job.has_id(id.trim())));
+    if matches.is_empty() {
+        errln!(
+            "No job uses {} in {}: nothing was sent. Check --from-ip / --from-instance-id / --from-port and the regions (`dts-switch find` searches without changing anything).",
+            clean(&query.text()),
+            regions.join(", ")
+        );
+        return Ok(exit::FAILED);
+    }
+    let client_of = |r: &str| {
+        clients
+            .iter()
+            .find(|(x, _)| x == r)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| ctx.client.clone())
+    };
+    let mut targets = Vec::new();
+    let mut refused = Vec::new();
+    for t in fleet::targets_of(&matches, client_of, &endpoint, a.new.api) {
+        match t {
+            Ok(t) => {
+                if let Err(r) = guard::check_new_switch(&journal, &t.job.ids(), &t.region) {
+                    refused.push(format!("  {} {}: {r}", clean(&t.region), clean(&t.job.id)));
+                } else {
+                    targets.push(t);
+                }
+            }
+            Err((m, why)) => refused.push(format!(
+                "  {} {}: {why}",
+                clean(&m.region),
+                clean(&m.job.id)
+            )),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            format!(
+                "nothing was sent: these jobs cannot be part of the batch:\n{}\n  leave them out with --exclude ID, or settle them first (`dts-switch{} resume`)",
+                refused.join("\n"),
+                target_flags(g)
+            ),
+        ));
+    }
+    if show && a.new.api != crate::domain::family::ApiChoice::Legacy {
+        errln!("planning {} jobs (ModifyDtsJobEndpoint DryRun=true where the job is new-version; nothing is changed)…", targets.len());
+    }
+    let base = ctx.sender(journal.clone(), "failover");
+    let batch = fleet::plan_batch(targets, &base).await;
+    let json_out = g.output == OutputFormat::Json;
+    let preview = preview_text(&batch, &ctx.banner(), &query, &endpoint, width());
+    if json_out {
+        errout!("{preview}");
+    } else {
+        out!("{preview}");
+    }
+    let blocking = batch.blocking();
+    if !blocking.is_empty() {
+        let ids: Vec<String> = blocking
+            .iter()
+            .map(|i| clean(&i.job.id).into_owned())
+            .collect();
+        if !a.skip_failed_dry_runs {
+            errln!(
+                "\n{} of {} jobs failed a dry run or cannot be planned ({}): nothing was sent. Fix the cause, leave them out with --exclude ID, or pass --skip-failed-dry-runs to switch the others.",
+                blocking.len(),
+                batch.items.len(),
+                ids.join(", ")
+            );
+            if json_out {
+                print_json(&preview_json(&batch, &ctx, &query));
+            }
+            return Ok(exit::FAILED);
+        }
+        errln!(
+            "\n--skip-failed-dry-runs: {} left out ({}); nothing is sent for them.",
+            if blocking.len() == 1 {
+                "1 job".to_string()
+            } else {
+                format!("{} jobs", blocking.len())
+            },
+            ids.join(", ")
+        );
+    }
+    let work = batch.runnable();
+    if a.dry_run {
+        errln!("\n--dry-run: nothing was changed; without --dry-run this sends the calls above.");
+        if json_out {
+            print_json(&preview_json(&batch, &ctx, &query));
+        }
+        return Ok(if blocking.is_empty() {
+            exit::OK
+        } else {
+            exit::FAILED
+        });
+    }
+    if work.is_empty() {
+        errln!("\nNothing to send: no job is left.");
+        return Ok(exit::FAILED);
+    }
+    let calls: usize = work.iter().map(|(_, p)| p.calls.len()).sum();
+    if !a.yes {
+        let ok = typed_confirmation(
+            &format!(
+                "\nThis sends {calls} call{} for {} job{}. Type the number of calls ({calls}) to confirm, anything else cancels: ",
+                if calls == 1 { "" } else { "s" },
+                work.len(),
+                if work.len() == 1 { "" } else { "s" },
+            ),
+            &calls.to_string(),
+        )?;
+        if !ok {
+            errln!("cancelled: nothing was sent");
+            return Ok(exit::FAILED);
+        }
+    }
+    fleet::record_plans(&work)
+        .map_err(|e| CliError::new(exit::FAILED, format!("{e}; nothing was sent")))?;
+    let demo = ctx.demo.is_some();
+    let interval = a.poll_interval.unwrap_or(if demo {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(5)
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let opts = ExecOptions {
+        poll_interval: interval,
+        max_poll_interval: Duration::from_secs(20),
+        wait_timeout: a.wait_timeout,
+        wait_last: !a.no_wait,
+        read_only: false,
+        verify: crate::domain::verify::VerifyOptions {
+            interval,
+            healthy_delay: a.verify.healthy_delay,
+            timeout: a.verify.verify_timeout,
+        },
+        stop: Some(stop.clone()),
+    };
+    let verify_opts = (!a.verify.no_verify).then(|| opts.verify.clone());
+    let mut progress = Progress {
+        printers: work
+            .iter()
+            .map(|(_, p)| output::ProgressPrinter::new(p.calls.len(), json_out))
+            .collect(),
+        labels: work.iter().map(|(_, p)| short_job(p)).collect(),
+        to_stderr: json_out,
+    };
+    let plans: Vec<Plan> = work.iter().map(|(_, p)| p.clone()).collect();
+    let flags = target_flags(g);
+    let mut interrupts = Interrupts::install();
+    let mut on_event = |i: usize, ev: &ProgressEvent| progress.event(i, ev);
+    let running = fleet::run_batch(
+        work,
+        a.parallel as usize,
+        &opts,
+        verify_opts.as_ref(),
+        &mut on_event,
+    );
+    tokio::pin!(running);
+    let runs = loop {
+        tokio::select! {
+            r = &mut running => break Some(r),
+            sig = interrupts.wait() => {
+                if !stop.swap(true, Ordering::SeqCst) {
+                    errln!("\n{sig}: stopping: no new call is sent; the calls already sent are followed to their end. {sig} again stops following (they go on in the service).");
+                } else {
+                    break None;
+                }
+            }
+        }
+    };
+    let Some(runs) = runs else {
+        errln!(
+            "\nstopped following. Calls already sent go on in the service, and the journal has the batch {}: `dts-switch{flags} resume --batch {}` reads each job and goes on from what it shows (a call without its answer has an UNKNOWN outcome and is never resent blindly).",
+            guard::short(&batch.id),
+            guard::short(&batch.id)
+        );
+        return Ok(exit::UNKNOWN);
+    };
+    let mut results: Vec<JobResult> = runs.iter().map(fleet::job_result).collect();
+    let skipped: Vec<&fleet::Item> = batch.items.iter().filter(|i| !i.ready()).collect();
+    results.extend(skipped.iter().map(|_| JobResult::Skipped));
+    let code = batch_exit(&results);
+    if json_out {
+        print_json(&summary_json(&batch, &ctx, &query, &plans, &runs, code));
+        return Ok(code);
+    }
+    outln!("\n{}", summary_text(&batch, &plans, &runs, &flags));
+    Ok(code)
+}
+
+fn find_flags(a: &FailoverArgs) -> String {
+    let mut f = String::new();
+    if let Some(ip) = &a.from_ip {
+        f.push_str(&format!("--ip {}", clean(ip.trim())));
+    }
+    if let Some(id) = &a.from_instance_id {
+        f.push_str(&format!(" --instance-id {}", clean(id.trim())));
+    }
+    if let Some(p) = &a.from_port {
+        f.push_str(&format!(" --port {}", clean(p.trim())));
+    }
+    if a.all_regions {
+        f.push_str(" --all-regions");
+    } else if !a.regions.is_empty() {
+        f.push_str(&format!(" --regions {}", clean(&a.regions.join(","))));
+    }
+    f.trim().to_string()
+}
+
+/// The summary of a batch's run: per job its calls (old → new, outcome, ids, times),
+/// its verdicts and result; a count line; the next steps.
+pub fn summary_text(b: &Batch, plans: &[Plan], runs: &[PlanRun], flags: &str) -> String {
+    let mut s = format!("Batch {} — summary\n", guard::short(&b.id));
+    let mut tally: Vec<(JobResult, usize)> = Vec::new();
+    let mut next: Vec<String> = Vec::new();
+    for (p, r) in plans.iter().zip(runs) {
+        let res = fleet::job_result(r);
+        match tally.iter_mut().find(|(x, _)| *x == res) {
+            Some((_, n)) => *n += 1,
+            None => tally.push((res, 1)),
+        }
+        s.push_str(&format!(
+            "\n{} {} ({}) · {} · {}: {}\n",
+            clean(&p.region),
+            clean(&p.job_id),
+            if p.job_name.is_empty() {
+                "-".into()
+            } else {
+                clean(&p.job_name)
+            },
+            p.family,
+            p.topology.as_str(),
+            res.as_str()
+        ));
+        for (k, o) in r.outcomes.iter().enumerate() {
+            let Some(c) = p.calls.get(r.start + k) else {
+                continue;
+            };
+            s.push_str(&format!(
+                "  {} {}: {} → {} · {}\n",
+                c.direction,
+                c.endpoint_type.as_str().to_ascii_lowercase(),
+                endpoint_words(&c.old),
+                endpoint_words(&c.new),
+                o.outcome.as_str()
+            ));
+            let mut d: Vec<String> = Vec::new();
+            if let Some(t) = &o.task_id {
+                d.push(format!("TaskId {}", clean(t)));
+            }
+            if let Some(x) = &o.request_id {
+                d.push(format!("RequestId {}", clean(x)));
+            }
+            if let Some(dr) = &c.dry_run {
+                d.push(format!(
+                    "dry run {}{}",
+                    if dr.passed { "passed" } else { "FAILED" },
+                    dr.request_id
+                        .as_deref()
+                        .map(|x| format!(" (RequestId {})", clean(x)))
+                        .unwrap_or_default()
+                ));
+            }
+            if let Some(t) = &o.sent_at {
+                d.push(format!("sent {}", utc_words(t)));
+            }
+            if !d.is_empty() {
+                s.push_str(&format!("    {}\n", d.join(" · ")));
+            }
+            if let Some(n) = &o.note {
+                s.push_str(&format!("    {}\n", clean(n)));
+            }
+            if o.outcome != Outcome::Finished {
+                if let Some(e) = &o.error {
+                    s.push_str(&format!(
+                        "    {}\n",
+                        crate::text::clean_lines(e).lines().next().unwrap_or("")
+                    ));
+                }
+            }
+        }
+        if let Some(v) = &r.verdicts {
+            for d in v {
+                s.push_str(&format!("  {}\n", verdict_line(d)));
+            }
+        }
+        if let Some(n) = job_next(p, r, res, flags) {
+            next.push(n);
+        }
+    }
+    for it in b.items.iter().filter(|i| !i.ready()) {
+        s.push_str(&format!(
+            "\n{} {}: skipped (nothing sent)\n",
+            clean(&it.region),
+            clean(&it.job.id)
+        ));
+    }
+    tally.sort();
+    let skipped = b.items.iter().filter(|i| !i.ready()).count();
+    let mut parts: Vec<String> = tally
+        .iter()
+        .map(|(r, n)| format!("{n} {}", r.as_str()))
+        .collect();
+    if skipped > 0 {
+        parts.push(format!("{skipped} skipped"));
+    }
+    s.push_str(&format!(
+        "\n{} job{}: {}\n",
+        plans.len() + skipped,
+        if plans.len() + skipped == 1 { "" } else { "s" },
+        parts.join(", ")
+    ));
+    if next.is_empty() {
+        s.push_str("Done: every job uses the new endpoint and was seen healthy.\n");
+    } else {
+        s.push_str("Next steps:\n");
+        for n in next {
+            s.push_str(&format!("  - {n}\n"));
+        }
+    }
+    s
+}
+
+/// What to do about one job, when anything.
+fn job_next(p: &Plan, r: &PlanRun, res: JobResult, flags: &str) -> Option<String> {
+    let job = clean(&p.job_id);
+    let look = format!(
+        "dts-switch{flags} jobs --region {} --job {job}",
+        clean(&p.region)
+    );
+    Some(match res {
+        JobResult::Healthy | JobResult::NotVerified => return None,
+        JobResult::Unknown => format!(
+            "{job}: OUTCOME UNKNOWN: never resend blindly; `dts-switch{flags} resume --batch {}` reads the job and goes on only from what it shows (look: `{look}`)",
+            guard::short(&p.batch_id)
+        ),
+        JobResult::NotSent => {
+            let why = r
+                .outcomes
+                .iter()
+                .find_map(|o| o.refusal.as_ref().map(|x| x.to_string()))
+                .unwrap_or_default();
+            format!("{job}: nothing was sent: {} (look: `{look}`)", clean(&why))
+        }
+        JobResult::Failed => {
+            let o = r
+                .outcomes
+                .iter()
+                .find(|o| matches!(o.outcome, Outcome::Failed | Outcome::Refused));
+            format!(
+                "{job}: {} failed; fix the cause, then send it again: {}",
+                o.map(|o| o.direction.as_str()).unwrap_or("a call"),
+                o.map(|o| output::redo_command(p, o.direction, flags))
+                    .unwrap_or_default()
+            )
+        }
+        JobResult::Stopped => format!(
+            "{job}: stopped before its calls; `dts-switch{flags} resume --batch {}` sends them",
+            guard::short(&p.batch_id)
+        ),
+        JobResult::NotHealthy => format!("{job}: not healthy after the switch; look at it: `{look}`"),
+        JobResult::Skipped => format!("{job}: skipped; nothing was sent"),
+    })
+}
+
+fn plan_calls_json(p: &Plan) -> Vec<Value> {
+    p.calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            json!({
+                "index": i + 1,
+                "action": p.family.action(),
+                "direction": c.direction,
+                "endpoint_type": c.endpoint_type,
+                "old": c.old,
+                "new": c.new,
+                "params": c.params.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                "dry_run": c.dry_run,
+            })
+        })
+        .collect()
+}
+
+fn preview_json(b: &Batch, ctx: &Ctx, q: &Query) -> Value {
+    let c = b.counts();
+    json!({
+        "batch_id": b.id,
+        "query": q.text(),
+        "endpoint": ctx.endpoint.as_str(),
+        "access_key_id": ctx.masked_ak,
+        "sent": false,
+        "counts": {"jobs": c.jobs, "regions": c.regions, "calls": c.calls, "two_way": c.two_way, "maintained": c.maintained, "legacy": c.legacy, "dry_runs_failed": c.dry_runs_failed, "unplanned": c.unplanned},
+        "jobs": b.items.iter().map(|it| match &it.plan {
+            Ok(p) => json!({"region": p.region, "job_id": p.job_id, "job_ids": p.job_ids, "job_name": p.job_name, "family": p.family, "topology": p.topology, "ready": it.ready(), "calls": plan_calls_json(p)}),
+            Err(e) => json!({"region": it.region, "job_id": it.job.id, "job_ids": it.job.ids(), "job_name": it.job.name, "ready": false, "error": e.to_string()}),
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn summary_json(
+    b: &Batch,
+    ctx: &Ctx,
+    q: &Query,
+    plans: &[Plan],
+    runs: &[PlanRun],
+    code: i32,
+) -> Value {
+    let mut jobs: Vec<Value> = plans
+        .iter()
+        .zip(runs)
+        .map(|(p, r)| {
+            let res = fleet::job_result(r);
+            let calls: Vec<Value> = r
+                .outcomes
+                .iter()
+                .enumerate()
+                .map(|(k, o)| {
+                    let mut v = serde_json::to_value(o).expect("json");
+                    if let Some(c) = p.calls.get(r.start + k) {
+                        v["index"] = json!(r.start + k + 1);
+                        v["action"] = json!(p.family.action());
+                        v["old"] = json!(c.old);
+                        v["new"] = json!(c.new);
+                        v["dry_run"] = json!(c.dry_run);
+                    }
+                    v
+                })
+                .collect();
+            json!({
+                "region": p.region,
+                "job_id": p.job_id,
+                "job_ids": p.job_ids,
+                "job_name": p.job_name,
+                "plan_id": p.id,
+                "family": p.family,
+                "topology": p.topology,
+                "result": res,
+                "exit_code": job_exit(res),
+                "calls": calls,
+                "verification": r.verdicts.as_ref().map(|v| output::verification_json(v)),
+            })
+        })
+        .collect();
+    for it in b.items.iter().filter(|i| !i.ready()) {
+        jobs.push(json!({
+            "region": it.region,
+            "job_id": it.job.id,
+            "job_ids": it.job.ids(),
+            "job_name": it.job.name,
+            "result": JobResult::Skipped,
+            "exit_code": exit::FAILED,
+            "error": it.plan.as_ref().err().map(|e| e.to_string()).unwrap_or_else(|| "a dry run failed".into()),
+            "calls": [],
+        }));
+    }
+    let c = b.counts();
+    json!({
+        "batch_id": b.id,
+        "query": q.text(),
+        "endpoint": ctx.endpoint.as_str(),
+        "proxy": ctx.proxy,
+        "access_key_id": ctx.masked_ak,
+        "sent": true,
+        "counts": {"jobs": c.jobs, "regions": c.regions, "calls": c.calls, "two_way": c.two_way, "maintained": c.maintained, "legacy": c.legacy},
+        "exit_code": code,
+        "jobs": jobs,
+    })
+}
