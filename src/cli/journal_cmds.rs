@@ -230,9 +230,18 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             .iter()
             .any(|q| q.at > p.at && q.same_job(&p.job_ids, &p.region))
     };
+    let batch = match &a.batch {
+        Some(id) => Some(batch_of(&plans, id, &j)?),
+        None => None,
+    };
     let pending: Vec<&PlanSummary> = plans
         .iter()
-        .filter(|p| p.pending().is_some() || (p.wants_watch() && latest(p)))
+        .filter(|p| batch.as_deref().is_none_or(|b| p.batch_id == b))
+        .filter(|p| {
+            p.pending().is_some()
+                || (p.wants_watch() && latest(p))
+                || (batch.is_some() && p.never_begun())
+        })
         .collect();
     let (here, elsewhere): (Vec<&PlanSummary>, Vec<&PlanSummary>) =
         pending.into_iter().partition(|p| same_endpoint(p, ctx));
@@ -283,7 +292,15 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 code = code.max(exit::UNKNOWN);
                 continue;
             }
-            code = code.max(resume_plan(&j, ctx, p, &opts, a, &flags).await?);
+            let client = if p.region.eq_ignore_ascii_case(&ctx.region) {
+                ctx.client.clone()
+            } else {
+                crate::cli::find::region_clients(g, ctx, std::slice::from_ref(&p.region))?
+                    .remove(0)
+                    .1
+            };
+            code = code
+                .max(resume_plan(&j, ctx, &client, batch.is_some(), p, &opts, a, &flags).await?);
         }
         Ok(code)
     };
@@ -293,6 +310,43 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch{flags} resume` again");
             Ok(exit::UNKNOWN)
         }
+    }
+}
+
+/// The batch `id` names: its full id, or a prefix of at least 6 characters that names
+/// one batch of the journal (any case).
+pub fn batch_of(plans: &[PlanSummary], id: &str, j: &Journal) -> Result<String, CliError> {
+    let id = id.trim();
+    if id.chars().count() < 6 {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            format!("--batch {:?}: give the batch id, or at least its first 6 characters (`dts-switch history` lists the batches)", clean(id)),
+        ));
+    }
+    let mut found: Vec<&str> = Vec::new();
+    for p in plans {
+        if p.batch_id
+            .to_ascii_lowercase()
+            .starts_with(&id.to_ascii_lowercase())
+            && !found.contains(&p.batch_id.as_str())
+        {
+            found.push(&p.batch_id);
+        }
+    }
+    match found.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(CliError::new(
+            exit::BAD_INPUT,
+            format!(
+                "--batch {:?}: no batch with that id in {} (`dts-switch history` lists the batches)",
+                clean(id),
+                j.path().display()
+            ),
+        )),
+        many => Err(CliError::new(
+            exit::BAD_INPUT,
+            format!("--batch {:?}: {} batches start with that; give more of the id", clean(id), many.len()),
+        )),
     }
 }
 
@@ -325,9 +379,12 @@ fn accept_damaged(j: &Journal) -> Result<i32, CliError> {
     Ok(exit::OK)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn resume_plan(
     j: &Journal,
     ctx: &Ctx,
+    client: &crate::api::Client,
+    batch: bool,
     p: &PlanSummary,
     opts: &ExecOptions,
     a: &ResumeArgs,
@@ -364,7 +421,10 @@ async fn resume_plan(
         );
     }
     let plan = p.to_plan();
-    let sender = ctx.sender(j.clone(), "resume");
+    let sender = crate::domain::guard::Sender {
+        client: client.clone(),
+        ..ctx.sender(j.clone(), "resume")
+    };
     let mut outcomes: Vec<CallOutcome> = Vec::new();
     // The verdicts of a watch this run made (the driver's, after sending).
     let mut watched: Option<Vec<crate::domain::verify::DirectionVerdict>> = None;
@@ -374,14 +434,17 @@ async fn resume_plan(
             .into_iter()
             .find(|x| x.plan_id == p.plan_id)
             .unwrap_or_else(|| p.clone());
-        match fresh.pending() {
+        let pending = fresh
+            .pending()
+            .or_else(|| (batch && fresh.never_begun()).then_some(Pending::Continue(0)));
+        match pending {
             None => break,
             Some(Pending::Unknown(k)) => {
                 let c = &fresh.calls[k];
                 // Evidence only: the direction's endpoint as the service shows it now.
                 let call = &plan.calls[k];
                 let seen = match crate::domain::family::read_direction(
-                    &ctx.client,
+                    client,
                     &plan,
                     call.direction,
                 )
@@ -507,10 +570,16 @@ async fn resume_plan(
                 }
             }
             Some(Pending::Continue(k)) => {
-                outln!(
-                    "\nCall {} of {n} was never sent; every earlier call Finished.",
-                    k + 1
-                );
+                if k == 0 {
+                    outln!(
+                        "\nNo call of this plan was sent (its batch was stopped before it began)."
+                    );
+                } else {
+                    outln!(
+                        "\nCall {} of {n} was never sent; every earlier call Finished.",
+                        k + 1
+                    );
+                }
                 for (x, c) in plan.calls.iter().enumerate().skip(k) {
                     outln!(
                         "\nCall {} of {n}: {} ({} direction, {} endpoint)",
@@ -655,9 +724,48 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
                 || crate::domain::journal::ids_overlap(&want, std::slice::from_ref(&p.job_id))
         });
     }
+    if let Some(id) = &a.batch {
+        let b = batch_of(&plans, id, &j)?;
+        plans.retain(|p| p.batch_id == b);
+        let summary = journal::batches(&plans).remove(0);
+        match g.output {
+            OutputFormat::Json => {
+                let v: Vec<_> = plans.iter().map(plan_json).collect();
+                output::print_json(&json!({
+                    "batch_id": summary.batch_id,
+                    "started_at": summary.at,
+                    "jobs": summary.jobs,
+                    "regions": summary.regions,
+                    "calls": summary.calls,
+                    "states": summary.states.iter().map(|(w, n)| json!({"state": w, "calls": n})).collect::<Vec<_>>(),
+                    "pending": summary.pending,
+                    "plans": v,
+                }));
+            }
+            OutputFormat::Markdown => {
+                out!("{}", batch_markdown(&summary, &plans));
+                out!("{}", history_markdown(&plans, &j));
+            }
+            OutputFormat::Text => {
+                outln!("{}\n", batch_line(&summary));
+                out!("{}", history_text(&plans, &j));
+            }
+        }
+        return Ok(exit::OK);
+    }
     if let Some(n) = a.last {
         let skip = plans.len().saturating_sub(n);
         plans.drain(..skip);
+    }
+    if g.output == OutputFormat::Text {
+        let batches = journal::batches(&plans);
+        if batches.iter().any(|b| b.jobs > 1) {
+            outln!("Batches (`dts-switch history --batch ID` shows one):");
+            for b in &batches {
+                outln!("  {}", batch_line(b));
+            }
+            outln!();
+        }
     }
     match g.output {
         OutputFormat::Json => {
@@ -829,6 +937,99 @@ fn history_text(plans: &[PlanSummary], j: &Journal) -> String {
         }
         s.push('\n');
     }
+    s
+}
+
+/// One line per batch: id, start, jobs, regions, calls by state, pending plans.
+fn batch_line(b: &journal::BatchSummary) -> String {
+    format!(
+        "batch {} · {} · {} job{} in {} · {} call{}: {}{}",
+        clean(short(&b.batch_id)),
+        clean(&b.at),
+        b.jobs,
+        if b.jobs == 1 { "" } else { "s" },
+        clean(&b.regions.join(", ")),
+        b.calls,
+        if b.calls == 1 { "" } else { "s" },
+        b.states
+            .iter()
+            .map(|(w, n)| format!("{n} {w}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if b.pending > 0 {
+            format!(
+                " · {} PENDING (`dts-switch resume --batch {}`)",
+                b.pending,
+                clean(short(&b.batch_id))
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The incident ticket's table of a batch: one row per call of every job.
+fn batch_markdown(b: &journal::BatchSummary, plans: &[PlanSummary]) -> String {
+    let md = |x: &str| clean(x).replace('|', "\\|");
+    let mut s = format!(
+        "## DTS failover batch `{}`\n\n- Started: {}\n- {} job{} in {}; {} call{}: {}\n{}\n",
+        md(&b.batch_id),
+        md(&b.at),
+        b.jobs,
+        if b.jobs == 1 { "" } else { "s" },
+        md(&b.regions.join(", ")),
+        b.calls,
+        if b.calls == 1 { "" } else { "s" },
+        b.states
+            .iter()
+            .map(|(w, n)| format!("{n} {w}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if b.pending > 0 {
+            format!(
+                "- **{} job(s) pending**: `dts-switch resume --batch {}`\n",
+                b.pending,
+                md(short(&b.batch_id))
+            )
+        } else {
+            String::new()
+        }
+    );
+    s.push_str("| Region | Job | API | Call | Old → new | Sent (UTC) | RequestId | TaskId | Outcome | Verification |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for p in plans {
+        for (i, c) in p.calls.iter().enumerate() {
+            let (outcome, rid, tid, _) = call_fields(c);
+            let verdict = p
+                .verdicts
+                .iter()
+                .filter(|v| v.direction == c.direction)
+                .next_back()
+                .map(|v| format!("{}: {}", v.verdict.as_str(), md(&v.reason)))
+                .unwrap_or_else(|| "-".into());
+            s.push_str(&format!(
+                "| {} | `{}` {} | {} | {}/{} {} {} | {} | {} | {} | {} | {} | {} |\n",
+                md(&p.region),
+                md(&p.job_id),
+                md(&p.job_name),
+                p.family,
+                i + 1,
+                p.calls.len(),
+                c.direction,
+                c.endpoint_type.as_str().to_ascii_lowercase(),
+                md(&old_new(c)),
+                md(c.intent_at.as_deref().unwrap_or("-")),
+                rid.as_deref()
+                    .map(|r| format!("`{}`", md(r)))
+                    .unwrap_or("-".into()),
+                tid.as_deref()
+                    .map(|r| format!("`{}`", md(r)))
+                    .unwrap_or("-".into()),
+                md(&outcome),
+                verdict
+            ));
+        }
+    }
+    s.push('\n');
     s
 }
 

@@ -225,12 +225,12 @@ pub enum Command {
     Status(StatusArgs),
     /// Follow switches an earlier run left unfinished; offer to send a two-way plan's second call
     #[command(
-        after_help = "Examples:\n  dts-switch resume\n  dts-switch resume --yes\n  dts-switch resume --dismiss 5d812d07"
+        after_help = "Examples:\n  dts-switch resume\n  dts-switch resume --batch 2a3467d7 --yes\n  dts-switch resume --dismiss 5d812d07"
     )]
     Resume(ResumeArgs),
     /// Print the transcript of the switches in the journal (for an incident ticket)
     #[command(
-        after_help = "Examples:\n  dts-switch history --last 5\n  dts-switch history --job dtsa1b2c3d4e5f6g01 --output markdown"
+        after_help = "Examples:\n  dts-switch history --last 5\n  dts-switch history --batch 2a3467d7 --output markdown\n  dts-switch history --job dtsa1b2c3d4e5f6g01 --output markdown"
     )]
     History(HistoryArgs),
     /// Run the simulator as a local HTTP server and print how to point dts-switch at it
@@ -408,6 +408,9 @@ pub struct ResumeArgs {
     /// Send a pending second call without asking (required when stdin is not a terminal)
     #[arg(long)]
     pub yes: bool,
+    /// Only the jobs of this batch (its id, or its first 6+ characters), including those a stopped batch never began
+    #[arg(long, value_name = "BATCH_ID")]
+    pub batch: Option<String>,
     /// Take a plan off the pending list after you checked it by hand (its id, or a prefix of at least 6 characters that names one plan)
     #[arg(long, value_name = "PLAN_ID")]
     pub dismiss: Option<String>,
@@ -429,6 +432,9 @@ pub struct HistoryArgs {
     /// Only switches of this job
     #[arg(long, value_name = "ID")]
     pub job: Option<String>,
+    /// Only the jobs of this batch (its id, or its first 6+ characters): with --output markdown, the incident ticket's table
+    #[arg(long, value_name = "BATCH_ID")]
+    pub batch: Option<String>,
     /// Only the last N switches
     #[arg(long, value_name = "N")]
     pub last: Option<usize>,

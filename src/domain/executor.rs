@@ -195,6 +195,30 @@ fn finish(
     mut o: CallOutcome,
     on_event: &mut Handler<'_>,
 ) -> CallOutcome {
+    // A refusal for what the service shows (changed since the plan, a change going on,
+    // unreadable) is journalled, best effort, so the journal says why nothing was sent
+    // (and `resume --batch` does not take the job for one never begun) — when the plan
+    // is in the journal already (a batch records its plans first). Refusals of the
+    // journal itself cannot be written there.
+    if o.outcome == Outcome::NotSent
+        && o.refusal.as_deref().is_some_and(|r| {
+            matches!(
+                r,
+                Refusal::ChangedSincePlan { .. }
+                    | Refusal::NotNow { .. }
+                    | Refusal::CannotRead { .. }
+            )
+        })
+        && s.journal.read().is_ok_and(|r| {
+            r.records
+                .iter()
+                .any(|x| matches!(x, Record::Plan { plan_id: p, .. } if p == plan_id))
+        })
+    {
+        if let Err(e) = s.journal.append(&done_record(plan_id, index, &o)) {
+            tracing::warn!(error = %e, "the journal could not record a refusal");
+        }
+    }
     if o.outcome != Outcome::NotSent {
         if matches!(
             o.outcome,

@@ -384,6 +384,17 @@ impl PlanSummary {
     }
 
     /// Every call of the plan Finished.
+    /// No call of the plan was handed to the network, none is over, and the plan was
+    /// not dismissed: a batch stopped (or killed) before this job began.
+    pub fn never_begun(&self) -> bool {
+        !self.dismissed
+            && !self.calls.is_empty()
+            && self
+                .calls
+                .iter()
+                .all(|c| c.intent_at.is_none() && matches!(c.state, CallState::NotStarted))
+    }
+
     pub fn all_finished(&self) -> bool {
         self.calls.iter().all(|c| {
             matches!(
@@ -717,4 +728,58 @@ pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str, by: &str) -> Re
         family: plan.family,
         family_reason: plan.family_reason.clone(),
     }
+}
+
+/// One batch of the journal: its plans (jobs) and how their calls stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub batch_id: String,
+    /// When its first plan was confirmed.
+    pub at: String,
+    pub jobs: usize,
+    pub regions: Vec<String>,
+    pub calls: usize,
+    /// (state word, calls in it), in order of first appearance.
+    pub states: Vec<(String, usize)>,
+    /// Plans that still need the operator (`resume --batch`).
+    pub pending: usize,
+}
+
+/// The batches of `plans`, in the order of their first plan.
+pub fn batches(plans: &[PlanSummary]) -> Vec<BatchSummary> {
+    let mut out: Vec<BatchSummary> = Vec::new();
+    for p in plans {
+        let i = match out.iter().position(|b| b.batch_id == p.batch_id) {
+            Some(i) => i,
+            None => {
+                out.push(BatchSummary {
+                    batch_id: p.batch_id.clone(),
+                    at: p.at.clone(),
+                    jobs: 0,
+                    regions: Vec::new(),
+                    calls: 0,
+                    states: Vec::new(),
+                    pending: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let b = &mut out[i];
+        b.jobs += 1;
+        if !b.regions.contains(&p.region) {
+            b.regions.push(p.region.clone());
+        }
+        if p.pending().is_some() || p.never_begun() {
+            b.pending += 1;
+        }
+        for c in &p.calls {
+            b.calls += 1;
+            let w = state_word(&c.state);
+            match b.states.iter_mut().find(|(x, _)| *x == w) {
+                Some((_, n)) => *n += 1,
+                None => b.states.push((w, 1)),
+            }
+        }
+    }
+    out
 }
