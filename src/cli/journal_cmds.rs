@@ -1002,8 +1002,7 @@ fn batch_markdown(b: &journal::BatchSummary, plans: &[PlanSummary]) -> String {
             let verdict = p
                 .verdicts
                 .iter()
-                .filter(|v| v.direction == c.direction)
-                .next_back()
+                .rfind(|v| v.direction == c.direction)
                 .map(|v| format!("{}: {}", v.verdict.as_str(), md(&v.reason)))
                 .unwrap_or_else(|| "-".into());
             s.push_str(&format!(
