@@ -76,7 +76,12 @@ pub async fn build(g: &Global) -> Result<Ctx, CliError> {
     crate::api::endpoint::ProxyEnv::from_env(&env_var).map_err(|e| CliError::new(2, e))?;
     let connect_timeout = g.timeout.min(Duration::from_secs(5));
     let (provider, profile_region, demo) = if g.demo {
-        let sim = Simulator::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
+        // The demo also serves the twelve jobs behind one database, for `failover`.
+        let cfg = SimConfig {
+            fleet: true,
+            ..SimConfig::default()
+        };
+        let sim = Simulator::start(cfg, "127.0.0.1:0".parse().expect("addr"))
             .await
             .map_err(|e| CliError::new(1, format!("cannot start the demo simulator: {e}")))?;
         let mut c = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, None);
