@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Switch(s)) => switch(&g, s).await,
         Some(Command::Find(a)) => crate::cli::find::run(&g, &a).await,
         Some(Command::Failover(a)) => crate::cli::failover::run(&g, &a).await,
+        Some(Command::Apply(a)) => crate::cli::apply::run(&g, &a).await,
         Some(Command::Status(a)) => {
             validate_task_ids(&a.task_ids)?;
             let ctx = context::build(&g).await?;

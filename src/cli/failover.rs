@@ -57,12 +57,22 @@ pub struct FailoverArgs {
     pub exclude: Vec<String>,
     #[command(flatten)]
     pub new: NewEndpointArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// DescribeDtsJobs requests per second in each region
+    #[arg(long, value_name = "N", default_value_t = find::DTS_JOBS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub dts_jobs_rate: u32,
+}
+
+/// What every batch command takes: how to confirm, run and follow the batch.
+#[derive(Args, Debug, Clone)]
+pub struct BatchArgs {
     /// Go on without the jobs whose dry run failed or that cannot be planned (they are listed and left out); without it any of them stops the whole batch
     #[arg(long)]
     pub skip_failed_dry_runs: bool,
-    /// Jobs switched at once (1-32); each job's own calls stay in order
-    #[arg(long, value_name = "N", default_value_t = fleet::DEFAULT_PARALLEL as u16, value_parser = clap::value_parser!(u16).range(1..=32))]
-    pub parallel: u16,
+    /// Jobs switched at once (1-32, default 4); each job's own calls stay in order
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub parallel: Option<u16>,
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(long)]
     pub yes: bool,
@@ -80,9 +90,6 @@ pub struct FailoverArgs {
     pub wait_timeout: Duration,
     #[command(flatten)]
     pub verify: VerifyArgs,
-    /// DescribeDtsJobs requests per second in each region
-    #[arg(long, value_name = "N", default_value_t = find::DTS_JOBS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub dts_jobs_rate: u32,
 }
 
 fn bad(lines: &[String]) -> CliError {
@@ -233,18 +240,11 @@ pub fn count_line(b: &Batch) -> String {
 }
 
 /// The combined preview: every call of every job, by region and job, in order.
-pub fn preview_text(
-    b: &Batch,
-    banner: &str,
-    q: &Query,
-    new: &ValidEndpoint,
-    width: usize,
-) -> String {
+pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> String {
     let mut s = format!("Target: {banner}\n");
     s.push_str(&format!(
-        "Failover of {} → {} · batch {}\n",
-        clean(&q.text()),
-        new_words(new),
+        "{} · batch {}\n",
+        clean(title),
         guard::short(&b.id)
     ));
     let mut region = "";
@@ -369,13 +369,7 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
     let (Some(query), Some(endpoint), true) = (query, endpoint, lines.is_empty()) else {
         return Err(bad(&lines));
     };
-    check_verify_args(&a.verify)?;
-    if !a.yes && !a.dry_run && !std::io::stdin().is_terminal() {
-        return Err(CliError::new(
-            exit::BAD_INPUT,
-            "refusing to fail over without confirmation: stdin is not a terminal; review `dts-switch failover … --dry-run` and pass --yes (nothing was sent)",
-        ));
-    }
+    check_batch_args(&a.batch, "failover")?;
     let named = named_regions(g, &a.regions, a.all_regions)?;
     let journal = journal_cmds::journal_for(g)?;
     let ctx = context::build(g).await?;
@@ -473,13 +467,70 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
             ),
         ));
     }
-    if show && a.new.api != crate::domain::family::ApiChoice::Legacy {
+    let intro = Intro {
+        title: format!(
+            "Failover of {} → {}",
+            clean(&query.text()),
+            new_words(&endpoint)
+        ),
+        key: "query",
+        value: query.text(),
+        failback: true,
+    };
+    let parallel = a
+        .batch
+        .parallel
+        .map(|p| p as usize)
+        .unwrap_or(fleet::DEFAULT_PARALLEL);
+    run_targets(g, &ctx, journal, targets, &intro, &a.batch, parallel).await
+}
+
+/// What a batch is, for its preview and summary: `Failover of 10.20.30.40:3306 → …`,
+/// or `Runbook failover.toml`.
+pub struct Intro {
+    pub title: String,
+    /// The JSON field that names it (`query`, `runbook`) and its value.
+    pub key: &'static str,
+    pub value: String,
+    /// Write the failback runbook when the batch changed something.
+    pub failback: bool,
+}
+
+/// The checks of the batch flags that need no answer from the service.
+pub fn check_batch_args(b: &BatchArgs, command: &str) -> Result<(), CliError> {
+    check_verify_args(&b.verify)?;
+    if !b.yes && !b.dry_run && !std::io::stdin().is_terminal() {
+        return Err(CliError::new(
+            exit::BAD_INPUT,
+            format!("refusing to {command} without confirmation: stdin is not a terminal; review `dts-switch {command} … --dry-run` and pass --yes (nothing was sent)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Plans the targets as one batch, prints the combined preview, asks for the typed
+/// confirmation, runs the batch and prints its summary (with the failback runbook's
+/// path): what `failover` and `apply` share.
+pub async fn run_targets(
+    g: &Global,
+    ctx: &Ctx,
+    journal: crate::domain::journal::Journal,
+    targets: Vec<fleet::Target>,
+    intro: &Intro,
+    a: &BatchArgs,
+    parallel: usize,
+) -> Result<i32, CliError> {
+    let show = std::io::stderr().is_terminal();
+    let dry_runs = targets
+        .iter()
+        .any(|t| t.api != crate::domain::family::ApiChoice::Legacy);
+    if show && dry_runs {
         errln!("planning {} jobs (ModifyDtsJobEndpoint DryRun=true where the job is new-version; nothing is changed)…", targets.len());
     }
     let base = ctx.sender(journal.clone(), "failover");
     let batch = fleet::plan_batch(targets, &base).await;
     let json_out = g.output == OutputFormat::Json;
-    let preview = preview_text(&batch, &ctx.banner(), &query, &endpoint, width());
+    let preview = preview_text(&batch, &ctx.banner(), &intro.title, width());
     if json_out {
         errout!("{preview}");
     } else {
@@ -499,7 +550,7 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
                 ids.join(", ")
             );
             if json_out {
-                print_json(&preview_json(&batch, &ctx, &query));
+                print_json(&preview_json(&batch, ctx, intro));
             }
             return Ok(exit::FAILED);
         }
@@ -517,7 +568,7 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
     if a.dry_run {
         errln!("\n--dry-run: nothing was changed; without --dry-run this sends the calls above.");
         if json_out {
-            print_json(&preview_json(&batch, &ctx, &query));
+            print_json(&preview_json(&batch, ctx, intro));
         }
         return Ok(if blocking.is_empty() {
             exit::OK
@@ -580,13 +631,7 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
     let flags = target_flags(g);
     let mut interrupts = Interrupts::install();
     let mut on_event = |i: usize, ev: &ProgressEvent| progress.event(i, ev);
-    let running = fleet::run_batch(
-        work,
-        a.parallel as usize,
-        &opts,
-        verify_opts.as_ref(),
-        &mut on_event,
-    );
+    let running = fleet::run_batch(work, parallel, &opts, verify_opts.as_ref(), &mut on_event);
     tokio::pin!(running);
     let runs = loop {
         tokio::select! {
@@ -612,11 +657,31 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
     let skipped: Vec<&fleet::Item> = batch.items.iter().filter(|i| !i.ready()).collect();
     results.extend(skipped.iter().map(|_| JobResult::Skipped));
     let code = batch_exit(&results);
+    let failback = if intro.failback {
+        write_failback(&journal, &batch.id, &plans, &runs)
+    } else {
+        None
+    };
     if json_out {
-        print_json(&summary_json(&batch, &ctx, &query, &plans, &runs, code));
+        print_json(&summary_json(
+            &batch,
+            ctx,
+            intro,
+            &plans,
+            &runs,
+            code,
+            failback.as_deref(),
+        ));
         return Ok(code);
     }
     outln!("\n{}", summary_text(&batch, &plans, &runs, &flags));
+    if let Some(p) = &failback {
+        outln!(
+            "The way back (failback runbook): {}\n  review: dts-switch{flags} apply {} --dry-run",
+            p.display(),
+            shell_word(&p.display().to_string())
+        );
+    }
     Ok(code)
 }
 
@@ -814,11 +879,11 @@ fn plan_calls_json(p: &Plan) -> Vec<Value> {
         .collect()
 }
 
-fn preview_json(b: &Batch, ctx: &Ctx, q: &Query) -> Value {
+fn preview_json(b: &Batch, ctx: &Ctx, intro: &Intro) -> Value {
     let c = b.counts();
     json!({
         "batch_id": b.id,
-        "query": q.text(),
+        intro.key: intro.value,
         "endpoint": ctx.endpoint.as_str(),
         "access_key_id": ctx.masked_ak,
         "sent": false,
@@ -833,10 +898,11 @@ fn preview_json(b: &Batch, ctx: &Ctx, q: &Query) -> Value {
 fn summary_json(
     b: &Batch,
     ctx: &Ctx,
-    q: &Query,
+    intro: &Intro,
     plans: &[Plan],
     runs: &[PlanRun],
     code: i32,
+    failback: Option<&std::path::Path>,
 ) -> Value {
     let mut jobs: Vec<Value> = plans
         .iter()
@@ -889,13 +955,50 @@ fn summary_json(
     let c = b.counts();
     json!({
         "batch_id": b.id,
-        "query": q.text(),
+        intro.key: intro.value,
         "endpoint": ctx.endpoint.as_str(),
         "proxy": ctx.proxy,
+        "failback_runbook": failback.map(|p| p.display().to_string()),
         "access_key_id": ctx.masked_ak,
         "sent": true,
         "counts": {"jobs": c.jobs, "regions": c.regions, "calls": c.calls, "two_way": c.two_way, "maintained": c.maintained, "legacy": c.legacy},
         "exit_code": code,
         "jobs": jobs,
     })
+}
+
+/// A path as one shell word.
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Writes the failback runbook of a run next to the journal; its path, or None when the
+/// run changed nothing (or the file cannot be written: said on stderr).
+pub fn write_failback(
+    journal: &crate::domain::journal::Journal,
+    batch_id: &str,
+    plans: &[Plan],
+    runs: &[PlanRun],
+) -> Option<std::path::PathBuf> {
+    let written = chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string();
+    let text = crate::domain::runbook::failback(batch_id, plans, runs, &written)?;
+    let path = crate::domain::runbook::failback_path(journal.path(), batch_id);
+    match crate::domain::runbook::write_private(&path, &text) {
+        Ok(()) => Some(path),
+        Err(e) => {
+            errln!(
+                "warning: the failback runbook could not be written to {}: {e}",
+                path.display()
+            );
+            None
+        }
+    }
 }

@@ -728,6 +728,8 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
         let b = batch_of(&plans, id, &j)?;
         plans.retain(|p| p.batch_id == b);
         let summary = journal::batches(&plans).remove(0);
+        let failback = crate::domain::runbook::failback_path(j.path(), &b);
+        let failback = failback.is_file().then(|| failback.display().to_string());
         match g.output {
             OutputFormat::Json => {
                 let v: Vec<_> = plans.iter().map(plan_json).collect();
@@ -739,15 +741,23 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
                     "calls": summary.calls,
                     "states": summary.states.iter().map(|(w, n)| json!({"state": w, "calls": n})).collect::<Vec<_>>(),
                     "pending": summary.pending,
+                    "failback_runbook": failback,
                     "plans": v,
                 }));
             }
             OutputFormat::Markdown => {
                 out!("{}", batch_markdown(&summary, &plans));
+                if let Some(f) = &failback {
+                    outln!("The way back (failback runbook): `{}` — review it with `dts-switch apply {} --dry-run`\n", clean(f), clean(f));
+                }
                 out!("{}", history_markdown(&plans, &j));
             }
             OutputFormat::Text => {
-                outln!("{}\n", batch_line(&summary));
+                outln!("{}", batch_line(&summary));
+                if let Some(f) = &failback {
+                    outln!("The way back (failback runbook): {} (review: dts-switch apply {} --dry-run)", clean(f), clean(f));
+                }
+                outln!();
                 out!("{}", history_text(&plans, &j));
             }
         }

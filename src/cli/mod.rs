@@ -29,6 +29,7 @@ macro_rules! errln {
     }};
 }
 
+pub mod apply;
 pub mod commands;
 pub mod context;
 pub mod failover;
@@ -218,6 +219,11 @@ pub enum Command {
         after_help = "Examples:\n  dts-switch failover --from-ip 10.20.30.40 --from-port 3306 \\\n      --regions cn-hangzhou,cn-shanghai \\\n      --instance-type LocalInstance --ip 10.20.30.41 --port 3306 --dry-run\n  dts-switch failover --from-instance-id i-bp1olddb0001 --all-regions \\\n      --instance-type ECS --instance-id i-bp1newdb0001 --port 3306 --yes\n  dts-switch failover --from-ip 10.20.30.40 --exclude dtsfa04hz0000leg04 \\\n      --instance-type other --ip 10.20.30.41 --port 3306 --parallel 8\n\nExit codes: 0 every job switched and healthy · 1 a dry run failed, a job failed, was refused or not sent, or nothing uses the database · 2 bad input (nothing sent) · 3 an outcome is unknown (check before resending) · 4 switched, but a job is not healthy"
     )]
     Failover(failover::FailoverArgs),
+    /// Run a runbook file: its steps (single jobs, or every job a find query finds) checked all at once, then one batch like `failover`
+    #[command(
+        after_help = "Examples:\n  dts-switch apply failover.toml --dry-run\n  dts-switch apply failover.toml --yes --parallel 8\n  dts-switch apply ~/.local/state/dts-switch/failback-2a3467d7.toml --dry-run\n\nThe file: [[step]] tables, each `job` + `database` (+ `region`), or `from_ip` / `from_instance_id` / `from_port` (+ `regions`), with the new endpoint named as switch's flags (instance_type, instance_id, ip, port, ...). See assets/runbook.example.toml.\n\nExit codes: 0 every job switched and healthy · 1 a dry run failed, a job failed, was refused or not sent · 2 an error in the file or bad input (nothing sent) · 3 an outcome is unknown (check before resending) · 4 switched, but a job is not healthy"
+    )]
+    Apply(apply::ApplyArgs),
     /// Show the status of legacy switch tasks (TaskIds)
     #[command(
         after_help = "Examples:\n  dts-switch status 730001\n  dts-switch status 730001 730002 --watch"

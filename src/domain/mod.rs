@@ -15,6 +15,7 @@ pub mod outcome;
 pub mod plan;
 pub mod planner;
 pub mod rules;
+pub mod runbook;
 pub mod verify;
 
 pub use job::{
