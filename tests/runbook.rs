@@ -299,3 +299,59 @@ fn the_example_runbook_runs_as_one_batch_and_writes_the_way_back() {
     );
     assert_eq!(sim.executed_writes().len(), 12, "a second apply wrote");
 }
+
+#[test]
+fn the_readme_runbook_and_the_example_parse() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```toml\n")
+        .expect("a toml block in the README")
+        + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let book = dts_switch::domain::runbook::parse(&readme[start..end], None)
+        .unwrap_or_else(|e| panic!("README runbook: {e:?}"));
+    assert_eq!(book.steps.len(), 2);
+    let book = dts_switch::domain::runbook::parse(&example(), None).unwrap();
+    assert_eq!(book.step_counts(), (5, 1));
+    assert_eq!(book.parallel, Some(4));
+}
+
+#[test]
+fn a_single_switch_writes_its_way_back_too() {
+    let sim = sim();
+    let env = Env::new();
+    let mut args = two_way_args("switch");
+    args.extend(
+        [
+            "--yes",
+            "--output",
+            "json",
+            "--poll-interval",
+            "100ms",
+            "--verify-timeout",
+            "20s",
+        ]
+        .map(String::from),
+    );
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    let back = v["failback_runbook"].as_str().expect("a failback runbook");
+    let text = std::fs::read_to_string(back).unwrap();
+    // Back to what the job had, expecting the new instance; both directions.
+    assert!(
+        text.contains("from_instance_id = \"i-bp1newdest0001\""),
+        "{text}"
+    );
+    assert!(text.contains("expect_topology = \"two-way\""), "{text}");
+    assert!(!text.contains("direction = "), "{text}");
+    let writes = sim.executed_writes().len();
+    let dry = env.run(&sim, &["apply", back, "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}\n{text}");
+    assert!(
+        dry.stdout.contains("1 job in 1 region, 2 calls: 1 two-way"),
+        "{dry:?}"
+    );
+    assert_eq!(sim.executed_writes().len(), writes);
+}

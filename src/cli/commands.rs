@@ -749,6 +749,12 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     if code == exit::OK && run.next == drive::NextStep::NotHealthy {
         code = exit::NOT_HEALTHY;
     }
+    let failback = crate::cli::failover::write_failback(
+        &sender.journal,
+        &plan.batch_id,
+        std::slice::from_ref(&plan),
+        std::slice::from_ref(&run),
+    );
 
     if json_out {
         let calls: Vec<_> = outcomes
@@ -799,6 +805,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             "exit_code": code,
             "calls": calls,
             "verification": verification.as_ref().map(|v| output::verification_json(v)),
+            "failback_runbook": failback.as_ref().map(|p| p.display().to_string()),
         }));
         return Ok(code);
     }
@@ -829,6 +836,14 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         "\n{}",
         output::ticket_block(&plan, &outcomes, 0, verification.as_deref(), code)
     );
+    if let Some(p) = &failback {
+        outln!(
+            "The way back (failback runbook): {}\n  review: dts-switch{} apply {} --dry-run",
+            p.display(),
+            target_flags(g),
+            p.display()
+        );
+    }
     Ok(code)
 }
 
