@@ -209,11 +209,19 @@ fn preview_and_dry_run_send_nothing_and_count_the_calls() {
     let args = failover_args(&["--dry-run", "--exclude", FLEET_DRIFT_JOB]);
     let out = env.run(&sim, &strs(&args));
     assert_eq!(out.code, 0, "{out:?}");
+    // The count line (wrapped at the terminal's width).
+    let flat = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        out.stdout.contains(
+        flat.contains(
             "11 jobs in 2 regions, 14 calls: 3 two-way, 6 maintained with dry run, 5 legacy (no dry run)"
         ),
         "{out:?}"
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .all(|l| l.chars().count() <= 80 || l.starts_with("Target:")),
+        "a preview line over 80 columns: {out:?}"
     );
     assert!(!out.stdout.contains(FLEET_DRIFT_JOB), "{out:?}");
     assert!(sim.executed_writes().is_empty());

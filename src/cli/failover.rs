@@ -192,6 +192,14 @@ fn wrap(words: &[String], indent: &str, width: usize) -> String {
     out
 }
 
+/// A warning wrapped at `width`: the first line after `lead`, the others indented under it.
+fn warning_lines(w: &str, lead: &str, width: usize) -> String {
+    let words: Vec<String> = clean(w).split_whitespace().map(String::from).collect();
+    let pad = " ".repeat(lead.chars().count());
+    let body = wrap(&words, &pad, width);
+    body.replacen(&pad, lead, 1)
+}
+
 fn new_words(e: &ValidEndpoint) -> String {
     let mut parts = vec![e.instance_type.to_string()];
     if let Some(id) = &e.instance_id {
@@ -242,11 +250,29 @@ pub fn count_line(b: &Batch) -> String {
 /// The combined preview: every call of every job, by region and job, in order.
 pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> String {
     let mut s = format!("Target: {banner}\n");
-    s.push_str(&format!(
-        "{} · batch {}\n",
-        clean(title),
-        guard::short(&b.id)
+    let head = format!("{} · batch {}", clean(title), guard::short(&b.id));
+    s.push_str(&wrap(
+        &head
+            .split_whitespace()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+        "",
+        width,
     ));
+    // A warning many jobs share is said once, with the number of jobs.
+    let mut shared: Vec<(&str, usize)> = Vec::new();
+    for p in b.items.iter().filter_map(|i| i.plan.as_ref().ok()) {
+        for w in &p.warnings {
+            match shared.iter_mut().find(|(x, _)| *x == w.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => shared.push((w, 1)),
+            }
+        }
+    }
+    shared.retain(|(_, n)| *n > 1);
+    for (w, n) in &shared {
+        s.push_str(&warning_lines(&format!("{n} jobs: {w}"), "  ! ", width));
+    }
     let mut region = "";
     for it in &b.items {
         if it.region != region {
@@ -267,17 +293,24 @@ pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> Strin
                     p.topology.as_str()
                 ));
                 for w in &p.warnings {
-                    s.push_str(&format!("    ! {}\n", clean(w)));
+                    if !shared.iter().any(|(x, _)| *x == w.as_str()) {
+                        s.push_str(&warning_lines(w, "    ! ", width));
+                    }
                 }
                 for (i, c) in p.calls.iter().enumerate() {
-                    s.push_str(&format!(
-                        "    {}. {} {}: {} → {}\n",
+                    let head = format!(
+                        "    {}. {} {}: {}",
                         i + 1,
                         c.direction,
                         c.endpoint_type.as_str().to_ascii_lowercase(),
-                        endpoint_words(&c.old),
-                        endpoint_words(&c.new)
-                    ));
+                        clean(&endpoint_words(&c.old)),
+                    );
+                    let new = format!("→ {}", clean(&endpoint_words(&c.new)));
+                    if head.chars().count() + 1 + new.chars().count() <= width {
+                        s.push_str(&format!("{head} {new}\n"));
+                    } else {
+                        s.push_str(&format!("{head}\n       {new}\n"));
+                    }
                     let mut words = vec![p.family.action().to_string()];
                     words.extend(
                         c.params
@@ -298,8 +331,14 @@ pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> Strin
             }
         }
     }
-    s.push_str(&format!("\n{}\n", count_line(b)));
-    s.push_str("(Signed with the AccessKeyId above; the secret, any security token and the signature are never shown.)\n");
+    let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+    s.push('\n');
+    s.push_str(&wrap(&words(&count_line(b)), "", width));
+    s.push_str(&wrap(
+        &words("(Signed with the AccessKeyId above; the secret, any security token and the signature are never shown.)"),
+        "",
+        width,
+    ));
     s
 }
 
