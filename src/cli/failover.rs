@@ -342,6 +342,48 @@ pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> Strin
     s
 }
 
+/// How a call ended, in words for the progress line.
+fn done_words(o: &crate::domain::executor::CallOutcome) -> String {
+    let first = |e: &str| {
+        crate::text::clean_lines(e)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    match o.outcome {
+        Outcome::Finished => "finished".into(),
+        Outcome::Sent => "sent (not followed)".into(),
+        Outcome::StillRunning => "STILL RUNNING when we stopped following".into(),
+        Outcome::Unknown => format!(
+            "OUTCOME UNKNOWN{}",
+            o.error
+                .as_deref()
+                .map(|e| format!(": {}", first(e)))
+                .unwrap_or_default()
+        ),
+        Outcome::Failed => format!(
+            "FAILED{}",
+            o.error
+                .as_deref()
+                .map(|e| format!(": {}", first(e)))
+                .unwrap_or_default()
+        ),
+        Outcome::Refused => format!(
+            "REFUSED by the service{}",
+            o.error
+                .as_deref()
+                .map(|e| format!(": {}", first(e)))
+                .unwrap_or_default()
+        ),
+        Outcome::NotSent if o.stopped => "not sent (stopped by the operator)".into(),
+        Outcome::NotSent => match &o.refusal {
+            Some(r) => format!("NOT SENT: {}", first(&r.to_string())),
+            None => "not sent".into(),
+        },
+    }
+}
+
 fn short_job(p: &Plan) -> String {
     format!("{} {}", clean(&p.region), clean(&p.job_id))
 }
@@ -378,7 +420,7 @@ impl Progress {
                 crate::text::clean_lines(error).replace('\n', " ")
             )),
             ProgressEvent::Done { index, outcome } => {
-                Some(format!("call {}: {}", index + 1, outcome.outcome.as_str()))
+                Some(format!("call {}: {}", index + 1, done_words(outcome)))
             }
             other => self.printers[i].line(other),
         };
