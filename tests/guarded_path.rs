@@ -418,3 +418,43 @@ fn a_plan_whose_endpoint_changed_since_it_was_made_sends_nothing() {
     assert_eq!(dts_switch::cli::exit::of_calls(&outs), 1);
     assert_eq!(sim.requests_of(SWITCH).len(), before, "nothing sent");
 }
+
+/// Another journal that wrote to the job and can no longer be read may hide a switch in
+/// progress: the guard refuses (fail closed) instead of skipping it.
+#[test]
+fn an_unreadable_other_journal_refuses_the_write() {
+    let sim = sim_step(100);
+    let a = Env::new();
+    let mut args = two_way_args("switch");
+    args.extend(["--yes", "--poll-interval", "100ms", "--no-verify"].map(String::from));
+    let out = a.run(&sim, &strs(&args));
+    assert_eq!(out.code, 0, "{out:?}");
+    // A's journal is replaced by something that cannot be read as a journal.
+    let ja = a.data().join("journal.jsonl");
+    assert!(ja.is_file(), "A's journal is at {}", ja.display());
+    std::fs::rename(&ja, a.data().join("journal.moved")).unwrap();
+    std::fs::create_dir(&ja).unwrap();
+    let before = sim.requests_of(SWITCH).len();
+    let b = Env::new();
+    let mut args = two_way_args("switch");
+    args[8] = "i-bp1other00003".into();
+    args.extend(["--yes", "--poll-interval", "100ms", "--no-verify"].map(String::from));
+    let out = b.run(&sim, &strs(&args));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.all().contains("another journal that wrote to this job")
+            && out.all().contains(&ja.display().to_string()),
+        "{out:?}"
+    );
+    assert_eq!(
+        sim.requests_of(SWITCH).len(),
+        before,
+        "sent despite the unreadable journal"
+    );
+    // Once it is readable again, the rule is the usual one: A's switch is finished, so
+    // B may go on.
+    std::fs::remove_dir(&ja).unwrap();
+    std::fs::rename(a.data().join("journal.moved"), &ja).unwrap();
+    let out = b.run(&sim, &strs(&args));
+    assert_eq!(out.code, 0, "{out:?}");
+}

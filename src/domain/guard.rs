@@ -77,6 +77,8 @@ pub enum Refusal {
     /// Another process on this host is sending to the job, or the host's lock cannot be
     /// taken.
     HostLock { error: String },
+    /// Another journal that wrote to the job cannot be read: it may hide a change.
+    OtherJournal { path: String, error: String },
     /// An earlier call of this plan has not Finished.
     EarlierNotFinished {
         index: usize,
@@ -164,6 +166,11 @@ impl fmt::Display for Refusal {
                 )
             }
             Refusal::HostLock { error } => write!(f, "not sent: {error}"),
+            Refusal::OtherJournal { path, error } => write!(
+                f,
+                "another journal that wrote to this job, {path}, cannot be read ({error}): it may hold a switch of the job in progress, so nothing was sent. Make it readable again (`dts-switch --journal {path} history` shows it); if it is gone for good, remove its line from the job's lock file in {}",
+                crate::domain::hostlock::dir().display()
+            ),
             Refusal::EarlierNotFinished {
                 index,
                 earlier,
@@ -470,7 +477,12 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
     })?;
     for other in locks.other_journals() {
         let j = Journal::new(&other);
-        let Ok(read) = j.read() else { continue };
+        // Fail closed: a journal that cannot be read may hide a switch in progress
+        // (a journal that no longer exists reads as empty).
+        let read = j.read().map_err(|e| Refusal::OtherJournal {
+            path: other.display().to_string(),
+            error: e.to_string(),
+        })?;
         let plans = journal::summarize(&read.records);
         no_pending_plan(&plans, &plan.region, &plan.job_ids, None, Some(&other))?;
     }
