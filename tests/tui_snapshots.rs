@@ -304,3 +304,55 @@ fn compact_and_too_small() {
         render(&app, w, h);
     }
 }
+
+/// `f` found the jobs of an old endpoint (one region failed): marks, the count line,
+/// the failed region with its error, the marked count in the title.
+#[test]
+fn jobs_fleet_found() {
+    use dts_switch::api::ApiError;
+    use dts_switch::domain::find::{match_jobs, FindReport, Query, RegionReport};
+    let mut app = app();
+    key(&mut app, KeyCode::Char('f'));
+    typ(&mut app, "47.98.12.34:3306");
+    snap("jobs_fleet_prompt", &app);
+    let fx = key(&mut app, KeyCode::Enter);
+    let Effect::Find { seq, query, .. } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    let q: Query = query.clone();
+    let matches = match_jobs(&q, "cn-hangzhou", &app.jobs.all);
+    let report = FindReport {
+        regions: vec![
+            RegionReport {
+                region: "cn-hangzhou".into(),
+                jobs: 12,
+                matches: matches.len(),
+                error: None,
+                incomplete: None,
+                elapsed: Duration::ZERO,
+            },
+            RegionReport {
+                region: "cn-beijing".into(),
+                jobs: 0,
+                matches: 0,
+                error: Some(ApiError::NoAnswer {
+                    action: "DescribeSynchronizationJobs".into(),
+                    detail: "timed out after 20s".into(),
+                }),
+                incomplete: None,
+                elapsed: Duration::ZERO,
+            },
+        ],
+        matches,
+    };
+    update(&mut app, Msg::Found { seq: *seq, report });
+    // One more by hand.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    app.notice = None;
+    snap("jobs_fleet_found", &app);
+    let t = render(&app, 80, 24);
+    let s = screen_text(&t);
+    assert!(s.contains("2 marked · Jobs (12)"), "{s}");
+}

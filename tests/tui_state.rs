@@ -1150,3 +1150,249 @@ fn a_long_alert_scrolls_to_its_last_line_and_no_further() {
     let s = screen_text(&render(&app, 80, 24));
     assert!(s.contains("↓ more"), "one Up moves back at once: {s}");
 }
+
+// ---- fleet failover: find and mark -------------------------------------------------
+
+mod fleet_find {
+    use super::*;
+    use dts_switch::api::ApiError;
+    use dts_switch::domain::find::{match_jobs, FindReport, Query, RegionReport};
+    use dts_switch::tui::app::App;
+    use dts_switch::tui::keymap::Context;
+    use std::time::Duration;
+
+    fn region(name: &str, jobs: usize, matches: usize, error: Option<ApiError>) -> RegionReport {
+        RegionReport {
+            region: name.into(),
+            jobs,
+            matches,
+            error,
+            incomplete: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// The demo jobs of cn-hangzhou searched for `ip`, and cn-beijing failing.
+    fn report(app: &App, ip: &str, beijing_fails: bool) -> FindReport {
+        let q = Query::new(Some(ip), None, None).unwrap();
+        let matches = match_jobs(&q, "cn-hangzhou", &app.jobs.all);
+        let mut regions = vec![region(
+            "cn-hangzhou",
+            app.jobs.all.len(),
+            matches.len(),
+            None,
+        )];
+        if beijing_fails {
+            regions.push(region(
+                "cn-beijing",
+                0,
+                0,
+                Some(ApiError::NoAnswer {
+                    action: "DescribeSynchronizationJobs".into(),
+                    detail: "timed out after 20s".into(),
+                }),
+            ));
+        }
+        FindReport { regions, matches }
+    }
+
+    /// `f`, the endpoint typed, Enter: the search effect (its seq).
+    fn search(app: &mut App, text: &str) -> Vec<Effect> {
+        key(app, KeyCode::Char('f'));
+        assert_eq!(app.context(), Context::FindPrompt);
+        ctrl(app, 'u');
+        typ(app, text);
+        key(app, KeyCode::Enter)
+    }
+
+    #[test]
+    fn f_asks_for_the_old_endpoint_and_searches_the_current_region() {
+        let mut app = app();
+        let fx = search(&mut app, "47.98.12.34:3306");
+        let q = Query::new(Some("47.98.12.34"), None, Some("3306")).unwrap();
+        assert_eq!(
+            fx,
+            vec![Effect::Find {
+                seq: 1,
+                query: q,
+                regions: vec!["cn-hangzhou".into()],
+            }]
+        );
+        assert_eq!(app.context(), Context::Jobs, "the prompt closed");
+        assert!(app.animating(), "the search shows a spinner");
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains("searching 1 region for 47.98.12.34:3306"), "{s}");
+    }
+
+    #[test]
+    fn bad_input_says_what_is_allowed_and_searches_nothing() {
+        let mut app = app();
+        let fx = search(&mut app, "10.20.30.400:3306");
+        assert!(fx.is_empty(), "{fx:?}");
+        assert_eq!(
+            app.context(),
+            Context::FindPrompt,
+            "the prompt stays to fix"
+        );
+        let n = app.notice.clone().unwrap();
+        assert!(n.starts_with("nothing searched: address"), "{n}");
+        assert!(n.contains("allowed: an IP"), "{n}");
+        assert!(app.fleet.searching.is_none());
+        // Esc closes it, nothing searched.
+        let fx = key(&mut app, KeyCode::Esc);
+        assert!(fx.is_empty());
+        assert_eq!(app.context(), Context::Jobs);
+        assert!(app.fleet.marks.is_empty());
+        // Typing in the prompt is not a key of the jobs screen (`s` does not sort).
+        key(&mut app, KeyCode::Char('f'));
+        typ(&mut app, "s");
+        assert!(app.fleet.input.value().ends_with('s'));
+        assert_eq!(app.jobs.sort, dts_switch::tui::app::SortKey::Listing);
+    }
+
+    #[test]
+    fn the_answer_marks_the_matches_and_names_the_failed_region() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('R'));
+        typ(&mut app, "beijing");
+        key(&mut app, KeyCode::Tab);
+        ctrl(&mut app, 'u');
+        typ(&mut app, "hangzhou");
+        key(&mut app, KeyCode::Tab);
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.fleet.regions, ["cn-beijing", "cn-hangzhou"]);
+        let fx = search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, regions, .. } = &fx[0] else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(regions, &["cn-beijing", "cn-hangzhou"]);
+        let r = report(&app, "47.98.12.34", true);
+        assert_eq!(r.matches.len(), 1);
+        // An older search's answer is dropped.
+        update(
+            &mut app,
+            Msg::Found {
+                seq: seq - 1,
+                report: r.clone(),
+            },
+        );
+        assert!(app.fleet.marks.is_empty());
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        assert_eq!(app.fleet.marks.len(), 1);
+        assert!(app.fleet.is_marked("cn-hangzhou", TWO_WAY_JOB_ID));
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(
+            s.contains("find: 1 job uses 47.98.12.34 in 1 region (cn-hangzhou 1)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("! cn-beijing not searched (e: in full): "),
+            "{s}"
+        );
+        assert!(s.contains("1 marked"), "{s}");
+        assert!(s.contains(&format!(">*{TWO_WAY_JOB_ID}")), "{s}");
+        // `e` shows the failed region's error in full.
+        key(&mut app, KeyCode::Char('e'));
+        let Some(Overlay::Alert { text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(text.contains("cn-beijing: not searched"), "{text}");
+        assert!(text.contains("timed out after 20s"), "{text}");
+    }
+
+    #[test]
+    fn space_marks_by_hand_and_a_marks_every_match() {
+        let mut app = app();
+        let fx = search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, .. } = &fx[0] else {
+            panic!()
+        };
+        let r = report(&app, "47.98.12.34", false);
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        assert_eq!(app.fleet.marks.len(), 1);
+        // Unmark the match by hand, mark another job (which does not use it: said).
+        select_job(&mut app, TWO_WAY_JOB_ID);
+        key(&mut app, KeyCode::Char(' '));
+        assert!(app.fleet.marks.is_empty());
+        select_job(&mut app, ONE_WAY_JOB_ID);
+        key(&mut app, KeyCode::Char(' '));
+        assert_eq!(app.fleet.marks.len(), 1);
+        assert!(app.fleet.marks[0].usage.is_none());
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap()
+                .contains("does not use 47.98.12.34"),
+            "{:?}",
+            app.notice
+        );
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains(" 1 marked · Jobs (12)"), "{s}");
+        // `a` marks every match (the hand mark stays); again: unmarks all.
+        key(&mut app, KeyCode::Char('a'));
+        assert_eq!(app.fleet.marks.len(), 2);
+        assert!(app.fleet.is_marked("cn-hangzhou", TWO_WAY_JOB_ID));
+        key(&mut app, KeyCode::Char('a'));
+        assert!(app.fleet.marks.is_empty());
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains(" 0 marked · Jobs (12)"), "{s}");
+    }
+
+    #[test]
+    fn a_before_any_search_says_how_to_find() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('a'));
+        assert!(app.fleet.marks.is_empty());
+        assert!(app.notice.as_deref().unwrap().contains("f finds"));
+    }
+
+    #[test]
+    fn the_help_overlay_lists_find_and_marks() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('?'));
+        let s = screen_text(&render(&app, 120, 40));
+        assert!(s.contains("find the jobs of an old endpoint"), "{s}");
+        assert!(s.contains("mark/unmark the job"), "{s}");
+    }
+
+    #[test]
+    fn find_against_the_fleet_simulator_marks_twelve_jobs_in_two_regions() {
+        let live = Live::start_with(dts_switch::sim::SimConfig {
+            step: Duration::from_millis(100),
+            fleet: true,
+            ..Default::default()
+        });
+        let mut app = live.app();
+        key(&mut app, KeyCode::Char('R'));
+        for r in ["cn-hangzhou", "cn-shanghai"] {
+            ctrl(&mut app, 'u');
+            typ(&mut app, r);
+            key(&mut app, KeyCode::Tab);
+        }
+        key(&mut app, KeyCode::Esc);
+        let fx = search(&mut app, "10.20.30.40:3306");
+        live.run_finds(&mut app, &fx);
+        let f = app.fleet.found.as_ref().unwrap();
+        assert!(f.report.complete());
+        assert_eq!(app.fleet.marks.len(), 12);
+        assert_eq!(app.fleet.marked_in("cn-hangzhou"), 7);
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(
+            s.contains("12 jobs use 10.20.30.40:3306 in 2 regions (cn-hangzhou 7, cn-shanghai 5)"),
+            "{s}"
+        );
+        assert!(s.contains(" 12 marked (7 here) · Jobs"), "{s}");
+    }
+}

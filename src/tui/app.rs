@@ -10,6 +10,7 @@ use crate::domain::journal::{Pending, PlanSummary};
 use crate::domain::plan::{Plan, SwitchRequest};
 use crate::domain::planner::PlanFailure;
 use crate::domain::Job;
+use crate::tui::fleet::FleetState;
 use crate::tui::form::FormState;
 use crate::tui::jobs::{jobs_action, on_job_checked};
 pub use crate::tui::jobs::{JobsView, SortKey};
@@ -200,6 +201,8 @@ pub struct App {
     /// Something wrote to the terminal behind the TUI (it was caught and hidden): said
     /// once in the status line.
     pub stray_output_reported: bool,
+    /// Fleet failover: the old-endpoint search and the marked jobs.
+    pub fleet: FleetState,
 }
 
 /// Messages: input, timer, and results of async work.
@@ -265,6 +268,15 @@ pub enum Msg {
     StrayOutput(String),
     /// The log file cannot be written (said once: the logging keeps quiet about it).
     LogUnwritable(String),
+    /// A region of search `seq` ([`Effect::Find`]) answered.
+    FindRegionDone {
+        seq: u64,
+    },
+    /// The answer of search `seq`: every region's report and the matches.
+    Found {
+        seq: u64,
+        report: crate::domain::find::FindReport,
+    },
 }
 
 /// Work for the runner.
@@ -310,6 +322,13 @@ pub enum Effect {
     },
     /// Ctrl-Z: give the terminal back and stop until `fg` (the runner does it).
     Suspend,
+    /// Search these regions for the jobs that use the old endpoint `query`
+    /// (`domain::find::search_regions`); the answer comes back as [`Msg::Found`].
+    Find {
+        seq: u64,
+        query: crate::domain::find::Query,
+        regions: Vec<String>,
+    },
 }
 
 /// The journal as last read.
@@ -363,6 +382,7 @@ impl App {
             planning: None,
             plan_seq: 0,
             stray_output_reported: false,
+            fleet: FleetState::default(),
         }
     }
 
@@ -539,6 +559,7 @@ impl App {
         self.busy()
             || self.jobs.loading.is_some()
             || self.planning.is_some()
+            || self.fleet.searching.is_some()
             || self.progress.as_ref().is_some_and(|p| p.verifying)
     }
 
@@ -556,6 +577,7 @@ impl App {
     /// first).
     pub fn screen_context(&self) -> Context {
         match self.screen {
+            Screen::Jobs if self.fleet.prompting => Context::FindPrompt,
             Screen::Jobs if self.jobs.filtering => Context::JobsFilter,
             Screen::Jobs => Context::Jobs,
             Screen::Form => Context::Form,
@@ -789,6 +811,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             on_planned(app, seq, result);
             vec![]
         }
+        Msg::FindRegionDone { seq } => {
+            crate::tui::fleet::on_region_done(app, seq);
+            vec![]
+        }
+        Msg::Found { seq, report } => {
+            crate::tui::fleet::on_found(app, seq, report);
+            vec![]
+        }
         Msg::LogUnwritable(e) => {
             app.notice = Some(format!(
                 "the log file cannot be written: {}; the TUI goes on without its log (said once)",
@@ -824,6 +854,14 @@ fn on_paste(app: &mut App, text: &str) {
         return;
     }
     match app.screen {
+        Screen::Jobs if app.fleet.prompting => {
+            paste_into(
+                &mut app.notice,
+                &mut app.fleet.input,
+                text.trim().chars(),
+                crate::tui::fleet::FIND_MAX,
+            );
+        }
         Screen::Jobs if app.jobs.filtering => {
             paste_into(
                 &mut app.notice,
@@ -874,7 +912,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     // In text-entry contexts, plain characters type (a bound key wins only when it
     // cannot be part of a value).
     let typing = match ctx {
-        Context::JobsFilter | Context::Confirm | Context::Region => true,
+        Context::JobsFilter | Context::Confirm | Context::Region | Context::FindPrompt => true,
         Context::Form => app.form.as_ref().is_some_and(|f| f.focused().is_text()),
         _ => false,
     };
@@ -992,6 +1030,14 @@ fn text_edit(app: &mut App, k: &KeyEvent) {
             edit_capped(&mut app.notice, &mut app.confirm.input, req, CONFIRM_MAX);
             app.confirm.message = None;
         }
+        Context::FindPrompt => {
+            edit_capped(
+                &mut app.notice,
+                &mut app.fleet.input,
+                req,
+                crate::tui::fleet::FIND_MAX,
+            );
+        }
         Context::Region => {
             if let Some(Overlay::Region { filter, selected }) = &mut app.overlay {
                 let mut i = Input::new(std::mem::take(filter));
@@ -1032,6 +1078,26 @@ fn region_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Up => move_sel(selected, choices.len(), -1),
         Action::Down => move_sel(selected, choices.len(), 1),
         Action::Back => app.overlay = None,
+        Action::Toggle => {
+            // Ticked for the search (`f`): several regions at once.
+            if let Some((id, _)) = choices.get(*selected) {
+                let id = id.to_string();
+                let ticked = &mut app.fleet.regions;
+                match ticked.iter().position(|r| *r == id) {
+                    Some(i) => {
+                        ticked.remove(i);
+                    }
+                    None => ticked.push(id),
+                }
+                app.notice = Some(match ticked.len() {
+                    0 => "f searches the current region".to_string(),
+                    n => format!(
+                        "f searches {n} ticked region{}",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                });
+            }
+        }
         Action::Submit => {
             // A typed id that is not in the table is taken as typed (a new region).
             let typed = filter.trim().to_string();
@@ -1086,6 +1152,7 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
     }
     match ctx {
         Context::Jobs => jobs_action(app, action),
+        Context::FindPrompt => crate::tui::fleet::prompt_action(app, action),
         Context::JobsFilter => {
             match action {
                 Action::Submit => app.jobs.filtering = false,

@@ -106,6 +106,12 @@ pub enum Action {
     No,
     /// Ctrl-Z: suspend (the shell's `fg` resumes).
     Suspend,
+    /// Find the jobs of an old database (asks for its endpoint).
+    Find,
+    /// Mark or unmark the selected job for a failover.
+    Mark,
+    /// Mark every job the search found (again: unmark all).
+    MarkAll,
 }
 
 pub struct Binding {
@@ -152,6 +158,8 @@ pub enum Context {
     Alert,
     /// The region picker (typing filters).
     Region,
+    /// The old-endpoint prompt of `f` (typing edits).
+    FindPrompt,
     Ask,
 }
 
@@ -166,6 +174,19 @@ pub static JOBS: &[Binding] = &[
     b(&[End, Char('G')], Action::Bottom, "last", false),
     m(&[Enter], Action::Open, "switch", true),
     b(&[Char('/')], Action::Filter, "filter", true),
+    b(
+        &[Char('f')],
+        Action::Find,
+        "find the jobs of an old endpoint",
+        false,
+    ),
+    b(&[Space], Action::Mark, "mark/unmark the job", false),
+    b(
+        &[Char('a')],
+        Action::MarkAll,
+        "mark every job found (again: unmark all)",
+        false,
+    ),
     b(&[Char('s')], Action::Sort, "sort", true),
     b(&[Char('r')], Action::Refresh, "refresh", true),
     b(&[Char('L')], Action::Log, "log", true),
@@ -188,6 +209,11 @@ pub static JOBS_FILTER: &[Binding] = &[
     b(&[Esc], Action::Back, "clear", true),
     b(&[Up], Action::Up, "move", false),
     b(&[Down], Action::Down, "move", false),
+];
+
+pub static FIND_PROMPT: &[Binding] = &[
+    b(&[Enter], Action::Submit, "search", true),
+    b(&[Esc], Action::Back, "cancel", true),
 ];
 
 pub static FORM: &[Binding] = &[
@@ -265,6 +291,7 @@ pub static REGION: &[Binding] = &[
     b(&[Up], Action::Up, "move", true),
     b(&[Down], Action::Down, "move", true),
     b(&[Enter], Action::Submit, "use this region", true),
+    b(&[Tab], Action::Toggle, "tick for f (find)", true),
     b(&[Esc], Action::Back, "cancel", true),
 ];
 
@@ -328,6 +355,7 @@ pub fn table(ctx: Context) -> &'static [Binding] {
         Context::Help => HELP,
         Context::Alert => ALERT,
         Context::Region => REGION,
+        Context::FindPrompt => FIND_PROMPT,
         Context::Ask => ASK,
     }
 }
@@ -389,9 +417,13 @@ pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'stati
 pub type HelpSection = (&'static str, Option<Context>, Vec<(String, &'static str)>);
 
 /// The screens the help overlay lists, in their usual order.
-const HELP_SCREENS: [(&str, Context); 8] = [
+const HELP_SCREENS: [(&str, Context); 9] = [
     ("Jobs", Context::Jobs),
     ("Filter (after /)", Context::JobsFilter),
+    (
+        "Find (after f: 10.20.30.40:3306, an IP, or an instance/VPC id)",
+        Context::FindPrompt,
+    ),
     ("Region picker (after R; typing filters)", Context::Region),
     ("Switch form", Context::Form),
     ("Preview", Context::Preview),
@@ -440,12 +472,12 @@ pub fn help_sections_for(current: Option<Context>, read_only: bool) -> Vec<HelpS
             )
         })
         .collect();
-    v.insert(3, text);
+    v.insert(4, text);
     if let Some(i) = current.and_then(|c| v.iter().position(|s| s.1 == Some(c))) {
         let this = v.remove(i);
         let typing = matches!(
             current,
-            Some(Context::Form | Context::JobsFilter | Context::Confirm)
+            Some(Context::Form | Context::JobsFilter | Context::Confirm | Context::FindPrompt)
         );
         if typing {
             if let Some(t) = v.iter().position(|s| s.1.is_none()) {

@@ -5,6 +5,7 @@
 //! `view::render` draws it. The UI never waits on the network.
 
 pub mod app;
+pub mod fleet;
 pub mod form;
 pub mod jobs;
 pub mod keymap;
@@ -80,6 +81,16 @@ struct Runner {
 }
 
 impl Runner {
+    /// The client of `region`: its own host, or the fixed endpoint (a simulator).
+    fn region_client(&self, region: &str) -> Client {
+        let endpoint = if self.endpoint_fixed {
+            None
+        } else {
+            url::Url::parse(&crate::api::endpoint::default_endpoint(region)).ok()
+        };
+        self.sender.client.with_region(region, endpoint)
+    }
+
     fn spawn(&mut self, fx: Effect) {
         let tx = self.tx.clone();
         match fx {
@@ -186,6 +197,37 @@ impl Runner {
             }
             // Handled by the event loop, which owns the terminal.
             Effect::Suspend => {}
+            Effect::Find {
+                seq,
+                query,
+                regions,
+            } => {
+                // Each region's client as `find` makes them: its own host, unless the
+                // endpoint is fixed (a simulator serves every region at one address).
+                let targets: Vec<(String, Client)> = regions
+                    .iter()
+                    .map(|r| (r.clone(), self.region_client(r)))
+                    .collect();
+                tokio::spawn(async move {
+                    let opts = crate::api::listing::ListOptions {
+                        keep_raw: false,
+                        dts_jobs_per_second: Some(crate::domain::find::DTS_JOBS_PER_SECOND as f64),
+                        ..Default::default()
+                    };
+                    let t2 = tx.clone();
+                    let report = crate::domain::find::search_regions(
+                        &query,
+                        targets,
+                        &opts,
+                        crate::domain::find::DEFAULT_REGIONS_IN_FLIGHT,
+                        move |_| {
+                            let _ = t2.send(Msg::FindRegionDone { seq });
+                        },
+                    )
+                    .await;
+                    let _ = tx.send(Msg::Found { seq, report });
+                });
+            }
             Effect::MakePlan {
                 seq,
                 job,

@@ -1368,12 +1368,14 @@ fn render_region(app: &App, f: &mut Frame, area: Rect, theme: &Theme, filter: &s
     }
     for (i, (id, name)) in choices.iter().enumerate().skip(offset).take(inner_h) {
         let cur = *id == app.header.region;
+        let ticked = app.fleet.regions.iter().any(|r| r == id);
         let text = format!(
-            "{}{:<24}{}{}",
+            "{}{:<24}{}{}{}",
             if i == sel { ">" } else { " " },
             id,
             name,
-            if cur { " (current)" } else { "" }
+            if cur { " (current)" } else { "" },
+            if ticked { " [x] find" } else { "" }
         );
         lines.push(if i == sel {
             Line::styled(text, theme.selected())

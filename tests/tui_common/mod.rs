@@ -127,10 +127,15 @@ pub struct Live {
 
 impl Live {
     pub fn start() -> Live {
-        let sim = Simulator::start_background(SimConfig {
+        Live::start_with(SimConfig {
             step: Duration::from_millis(100),
             ..SimConfig::default()
-        });
+        })
+    }
+
+    /// The simulator with `config` (e.g. `fleet: true`).
+    pub fn start_with(config: SimConfig) -> Live {
+        let sim = Simulator::start_background(config);
         let client = Client::new(ClientConfig {
             endpoint: sim.url().parse().unwrap(),
             region: "cn-hangzhou".into(),
@@ -184,6 +189,35 @@ impl Live {
             }
         }
         fx
+    }
+
+    /// Runs the searches among `fx` as the runner does (every region at the
+    /// simulator's one address) and hands their answers to the app.
+    pub fn run_finds(&self, app: &mut App, fx: &[Effect]) {
+        for f in fx {
+            if let Effect::Find {
+                seq,
+                query,
+                regions,
+            } = f
+            {
+                let targets = regions
+                    .iter()
+                    .map(|r| (r.clone(), self.client.with_region(r, None)))
+                    .collect();
+                let report = self.rt.block_on(dts_switch::domain::find::search_regions(
+                    query,
+                    targets,
+                    &dts_switch::api::listing::ListOptions {
+                        keep_raw: false,
+                        ..Default::default()
+                    },
+                    4,
+                    |_| {},
+                ));
+                update(app, Msg::Found { seq: *seq, report });
+            }
+        }
     }
 
     pub fn typ(&self, app: &mut App, s: &str) {
