@@ -356,3 +356,64 @@ fn jobs_fleet_found() {
     let s = screen_text(&t);
     assert!(s.contains("2 marked · Jobs (12)"), "{s}");
 }
+
+/// Batch ids, TaskIds and RequestIds change from run to run.
+fn redact(s: &str) -> String {
+    let mut out = String::new();
+    for line in s.lines() {
+        let mut l = line.to_string();
+        for word in ["batch ", "TaskId "] {
+            if let Some(i) = l.find(word) {
+                let start = i + word.len();
+                let end = l[start..]
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                    .map(|e| start + e)
+                    .unwrap_or(l.len());
+                let n = l[start..end].chars().count();
+                l.replace_range(start..end, &"X".repeat(n));
+            }
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+/// The fleet failover against the simulator's twelve jobs: the form once, the combined
+/// preview, the confirmation, the progress with every job and the summary line.
+#[test]
+fn fleet_failover_screens() {
+    use dts_switch::sim::data_fleet::FLEET_NEW_IP;
+    let fl = Fleet::start();
+    let mut app = fl.found();
+    key(&mut app, KeyCode::Enter);
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Ip));
+    typ(&mut app, FLEET_NEW_IP);
+    insta::assert_snapshot!("fleet_form_80x24", screen_text(&render(&app, 80, 24)));
+    let fx = key(&mut app, KeyCode::Enter);
+    fl.run_plans(&mut app, &fx);
+    insta::assert_snapshot!(
+        "fleet_preview_80x24",
+        redact(&screen_text(&render(&app, 80, 24)))
+    );
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, "15");
+    insta::assert_snapshot!(
+        "fleet_confirm_80x24",
+        redact(&screen_text(&render(&app, 80, 24)))
+    );
+    let fx = key(&mut app, KeyCode::Enter);
+    fl.run_batch(&mut app, &fx);
+    app.notice = None;
+    insta::assert_snapshot!(
+        "fleet_progress_80x24",
+        redact(&screen_text(&render(&app, 80, 24)))
+    );
+    insta::assert_snapshot!(
+        "fleet_progress_120x40",
+        redact(&screen_text(&render(&app, 120, 40)))
+    );
+}

@@ -1173,7 +1173,7 @@ mod fleet_find {
     }
 
     /// The demo jobs of cn-hangzhou searched for `ip`, and cn-beijing failing.
-    fn report(app: &App, ip: &str, beijing_fails: bool) -> FindReport {
+    pub(super) fn report(app: &App, ip: &str, beijing_fails: bool) -> FindReport {
         let q = Query::new(Some(ip), None, None).unwrap();
         let matches = match_jobs(&q, "cn-hangzhou", &app.jobs.all);
         let mut regions = vec![region(
@@ -1197,7 +1197,7 @@ mod fleet_find {
     }
 
     /// `f`, the endpoint typed, Enter: the search effect (its seq).
-    fn search(app: &mut App, text: &str) -> Vec<Effect> {
+    pub(super) fn search(app: &mut App, text: &str) -> Vec<Effect> {
         key(app, KeyCode::Char('f'));
         assert_eq!(app.context(), Context::FindPrompt);
         ctrl(app, 'u');
@@ -1394,5 +1394,266 @@ mod fleet_find {
             "{s}"
         );
         assert!(s.contains(" 12 marked (7 here) · Jobs"), "{s}");
+    }
+}
+
+// ---- fleet failover: form, preview, confirmation, progress -------------------------
+
+mod fleet_batch {
+    use super::*;
+    use dts_switch::sim::data_fleet::*;
+    use dts_switch::tui::app::App;
+    use dts_switch::tui::keymap::Context;
+
+    /// Enter with twelve jobs marked, the new endpoint typed, Enter: planned.
+    fn planned(fl: &Fleet) -> App {
+        let mut app = fl.found();
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty(), "{fx:?}");
+        assert_eq!(app.screen, Screen::Form);
+        let f = app.form.as_mut().unwrap();
+        assert_eq!(f.fleet, Some(12));
+        assert!(
+            !f.items().contains(&Item::Side),
+            "the side is each job's own"
+        );
+        assert_eq!(f.itype, dts_switch::domain::InstanceType::LocalInstance);
+        f.focus_item(Item::Field(FieldId::Ip));
+        typ(&mut app, FLEET_NEW_IP);
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(&fx[..], [Effect::PlanBatch { marks, .. }] if marks.len() == 12),
+            "{fx:?}"
+        );
+        assert!(app.fleet.planning.is_some());
+        fl.run_plans(&mut app, &fx);
+        assert_eq!(app.screen, Screen::BatchPreview, "{:?}", app.overlay);
+        app
+    }
+
+    #[test]
+    fn enter_with_marks_plans_previews_confirms_the_calls_and_runs_the_batch() {
+        let fl = Fleet::start();
+        let mut app = planned(&fl);
+        let b = app.fleet.batch.as_ref().unwrap();
+        assert_eq!(b.batch.items.len(), 12);
+        assert!(b.batch.blocking().is_empty());
+        assert_eq!(b.calls(), 15);
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(
+            s.contains("12 jobs in 2 regions, 15 calls: 3 two-way"),
+            "{s}"
+        );
+        assert!(s.contains("↓ more"), "the preview scrolls at 80x24: {s}");
+        // Scrolling stops with the last line at the bottom.
+        for _ in 0..400 {
+            key(&mut app, KeyCode::Down);
+        }
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains("Signed with the AccessKeyId above"), "{s}");
+        assert!(!s.contains("↓ more"), "{s}");
+        // The confirmation: the number of calls, typed.
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.context(), Context::BatchConfirm);
+        typ(&mut app, "14");
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty());
+        let b = app.fleet.batch.as_ref().unwrap();
+        assert!(b.confirm_message.as_deref().unwrap().contains("15"));
+        assert!(fl.live.sim.executed_writes().is_empty(), "nothing sent yet");
+        // Esc cancels, nothing sent; again, and 15 sends.
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.screen, Screen::BatchPreview);
+        assert_eq!(app.notice.as_deref(), Some("cancelled: nothing was sent"));
+        key(&mut app, KeyCode::Enter);
+        typ(&mut app, "15");
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(matches!(&fx[..], [Effect::RunBatch(_)]), "{fx:?}");
+        assert_eq!(app.screen, Screen::BatchProgress);
+        assert!(app.busy(), "Ctrl-C asks while the batch runs");
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains("12 jobs: 0 finished · 0 running"), "{s}");
+        fl.run_batch(&mut app, &fx);
+        assert!(!app.busy());
+        // Each family's write, each (job, direction) once: nothing for the job changed
+        // since the plan.
+        let writes = fl.live.sim.executed_writes();
+        assert_eq!(writes.len(), 14, "{writes:#?}");
+        let b = app.fleet.batch.as_ref().unwrap();
+        let result = |id: &str| {
+            b.jobs
+                .iter()
+                .find(|j| j.state.plan.job_id == id)
+                .and_then(|j| j.result)
+                .unwrap()
+        };
+        use dts_switch::domain::fleet::JobResult;
+        assert_eq!(result(FLEET_FAILING_TASK), JobResult::Failed);
+        assert_eq!(result(FLEET_DROPPED_ANSWER), JobResult::Unknown);
+        assert_eq!(result(FLEET_DRIFT_JOB), JobResult::NotSent);
+        assert_eq!(result(FLEET_LEGACY_TWO_WAY), JobResult::Healthy);
+        let line = dts_switch::tui::batch::summary_line(b);
+        assert_eq!(
+            line, "12 jobs: 9 finished · 0 running · 2 failed · 1 unknown · 9 healthy",
+            "the summary"
+        );
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains(&line), "{s}");
+        // Enter on a job: its detail, with the next step.
+        let i = b
+            .jobs
+            .iter()
+            .position(|j| j.state.plan.job_id == FLEET_DROPPED_ANSWER)
+            .unwrap();
+        app.fleet.batch.as_mut().unwrap().selected = i;
+        key(&mut app, KeyCode::Enter);
+        let Some(Overlay::Alert { text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(text.contains(FLEET_DROPPED_ANSWER), "{text}");
+        assert!(text.contains("UNKNOWN"), "{text}");
+        assert!(text.contains("resume --batch"), "{text}");
+        key(&mut app, KeyCode::Esc);
+        // Back to the jobs; p shows the batch again.
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.screen, Screen::Jobs);
+        key(&mut app, KeyCode::Char('p'));
+        assert_eq!(app.screen, Screen::BatchProgress);
+    }
+
+    #[test]
+    fn a_job_with_an_unfinished_switch_is_refused_before_the_preview() {
+        let fl = Fleet::start();
+        // An unfinished plan of one marked job in the journal (another process's).
+        let mut app = fl.found();
+        let m = app.fleet.marks[0].clone();
+        let job = m.job.clone();
+        let req = dts_switch::domain::fleet::request_for(
+            &job,
+            m.usage.as_ref().unwrap(),
+            &dts_switch::domain::rules::validate(
+                dts_switch::domain::InstanceType::LocalInstance,
+                &dts_switch::domain::rules::EndpointInput {
+                    ip: Some(FLEET_NEW_IP.into()),
+                    port: Some("3306".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let plan = dts_switch::domain::plan::plan(
+            &job,
+            &m.region,
+            &req,
+            job.family
+                .unwrap_or(dts_switch::domain::family::Family::Legacy),
+        )
+        .unwrap();
+        let s = fl.sender();
+        s.journal
+            .append(&dts_switch::domain::journal::plan_record(
+                &plan,
+                &s.endpoint,
+                &s.masked_ak,
+                &s.by,
+            ))
+            .unwrap();
+        // Its first call was sent and never answered (an unknown outcome).
+        s.journal
+            .append(&dts_switch::domain::journal::Record::Intent {
+                plan_id: plan.id.clone(),
+                index: 0,
+                at: dts_switch::domain::journal::now(),
+                by: Some("dts-switch switch (pid 1 on elsewhere)".into()),
+                process: None,
+            })
+            .unwrap();
+        key(&mut app, KeyCode::Enter);
+        let f = app.form.as_mut().unwrap();
+        f.focus_item(Item::Field(FieldId::Ip));
+        typ(&mut app, FLEET_NEW_IP);
+        let fx = key(&mut app, KeyCode::Enter);
+        fl.run_plans(&mut app, &fx);
+        assert_eq!(app.screen, Screen::Form);
+        let Some(Overlay::Alert { title, text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(title.contains("cannot be part of the batch"), "{title}");
+        assert!(text.contains(&job.id), "{text}");
+        assert!(text.contains("Nothing was sent"), "{text}");
+        assert!(fl.live.sim.executed_writes().is_empty());
+    }
+
+    #[test]
+    fn enter_refuses_marks_that_do_not_use_the_old_endpoint_and_partial_searches() {
+        let mut app = app();
+        // No search: Space marks, Enter says f first.
+        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(&app.overlay, Some(Overlay::Alert { title, .. }) if title == "No search yet")
+        );
+        assert_eq!(app.screen, Screen::Jobs);
+        key(&mut app, KeyCode::Esc);
+        // A search with a region that failed: a job there may be left behind.
+        let fx = super::fleet_find::search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, .. } = &fx[0] else {
+            panic!()
+        };
+        let r = super::fleet_find::report(&app, "47.98.12.34", true);
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty());
+        let Some(Overlay::Alert { title, text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert_eq!(title, "A region was not searched completely");
+        assert!(text.contains("cn-beijing"), "{text}");
+        key(&mut app, KeyCode::Esc);
+        // Every region answered, but a job marked by hand does not use it.
+        let fx = super::fleet_find::search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, .. } = &fx[0] else {
+            panic!()
+        };
+        let r = super::fleet_find::report(&app, "47.98.12.34", false);
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        select_job(&mut app, ONE_WAY_JOB_ID);
+        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Enter);
+        let Some(Overlay::Alert { title, text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(title.contains("do not use the old endpoint"), "{title}");
+        assert!(text.contains(ONE_WAY_JOB_ID), "{text}");
+        assert_eq!(app.screen, Screen::Jobs);
+        // Unmarked: Enter opens the fleet form for the one match.
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Form);
+        assert_eq!(app.form.as_ref().unwrap().fleet, Some(1));
+    }
+
+    #[test]
+    fn read_only_mode_never_offers_the_failover() {
+        let mut app = app_with(Target::Simulator, true);
+        key(&mut app, KeyCode::Char(' '));
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty());
+        assert!(app.overlay.is_none());
+        assert_eq!(app.screen, Screen::Jobs);
     }
 }

@@ -56,6 +56,10 @@ pub struct FleetState {
     pub seq: u64,
     pub found: Option<Found>,
     pub marks: Vec<Mark>,
+    /// The batch being planned (its request number).
+    pub planning: Option<u64>,
+    /// The planned batch: preview, confirmation, progress.
+    pub batch: Option<crate::tui::batch::BatchState>,
 }
 
 impl FleetState {

@@ -139,6 +139,15 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
                 });
             }
         }
+        Action::ShowProgress
+            if app
+                .fleet
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.started() && (b.running || app.progress.is_none())) =>
+        {
+            app.screen = Screen::BatchProgress;
+        }
         Action::ShowProgress => {
             // The selected job's unfinished switch first, then what runs here, then
             // any unfinished switch: every one is reachable.
@@ -203,6 +212,9 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.notice = Some(format!("copied job id {id}"));
                 return vec![Effect::Copy(id)];
             }
+        }
+        Action::Open if !app.fleet.marks.is_empty() => {
+            return crate::tui::batch::open_failover(app);
         }
         Action::Open => {
             if app.busy() {

@@ -112,6 +112,8 @@ pub enum Action {
     Mark,
     /// Mark every job the search found (again: unmark all).
     MarkAll,
+    /// Stop sending new calls of a fleet batch (what was sent is still followed).
+    Stop,
 }
 
 pub struct Binding {
@@ -160,6 +162,12 @@ pub enum Context {
     Region,
     /// The old-endpoint prompt of `f` (typing edits).
     FindPrompt,
+    /// The combined preview of a fleet failover.
+    BatchPreview,
+    /// Its typed confirmation (the number of calls).
+    BatchConfirm,
+    /// Its progress: every job with its calls.
+    BatchProgress,
     Ask,
 }
 
@@ -214,6 +222,35 @@ pub static JOBS_FILTER: &[Binding] = &[
 pub static FIND_PROMPT: &[Binding] = &[
     b(&[Enter], Action::Submit, "search", true),
     b(&[Esc], Action::Back, "cancel", true),
+];
+
+pub static BATCH_PREVIEW: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "scroll", true),
+    b(&[Down, Char('j')], Action::Down, "scroll", true),
+    b(&[PageUp], Action::PageUp, "page up", false),
+    b(&[PageDown], Action::PageDown, "page down", false),
+    b(&[Home, Char('g')], Action::Top, "top", false),
+    b(&[End, Char('G')], Action::Bottom, "end", false),
+    m(&[Enter], Action::Submit, "confirm…", true),
+    b(&[Esc], Action::Back, "edit", true),
+    b(&[Char('?')], Action::Help, "help", true),
+];
+
+pub static BATCH_CONFIRM: &[Binding] = &[
+    m(&[Enter], Action::Submit, "send", true),
+    b(&[Esc], Action::Back, "cancel", true),
+];
+
+pub static BATCH_PROGRESS: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "move", false),
+    b(&[Down, Char('j')], Action::Down, "move", false),
+    b(&[Home, Char('g')], Action::Top, "first", false),
+    b(&[End, Char('G')], Action::Bottom, "last", false),
+    b(&[Enter], Action::Open, "job detail", true),
+    b(&[Char('S')], Action::Stop, "stop sending new calls", true),
+    b(&[Char('L')], Action::Log, "log", true),
+    b(&[Esc, Char('q')], Action::Back, "jobs", true),
+    b(&[Char('?')], Action::Help, "help", true),
 ];
 
 pub static FORM: &[Binding] = &[
@@ -356,6 +393,9 @@ pub fn table(ctx: Context) -> &'static [Binding] {
         Context::Alert => ALERT,
         Context::Region => REGION,
         Context::FindPrompt => FIND_PROMPT,
+        Context::BatchPreview => BATCH_PREVIEW,
+        Context::BatchConfirm => BATCH_CONFIRM,
+        Context::BatchProgress => BATCH_PROGRESS,
         Context::Ask => ASK,
     }
 }
@@ -417,7 +457,7 @@ pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'stati
 pub type HelpSection = (&'static str, Option<Context>, Vec<(String, &'static str)>);
 
 /// The screens the help overlay lists, in their usual order.
-const HELP_SCREENS: [(&str, Context); 9] = [
+const HELP_SCREENS: [(&str, Context); 12] = [
     ("Jobs", Context::Jobs),
     ("Filter (after /)", Context::JobsFilter),
     (
@@ -429,6 +469,15 @@ const HELP_SCREENS: [(&str, Context); 9] = [
     ("Preview", Context::Preview),
     ("Confirm", Context::Confirm),
     ("Progress", Context::Progress),
+    (
+        "Fleet failover preview (Enter with jobs marked, then the form)",
+        Context::BatchPreview,
+    ),
+    (
+        "Fleet failover confirm (type the number of calls)",
+        Context::BatchConfirm,
+    ),
+    ("Fleet failover progress", Context::BatchProgress),
     ("Command log", Context::Log),
 ];
 
