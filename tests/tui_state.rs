@@ -1473,8 +1473,35 @@ mod fleet_batch {
         assert!(app.busy(), "Ctrl-C asks while the batch runs");
         let s = screen_text(&render(&app, 80, 24));
         assert!(s.contains("12 jobs: 0 finished · 0 running"), "{s}");
-        fl.run_batch(&mut app, &fx);
+        // The events as they come: jobs run a few at a time, each row follows its call.
+        let msgs = fl.batch_msgs(&fx);
+        let n = msgs.len();
+        let mut saw_running = false;
+        for (i, m) in msgs.into_iter().enumerate() {
+            if matches!(m, Msg::BatchFinished { .. }) {
+                // Before the batch's answer, each job's rows already say how it came out.
+                let b = app.fleet.batch.as_ref().unwrap();
+                assert_eq!(
+                    dts_switch::tui::batch::summary_line(b),
+                    "12 jobs: 9 finished · 0 running · 2 failed · 1 unknown · 9 healthy"
+                );
+            }
+            update(&mut app, m);
+            if i == n / 3 {
+                let b = app.fleet.batch.as_ref().unwrap();
+                let sm = dts_switch::tui::batch::summary(b);
+                saw_running = sm.running > 0 && sm.running <= 4;
+                let s = screen_text(&render(&app, 80, 24));
+                assert!(s.contains("· running"), "{s}");
+            }
+        }
+        assert!(saw_running, "at most 4 jobs at a time, some running");
         assert!(!app.busy());
+        assert!(
+            app.fleet.marks.is_empty(),
+            "a new failover starts from a new search"
+        );
+        assert!(app.notice.as_deref().unwrap().contains("f searches again"));
         // Each family's write, each (job, direction) once: nothing for the job changed
         // since the plan.
         let writes = fl.live.sim.executed_writes();

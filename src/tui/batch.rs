@@ -51,6 +51,8 @@ pub struct BatchJob {
     /// How its run ended (once the batch ended).
     pub run: Option<PlanRun>,
     pub result: Option<JobResult>,
+    /// The guard refused one of its calls (nothing was sent for it).
+    pub refused: bool,
 }
 
 /// The fleet failover from its preview on.
@@ -118,11 +120,50 @@ pub fn phase(j: &BatchJob) -> JobPhase {
     {
         return JobPhase::Waiting;
     }
-    if j.state.verifying || (j.state.all_finished() && !j.state.verify.is_empty()) {
+    if let Some(r) = settled(j) {
+        return JobPhase::Ended(r);
+    }
+    if j.state.verifying {
         return JobPhase::Watching;
     }
     JobPhase::Running
 }
+
+/// How a job's run has come out while the batch still runs (its run ends with the
+/// batch's answer, which then replaces this): None while anything of it goes on.
+fn settled(j: &BatchJob) -> Option<JobResult> {
+    let st = &j.state;
+    if st.verifying || st.rows.iter().any(|r| r.sending) {
+        return None;
+    }
+    let any = |f: &dyn Fn(&crate::tui::app::CallRow) -> bool| st.rows.iter().any(f);
+    if any(&|r| matches!(r.outcome, Some(Outcome::Unknown | Outcome::StillRunning))) {
+        return Some(JobResult::Unknown);
+    }
+    if j.refused {
+        return Some(JobResult::NotSent);
+    }
+    if any(&|r| matches!(r.outcome, Some(Outcome::Failed | Outcome::Refused))) {
+        return Some(JobResult::Failed);
+    }
+    let done =
+        st.all_finished() && !st.verify.is_empty() && st.verify.iter().all(|v| v.verdict.is_some());
+    if done {
+        let healthy = st
+            .verify
+            .iter()
+            .all(|v| matches!(v.verdict, Some((Verdict::Healthy, _))));
+        return Some(if healthy {
+            JobResult::Healthy
+        } else {
+            JobResult::NotHealthy
+        });
+    }
+    None
+}
+
+/// How a call the guard refused is said in its row (nothing was sent).
+const NOT_SENT: &str = "not sent: ";
 
 /// The summary's counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -149,9 +190,6 @@ pub fn summary(b: &BatchState) -> Summary {
         if rows.iter().all(|r| r.outcome == Some(Outcome::Finished)) {
             s.finished += 1;
         }
-        let unknown = rows
-            .iter()
-            .any(|r| matches!(r.outcome, Some(Outcome::Unknown | Outcome::StillRunning)));
         match phase(j) {
             JobPhase::Waiting => s.waiting += 1,
             JobPhase::Running | JobPhase::Watching => s.running += 1,
@@ -161,16 +199,6 @@ pub fn summary(b: &BatchState) -> Summary {
                 JobResult::Failed | JobResult::NotSent | JobResult::Stopped | JobResult::Skipped,
             ) => s.failed += 1,
             JobPhase::Ended(_) => {}
-        }
-        if j.result.is_none() {
-            if unknown {
-                s.unknown += 1;
-            } else if rows
-                .iter()
-                .any(|r| matches!(r.outcome, Some(Outcome::Failed | Outcome::Refused)))
-            {
-                s.failed += 1;
-            }
         }
     }
     s
@@ -404,6 +432,7 @@ pub(crate) fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
                         state: ProgressState::new(p.clone()),
                         run: None,
                         result: None,
+                        refused: false,
                     })
                 })
                 .collect();
@@ -488,9 +517,10 @@ pub(crate) fn on_event(app: &mut App, batch_id: &str, index: usize, ev: Progress
         }
         Some(ExecNote::Refused { index, text }) => {
             // Said in the job's row and detail, not in a box per job.
+            j.refused = true;
             if let Some(r) = j.state.rows.get_mut(index) {
                 if r.error.is_none() {
-                    r.error = Some(format!("not sent: {}", clean(&text)));
+                    r.error = Some(format!("{NOT_SENT}{}", clean(&text)));
                 }
             }
         }
@@ -514,10 +544,14 @@ pub(crate) fn on_finished(app: &mut App, batch_id: &str, runs: Vec<PlanRun>) -> 
         j.run = Some(run);
     }
     app.notice = Some(format!(
-        "batch {} ended: {}",
+        "batch {} ended: {}; f searches again",
         guard::short(batch_id),
         summary_line(b)
     ));
+    // The search's answer is history now (the jobs it found were switched, or not): a
+    // second failover starts from a fresh search, never from stale marks.
+    app.fleet.marks.clear();
+    app.fleet.found = None;
     // The listing shows the new endpoints now.
     vec![Effect::LoadJobs, Effect::ReadJournal]
 }

@@ -355,6 +355,14 @@ impl Fleet {
     /// Runs the batch among `fx` as the runner does (quick polls), then hands every
     /// message to the app in order.
     pub fn run_batch(&self, app: &mut App, fx: &[Effect]) {
+        for m in self.batch_msgs(fx) {
+            update(app, m);
+        }
+    }
+
+    /// Runs the batch among `fx` as the runner does (quick polls): its messages.
+    pub fn batch_msgs(&self, fx: &[Effect]) -> Vec<Msg> {
+        let mut out = vec![];
         for f in fx {
             if let Effect::RunBatch(b) = f {
                 let opts = dts_switch::domain::executor::ExecOptions {
@@ -375,11 +383,9 @@ impl Fleet {
                     4,
                     move |m| g2.lock().unwrap().push(m),
                 ));
-                let msgs: Vec<Msg> = std::mem::take(&mut *got.lock().unwrap());
-                for m in msgs {
-                    update(app, m);
-                }
+                out.extend(std::mem::take(&mut *got.lock().unwrap()));
             }
         }
+        out
     }
 }
