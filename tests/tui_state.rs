@@ -1386,6 +1386,10 @@ mod fleet_find {
         live.run_finds(&mut app, &fx);
         let f = app.fleet.found.as_ref().unwrap();
         assert!(f.report.complete());
+        // The first marked job of the listing is selected (the fleet jobs are listed
+        // after the demo jobs).
+        let sel = app.jobs.selected_job().unwrap().id.clone();
+        assert!(app.fleet.is_marked("cn-hangzhou", &sel), "{sel}");
         assert_eq!(app.fleet.marks.len(), 12);
         assert_eq!(app.fleet.marked_in("cn-hangzhou"), 7);
         let s = screen_text(&render(&app, 80, 24));
@@ -1502,6 +1506,10 @@ mod fleet_batch {
             "a new failover starts from a new search"
         );
         assert!(app.notice.as_deref().unwrap().contains("f searches again"));
+        // Leaving says what is left, and how to settle it.
+        let after = app.exit_lines().join("\n");
+        assert!(after.contains("1 unknown"), "{after}");
+        assert!(after.contains("resume --batch"), "{after}");
         // Each family's write, each (job, direction) once: nothing for the job changed
         // since the plan.
         let writes = fl.live.sim.executed_writes();

@@ -506,12 +506,20 @@ impl App {
     /// Lines to print after leaving the TUI: what is still open and how to go on.
     pub fn exit_lines(&self) -> Vec<String> {
         let mut out = vec![];
-        if let Some(b) = self.fleet.batch.as_ref().filter(|b| b.running) {
+        if let Some(b) = self.fleet.batch.as_ref().filter(|b| b.started()) {
             let id = crate::domain::guard::short(&b.batch.id);
-            out.push(format!(
-                "A fleet failover (batch {id}) was still running: {}. What was sent goes on in the service; the journal has the batch: `dts-switch resume --batch {id}` settles what is left.",
-                crate::tui::batch::summary_line(b)
-            ));
+            let sm = crate::tui::batch::summary(b);
+            if b.running {
+                out.push(format!(
+                    "A fleet failover (batch {id}) was still running: {}. What was sent goes on in the service; the journal has the batch: `dts-switch resume --batch {id}` settles what is left.",
+                    crate::tui::batch::summary_line(b)
+                ));
+            } else if sm.healthy < sm.jobs {
+                out.push(format!(
+                    "Fleet failover batch {id}: {}. `dts-switch history --batch {id}` has every call; `dts-switch resume --batch {id}` settles what is left (an UNKNOWN outcome is read from the job, never resent).",
+                    crate::tui::batch::summary_line(b)
+                ));
+            }
         }
         if let Some(p) = &self.progress {
             let short = crate::domain::guard::short(&p.plan.id);

@@ -162,9 +162,6 @@ fn settled(j: &BatchJob) -> Option<JobResult> {
     None
 }
 
-/// How a call the guard refused is said in its row (nothing was sent).
-const NOT_SENT: &str = "not sent: ";
-
 /// The summary's counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -520,7 +517,7 @@ pub(crate) fn on_event(app: &mut App, batch_id: &str, index: usize, ev: Progress
             j.refused = true;
             if let Some(r) = j.state.rows.get_mut(index) {
                 if r.error.is_none() {
-                    r.error = Some(format!("{NOT_SENT}{}", clean(&text)));
+                    r.error = Some(clean(&text).into_owned());
                 }
             }
         }
@@ -616,7 +613,30 @@ pub fn count_line(b: &Batch) -> String {
 
 /// The combined preview: every call of every job, by region and job, in order, with
 /// its parameters and dry-run verdict (the content `failover` prints).
-pub(crate) fn preview_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+/// `words` wrapped at `width`, each row starting with `indent` (parameters stay
+/// under their call).
+fn indented(words: &[String], indent: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut line = String::from(indent);
+    let iw = indent.chars().count();
+    for w in words {
+        let len = line.chars().count();
+        if len > iw && len + 1 + w.chars().count() > width {
+            out.push(Line::styled(std::mem::take(&mut line), style));
+            line = String::from(indent);
+        }
+        if line.chars().count() > iw {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if line.chars().count() > iw {
+        out.push(Line::styled(line, style));
+    }
+    out
+}
+
+pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let Some(bs) = &app.fleet.batch else {
         return vec![];
     };
@@ -663,7 +683,11 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
                     p.topology.as_str()
                 )));
                 for w in &p.warnings {
-                    v.push(Line::styled(format!("    ! {}", clean(w)), theme.warning()));
+                    let words: Vec<String> = format!("! {}", clean(w))
+                        .split(' ')
+                        .map(str::to_string)
+                        .collect();
+                    v.extend(indented(&words, "    ", width, theme.warning()));
                 }
                 for (i, c) in p.calls.iter().enumerate() {
                     v.push(Line::raw(format!(
@@ -680,10 +704,7 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
                             .iter()
                             .map(|(k, v)| format!("{}={}", clean(k), clean(v))),
                     );
-                    v.push(Line::styled(
-                        format!("       {}", words.join(" ")),
-                        theme.muted(),
-                    ));
+                    v.extend(indented(&words, "       ", width, theme.muted()));
                     v.push(Line::styled(
                         format!(
                             "       {}",
@@ -739,7 +760,11 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
 pub(crate) fn preview_max_scroll(app: &App) -> u16 {
     let body = body_of(app.size);
     let lines = wrap_lines(
-        &preview_lines(app, &Theme { color: false }),
+        &preview_lines(
+            app,
+            &Theme { color: false },
+            body.width.saturating_sub(2) as usize,
+        ),
         body.width.saturating_sub(2) as usize,
     );
     clamp_scroll(
@@ -752,7 +777,7 @@ pub(crate) fn preview_max_scroll(app: &App) -> u16 {
 
 pub(crate) fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let lines = wrap_lines(
-        &preview_lines(app, theme),
+        &preview_lines(app, theme, area.width.saturating_sub(2) as usize),
         area.width.saturating_sub(2) as usize,
     );
     let (scroll, more) = clamp_scroll(
@@ -854,8 +879,13 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
     } else {
         "ended"
     };
+    let spin = if b.running {
+        format!("{} ", SPINNER[app.spinner % 4])
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Fleet failover · batch {} · {state} ",
+        " Fleet failover · batch {} · {spin}{state} ",
         guard::short(&b.batch.id)
     );
     let block = Block::default()
@@ -864,12 +894,8 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
-    let mut head = [Line::styled(summary_line(b), theme.title())];
-    if b.running && app.spinner > 0 {
-        head[0]
-            .spans
-            .insert(0, Span::raw(format!("{} ", SPINNER[app.spinner % 4])));
-    }
+    // The summary line is never cut: it wraps.
+    let head = wrap_line(&Line::styled(summary_line(b), theme.title()), w.max(1));
     let mut rows: Vec<Line> = vec![];
     let mut sel_line = 0usize;
     for (i, j) in b.jobs.iter().enumerate() {

@@ -220,6 +220,16 @@ pub(crate) fn on_found(app: &mut App, seq: u64, report: FindReport) {
         query: s.query,
         report,
     });
+    // The first marked job of the listing on screen is selected (it may be far down).
+    let region = app.header.region.clone();
+    if let Some(i) = app
+        .jobs
+        .visible()
+        .iter()
+        .position(|j| app.fleet.is_marked(&region, &j.id))
+    {
+        app.jobs.selected = i;
+    }
 }
 
 /// Space: marks or unmarks the selected job (of the current region).

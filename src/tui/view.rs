@@ -1418,14 +1418,21 @@ fn render_region(app: &App, f: &mut Frame, area: Rect, theme: &Theme, filter: &s
     }
     for (i, (id, name)) in choices.iter().enumerate().skip(offset).take(inner_h) {
         let cur = *id == app.header.region;
-        let ticked = app.fleet.regions.iter().any(|r| r == id);
+        // Ticked for `f` (find): a column of its own once any region is ticked.
+        let tick = match (
+            app.fleet.regions.is_empty(),
+            app.fleet.regions.iter().any(|r| r == id),
+        ) {
+            (true, _) => "",
+            (false, true) => "[x] ",
+            (false, false) => "[ ] ",
+        };
         let text = format!(
-            "{}{:<24}{}{}{}",
+            "{}{tick}{:<24}{}{}",
             if i == sel { ">" } else { " " },
             id,
             name,
             if cur { " (current)" } else { "" },
-            if ticked { " [x] find" } else { "" }
         );
         lines.push(if i == sel {
             Line::styled(text, theme.selected())
