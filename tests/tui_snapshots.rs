@@ -393,8 +393,19 @@ fn fleet_failover_screens() {
         .focus_item(Item::Field(FieldId::Ip));
     typ(&mut app, FLEET_NEW_IP);
     insta::assert_snapshot!("fleet_form_80x24", screen_text(&render(&app, 80, 24)));
+    let small = |app: &App| {
+        // Compact and too small: drawn without a panic, the too-small screen says so.
+        for (w, h) in [(60, 15), (70, 20), (40, 10)] {
+            let s = screen_text(&render(app, w, h));
+            if w < 60 {
+                assert!(s.contains("too small"), "{s}");
+            }
+        }
+    };
+    small(&app);
     let fx = key(&mut app, KeyCode::Enter);
     fl.run_plans(&mut app, &fx);
+    small(&app);
     insta::assert_snapshot!(
         "fleet_preview_80x24",
         redact(&screen_text(&render(&app, 80, 24)))
@@ -405,8 +416,11 @@ fn fleet_failover_screens() {
         "fleet_confirm_80x24",
         redact(&screen_text(&render(&app, 80, 24)))
     );
+    small(&app);
     let fx = key(&mut app, KeyCode::Enter);
+    small(&app);
     fl.run_batch(&mut app, &fx);
+    small(&app);
     app.notice = None;
     insta::assert_snapshot!(
         "fleet_progress_80x24",

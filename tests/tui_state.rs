@@ -1557,6 +1557,33 @@ mod fleet_batch {
     }
 
     #[test]
+    fn s_stops_sending_new_calls_and_the_jobs_end_stopped() {
+        let fl = Fleet::start();
+        let mut app = planned(&fl);
+        key(&mut app, KeyCode::Enter);
+        typ(&mut app, "15");
+        let run = key(&mut app, KeyCode::Enter);
+        let fx = key(&mut app, KeyCode::Char('S'));
+        assert_eq!(fx, vec![Effect::StopBatch]);
+        assert!(app.fleet.batch.as_ref().unwrap().stopping);
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.lines().nth(1).unwrap().contains(" stopping "), "{s}");
+        assert!(!s.contains("S stop"), "offered once: {s}");
+        assert!(key(&mut app, KeyCode::Char('S')).is_empty());
+        // The runner's flag set: no call is sent, every job ends stopped (resumable).
+        for m in fl.batch_msgs_stopped(&run, true) {
+            update(&mut app, m);
+        }
+        assert!(fl.live.sim.executed_writes().is_empty());
+        let b = app.fleet.batch.as_ref().unwrap();
+        assert!(b
+            .jobs
+            .iter()
+            .all(|j| j.result == Some(dts_switch::domain::fleet::JobResult::Stopped)));
+        assert_eq!(dts_switch::tui::batch::summary(b).failed, 12);
+    }
+
+    #[test]
     fn a_job_with_an_unfinished_switch_is_refused_before_the_preview() {
         let fl = Fleet::start();
         // An unfinished plan of one marked job in the journal (another process's).

@@ -362,6 +362,11 @@ impl Fleet {
 
     /// Runs the batch among `fx` as the runner does (quick polls): its messages.
     pub fn batch_msgs(&self, fx: &[Effect]) -> Vec<Msg> {
+        self.batch_msgs_stopped(fx, false)
+    }
+
+    /// [`Fleet::batch_msgs`], with the stop flag (`S`) set from the start when `stopped`.
+    pub fn batch_msgs_stopped(&self, fx: &[Effect], stopped: bool) -> Vec<Msg> {
         let mut out = vec![];
         for f in fx {
             if let Effect::RunBatch(b) = f {
@@ -373,6 +378,9 @@ impl Fleet {
                         timeout: Duration::from_secs(20),
                         ..Default::default()
                     },
+                    stop: Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+                        stopped,
+                    ))),
                     ..Default::default()
                 };
                 let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
