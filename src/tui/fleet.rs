@@ -346,7 +346,7 @@ pub fn count_line(f: &Found) -> String {
 
 /// The lines above the jobs table: the prompt, the search under way, or its answer
 /// (with each region that failed and its error).
-pub(crate) fn find_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+pub(crate) fn find_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let fl = &app.fleet;
     let mut v = vec![];
     if fl.prompting {
@@ -382,14 +382,21 @@ pub(crate) fn find_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         return v;
     }
     if let Some(f) = &fl.found {
-        v.push(Line::styled(
-            format!("find: {}", count_line(f)),
+        let line = format!("find: {}", count_line(f));
+        let mut spans = vec![Span::styled(
+            line.clone(),
             if f.report.matches.is_empty() {
                 theme.warning()
             } else {
                 theme.title()
             },
-        ));
+        )];
+        // What to do next, where there is room for it whole.
+        let hint = " · Space marks, a all, Enter fails over the marked";
+        if !fl.marks.is_empty() && line.chars().count() + hint.chars().count() <= width {
+            spans.push(Span::styled(hint, theme.muted()));
+        }
+        v.push(Line::from(spans));
         for r in f.report.regions.iter().filter(|r| !r.complete()) {
             let (what, e) = match (&r.error, &r.incomplete) {
                 (Some(e), _) => ("not searched", e),

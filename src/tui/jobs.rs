@@ -327,7 +327,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     let show_filter = jv.filtering || !jv.filter.value().is_empty();
     // The find prompt, the search under way or its answer (at most a few rows: the
     // table keeps its place).
-    let mut find = crate::tui::fleet::find_lines(app, theme);
+    let mut find = crate::tui::fleet::find_lines(app, theme, area.width as usize);
     let max_find = crate::tui::fleet::MAX_FIND_ROWS;
     if find.len() > max_find {
         let more = find.len() - (max_find - 1);
