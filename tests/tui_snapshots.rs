@@ -304,3 +304,130 @@ fn compact_and_too_small() {
         render(&app, w, h);
     }
 }
+
+/// `f` found the jobs of an old endpoint (one region failed): marks, the count line,
+/// the failed region with its error, the marked count in the title.
+#[test]
+fn jobs_fleet_found() {
+    use dts_switch::api::ApiError;
+    use dts_switch::domain::find::{match_jobs, FindReport, Query, RegionReport};
+    let mut app = app();
+    key(&mut app, KeyCode::Char('f'));
+    typ(&mut app, "47.98.12.34:3306");
+    snap("jobs_fleet_prompt", &app);
+    let fx = key(&mut app, KeyCode::Enter);
+    let Effect::Find { seq, query, .. } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    let q: Query = query.clone();
+    let matches = match_jobs(&q, "cn-hangzhou", &app.jobs.all);
+    let report = FindReport {
+        regions: vec![
+            RegionReport {
+                region: "cn-hangzhou".into(),
+                jobs: 12,
+                matches: matches.len(),
+                error: None,
+                incomplete: None,
+                elapsed: Duration::ZERO,
+            },
+            RegionReport {
+                region: "cn-beijing".into(),
+                jobs: 0,
+                matches: 0,
+                error: Some(ApiError::NoAnswer {
+                    action: "DescribeSynchronizationJobs".into(),
+                    detail: "timed out after 20s".into(),
+                }),
+                incomplete: None,
+                elapsed: Duration::ZERO,
+            },
+        ],
+        matches,
+    };
+    update(&mut app, Msg::Found { seq: *seq, report });
+    // One more by hand.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    app.notice = None;
+    snap("jobs_fleet_found", &app);
+    let t = render(&app, 80, 24);
+    let s = screen_text(&t);
+    assert!(s.contains("2 marked · Jobs (12)"), "{s}");
+}
+
+/// Batch ids, TaskIds and RequestIds change from run to run.
+fn redact(s: &str) -> String {
+    let mut out = String::new();
+    for line in s.lines() {
+        let mut l = line.to_string();
+        for word in ["batch ", "TaskId "] {
+            if let Some(i) = l.find(word) {
+                let start = i + word.len();
+                let end = l[start..]
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                    .map(|e| start + e)
+                    .unwrap_or(l.len());
+                let n = l[start..end].chars().count();
+                l.replace_range(start..end, &"X".repeat(n));
+            }
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+/// The fleet failover against the simulator's twelve jobs: the form once, the combined
+/// preview, the confirmation, the progress with every job and the summary line.
+#[test]
+fn fleet_failover_screens() {
+    use dts_switch::sim::data_fleet::FLEET_NEW_IP;
+    let fl = Fleet::start();
+    let mut app = fl.found();
+    key(&mut app, KeyCode::Enter);
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Ip));
+    typ(&mut app, FLEET_NEW_IP);
+    insta::assert_snapshot!("fleet_form_80x24", screen_text(&render(&app, 80, 24)));
+    let small = |app: &App| {
+        // Compact and too small: drawn without a panic, the too-small screen says so.
+        for (w, h) in [(60, 15), (70, 20), (40, 10)] {
+            let s = screen_text(&render(app, w, h));
+            if w < 60 {
+                assert!(s.contains("too small"), "{s}");
+            }
+        }
+    };
+    small(&app);
+    let fx = key(&mut app, KeyCode::Enter);
+    fl.run_plans(&mut app, &fx);
+    small(&app);
+    insta::assert_snapshot!(
+        "fleet_preview_80x24",
+        redact(&screen_text(&render(&app, 80, 24)))
+    );
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, "15");
+    insta::assert_snapshot!(
+        "fleet_confirm_80x24",
+        redact(&screen_text(&render(&app, 80, 24)))
+    );
+    small(&app);
+    let fx = key(&mut app, KeyCode::Enter);
+    small(&app);
+    fl.run_batch(&mut app, &fx);
+    small(&app);
+    app.notice = None;
+    insta::assert_snapshot!(
+        "fleet_progress_80x24",
+        redact(&screen_text(&render(&app, 80, 24)))
+    );
+    insta::assert_snapshot!(
+        "fleet_progress_120x40",
+        redact(&screen_text(&render(&app, 120, 40)))
+    );
+}

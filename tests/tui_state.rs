@@ -1150,3 +1150,572 @@ fn a_long_alert_scrolls_to_its_last_line_and_no_further() {
     let s = screen_text(&render(&app, 80, 24));
     assert!(s.contains("↓ more"), "one Up moves back at once: {s}");
 }
+
+// ---- fleet failover: find and mark -------------------------------------------------
+
+mod fleet_find {
+    use super::*;
+    use dts_switch::api::ApiError;
+    use dts_switch::domain::find::{match_jobs, FindReport, Query, RegionReport};
+    use dts_switch::tui::app::App;
+    use dts_switch::tui::keymap::Context;
+    use std::time::Duration;
+
+    fn region(name: &str, jobs: usize, matches: usize, error: Option<ApiError>) -> RegionReport {
+        RegionReport {
+            region: name.into(),
+            jobs,
+            matches,
+            error,
+            incomplete: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// The demo jobs of cn-hangzhou searched for `ip`, and cn-beijing failing.
+    pub(super) fn report(app: &App, ip: &str, beijing_fails: bool) -> FindReport {
+        let q = Query::new(Some(ip), None, None).unwrap();
+        let matches = match_jobs(&q, "cn-hangzhou", &app.jobs.all);
+        let mut regions = vec![region(
+            "cn-hangzhou",
+            app.jobs.all.len(),
+            matches.len(),
+            None,
+        )];
+        if beijing_fails {
+            regions.push(region(
+                "cn-beijing",
+                0,
+                0,
+                Some(ApiError::NoAnswer {
+                    action: "DescribeSynchronizationJobs".into(),
+                    detail: "timed out after 20s".into(),
+                }),
+            ));
+        }
+        FindReport { regions, matches }
+    }
+
+    /// `f`, the endpoint typed, Enter: the search effect (its seq).
+    pub(super) fn search(app: &mut App, text: &str) -> Vec<Effect> {
+        key(app, KeyCode::Char('f'));
+        assert_eq!(app.context(), Context::FindPrompt);
+        ctrl(app, 'u');
+        typ(app, text);
+        key(app, KeyCode::Enter)
+    }
+
+    #[test]
+    fn f_asks_for_the_old_endpoint_and_searches_the_current_region() {
+        let mut app = app();
+        let fx = search(&mut app, "47.98.12.34:3306");
+        let q = Query::new(Some("47.98.12.34"), None, Some("3306")).unwrap();
+        assert_eq!(
+            fx,
+            vec![Effect::Find {
+                seq: 1,
+                query: q,
+                regions: vec!["cn-hangzhou".into()],
+            }]
+        );
+        assert_eq!(app.context(), Context::Jobs, "the prompt closed");
+        assert!(app.animating(), "the search shows a spinner");
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains("searching 1 region for 47.98.12.34:3306"), "{s}");
+    }
+
+    #[test]
+    fn bad_input_says_what_is_allowed_and_searches_nothing() {
+        let mut app = app();
+        let fx = search(&mut app, "10.20.30.400:3306");
+        assert!(fx.is_empty(), "{fx:?}");
+        assert_eq!(
+            app.context(),
+            Context::FindPrompt,
+            "the prompt stays to fix"
+        );
+        let n = app.notice.clone().unwrap();
+        assert!(n.starts_with("nothing searched: address"), "{n}");
+        assert!(n.contains("allowed: an IP"), "{n}");
+        assert!(app.fleet.searching.is_none());
+        // Esc closes it, nothing searched.
+        let fx = key(&mut app, KeyCode::Esc);
+        assert!(fx.is_empty());
+        assert_eq!(app.context(), Context::Jobs);
+        assert!(app.fleet.marks.is_empty());
+        // Typing in the prompt is not a key of the jobs screen (`s` does not sort).
+        key(&mut app, KeyCode::Char('f'));
+        typ(&mut app, "s");
+        assert!(app.fleet.input.value().ends_with('s'));
+        assert_eq!(app.jobs.sort, dts_switch::tui::app::SortKey::Listing);
+    }
+
+    #[test]
+    fn the_answer_marks_the_matches_and_names_the_failed_region() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('R'));
+        typ(&mut app, "beijing");
+        key(&mut app, KeyCode::Tab);
+        ctrl(&mut app, 'u');
+        typ(&mut app, "hangzhou");
+        key(&mut app, KeyCode::Tab);
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.fleet.regions, ["cn-beijing", "cn-hangzhou"]);
+        let fx = search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, regions, .. } = &fx[0] else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(regions, &["cn-beijing", "cn-hangzhou"]);
+        let r = report(&app, "47.98.12.34", true);
+        assert_eq!(r.matches.len(), 1);
+        // An older search's answer is dropped.
+        update(
+            &mut app,
+            Msg::Found {
+                seq: seq - 1,
+                report: r.clone(),
+            },
+        );
+        assert!(app.fleet.marks.is_empty());
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        assert_eq!(app.fleet.marks.len(), 1);
+        assert!(app.fleet.is_marked("cn-hangzhou", TWO_WAY_JOB_ID));
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(
+            s.contains("find: 1 job uses 47.98.12.34 in 1 region (cn-hangzhou 1)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("! cn-beijing not searched (e: in full): "),
+            "{s}"
+        );
+        assert!(s.contains("1 marked"), "{s}");
+        assert!(s.contains(&format!(">*{TWO_WAY_JOB_ID}")), "{s}");
+        // `e` shows the failed region's error in full.
+        key(&mut app, KeyCode::Char('e'));
+        let Some(Overlay::Alert { text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(text.contains("cn-beijing: not searched"), "{text}");
+        assert!(text.contains("timed out after 20s"), "{text}");
+    }
+
+    #[test]
+    fn space_marks_by_hand_and_a_marks_every_match() {
+        let mut app = app();
+        let fx = search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, .. } = &fx[0] else {
+            panic!()
+        };
+        let r = report(&app, "47.98.12.34", false);
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        assert_eq!(app.fleet.marks.len(), 1);
+        // Unmark the match by hand, mark another job (which does not use it: said).
+        select_job(&mut app, TWO_WAY_JOB_ID);
+        key(&mut app, KeyCode::Char(' '));
+        assert!(app.fleet.marks.is_empty());
+        select_job(&mut app, ONE_WAY_JOB_ID);
+        key(&mut app, KeyCode::Char(' '));
+        assert_eq!(app.fleet.marks.len(), 1);
+        assert!(app.fleet.marks[0].usage.is_none());
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap()
+                .contains("does not use 47.98.12.34"),
+            "{:?}",
+            app.notice
+        );
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains(" 1 marked · Jobs (12)"), "{s}");
+        // `a` marks every match (the hand mark stays); again: unmarks all.
+        key(&mut app, KeyCode::Char('a'));
+        assert_eq!(app.fleet.marks.len(), 2);
+        assert!(app.fleet.is_marked("cn-hangzhou", TWO_WAY_JOB_ID));
+        key(&mut app, KeyCode::Char('a'));
+        assert!(app.fleet.marks.is_empty());
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains(" 0 marked · Jobs (12)"), "{s}");
+    }
+
+    #[test]
+    fn a_before_any_search_says_how_to_find() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('a'));
+        assert!(app.fleet.marks.is_empty());
+        assert!(app.notice.as_deref().unwrap().contains("f finds"));
+    }
+
+    #[test]
+    fn the_help_overlay_lists_find_and_marks() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('?'));
+        let s = screen_text(&render(&app, 120, 40));
+        assert!(s.contains("find the jobs of an old endpoint"), "{s}");
+        assert!(s.contains("mark/unmark the job"), "{s}");
+    }
+
+    #[test]
+    fn find_against_the_fleet_simulator_marks_twelve_jobs_in_two_regions() {
+        let live = Live::start_with(dts_switch::sim::SimConfig {
+            step: Duration::from_millis(100),
+            fleet: true,
+            ..Default::default()
+        });
+        let mut app = live.app();
+        key(&mut app, KeyCode::Char('R'));
+        for r in ["cn-hangzhou", "cn-shanghai"] {
+            ctrl(&mut app, 'u');
+            typ(&mut app, r);
+            key(&mut app, KeyCode::Tab);
+        }
+        key(&mut app, KeyCode::Esc);
+        let fx = search(&mut app, "10.20.30.40:3306");
+        live.run_finds(&mut app, &fx);
+        let f = app.fleet.found.as_ref().unwrap();
+        assert!(f.report.complete());
+        // The first marked job of the listing is selected (the fleet jobs are listed
+        // after the demo jobs).
+        let sel = app.jobs.selected_job().unwrap().id.clone();
+        assert!(app.fleet.is_marked("cn-hangzhou", &sel), "{sel}");
+        assert_eq!(app.fleet.marks.len(), 12);
+        assert_eq!(app.fleet.marked_in("cn-hangzhou"), 7);
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(
+            s.contains("12 jobs use 10.20.30.40:3306 in 2 regions (cn-hangzhou 7, cn-shanghai 5)"),
+            "{s}"
+        );
+        assert!(s.contains(" 12 marked (7 here) · Jobs"), "{s}");
+    }
+}
+
+// ---- fleet failover: form, preview, confirmation, progress -------------------------
+
+mod fleet_batch {
+    use super::*;
+    use dts_switch::sim::data_fleet::*;
+    use dts_switch::tui::app::App;
+    use dts_switch::tui::keymap::Context;
+
+    /// Enter with twelve jobs marked, the new endpoint typed, Enter: planned.
+    fn planned(fl: &Fleet) -> App {
+        let mut app = fl.found();
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty(), "{fx:?}");
+        assert_eq!(app.screen, Screen::Form);
+        let f = app.form.as_mut().unwrap();
+        assert_eq!(f.fleet, Some(12));
+        assert!(
+            !f.items().contains(&Item::Side),
+            "the side is each job's own"
+        );
+        assert_eq!(f.itype, dts_switch::domain::InstanceType::LocalInstance);
+        f.focus_item(Item::Field(FieldId::Ip));
+        typ(&mut app, FLEET_NEW_IP);
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(&fx[..], [Effect::PlanBatch { marks, .. }] if marks.len() == 12),
+            "{fx:?}"
+        );
+        assert!(app.fleet.planning.is_some());
+        fl.run_plans(&mut app, &fx);
+        assert_eq!(app.screen, Screen::BatchPreview, "{:?}", app.overlay);
+        app
+    }
+
+    #[test]
+    fn enter_with_marks_plans_previews_confirms_the_calls_and_runs_the_batch() {
+        let fl = Fleet::start();
+        let mut app = planned(&fl);
+        let b = app.fleet.batch.as_ref().unwrap();
+        assert_eq!(b.batch.items.len(), 12);
+        assert!(b.batch.blocking().is_empty());
+        assert_eq!(b.calls(), 15);
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(
+            s.contains("12 jobs in 2 regions, 15 calls: 3 two-way"),
+            "{s}"
+        );
+        assert!(s.contains("↓ more"), "the preview scrolls at 80x24: {s}");
+        // Scrolling stops with the last line at the bottom.
+        for _ in 0..400 {
+            key(&mut app, KeyCode::Down);
+        }
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains("Signed with the AccessKeyId above"), "{s}");
+        assert!(!s.contains("↓ more"), "{s}");
+        // The confirmation: the number of calls, typed.
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.context(), Context::BatchConfirm);
+        typ(&mut app, "14");
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty());
+        let b = app.fleet.batch.as_ref().unwrap();
+        assert!(b.confirm_message.as_deref().unwrap().contains("15"));
+        assert!(fl.live.sim.executed_writes().is_empty(), "nothing sent yet");
+        // Esc cancels, nothing sent; again, and 15 sends.
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.screen, Screen::BatchPreview);
+        assert_eq!(app.notice.as_deref(), Some("cancelled: nothing was sent"));
+        key(&mut app, KeyCode::Enter);
+        typ(&mut app, "15");
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(matches!(&fx[..], [Effect::RunBatch(_)]), "{fx:?}");
+        assert_eq!(app.screen, Screen::BatchProgress);
+        assert!(app.busy(), "Ctrl-C asks while the batch runs");
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains("12 jobs: 0 finished · 0 running"), "{s}");
+        // The events as they come: jobs run a few at a time, each row follows its call.
+        let msgs = fl.batch_msgs(&fx);
+        let n = msgs.len();
+        let mut saw_running = false;
+        for (i, m) in msgs.into_iter().enumerate() {
+            if matches!(m, Msg::BatchFinished { .. }) {
+                // Before the batch's answer, each job's rows already say how it came out.
+                let b = app.fleet.batch.as_ref().unwrap();
+                assert_eq!(
+                    dts_switch::tui::batch::summary_line(b),
+                    "12 jobs: 9 finished · 0 running · 2 failed · 1 unknown · 9 healthy"
+                );
+            }
+            update(&mut app, m);
+            if i == n / 3 {
+                let b = app.fleet.batch.as_ref().unwrap();
+                let sm = dts_switch::tui::batch::summary(b);
+                saw_running = sm.running > 0 && sm.running <= 4;
+                let s = screen_text(&render(&app, 80, 24));
+                assert!(s.contains("· running"), "{s}");
+            }
+        }
+        assert!(saw_running, "at most 4 jobs at a time, some running");
+        assert!(!app.busy());
+        assert!(
+            app.fleet.marks.is_empty(),
+            "a new failover starts from a new search"
+        );
+        assert!(app.notice.as_deref().unwrap().contains("f searches again"));
+        // Leaving says what is left, and how to settle it.
+        let after = app.exit_lines().join("\n");
+        assert!(after.contains("1 unknown"), "{after}");
+        assert!(after.contains("resume --batch"), "{after}");
+        // Each family's write, each (job, direction) once: nothing for the job changed
+        // since the plan.
+        let writes = fl.live.sim.executed_writes();
+        assert_eq!(writes.len(), 14, "{writes:#?}");
+        let b = app.fleet.batch.as_ref().unwrap();
+        let result = |id: &str| {
+            b.jobs
+                .iter()
+                .find(|j| j.state.plan.job_id == id)
+                .and_then(|j| j.result)
+                .unwrap()
+        };
+        use dts_switch::domain::fleet::JobResult;
+        assert_eq!(result(FLEET_FAILING_TASK), JobResult::Failed);
+        assert_eq!(result(FLEET_DROPPED_ANSWER), JobResult::Unknown);
+        assert_eq!(result(FLEET_DRIFT_JOB), JobResult::NotSent);
+        assert_eq!(result(FLEET_LEGACY_TWO_WAY), JobResult::Healthy);
+        let line = dts_switch::tui::batch::summary_line(b);
+        assert_eq!(
+            line, "12 jobs: 9 finished · 0 running · 2 failed · 1 unknown · 9 healthy",
+            "the summary"
+        );
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.contains(&line), "{s}");
+        // Enter on a job: its detail, with the next step.
+        let i = b
+            .jobs
+            .iter()
+            .position(|j| j.state.plan.job_id == FLEET_DROPPED_ANSWER)
+            .unwrap();
+        app.fleet.batch.as_mut().unwrap().selected = i;
+        key(&mut app, KeyCode::Enter);
+        let Some(Overlay::Alert { text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(text.contains(FLEET_DROPPED_ANSWER), "{text}");
+        assert!(text.contains("UNKNOWN"), "{text}");
+        assert!(text.contains("resume --batch"), "{text}");
+        key(&mut app, KeyCode::Esc);
+        // Back to the jobs; p shows the batch again.
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.screen, Screen::Jobs);
+        key(&mut app, KeyCode::Char('p'));
+        assert_eq!(app.screen, Screen::BatchProgress);
+    }
+
+    #[test]
+    fn s_stops_sending_new_calls_and_the_jobs_end_stopped() {
+        let fl = Fleet::start();
+        let mut app = planned(&fl);
+        key(&mut app, KeyCode::Enter);
+        typ(&mut app, "15");
+        let run = key(&mut app, KeyCode::Enter);
+        let fx = key(&mut app, KeyCode::Char('S'));
+        assert_eq!(fx, vec![Effect::StopBatch]);
+        assert!(app.fleet.batch.as_ref().unwrap().stopping);
+        let s = screen_text(&render(&app, 80, 24));
+        assert!(s.lines().nth(1).unwrap().contains(" stopping "), "{s}");
+        assert!(!s.contains("S stop"), "offered once: {s}");
+        assert!(key(&mut app, KeyCode::Char('S')).is_empty());
+        // The runner's flag set: no call is sent, every job ends stopped (resumable).
+        for m in fl.batch_msgs_stopped(&run, true) {
+            update(&mut app, m);
+        }
+        assert!(fl.live.sim.executed_writes().is_empty());
+        let b = app.fleet.batch.as_ref().unwrap();
+        assert!(b
+            .jobs
+            .iter()
+            .all(|j| j.result == Some(dts_switch::domain::fleet::JobResult::Stopped)));
+        assert_eq!(dts_switch::tui::batch::summary(b).failed, 12);
+    }
+
+    #[test]
+    fn a_job_with_an_unfinished_switch_is_refused_before_the_preview() {
+        let fl = Fleet::start();
+        // An unfinished plan of one marked job in the journal (another process's).
+        let mut app = fl.found();
+        let m = app.fleet.marks[0].clone();
+        let job = m.job.clone();
+        let req = dts_switch::domain::fleet::request_for(
+            &job,
+            m.usage.as_ref().unwrap(),
+            &dts_switch::domain::rules::validate(
+                dts_switch::domain::InstanceType::LocalInstance,
+                &dts_switch::domain::rules::EndpointInput {
+                    ip: Some(FLEET_NEW_IP.into()),
+                    port: Some("3306".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let plan = dts_switch::domain::plan::plan(
+            &job,
+            &m.region,
+            &req,
+            job.family
+                .unwrap_or(dts_switch::domain::family::Family::Legacy),
+        )
+        .unwrap();
+        let s = fl.sender();
+        s.journal
+            .append(&dts_switch::domain::journal::plan_record(
+                &plan,
+                &s.endpoint,
+                &s.masked_ak,
+                &s.by,
+            ))
+            .unwrap();
+        // Its first call was sent and never answered (an unknown outcome).
+        s.journal
+            .append(&dts_switch::domain::journal::Record::Intent {
+                plan_id: plan.id.clone(),
+                index: 0,
+                at: dts_switch::domain::journal::now(),
+                by: Some("dts-switch switch (pid 1 on elsewhere)".into()),
+                process: None,
+            })
+            .unwrap();
+        key(&mut app, KeyCode::Enter);
+        let f = app.form.as_mut().unwrap();
+        f.focus_item(Item::Field(FieldId::Ip));
+        typ(&mut app, FLEET_NEW_IP);
+        let fx = key(&mut app, KeyCode::Enter);
+        fl.run_plans(&mut app, &fx);
+        assert_eq!(app.screen, Screen::Form);
+        let Some(Overlay::Alert { title, text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(title.contains("cannot be part of the batch"), "{title}");
+        assert!(text.contains(&job.id), "{text}");
+        assert!(text.contains("Nothing was sent"), "{text}");
+        assert!(fl.live.sim.executed_writes().is_empty());
+    }
+
+    #[test]
+    fn enter_refuses_marks_that_do_not_use_the_old_endpoint_and_partial_searches() {
+        let mut app = app();
+        // No search: Space marks, Enter says f first.
+        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(&app.overlay, Some(Overlay::Alert { title, .. }) if title == "No search yet")
+        );
+        assert_eq!(app.screen, Screen::Jobs);
+        key(&mut app, KeyCode::Esc);
+        // A search with a region that failed: a job there may be left behind.
+        let fx = super::fleet_find::search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, .. } = &fx[0] else {
+            panic!()
+        };
+        let r = super::fleet_find::report(&app, "47.98.12.34", true);
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty());
+        let Some(Overlay::Alert { title, text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert_eq!(title, "A region was not searched completely");
+        assert!(text.contains("cn-beijing"), "{text}");
+        key(&mut app, KeyCode::Esc);
+        // Every region answered, but a job marked by hand does not use it.
+        let fx = super::fleet_find::search(&mut app, "47.98.12.34");
+        let Effect::Find { seq, .. } = &fx[0] else {
+            panic!()
+        };
+        let r = super::fleet_find::report(&app, "47.98.12.34", false);
+        update(
+            &mut app,
+            Msg::Found {
+                seq: *seq,
+                report: r,
+            },
+        );
+        select_job(&mut app, ONE_WAY_JOB_ID);
+        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Enter);
+        let Some(Overlay::Alert { title, text, .. }) = &app.overlay else {
+            panic!("{:?}", app.overlay)
+        };
+        assert!(title.contains("do not use the old endpoint"), "{title}");
+        assert!(text.contains(ONE_WAY_JOB_ID), "{text}");
+        assert_eq!(app.screen, Screen::Jobs);
+        // Unmarked: Enter opens the fleet form for the one match.
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Form);
+        assert_eq!(app.form.as_ref().unwrap().fleet, Some(1));
+    }
+
+    #[test]
+    fn read_only_mode_never_offers_the_failover() {
+        let mut app = app_with(Target::Simulator, true);
+        key(&mut app, KeyCode::Char(' '));
+        let fx = key(&mut app, KeyCode::Enter);
+        assert!(fx.is_empty());
+        assert!(app.overlay.is_none());
+        assert_eq!(app.screen, Screen::Jobs);
+    }
+}

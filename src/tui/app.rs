@@ -10,6 +10,7 @@ use crate::domain::journal::{Pending, PlanSummary};
 use crate::domain::plan::{Plan, SwitchRequest};
 use crate::domain::planner::PlanFailure;
 use crate::domain::Job;
+use crate::tui::fleet::FleetState;
 use crate::tui::form::FormState;
 use crate::tui::jobs::{jobs_action, on_job_checked};
 pub use crate::tui::jobs::{JobsView, SortKey};
@@ -44,6 +45,12 @@ pub enum Screen {
     Confirm,
     Progress,
     Log,
+    /// Fleet failover: the combined preview.
+    BatchPreview,
+    /// Fleet failover: the typed confirmation (over the preview).
+    BatchConfirm,
+    /// Fleet failover: every job with its calls.
+    BatchProgress,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +207,8 @@ pub struct App {
     /// Something wrote to the terminal behind the TUI (it was caught and hidden): said
     /// once in the status line.
     pub stray_output_reported: bool,
+    /// Fleet failover: the old-endpoint search and the marked jobs.
+    pub fleet: FleetState,
 }
 
 /// Messages: input, timer, and results of async work.
@@ -265,6 +274,37 @@ pub enum Msg {
     StrayOutput(String),
     /// The log file cannot be written (said once: the logging keeps quiet about it).
     LogUnwritable(String),
+    /// A region of search `seq` ([`Effect::Find`]) answered.
+    FindRegionDone {
+        seq: u64,
+    },
+    /// The answer of search `seq`: every region's report and the matches.
+    Found {
+        seq: u64,
+        report: crate::domain::find::FindReport,
+    },
+    /// The planned batch of [`Effect::PlanBatch`] `seq`, or why some marked jobs cannot
+    /// be in it (nothing was sent).
+    BatchPlanned {
+        seq: u64,
+        result: Result<crate::tui::batch::BatchBox, String>,
+    },
+    /// An event of job `index` of a running batch.
+    BatchEvent {
+        batch_id: String,
+        index: usize,
+        event: ProgressEvent,
+    },
+    /// The batch ended: each job's run, in order.
+    BatchFinished {
+        batch_id: String,
+        runs: Vec<crate::domain::drive::PlanRun>,
+    },
+    /// The journal refused the batch's plan records: nothing was sent.
+    BatchRefused {
+        batch_id: String,
+        reason: String,
+    },
 }
 
 /// Work for the runner.
@@ -310,6 +350,26 @@ pub enum Effect {
     },
     /// Ctrl-Z: give the terminal back and stop until `fg` (the runner does it).
     Suspend,
+    /// Search these regions for the jobs that use the old endpoint `query`
+    /// (`domain::find::search_regions`); the answer comes back as [`Msg::Found`].
+    Find {
+        seq: u64,
+        query: crate::domain::find::Query,
+        regions: Vec<String>,
+    },
+    /// Plan a fleet failover of the marked jobs to `endpoint`
+    /// (`domain::fleet::targets_of`, the guard's check, `plan_batch`); the answer comes
+    /// back as [`Msg::BatchPlanned`].
+    PlanBatch {
+        seq: u64,
+        marks: Vec<crate::tui::fleet::Mark>,
+        endpoint: crate::domain::rules::ValidEndpoint,
+        api: ApiChoice,
+    },
+    /// Journal the batch's plans and run it (`domain::fleet::run_batch`).
+    RunBatch(crate::tui::batch::BatchBox),
+    /// Stop sending new calls of the running batch.
+    StopBatch,
 }
 
 /// The journal as last read.
@@ -363,6 +423,7 @@ impl App {
             planning: None,
             plan_seq: 0,
             stray_output_reported: false,
+            fleet: FleetState::default(),
         }
     }
 
@@ -445,6 +506,21 @@ impl App {
     /// Lines to print after leaving the TUI: what is still open and how to go on.
     pub fn exit_lines(&self) -> Vec<String> {
         let mut out = vec![];
+        if let Some(b) = self.fleet.batch.as_ref().filter(|b| b.started()) {
+            let id = crate::domain::guard::short(&b.batch.id);
+            let sm = crate::tui::batch::summary(b);
+            if b.running {
+                out.push(format!(
+                    "A fleet failover (batch {id}) was still running: {}. What was sent goes on in the service; the journal has the batch: `dts-switch resume --batch {id}` settles what is left.",
+                    crate::tui::batch::summary_line(b)
+                ));
+            } else if sm.healthy < sm.jobs {
+                out.push(format!(
+                    "Fleet failover batch {id}: {}. `dts-switch history --batch {id}` has every call; `dts-switch resume --batch {id}` settles what is left (an UNKNOWN outcome is read from the job, never resent).",
+                    crate::tui::batch::summary_line(b)
+                ));
+            }
+        }
         if let Some(p) = &self.progress {
             let short = crate::domain::guard::short(&p.plan.id);
             if p.running {
@@ -515,6 +591,16 @@ impl App {
                 .progress
                 .as_ref()
                 .is_some_and(|p| p.rows.get(p.selected).is_some_and(|r| r.task_id.is_some())),
+            (Context::BatchProgress, Action::Stop) => self
+                .fleet
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.running && !b.stopping),
+            (Context::BatchPreview, Action::Submit) => self
+                .fleet
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.batch.blocking().is_empty()),
             (Context::Preview, Action::Submit) => self
                 .preview
                 .as_ref()
@@ -532,6 +618,7 @@ impl App {
 
     pub fn busy(&self) -> bool {
         self.progress.as_ref().is_some_and(|p| p.running)
+            || self.fleet.batch.as_ref().is_some_and(|b| b.running)
     }
 
     /// Something animates: redraw on a timer only then.
@@ -539,6 +626,8 @@ impl App {
         self.busy()
             || self.jobs.loading.is_some()
             || self.planning.is_some()
+            || self.fleet.searching.is_some()
+            || self.fleet.planning.is_some()
             || self.progress.as_ref().is_some_and(|p| p.verifying)
     }
 
@@ -556,6 +645,7 @@ impl App {
     /// first).
     pub fn screen_context(&self) -> Context {
         match self.screen {
+            Screen::Jobs if self.fleet.prompting => Context::FindPrompt,
             Screen::Jobs if self.jobs.filtering => Context::JobsFilter,
             Screen::Jobs => Context::Jobs,
             Screen::Form => Context::Form,
@@ -563,6 +653,9 @@ impl App {
             Screen::Confirm => Context::Confirm,
             Screen::Progress => Context::Progress,
             Screen::Log => Context::Log,
+            Screen::BatchPreview => Context::BatchPreview,
+            Screen::BatchConfirm => Context::BatchConfirm,
+            Screen::BatchProgress => Context::BatchProgress,
         }
     }
 }
@@ -789,6 +882,33 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             on_planned(app, seq, result);
             vec![]
         }
+        Msg::FindRegionDone { seq } => {
+            crate::tui::fleet::on_region_done(app, seq);
+            vec![]
+        }
+        Msg::Found { seq, report } => {
+            crate::tui::fleet::on_found(app, seq, report);
+            vec![]
+        }
+        Msg::BatchPlanned { seq, result } => {
+            crate::tui::batch::on_planned(app, seq, result);
+            vec![]
+        }
+        Msg::BatchEvent {
+            batch_id,
+            index,
+            event,
+        } => {
+            crate::tui::batch::on_event(app, &batch_id, index, event);
+            vec![]
+        }
+        Msg::BatchFinished { batch_id, runs } => {
+            crate::tui::batch::on_finished(app, &batch_id, runs)
+        }
+        Msg::BatchRefused { batch_id, reason } => {
+            crate::tui::batch::on_refused(app, &batch_id, &reason);
+            vec![]
+        }
         Msg::LogUnwritable(e) => {
             app.notice = Some(format!(
                 "the log file cannot be written: {}; the TUI goes on without its log (said once)",
@@ -824,6 +944,14 @@ fn on_paste(app: &mut App, text: &str) {
         return;
     }
     match app.screen {
+        Screen::Jobs if app.fleet.prompting => {
+            paste_into(
+                &mut app.notice,
+                &mut app.fleet.input,
+                text.trim().chars(),
+                crate::tui::fleet::FIND_MAX,
+            );
+        }
         Screen::Jobs if app.jobs.filtering => {
             paste_into(
                 &mut app.notice,
@@ -857,6 +985,15 @@ fn on_paste(app: &mut App, text: &str) {
             );
             app.confirm.message = None;
         }
+        Screen::BatchConfirm => {
+            let mut n = None;
+            if let Some(i) = crate::tui::batch::confirm_input(app) {
+                paste_into(&mut n, i, text.trim().chars(), CONFIRM_MAX);
+            }
+            if n.is_some() {
+                app.notice = n;
+            }
+        }
         _ => {}
     }
 }
@@ -874,7 +1011,11 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     // In text-entry contexts, plain characters type (a bound key wins only when it
     // cannot be part of a value).
     let typing = match ctx {
-        Context::JobsFilter | Context::Confirm | Context::Region => true,
+        Context::JobsFilter
+        | Context::Confirm
+        | Context::Region
+        | Context::FindPrompt
+        | Context::BatchConfirm => true,
         Context::Form => app.form.as_ref().is_some_and(|f| f.focused().is_text()),
         _ => false,
     };
@@ -992,6 +1133,23 @@ fn text_edit(app: &mut App, k: &KeyEvent) {
             edit_capped(&mut app.notice, &mut app.confirm.input, req, CONFIRM_MAX);
             app.confirm.message = None;
         }
+        Context::BatchConfirm => {
+            if let Some(i) = crate::tui::batch::confirm_input(app) {
+                let mut n = None;
+                edit_capped(&mut n, i, req, crate::tui::batch::CONFIRM_CAP);
+                if n.is_some() {
+                    app.notice = n;
+                }
+            }
+        }
+        Context::FindPrompt => {
+            edit_capped(
+                &mut app.notice,
+                &mut app.fleet.input,
+                req,
+                crate::tui::fleet::FIND_MAX,
+            );
+        }
         Context::Region => {
             if let Some(Overlay::Region { filter, selected }) = &mut app.overlay {
                 let mut i = Input::new(std::mem::take(filter));
@@ -1032,6 +1190,26 @@ fn region_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Up => move_sel(selected, choices.len(), -1),
         Action::Down => move_sel(selected, choices.len(), 1),
         Action::Back => app.overlay = None,
+        Action::Toggle => {
+            // Ticked for the search (`f`): several regions at once.
+            if let Some((id, _)) = choices.get(*selected) {
+                let id = id.to_string();
+                let ticked = &mut app.fleet.regions;
+                match ticked.iter().position(|r| *r == id) {
+                    Some(i) => {
+                        ticked.remove(i);
+                    }
+                    None => ticked.push(id),
+                }
+                app.notice = Some(match ticked.len() {
+                    0 => "f searches the current region".to_string(),
+                    n => format!(
+                        "f searches {n} ticked region{}",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                });
+            }
+        }
         Action::Submit => {
             // A typed id that is not in the table is taken as typed (a new region).
             let typed = filter.trim().to_string();
@@ -1086,6 +1264,10 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
     }
     match ctx {
         Context::Jobs => jobs_action(app, action),
+        Context::FindPrompt => crate::tui::fleet::prompt_action(app, action),
+        Context::BatchPreview => crate::tui::batch::preview_action(app, action),
+        Context::BatchConfirm => crate::tui::batch::confirm_action(app, action),
+        Context::BatchProgress => crate::tui::batch::progress_action(app, action),
         Context::JobsFilter => {
             match action {
                 Action::Submit => app.jobs.filtering = false,
@@ -1167,6 +1349,26 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ChoiceLeft => f.change(-1),
         Action::ChoiceRight | Action::Toggle if !f.focused().is_text() => {
             f.change(1);
+        }
+        Action::Back if app.fleet.planning.is_some() => {
+            app.fleet.planning = None;
+            app.notice = Some("stopped waiting for the plans (a dry run changes nothing)".into());
+        }
+        Action::Submit if app.fleet.planning.is_some() => {
+            app.notice = Some("still planning the jobs… Esc stops waiting".into());
+        }
+        Action::Submit if f.fleet.is_some() => {
+            f.tried_submit = true;
+            match f.to_request() {
+                Err(_) => {
+                    f.focus_first_error();
+                    app.notice = Some("fix the marked fields first".into());
+                }
+                Ok(req) => {
+                    let api = f.api;
+                    return crate::tui::batch::submit_form(app, req.endpoint, api);
+                }
+            }
         }
         Action::Back if app.planning.is_some() => {
             app.planning = None;

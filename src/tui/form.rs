@@ -68,6 +68,8 @@ impl FormState {
         match self.api {
             ApiChoice::Maintained => true,
             ApiChoice::Legacy => false,
+            // Jobs of both families: only what both take, unless chosen.
+            ApiChoice::Auto if self.fleet.is_some() => false,
             ApiChoice::Auto => self.job.family == Some(Family::Maintained),
         }
     }
@@ -78,6 +80,7 @@ impl FormState {
         match self.api {
             ApiChoice::Maintained => true,
             ApiChoice::Legacy => false,
+            ApiChoice::Auto if self.fleet.is_some() => true,
             ApiChoice::Auto => self.job.family != Some(Family::Legacy),
         }
     }
@@ -102,6 +105,9 @@ pub struct FormState {
     pub database_name: Input,
     pub focus: usize,
     pub tried_submit: bool,
+    /// A fleet failover's form: one new endpoint for this many marked jobs (the side
+    /// and the topology are each job's own, as the search found them).
+    pub fleet: Option<usize>,
 }
 
 fn endpoint_of(job: &Job, side: Side) -> &EndpointInfo {
@@ -131,8 +137,24 @@ impl FormState {
             database_name: Input::default(),
             focus: 0,
             tried_submit: false,
+            fleet: None,
         };
         f.prefill();
+        f
+    }
+
+    /// The form of a fleet failover of `jobs` jobs: the new endpoint only, prefilled
+    /// from `job`'s side `side` (the first marked job's old endpoint).
+    pub fn for_fleet(job: Job, side: Side, jobs: usize) -> Self {
+        let mut f = FormState::new(job);
+        f.fleet = Some(jobs);
+        f.side = side;
+        f.inputs = FieldId::ALL
+            .iter()
+            .map(|f| (*f, Input::default()))
+            .collect();
+        f.prefill();
+        f.focus = 0;
         f
     }
 
@@ -174,7 +196,12 @@ impl FormState {
 
     /// The focusable items, in order; generated from the rules table.
     pub fn items(&self) -> Vec<Item> {
-        let mut v = vec![Item::Side, Item::Type];
+        let fleet = self.fleet.is_some();
+        let mut v = if fleet {
+            vec![Item::Type]
+        } else {
+            vec![Item::Side, Item::Type]
+        };
         v.extend(self.itype.spec().shown().map(|r| Item::Field(r.field)));
         if self.maintained_possible() {
             v.push(Item::DatabaseName);
@@ -184,10 +211,12 @@ impl FormState {
             v.push(Item::OwnerId);
             v.push(Item::Role);
         }
-        if matches!(
-            self.job.detected_topology(),
-            Topology::OneWay | Topology::Unknown
-        ) {
+        if !fleet
+            && matches!(
+                self.job.detected_topology(),
+                Topology::OneWay | Topology::Unknown
+            )
+        {
             v.push(Item::Topology);
         }
         v.push(Item::Api);
@@ -412,7 +441,7 @@ impl FormState {
                 Err(v) => v.push(e),
             }
         }
-        if self.topology() == Topology::Unknown {
+        if self.topology() == Topology::Unknown && self.fleet.is_none() {
             let e = FieldError {
                 flag: "--topology",
                 param: "topology",

@@ -108,6 +108,9 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Top => app.jobs.selected = 0,
         Action::Bottom => app.jobs.selected = n.saturating_sub(1),
         Action::Filter => app.jobs.filtering = true,
+        Action::Find => crate::tui::fleet::open_prompt(app),
+        Action::Mark => crate::tui::fleet::toggle_mark(app),
+        Action::MarkAll => crate::tui::fleet::mark_all(app),
         Action::Sort => {
             app.jobs.sort = app.jobs.sort.next();
             app.jobs.selected = 0;
@@ -136,6 +139,15 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
                 });
             }
         }
+        Action::ShowProgress
+            if app
+                .fleet
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.started() && (b.running || app.progress.is_none())) =>
+        {
+            app.screen = Screen::BatchProgress;
+        }
         Action::ShowProgress => {
             // The selected job's unfinished switch first, then what runs here, then
             // any unfinished switch: every one is reachable.
@@ -160,6 +172,16 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.notice = Some("no switch to show: none ran here and none is unfinished".into());
         }
         Action::ShowError => {
+            if app.jobs.error.is_none() {
+                if let Some(text) = crate::tui::fleet::problems_text(app) {
+                    app.overlay = Some(Overlay::Alert {
+                        title: "Regions not searched completely".into(),
+                        text,
+                        scroll: 0,
+                        plan_id: None,
+                    });
+                }
+            }
             if let Some(b) = &app.jobs.error {
                 let mut text = format!(
                     "{}{}\n\n{}",
@@ -190,6 +212,9 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.notice = Some(format!("copied job id {id}"));
                 return vec![Effect::Copy(id)];
             }
+        }
+        Action::Open if !app.fleet.marks.is_empty() => {
+            return crate::tui::batch::open_failover(app);
         }
         Action::Open => {
             if app.busy() {
@@ -300,7 +325,20 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     let visible = jv.visible();
     let mut constraints = vec![];
     let show_filter = jv.filtering || !jv.filter.value().is_empty();
-    let filter_h = u16::from(show_filter);
+    // The find prompt, the search under way or its answer (at most a few rows: the
+    // table keeps its place).
+    let mut find = crate::tui::fleet::find_lines(app, theme, area.width as usize);
+    let max_find = crate::tui::fleet::MAX_FIND_ROWS;
+    if find.len() > max_find {
+        let more = find.len() - (max_find - 1);
+        find.truncate(max_find - 1);
+        find.push(Line::styled(
+            format!("! {more} more regions not searched completely"),
+            theme.danger(),
+        ));
+    }
+    let find_h = find.len() as u16;
+    let filter_h = u16::from(show_filter) + find_h;
     let banner = jv.error.as_ref().map(|b| {
         // The table keeps its title, header and a row; the banner (with the next step,
         // never cut) gets the rest. With jobs on screen (a failed refresh) the message
@@ -324,6 +362,9 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     if banner.is_some() {
         constraints.push(Constraint::Length(banner_h));
     }
+    if find_h > 0 {
+        constraints.push(Constraint::Length(find_h));
+    }
     if show_filter {
         constraints.push(Constraint::Length(1));
     }
@@ -342,6 +383,22 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
             ),
             chunks[ci],
         );
+        ci += 1;
+    }
+    if find_h > 0 {
+        let a = chunks[ci];
+        let w = a.width as usize;
+        let lines: Vec<Line> = find
+            .iter()
+            .map(|l| crate::tui::view::fit_line(l, w))
+            .collect();
+        f.render_widget(Paragraph::new(lines), a);
+        if app.fleet.prompting {
+            let x = a.x
+                + crate::tui::fleet::PROMPT.len() as u16
+                + app.fleet.input.visual_cursor() as u16;
+            f.set_cursor_position(Position::new(x.min(a.right().saturating_sub(1)), a.y));
+        }
         ci += 1;
     }
     if show_filter {
@@ -381,6 +438,21 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
         ),
         None => format!(" Jobs ({}) · sort: {} ", visible.len(), jv.sort.label()),
     };
+    // The marked jobs' count, always in the title while there are marks.
+    let fl = &app.fleet;
+    let marking = fl.active();
+    let title = if marking {
+        let n = fl.marks.len();
+        let here = fl.marked_in(&app.header.region);
+        let count = if here == n {
+            format!("{n} marked")
+        } else {
+            format!("{n} marked ({here} here)")
+        };
+        format!(" {count} ·{title}")
+    } else {
+        title
+    };
     let inner_h = table_area.height.saturating_sub(3) as usize; // borders + header
     let sel = jv.selected.min(visible.len().saturating_sub(1));
     let offset = if inner_h == 0 {
@@ -398,7 +470,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     // shown (marker included), and the optional columns give way before an id is cut.
     let id_w = shown
         .iter()
-        .map(|(_, j)| clean(&j.id).chars().count() + 1)
+        .map(|(_, j)| clean(&j.id).chars().count() + 1 + usize::from(marking))
         .max()
         .unwrap_or(0)
         .max(19);
@@ -437,6 +509,12 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
         .iter()
         .map(|&(i, j)| {
             let marker = if i == sel { ">" } else { " " };
+            // Marked for the failover: `*` (not colour alone).
+            let mark = match (marking, fl.is_marked(&app.header.region, &j.id)) {
+                (false, _) => "",
+                (true, true) => "*",
+                (true, false) => " ",
+            };
             let status_style = match j.status().to_ascii_lowercase().as_str() {
                 "synchronizing" => theme.ok(),
                 s if s.contains("fail") => theme.danger(),
@@ -444,7 +522,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
                 _ => theme.base(),
             };
             let mut cells = vec![
-                Cell::from(format!("{marker}{}", clean(&j.id))),
+                Cell::from(format!("{marker}{mark}{}", clean(&j.id))),
                 Cell::from(crate::tui::view::fit(&j.name, name_w)),
                 Cell::from(Span::styled(status_text(&clean(j.status())), status_style)),
             ];
@@ -481,7 +559,11 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
         Constraint::Min(12),
         Constraint::Length(status_w as u16),
     ];
-    let mut head = vec!["  JOB ID", "NAME", "STATUS"];
+    let mut head = vec![
+        if marking { "   JOB ID" } else { "  JOB ID" },
+        "NAME",
+        "STATUS",
+    ];
     if with_topo {
         widths.push(Constraint::Length(7));
         head.push("TOPO");

@@ -106,6 +106,14 @@ pub enum Action {
     No,
     /// Ctrl-Z: suspend (the shell's `fg` resumes).
     Suspend,
+    /// Find the jobs of an old database (asks for its endpoint).
+    Find,
+    /// Mark or unmark the selected job for a failover.
+    Mark,
+    /// Mark every job the search found (again: unmark all).
+    MarkAll,
+    /// Stop sending new calls of a fleet batch (what was sent is still followed).
+    Stop,
 }
 
 pub struct Binding {
@@ -152,6 +160,14 @@ pub enum Context {
     Alert,
     /// The region picker (typing filters).
     Region,
+    /// The old-endpoint prompt of `f` (typing edits).
+    FindPrompt,
+    /// The combined preview of a fleet failover.
+    BatchPreview,
+    /// Its typed confirmation (the number of calls).
+    BatchConfirm,
+    /// Its progress: every job with its calls.
+    BatchProgress,
     Ask,
 }
 
@@ -166,6 +182,19 @@ pub static JOBS: &[Binding] = &[
     b(&[End, Char('G')], Action::Bottom, "last", false),
     m(&[Enter], Action::Open, "switch", true),
     b(&[Char('/')], Action::Filter, "filter", true),
+    b(
+        &[Char('f')],
+        Action::Find,
+        "find the jobs of an old endpoint",
+        false,
+    ),
+    b(&[Space], Action::Mark, "mark/unmark the job", false),
+    b(
+        &[Char('a')],
+        Action::MarkAll,
+        "mark every job found (again: unmark all)",
+        false,
+    ),
     b(&[Char('s')], Action::Sort, "sort", true),
     b(&[Char('r')], Action::Refresh, "refresh", true),
     b(&[Char('L')], Action::Log, "log", true),
@@ -188,6 +217,40 @@ pub static JOBS_FILTER: &[Binding] = &[
     b(&[Esc], Action::Back, "clear", true),
     b(&[Up], Action::Up, "move", false),
     b(&[Down], Action::Down, "move", false),
+];
+
+pub static FIND_PROMPT: &[Binding] = &[
+    b(&[Enter], Action::Submit, "search", true),
+    b(&[Esc], Action::Back, "cancel", true),
+];
+
+pub static BATCH_PREVIEW: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "scroll", true),
+    b(&[Down, Char('j')], Action::Down, "scroll", true),
+    b(&[PageUp], Action::PageUp, "page up", false),
+    b(&[PageDown], Action::PageDown, "page down", false),
+    b(&[Home, Char('g')], Action::Top, "top", false),
+    b(&[End, Char('G')], Action::Bottom, "end", false),
+    m(&[Enter], Action::Submit, "confirm…", true),
+    b(&[Esc], Action::Back, "edit", true),
+    b(&[Char('?')], Action::Help, "help", true),
+];
+
+pub static BATCH_CONFIRM: &[Binding] = &[
+    m(&[Enter], Action::Submit, "send", true),
+    b(&[Esc], Action::Back, "cancel", true),
+];
+
+pub static BATCH_PROGRESS: &[Binding] = &[
+    b(&[Up, Char('k')], Action::Up, "move", false),
+    b(&[Down, Char('j')], Action::Down, "move", false),
+    b(&[Home, Char('g')], Action::Top, "first", false),
+    b(&[End, Char('G')], Action::Bottom, "last", false),
+    b(&[Enter], Action::Open, "job detail", true),
+    b(&[Char('S')], Action::Stop, "stop sending new calls", true),
+    b(&[Char('L')], Action::Log, "log", true),
+    b(&[Esc, Char('q')], Action::Back, "jobs", true),
+    b(&[Char('?')], Action::Help, "help", true),
 ];
 
 pub static FORM: &[Binding] = &[
@@ -265,6 +328,7 @@ pub static REGION: &[Binding] = &[
     b(&[Up], Action::Up, "move", true),
     b(&[Down], Action::Down, "move", true),
     b(&[Enter], Action::Submit, "use this region", true),
+    b(&[Tab], Action::Toggle, "tick for f (find)", true),
     b(&[Esc], Action::Back, "cancel", true),
 ];
 
@@ -328,6 +392,10 @@ pub fn table(ctx: Context) -> &'static [Binding] {
         Context::Help => HELP,
         Context::Alert => ALERT,
         Context::Region => REGION,
+        Context::FindPrompt => FIND_PROMPT,
+        Context::BatchPreview => BATCH_PREVIEW,
+        Context::BatchConfirm => BATCH_CONFIRM,
+        Context::BatchProgress => BATCH_PROGRESS,
         Context::Ask => ASK,
     }
 }
@@ -389,14 +457,27 @@ pub fn help_sections(read_only: bool) -> Vec<(&'static str, Vec<(String, &'stati
 pub type HelpSection = (&'static str, Option<Context>, Vec<(String, &'static str)>);
 
 /// The screens the help overlay lists, in their usual order.
-const HELP_SCREENS: [(&str, Context); 8] = [
+const HELP_SCREENS: [(&str, Context); 12] = [
     ("Jobs", Context::Jobs),
     ("Filter (after /)", Context::JobsFilter),
+    (
+        "Find (after f: 10.20.30.40:3306, an IP, or an instance/VPC id)",
+        Context::FindPrompt,
+    ),
     ("Region picker (after R; typing filters)", Context::Region),
     ("Switch form", Context::Form),
     ("Preview", Context::Preview),
     ("Confirm", Context::Confirm),
     ("Progress", Context::Progress),
+    (
+        "Fleet failover preview (Enter with jobs marked, then the form)",
+        Context::BatchPreview,
+    ),
+    (
+        "Fleet failover confirm (type the number of calls)",
+        Context::BatchConfirm,
+    ),
+    ("Fleet failover progress", Context::BatchProgress),
     ("Command log", Context::Log),
 ];
 
@@ -440,12 +521,12 @@ pub fn help_sections_for(current: Option<Context>, read_only: bool) -> Vec<HelpS
             )
         })
         .collect();
-    v.insert(3, text);
+    v.insert(4, text);
     if let Some(i) = current.and_then(|c| v.iter().position(|s| s.1 == Some(c))) {
         let this = v.remove(i);
         let typing = matches!(
             current,
-            Some(Context::Form | Context::JobsFilter | Context::Confirm)
+            Some(Context::Form | Context::JobsFilter | Context::Confirm | Context::FindPrompt)
         );
         if typing {
             if let Some(t) = v.iter().position(|s| s.1.is_none()) {

@@ -5,6 +5,8 @@
 //! `view::render` draws it. The UI never waits on the network.
 
 pub mod app;
+pub mod batch;
+pub mod fleet;
 pub mod form;
 pub mod jobs;
 pub mod keymap;
@@ -77,9 +79,21 @@ struct Runner {
     read_only: bool,
     opts: ExecOptions,
     tx: UnboundedSender<Msg>,
+    /// The running fleet batch's stop flag (no new call once set).
+    batch_stop: Option<Arc<AtomicBool>>,
 }
 
 impl Runner {
+    /// The client of `region`: its own host, or the fixed endpoint (a simulator).
+    fn region_client(&self, region: &str) -> Client {
+        let endpoint = if self.endpoint_fixed {
+            None
+        } else {
+            url::Url::parse(&crate::api::endpoint::default_endpoint(region)).ok()
+        };
+        self.sender.client.with_region(region, endpoint)
+    }
+
     fn spawn(&mut self, fx: Effect) {
         let tx = self.tx.clone();
         match fx {
@@ -186,6 +200,82 @@ impl Runner {
             }
             // Handled by the event loop, which owns the terminal.
             Effect::Suspend => {}
+            Effect::PlanBatch {
+                seq,
+                marks,
+                endpoint,
+                api,
+            } => {
+                let clients: Vec<(String, Client)> = batch::regions_of(&marks)
+                    .into_iter()
+                    .map(|r| {
+                        let c = self.region_client(&r);
+                        (r, c)
+                    })
+                    .collect();
+                let base = self.sender.clone();
+                tokio::spawn(async move {
+                    let m = batch::plan_msg(base, clients, seq, marks, endpoint, api).await;
+                    let _ = tx.send(m);
+                });
+            }
+            Effect::StopBatch => {
+                if let Some(s) = &self.batch_stop {
+                    s.store(true, Ordering::SeqCst);
+                }
+            }
+            Effect::RunBatch(b) => {
+                let stop = Arc::new(AtomicBool::new(false));
+                self.batch_stop = Some(stop.clone());
+                let mut opts = self.opts.clone();
+                opts.read_only = self.read_only;
+                opts.stop = Some(stop);
+                let journal = self.sender.journal.clone();
+                tokio::spawn(async move {
+                    let t2 = tx.clone();
+                    batch::run(
+                        b.0,
+                        opts,
+                        crate::domain::fleet::DEFAULT_PARALLEL,
+                        move |m| {
+                            let _ = t2.send(m);
+                        },
+                    )
+                    .await;
+                    let _ = tx.send(Msg::Journal(read_journal(&journal)));
+                });
+            }
+            Effect::Find {
+                seq,
+                query,
+                regions,
+            } => {
+                // Each region's client as `find` makes them: its own host, unless the
+                // endpoint is fixed (a simulator serves every region at one address).
+                let targets: Vec<(String, Client)> = regions
+                    .iter()
+                    .map(|r| (r.clone(), self.region_client(r)))
+                    .collect();
+                tokio::spawn(async move {
+                    let opts = crate::api::listing::ListOptions {
+                        keep_raw: false,
+                        dts_jobs_per_second: Some(crate::domain::find::DTS_JOBS_PER_SECOND as f64),
+                        ..Default::default()
+                    };
+                    let t2 = tx.clone();
+                    let report = crate::domain::find::search_regions(
+                        &query,
+                        targets,
+                        &opts,
+                        crate::domain::find::DEFAULT_REGIONS_IN_FLIGHT,
+                        move |_| {
+                            let _ = t2.send(Msg::FindRegionDone { seq });
+                        },
+                    )
+                    .await;
+                    let _ = tx.send(Msg::Found { seq, report });
+                });
+            }
             Effect::MakePlan {
                 seq,
                 job,
@@ -369,6 +459,7 @@ pub async fn run(cfg: Config) -> Result<End, String> {
             ..ExecOptions::default()
         },
         tx: tx.clone(),
+        batch_stop: None,
     };
 
     let guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;

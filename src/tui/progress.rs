@@ -287,6 +287,38 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
     let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
     };
+    match apply_exec(p, now, ev) {
+        Some(ExecNote::JournalError(error)) => {
+            app.notice = Some(format!("JOURNAL ERROR: {error}"));
+        }
+        Some(ExecNote::Refused { index, text }) => {
+            app.overlay = Some(Overlay::Alert {
+                title: format!("Call {} was not sent", index + 1),
+                text: format!("{text}.\n\nNothing was sent."),
+                scroll: 0,
+                plan_id: None,
+            });
+        }
+        None => {}
+    }
+}
+
+/// What an executor event has to say beyond the rows it changes.
+pub(crate) enum ExecNote {
+    JournalError(String),
+    /// The guard refused call `index` (nothing was sent): why.
+    Refused {
+        index: usize,
+        text: String,
+    },
+}
+
+/// Applies an executor event (not a watch event) to the rows of `p`.
+pub(crate) fn apply_exec(
+    p: &mut ProgressState,
+    now: Instant,
+    ev: ProgressEvent,
+) -> Option<ExecNote> {
     let idx = |i: usize| i;
     match ev {
         ProgressEvent::Verify(_) => {}
@@ -334,7 +366,7 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 r.journal_error = Some(error.clone());
             }
-            app.notice = Some(format!("JOURNAL ERROR: {error}"));
+            return Some(ExecNote::JournalError(error));
         }
         ProgressEvent::Done { index, outcome } => {
             if let Some(r) = p.rows.get_mut(idx(index)) {
@@ -342,23 +374,32 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
                 r.ended = Some(now);
             }
             if let Some(refusal) = &outcome.refusal {
-                app.overlay = Some(Overlay::Alert {
-                    title: format!("Call {} was not sent", index + 1),
-                    text: format!("{refusal}.\n\nNothing was sent."),
-                    scroll: 0,
-                    plan_id: None,
+                return Some(ExecNote::Refused {
+                    index,
+                    text: refusal.to_string(),
                 });
             }
         }
     }
+    None
 }
 
 /// Progress of the watch after the switch.
 pub(crate) fn on_verify(app: &mut App, plan_id: &str, ev: crate::domain::verify::VerifyEvent) {
-    use crate::domain::verify::VerifyEvent;
     let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
     };
+    if let Some(e) = apply_verify(p, ev) {
+        app.notice = Some(format!("JOURNAL ERROR: {e}"));
+    }
+}
+
+/// Applies a watch event to `p`; Some: a journal error to say.
+pub(crate) fn apply_verify(
+    p: &mut ProgressState,
+    ev: crate::domain::verify::VerifyEvent,
+) -> Option<String> {
+    use crate::domain::verify::VerifyEvent;
     let row = |p: &mut ProgressState, d: Direction| -> usize {
         match p.verify.iter().position(|v| v.direction == d) {
             Some(i) => i,
@@ -424,9 +465,10 @@ pub(crate) fn on_verify(app: &mut App, plan_id: &str, ev: crate::domain::verify:
             }
         }
         VerifyEvent::JournalError(e) => {
-            app.notice = Some(format!("JOURNAL ERROR: {}", crate::text::clean(&e)));
+            return Some(crate::text::clean(&e).into_owned());
         }
     }
+    None
 }
 
 /// A fresh read of the journal: what is pending here, and what another process did to
@@ -701,7 +743,7 @@ pub fn elapsed(r: &CallRow, now: Instant) -> Option<Duration> {
     Some(r.ended.unwrap_or(now).saturating_duration_since(start))
 }
 
-fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
+pub(crate) fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
     match r.outcome {
         Some(Outcome::Finished) => ("Finished".into(), false),
         Some(Outcome::Failed) => ("! Failed".into(), true),

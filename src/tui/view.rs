@@ -358,6 +358,12 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
         }
         Screen::Progress => render_progress(app, f, body, theme),
         Screen::Log => render_log(app, f, body, theme),
+        Screen::BatchPreview => crate::tui::batch::render_preview(app, f, body, theme),
+        Screen::BatchConfirm => {
+            crate::tui::batch::render_preview(app, f, body, theme);
+            crate::tui::batch::render_confirm(app, f, body, theme);
+        }
+        Screen::BatchProgress => crate::tui::batch::render_progress(app, f, body, theme),
     }
     if let Some(n) = &app.notice {
         f.render_widget(
@@ -528,12 +534,18 @@ fn type_help(t: InstanceType) -> &'static str {
 fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let Some(form) = &app.form else { return };
     let job = &form.job;
-    let title = format!(
-        " Switch endpoint · {} {} · {} ",
-        crate::text::clean(&job.id),
-        crate::text::clean(&job.name),
-        form.topology().as_str()
-    );
+    let title = match form.fleet {
+        Some(n) => format!(
+            " Fail over {n} marked job{} · one new endpoint ",
+            if n == 1 { "" } else { "s" }
+        ),
+        None => format!(
+            " Switch endpoint · {} {} · {} ",
+            crate::text::clean(&job.id),
+            crate::text::clean(&job.name),
+            form.topology().as_str()
+        ),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(fit_title(&title, area.width));
@@ -545,14 +557,33 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let radio = |on: bool| if on { "(•)" } else { "( )" };
     let mut lines: Vec<Line> = vec![];
     let mut cursor: Option<(u16, u16)> = None;
-    lines.push(Line::styled(
-        "1 Which database was switched over?",
-        theme.title(),
-    ));
-    for side in [
-        crate::domain::Side::Source,
-        crate::domain::Side::Destination,
-    ] {
+    if let Some(n) = form.fleet {
+        lines.push(Line::styled("1 The old database", theme.title()));
+        lines.push(Line::styled(
+            format!(
+                "  {} · each of the {n} jobs on the side where the search found it",
+                app.fleet
+                    .found
+                    .as_ref()
+                    .map(|f| f.query.text())
+                    .unwrap_or_default()
+            ),
+            theme.muted(),
+        ));
+    }
+    let sides: &[crate::domain::Side] = if form.fleet.is_some() {
+        &[]
+    } else {
+        lines.push(Line::styled(
+            "1 Which database was switched over?",
+            theme.title(),
+        ));
+        &[
+            crate::domain::Side::Source,
+            crate::domain::Side::Destination,
+        ]
+    };
+    for &side in sides {
         let on = focused == Item::Side && form.side == side;
         let style = if on { theme.selected() } else { theme.base() };
         lines.push(Line::from(vec![
@@ -571,7 +602,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
             ),
         ]));
     }
-    if let Some((note, refused)) = form.side_note() {
+    if let Some((note, refused)) = form.side_note().filter(|_| form.fleet.is_none()) {
         // Said before the fields: e.g. a database reached through Database Gateway
         // cannot be switched with this API at all.
         lines.extend(wrap_line(
@@ -697,6 +728,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         text_item(&mut lines, Item::Role, "  RAM role", true);
     }
     match job.detected_topology() {
+        _ if form.fleet.is_some() => {}
         Topology::OneWay => lines.push(Line::from(vec![
             Span::raw(format!("{} ", mark(Item::Topology))),
             Span::styled(
@@ -747,6 +779,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         }
         spans.push(Span::styled(
             match form.api {
+                ApiChoice::Auto if form.fleet.is_some() => "(each job's own family)".into(),
                 ApiChoice::Auto => match form.job.family {
                     Some(f) => format!("({} job)", f.as_str()),
                     None => "(the dry run decides)".into(),
@@ -771,6 +804,23 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
                 crate::tui::app::CHECKING
             ),
             theme.warning(),
+        ));
+    } else if let Some(n) = form.fleet {
+        let planning = app.fleet.planning.is_some();
+        lines.push(Line::styled(
+            if planning {
+                format!(
+                    "{} planning {n} jobs (dry runs where the job is new-version)… Esc stops waiting",
+                    SPINNER[app.spinner % 4]
+                )
+            } else {
+                format!("Enter previews the calls of {n} jobs · nothing is sent before you confirm")
+            },
+            if planning {
+                theme.warning()
+            } else {
+                theme.muted()
+            },
         ));
     } else {
         lines.push(Line::styled(
@@ -1290,7 +1340,7 @@ fn help_area(body: Rect) -> Rect {
 }
 
 /// The body's area on a terminal of `size` (below the header, above notice and footer).
-fn body_of(size: (u16, u16)) -> Rect {
+pub(crate) fn body_of(size: (u16, u16)) -> Rect {
     Rect::new(0, 1, size.0, size.1.saturating_sub(3))
 }
 
@@ -1368,12 +1418,21 @@ fn render_region(app: &App, f: &mut Frame, area: Rect, theme: &Theme, filter: &s
     }
     for (i, (id, name)) in choices.iter().enumerate().skip(offset).take(inner_h) {
         let cur = *id == app.header.region;
+        // Ticked for `f` (find): a column of its own once any region is ticked.
+        let tick = match (
+            app.fleet.regions.is_empty(),
+            app.fleet.regions.iter().any(|r| r == id),
+        ) {
+            (true, _) => "",
+            (false, true) => "[x] ",
+            (false, false) => "[ ] ",
+        };
         let text = format!(
-            "{}{:<24}{}{}",
+            "{}{tick}{:<24}{}{}",
             if i == sel { ">" } else { " " },
             id,
             name,
-            if cur { " (current)" } else { "" }
+            if cur { " (current)" } else { "" },
         );
         lines.push(if i == sel {
             Line::styled(text, theme.selected())

@@ -127,10 +127,15 @@ pub struct Live {
 
 impl Live {
     pub fn start() -> Live {
-        let sim = Simulator::start_background(SimConfig {
+        Live::start_with(SimConfig {
             step: Duration::from_millis(100),
             ..SimConfig::default()
-        });
+        })
+    }
+
+    /// The simulator with `config` (e.g. `fleet: true`).
+    pub fn start_with(config: SimConfig) -> Live {
+        let sim = Simulator::start_background(config);
         let client = Client::new(ClientConfig {
             endpoint: sim.url().parse().unwrap(),
             region: "cn-hangzhou".into(),
@@ -186,6 +191,35 @@ impl Live {
         fx
     }
 
+    /// Runs the searches among `fx` as the runner does (every region at the
+    /// simulator's one address) and hands their answers to the app.
+    pub fn run_finds(&self, app: &mut App, fx: &[Effect]) {
+        for f in fx {
+            if let Effect::Find {
+                seq,
+                query,
+                regions,
+            } = f
+            {
+                let targets = regions
+                    .iter()
+                    .map(|r| (r.clone(), self.client.with_region(r, None)))
+                    .collect();
+                let report = self.rt.block_on(dts_switch::domain::find::search_regions(
+                    query,
+                    targets,
+                    &dts_switch::api::listing::ListOptions {
+                        keep_raw: false,
+                        ..Default::default()
+                    },
+                    4,
+                    |_| {},
+                ));
+                update(app, Msg::Found { seq: *seq, report });
+            }
+        }
+    }
+
     pub fn typ(&self, app: &mut App, s: &str) {
         for c in s.chars() {
             self.key(app, KeyCode::Char(c));
@@ -236,4 +270,130 @@ pub fn screen_text(t: &Terminal<TestBackend>) -> String {
         s.push('\n');
     }
     s
+}
+
+/// The fleet simulator (twelve jobs behind 10.20.30.40:3306 in two regions) beside
+/// the TUI's state machine, with a journal of its own.
+pub struct Fleet {
+    pub live: Live,
+    pub dir: tempfile::TempDir,
+}
+
+impl Fleet {
+    pub fn start() -> Fleet {
+        Fleet {
+            live: Live::start_with(SimConfig {
+                step: Duration::from_millis(100),
+                fleet: true,
+                ..SimConfig::default()
+            }),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn sender(&self) -> dts_switch::domain::guard::Sender {
+        dts_switch::domain::guard::Sender {
+            client: self.live.client.clone(),
+            journal: dts_switch::domain::journal::Journal::new(
+                self.dir.path().join("journal.jsonl"),
+            ),
+            endpoint: self.live.sim.url(),
+            masked_ak: "LTAI****0001".into(),
+            by: "TUI test".into(),
+        }
+    }
+
+    /// The app with cn-hangzhou listed, both regions ticked in the picker, and the
+    /// search for the old endpoint answered: twelve jobs marked.
+    pub fn found(&self) -> App {
+        let mut app = self.live.app();
+        key(&mut app, KeyCode::Char('R'));
+        for r in ["cn-hangzhou", "cn-shanghai"] {
+            ctrl(&mut app, 'u');
+            typ(&mut app, r);
+            key(&mut app, KeyCode::Tab);
+        }
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char('f'));
+        typ(&mut app, "10.20.30.40:3306");
+        let fx = key(&mut app, KeyCode::Enter);
+        self.live.run_finds(&mut app, &fx);
+        assert_eq!(app.fleet.marks.len(), 12);
+        app
+    }
+
+    /// Runs the batch plans among `fx` as the runner does.
+    pub fn run_plans(&self, app: &mut App, fx: &[Effect]) {
+        for f in fx {
+            if let Effect::PlanBatch {
+                seq,
+                marks,
+                endpoint,
+                api,
+            } = f
+            {
+                let clients = dts_switch::tui::batch::regions_of(marks)
+                    .into_iter()
+                    .map(|r| {
+                        let c = self.live.client.with_region(&r, None);
+                        (r, c)
+                    })
+                    .collect();
+                let m = self.live.rt.block_on(dts_switch::tui::batch::plan_msg(
+                    self.sender(),
+                    clients,
+                    *seq,
+                    marks.clone(),
+                    endpoint.clone(),
+                    *api,
+                ));
+                update(app, m);
+            }
+        }
+    }
+
+    /// Runs the batch among `fx` as the runner does (quick polls), then hands every
+    /// message to the app in order.
+    pub fn run_batch(&self, app: &mut App, fx: &[Effect]) {
+        for m in self.batch_msgs(fx) {
+            update(app, m);
+        }
+    }
+
+    /// Runs the batch among `fx` as the runner does (quick polls): its messages.
+    pub fn batch_msgs(&self, fx: &[Effect]) -> Vec<Msg> {
+        self.batch_msgs_stopped(fx, false)
+    }
+
+    /// [`Fleet::batch_msgs`], with the stop flag (`S`) set from the start when `stopped`.
+    pub fn batch_msgs_stopped(&self, fx: &[Effect], stopped: bool) -> Vec<Msg> {
+        let mut out = vec![];
+        for f in fx {
+            if let Effect::RunBatch(b) = f {
+                let opts = dts_switch::domain::executor::ExecOptions {
+                    poll_interval: Duration::from_millis(100),
+                    max_poll_interval: Duration::from_millis(200),
+                    verify: dts_switch::domain::verify::VerifyOptions {
+                        interval: Duration::from_millis(100),
+                        timeout: Duration::from_secs(20),
+                        ..Default::default()
+                    },
+                    stop: Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+                        stopped,
+                    ))),
+                    ..Default::default()
+                };
+                let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+                let g2 = got.clone();
+                self.live.rt.block_on(dts_switch::tui::batch::run(
+                    b.0.clone(),
+                    opts,
+                    4,
+                    move |m| g2.lock().unwrap().push(m),
+                ));
+                out.extend(std::mem::take(&mut *got.lock().unwrap()));
+            }
+        }
+        out
+    }
 }

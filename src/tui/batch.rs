@@ -1,0 +1,1171 @@
+//! Fleet failover in the TUI, part two: Enter with jobs marked opens the form once for
+//! the new endpoint; the batch is planned by `domain::fleet::plan_batch` (through the
+//! runner, as [`Effect::PlanBatch`]); the combined preview shows every call of every
+//! job; the typed confirmation asks for the number of calls; `domain::fleet::run_batch`
+//! runs it ([`Effect::RunBatch`]), its events come back as [`Msg::BatchEvent`]s, and the
+//! progress screen lists every job with its calls and a summary line. Nothing here plans,
+//! guards or sends: the domain does.
+
+use crate::domain::drive::{NextStep, PlanRun};
+use crate::domain::executor::{Outcome, ProgressEvent};
+use crate::domain::family::ApiChoice;
+use crate::domain::fleet::{Batch, JobResult};
+use crate::domain::guard::{self, endpoint_words};
+use crate::domain::rules::ValidEndpoint;
+use crate::domain::verify::Verdict;
+use crate::text::clean;
+use crate::tui::app::{App, Effect, Overlay, Screen, CONFIRM_MAX};
+use crate::tui::fleet::Mark;
+use crate::tui::form::FormState;
+use crate::tui::keymap::Action;
+use crate::tui::progress::{apply_exec, apply_verify, outcome_label, ExecNote, ProgressState};
+use crate::tui::theme::Theme;
+use crate::tui::view::*;
+use ratatui::prelude::*;
+use ratatui::widgets::*;
+use std::time::Instant;
+use tui_input::Input;
+
+/// A planned batch, carried in messages and effects (compared by its id).
+#[derive(Clone)]
+pub struct BatchBox(pub Batch);
+
+impl std::fmt::Debug for BatchBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Batch({}, {} jobs)", self.0.id, self.0.items.len())
+    }
+}
+
+impl PartialEq for BatchBox {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.id == o.0.id
+    }
+}
+
+/// One job of a running batch.
+#[derive(Debug, Clone)]
+pub struct BatchJob {
+    pub region: String,
+    pub name: String,
+    pub state: ProgressState,
+    /// How its run ended (once the batch ended).
+    pub run: Option<PlanRun>,
+    pub result: Option<JobResult>,
+    /// The guard refused one of its calls (nothing was sent for it).
+    pub refused: bool,
+}
+
+/// The fleet failover from its preview on.
+#[derive(Clone)]
+pub struct BatchState {
+    // (Debug by hand below: the batch holds clients.)
+    pub batch: Batch,
+    /// The old endpoint, in words.
+    pub query: String,
+    pub endpoint: ValidEndpoint,
+    pub scroll: u16,
+    pub confirm: Input,
+    pub confirm_message: Option<String>,
+    /// The jobs sent (the runnable ones, in order), once confirmed.
+    pub jobs: Vec<BatchJob>,
+    pub running: bool,
+    /// Sending of new calls was stopped (S).
+    pub stopping: bool,
+    pub selected: usize,
+}
+
+impl std::fmt::Debug for BatchState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchState")
+            .field("batch", &self.batch.id)
+            .field("jobs", &self.jobs.len())
+            .field("running", &self.running)
+            .finish()
+    }
+}
+
+impl BatchState {
+    /// The calls the batch sends (of the jobs that are ready).
+    pub fn calls(&self) -> usize {
+        self.batch
+            .runnable()
+            .iter()
+            .map(|(_, p)| p.calls.len())
+            .sum()
+    }
+
+    /// The run has begun (the progress screen exists).
+    pub fn started(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+}
+
+/// What one job is doing, in a word, for its row and the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobPhase {
+    Waiting,
+    Running,
+    Watching,
+    Ended(JobResult),
+}
+
+pub fn phase(j: &BatchJob) -> JobPhase {
+    if let Some(r) = j.result {
+        return JobPhase::Ended(r);
+    }
+    let rows = &j.state.rows;
+    if rows
+        .iter()
+        .all(|r| r.outcome.is_none() && !r.sending && !r.accepted)
+    {
+        return JobPhase::Waiting;
+    }
+    if let Some(r) = settled(j) {
+        return JobPhase::Ended(r);
+    }
+    if j.state.verifying {
+        return JobPhase::Watching;
+    }
+    JobPhase::Running
+}
+
+/// How a job's run has come out while the batch still runs (its run ends with the
+/// batch's answer, which then replaces this): None while anything of it goes on.
+fn settled(j: &BatchJob) -> Option<JobResult> {
+    let st = &j.state;
+    if st.verifying || st.rows.iter().any(|r| r.sending) {
+        return None;
+    }
+    let any = |f: &dyn Fn(&crate::tui::app::CallRow) -> bool| st.rows.iter().any(f);
+    if any(&|r| matches!(r.outcome, Some(Outcome::Unknown | Outcome::StillRunning))) {
+        return Some(JobResult::Unknown);
+    }
+    if j.refused {
+        return Some(JobResult::NotSent);
+    }
+    if any(&|r| matches!(r.outcome, Some(Outcome::Failed | Outcome::Refused))) {
+        return Some(JobResult::Failed);
+    }
+    let done =
+        st.all_finished() && !st.verify.is_empty() && st.verify.iter().all(|v| v.verdict.is_some());
+    if done {
+        let healthy = st
+            .verify
+            .iter()
+            .all(|v| matches!(v.verdict, Some((Verdict::Healthy, _))));
+        return Some(if healthy {
+            JobResult::Healthy
+        } else {
+            JobResult::NotHealthy
+        });
+    }
+    None
+}
+
+/// The summary's counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub jobs: usize,
+    /// Every call Finished.
+    pub finished: usize,
+    pub running: usize,
+    pub waiting: usize,
+    /// A call failed or was refused, or nothing was sent (guard, stopped).
+    pub failed: usize,
+    pub unknown: usize,
+    /// Verified healthy.
+    pub healthy: usize,
+}
+
+pub fn summary(b: &BatchState) -> Summary {
+    let mut s = Summary {
+        jobs: b.jobs.len(),
+        ..Summary::default()
+    };
+    for j in &b.jobs {
+        let rows = &j.state.rows;
+        if rows.iter().all(|r| r.outcome == Some(Outcome::Finished)) {
+            s.finished += 1;
+        }
+        match phase(j) {
+            JobPhase::Waiting => s.waiting += 1,
+            JobPhase::Running | JobPhase::Watching => s.running += 1,
+            JobPhase::Ended(JobResult::Healthy) => s.healthy += 1,
+            JobPhase::Ended(JobResult::Unknown) => s.unknown += 1,
+            JobPhase::Ended(
+                JobResult::Failed | JobResult::NotSent | JobResult::Stopped | JobResult::Skipped,
+            ) => s.failed += 1,
+            JobPhase::Ended(_) => {}
+        }
+    }
+    s
+}
+
+/// `12 jobs: 5 finished · 4 running · 1 failed · 1 unknown · 3 healthy · 2 waiting`.
+pub fn summary_line(b: &BatchState) -> String {
+    let s = summary(b);
+    let mut line = format!(
+        "{} job{}: {} finished · {} running · {} failed · {} unknown · {} healthy",
+        s.jobs,
+        if s.jobs == 1 { "" } else { "s" },
+        s.finished,
+        s.running,
+        s.failed,
+        s.unknown,
+        s.healthy
+    );
+    if s.waiting > 0 {
+        line.push_str(&format!(" · {} waiting", s.waiting));
+    }
+    line
+}
+
+/// Enter on the jobs screen with jobs marked: the form for the new endpoint, once (or
+/// why not, in a box to read).
+pub(crate) fn open_failover(app: &mut App) -> Vec<Effect> {
+    let refuse = |app: &mut App, title: &str, text: String| {
+        app.overlay = Some(Overlay::Alert {
+            title: title.into(),
+            text: format!("{text}\n\nNothing was sent."),
+            scroll: 0,
+            plan_id: None,
+        });
+    };
+    if app.busy() {
+        app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
+        return vec![];
+    }
+    let fl = &app.fleet;
+    let Some(found) = &fl.found else {
+        refuse(
+            app,
+            "No search yet",
+            "A failover changes the jobs that use the old endpoint: f finds them first (Space then marks or unmarks them).".into(),
+        );
+        return vec![];
+    };
+    // A region not searched completely may hide a job that still uses the old
+    // database: the batch would leave it behind silently (as `failover` refuses).
+    let partial: Vec<String> = found
+        .report
+        .regions
+        .iter()
+        .filter(|r| !r.complete())
+        .map(|r| clean(&r.region).into_owned())
+        .collect();
+    if !partial.is_empty() {
+        let q = found.query.text();
+        refuse(
+            app,
+            "A region was not searched completely",
+            format!(
+                "{} could not be searched completely, so a job there may still use {q}. f searches again (untick a region with Tab in the region picker, R, if you know no job there uses it); e shows the errors.",
+                partial.join(", ")
+            ),
+        );
+        return vec![];
+    }
+    let q = found.query.text();
+    let stray: Vec<String> = fl
+        .marks
+        .iter()
+        .filter(|m| m.usage.is_none())
+        .map(|m| format!("{} {}", clean(&m.region), clean(&m.job.id)))
+        .collect();
+    if !stray.is_empty() {
+        refuse(
+            app,
+            "Marked jobs that do not use the old endpoint",
+            format!(
+                "These marked jobs do not use {q}, so a failover has nothing to change in them: {}. Unmark them (Space); Enter on one job alone switches it.",
+                stray.join(", ")
+            ),
+        );
+        return vec![];
+    }
+    let first = &fl.marks[0];
+    let side = first
+        .usage
+        .as_ref()
+        .and_then(|u| u.database.first().copied())
+        .unwrap_or(crate::domain::Side::Source);
+    app.form = Some(FormState::for_fleet(
+        first.job.clone(),
+        side,
+        fl.marks.len(),
+    ));
+    app.screen = Screen::Form;
+    vec![]
+}
+
+/// The fleet form's Enter with a valid endpoint: plan the batch.
+pub(crate) fn submit_form(app: &mut App, endpoint: ValidEndpoint, api: ApiChoice) -> Vec<Effect> {
+    app.fleet.seq += 1;
+    let seq = app.fleet.seq;
+    app.fleet.planning = Some(seq);
+    app.notice = None;
+    vec![Effect::PlanBatch {
+        seq,
+        marks: app.fleet.marks.clone(),
+        endpoint,
+        api,
+    }]
+}
+
+/// The planner's answer: the combined preview, or why some jobs cannot be in it.
+pub(crate) fn on_planned(app: &mut App, seq: u64, result: Result<BatchBox, String>) {
+    if app.fleet.planning != Some(seq) {
+        return;
+    }
+    app.fleet.planning = None;
+    if app.screen != Screen::Form {
+        return;
+    }
+    match result {
+        Err(text) => {
+            app.overlay = Some(Overlay::Alert {
+                title: "These jobs cannot be part of the batch".into(),
+                text: format!("{text}\n\nNothing was sent. Unmark them (Space) or settle them first (`dts-switch resume`)."),
+                scroll: 0,
+                plan_id: None,
+            })
+        }
+        Ok(b) => {
+            let Some(form) = app.form.as_ref() else { return };
+            let Ok(req) = form.to_request() else { return };
+            app.fleet.batch = Some(BatchState {
+                batch: b.0,
+                query: app
+                    .fleet
+                    .found
+                    .as_ref()
+                    .map(|f| f.query.text())
+                    .unwrap_or_default(),
+                endpoint: req.endpoint,
+                scroll: 0,
+                confirm: Input::default(),
+                confirm_message: None,
+                jobs: vec![],
+                running: false,
+                stopping: false,
+                selected: 0,
+            });
+            app.screen = Screen::BatchPreview;
+        }
+    }
+}
+
+/// Why the confirmation is not offered: a job with no plan or a failed dry run.
+pub const BLOCKED: &str = "a job cannot be planned or failed its dry run (see the preview): nothing can be sent; Esc twice, unmark it (Space), Enter again";
+
+pub(crate) fn preview_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let max = preview_max_scroll(app);
+    let page = app.page.max(1) as u16;
+    let ro = app.header.read_only;
+    let Some(b) = app.fleet.batch.as_mut() else {
+        app.screen = Screen::Jobs;
+        return vec![];
+    };
+    b.scroll = b.scroll.min(max);
+    match action {
+        Action::Up => b.scroll = b.scroll.saturating_sub(1),
+        Action::Down => b.scroll = (b.scroll + 1).min(max),
+        Action::PageUp => b.scroll = b.scroll.saturating_sub(page),
+        Action::PageDown => b.scroll = (b.scroll + page).min(max),
+        Action::Top => b.scroll = 0,
+        Action::Bottom => b.scroll = max,
+        Action::Back => app.screen = Screen::Form,
+        Action::Submit if ro => app.notice = Some("read-only mode: nothing is sent".into()),
+        Action::Submit if !b.batch.blocking().is_empty() => app.notice = Some(BLOCKED.into()),
+        Action::Submit => {
+            b.confirm = Input::default();
+            b.confirm_message = None;
+            app.screen = Screen::BatchConfirm;
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+pub(crate) fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let ro = app.header.read_only;
+    let Some(b) = app.fleet.batch.as_mut() else {
+        app.screen = Screen::Jobs;
+        return vec![];
+    };
+    match action {
+        Action::Back => {
+            b.confirm = Input::default();
+            app.screen = Screen::BatchPreview;
+            app.notice = Some("cancelled: nothing was sent".into());
+        }
+        Action::Submit => {
+            if ro {
+                app.notice = Some("read-only mode: nothing is sent".into());
+                return vec![];
+            }
+            if !b.batch.blocking().is_empty() {
+                app.notice = Some(BLOCKED.into());
+                return vec![];
+            }
+            let calls = b.calls();
+            if b.confirm.value().trim() != calls.to_string() {
+                b.confirm_message = Some(format!(
+                    "type the number of calls, {calls}, exactly to send; Esc cancels"
+                ));
+                return vec![];
+            }
+            b.confirm = Input::default();
+            b.confirm_message = None;
+            b.jobs = b
+                .batch
+                .items
+                .iter()
+                .filter(|i| i.ready())
+                .filter_map(|i| {
+                    i.plan.as_ref().ok().map(|p| BatchJob {
+                        region: i.region.clone(),
+                        name: i.job.name.clone(),
+                        state: ProgressState::new(p.clone()),
+                        run: None,
+                        result: None,
+                        refused: false,
+                    })
+                })
+                .collect();
+            b.running = true;
+            b.selected = 0;
+            app.screen = Screen::BatchProgress;
+            return vec![Effect::RunBatch(BatchBox(b.batch.clone()))];
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Typing into the confirmation.
+pub(crate) fn confirm_input(app: &mut App) -> Option<&mut Input> {
+    app.fleet.batch.as_mut().map(|b| {
+        b.confirm_message = None;
+        &mut b.confirm
+    })
+}
+
+pub const CONFIRM_CAP: usize = CONFIRM_MAX;
+
+pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(b) = app.fleet.batch.as_mut() else {
+        app.screen = Screen::Jobs;
+        return vec![];
+    };
+    let n = b.jobs.len();
+    match action {
+        Action::Up => crate::tui::app::move_sel(&mut b.selected, n, -1),
+        Action::Down => crate::tui::app::move_sel(&mut b.selected, n, 1),
+        Action::Top => b.selected = 0,
+        Action::Bottom => b.selected = n.saturating_sub(1),
+        Action::Open | Action::Submit => {
+            if let Some(j) = b.jobs.get(b.selected) {
+                app.overlay = Some(detail(j, &b.batch.id));
+            }
+        }
+        Action::Stop if b.running && !b.stopping => {
+            b.stopping = true;
+            app.notice = Some(
+                "stopping: no new call is sent; the calls already sent are followed to their end"
+                    .into(),
+            );
+            return vec![Effect::StopBatch];
+        }
+        Action::Stop => {}
+        Action::Log => {
+            app.log_return = Screen::BatchProgress;
+            app.screen = Screen::Log;
+        }
+        Action::Back => {
+            if b.running {
+                app.notice = Some(
+                    "the batch goes on in the background; p on the jobs screen shows it".into(),
+                );
+            }
+            app.screen = Screen::Jobs;
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// An event of job `index` of the batch `batch_id`.
+pub(crate) fn on_event(app: &mut App, batch_id: &str, index: usize, ev: ProgressEvent) {
+    let now: Instant = app.now;
+    let Some(b) = app.fleet.batch.as_mut().filter(|b| b.batch.id == batch_id) else {
+        return;
+    };
+    let Some(j) = b.jobs.get_mut(index) else {
+        return;
+    };
+    let note = match ev {
+        ProgressEvent::Verify(v) => apply_verify(&mut j.state, v).map(ExecNote::JournalError),
+        ev => apply_exec(&mut j.state, now, ev),
+    };
+    match note {
+        Some(ExecNote::JournalError(e)) => {
+            app.notice = Some(format!("JOURNAL ERROR: {}", clean(&e)));
+        }
+        Some(ExecNote::Refused { index, text }) => {
+            // Said in the job's row and detail, not in a box per job.
+            j.refused = true;
+            if let Some(r) = j.state.rows.get_mut(index) {
+                if r.error.is_none() {
+                    r.error = Some(clean(&text).into_owned());
+                }
+            }
+        }
+        None => {}
+    }
+}
+
+/// The batch ended: every job's run.
+pub(crate) fn on_finished(app: &mut App, batch_id: &str, runs: Vec<PlanRun>) -> Vec<Effect> {
+    let Some(b) = app.fleet.batch.as_mut().filter(|b| b.batch.id == batch_id) else {
+        return vec![];
+    };
+    b.running = false;
+    for (j, run) in b.jobs.iter_mut().zip(runs) {
+        j.result = Some(crate::domain::fleet::job_result(&run));
+        j.state.running = false;
+        j.state.verifying = false;
+        for r in &mut j.state.rows {
+            r.sending = false;
+        }
+        j.run = Some(run);
+    }
+    app.notice = Some(format!(
+        "batch {} ended: {}; f searches again",
+        guard::short(batch_id),
+        summary_line(b)
+    ));
+    // The search's answer is history now (the jobs it found were switched, or not): a
+    // second failover starts from a fresh search, never from stale marks.
+    app.fleet.marks.clear();
+    app.fleet.found = None;
+    // The listing shows the new endpoints now.
+    vec![Effect::LoadJobs, Effect::ReadJournal]
+}
+
+/// The journal refused the batch's records: nothing was sent.
+pub(crate) fn on_refused(app: &mut App, batch_id: &str, reason: &str) {
+    if let Some(b) = app.fleet.batch.as_mut().filter(|b| b.batch.id == batch_id) {
+        b.running = false;
+        b.jobs.clear();
+    }
+    app.screen = Screen::BatchPreview;
+    app.notice = Some(format!("Nothing was sent: {}", clean(reason)));
+}
+
+/// The new endpoint in words: `LocalInstance 10.20.30.41:3306`.
+pub fn new_words(e: &ValidEndpoint) -> String {
+    let mut parts = vec![e.instance_type.to_string()];
+    if let Some(id) = &e.instance_id {
+        parts.push(id.clone());
+    }
+    match (&e.ip, e.port) {
+        (Some(ip), Some(p)) if ip.contains(':') => parts.push(format!("[{ip}]:{p}")),
+        (Some(ip), Some(p)) => parts.push(format!("{ip}:{p}")),
+        (Some(ip), None) => parts.push(ip.clone()),
+        (None, Some(p)) => parts.push(format!("port {p}")),
+        (None, None) => {}
+    }
+    clean(&parts.join(" ")).into_owned()
+}
+
+/// The count line: `12 jobs in 2 regions, 15 calls: 3 two-way, 6 maintained with dry
+/// run, 6 legacy (no dry run)` (as `failover` prints it).
+pub fn count_line(b: &Batch) -> String {
+    let c = b.counts();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = format!(
+        "{} in {}, {}: {} two-way, {} maintained with dry run",
+        plural(c.jobs, "job", "jobs"),
+        plural(c.regions, "region", "regions"),
+        plural(c.calls, "call", "calls"),
+        c.two_way,
+        c.maintained
+    );
+    if c.legacy > 0 {
+        s.push_str(&format!(", {} legacy (no dry run)", c.legacy));
+    }
+    if c.dry_runs_failed > 0 {
+        s.push_str(&format!(
+            "; {} FAILED",
+            plural(c.dry_runs_failed, "dry run", "dry runs")
+        ));
+    }
+    if c.unplanned > 0 {
+        s.push_str(&format!(
+            "; {} cannot be planned",
+            plural(c.unplanned, "job", "jobs")
+        ));
+    }
+    s
+}
+
+/// The combined preview: every call of every job, by region and job, in order, with
+/// its parameters and dry-run verdict (the content `failover` prints).
+/// `words` wrapped at `width`, each row starting with `indent` (parameters stay
+/// under their call).
+fn indented(words: &[String], indent: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut line = String::from(indent);
+    let iw = indent.chars().count();
+    for w in words {
+        let len = line.chars().count();
+        if len > iw && len + 1 + w.chars().count() > width {
+            out.push(Line::styled(std::mem::take(&mut line), style));
+            line = String::from(indent);
+        }
+        if line.chars().count() > iw {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if line.chars().count() > iw {
+        out.push(Line::styled(line, style));
+    }
+    out
+}
+
+pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let Some(bs) = &app.fleet.batch else {
+        return vec![];
+    };
+    let b = &bs.batch;
+    let h = &app.header;
+    let mut v = vec![Line::raw(format!(
+        "Target: {} {} · AK {}",
+        match h.target {
+            crate::tui::app::Target::Production => "PRODUCTION",
+            crate::tui::app::Target::Simulator => "SIMULATOR",
+            crate::tui::app::Target::Demo => "DEMO",
+        },
+        short_endpoint(&h.endpoint),
+        h.masked_ak
+    ))];
+    v.push(Line::styled(
+        format!(
+            "Failover of {} → {} · batch {}",
+            clean(&bs.query),
+            new_words(&bs.endpoint),
+            guard::short(&b.id)
+        ),
+        theme.title(),
+    ));
+    v.push(Line::styled(count_line(b), theme.title()));
+    let mut region = "";
+    for it in &b.items {
+        if it.region != region {
+            region = &it.region;
+            v.push(Line::raw(""));
+            v.push(Line::styled(clean(region).into_owned(), theme.title()));
+        }
+        match &it.plan {
+            Ok(p) => {
+                v.push(Line::raw(format!(
+                    "  {}  {} · {} · {}",
+                    clean(&p.job_id),
+                    if p.job_name.is_empty() {
+                        "-".into()
+                    } else {
+                        clean(&p.job_name).into_owned()
+                    },
+                    p.family,
+                    p.topology.as_str()
+                )));
+                for w in &p.warnings {
+                    let words: Vec<String> = format!("! {}", clean(w))
+                        .split(' ')
+                        .map(str::to_string)
+                        .collect();
+                    v.extend(indented(&words, "    ", width, theme.warning()));
+                }
+                for (i, c) in p.calls.iter().enumerate() {
+                    v.push(Line::raw(format!(
+                        "    {}. {} {}: {} → {}",
+                        i + 1,
+                        c.direction,
+                        c.endpoint_type.as_str().to_ascii_lowercase(),
+                        clean(&endpoint_words(&c.old)),
+                        clean(&endpoint_words(&c.new))
+                    )));
+                    let mut words = vec![p.family.action().to_string()];
+                    words.extend(
+                        c.params
+                            .iter()
+                            .map(|(k, v)| format!("{}={}", clean(k), clean(v))),
+                    );
+                    v.extend(indented(&words, "       ", width, theme.muted()));
+                    v.push(Line::styled(
+                        format!(
+                            "       {}",
+                            clean(&crate::domain::family::dry_run_words(p, c))
+                        ),
+                        match &c.dry_run {
+                            Some(d) if d.passed => theme.ok(),
+                            Some(_) => theme.danger(),
+                            None => theme.muted(),
+                        },
+                    ));
+                }
+            }
+            Err(e) => v.push(Line::styled(
+                format!(
+                    "  {}  {} · ! CANNOT BE PLANNED: {}",
+                    clean(&it.job.id),
+                    clean(&it.job.name),
+                    crate::text::clean_lines(&e.to_string()).replace('\n', " ")
+                ),
+                theme.danger(),
+            )),
+        }
+    }
+    v.push(Line::raw(""));
+    let blocking = b.blocking().len();
+    if blocking > 0 {
+        v.push(Line::styled(
+            format!(
+                "! {blocking} of {} jobs cannot be planned or failed a dry run: nothing can be sent. Unmark them and try again.",
+                b.items.len()
+            ),
+            theme.danger(),
+        ));
+    } else {
+        v.push(Line::styled(
+            format!(
+                "Enter asks for the number of calls ({}) to send them, {} jobs at a time, each through the one guard.",
+                bs.calls(),
+                crate::domain::fleet::DEFAULT_PARALLEL
+            ),
+            theme.muted(),
+        ));
+    }
+    v.push(Line::styled(
+        "Signed with the AccessKeyId above; secret, security token and signature are never shown.",
+        theme.muted(),
+    ));
+    v
+}
+
+/// How far the preview scrolls on the app's terminal: its last line at the bottom.
+pub(crate) fn preview_max_scroll(app: &App) -> u16 {
+    let body = body_of(app.size);
+    let lines = wrap_lines(
+        &preview_lines(
+            app,
+            &Theme { color: false },
+            body.width.saturating_sub(2) as usize,
+        ),
+        body.width.saturating_sub(2) as usize,
+    );
+    clamp_scroll(
+        lines.len(),
+        body.height.saturating_sub(2) as usize,
+        u16::MAX,
+    )
+    .0
+}
+
+pub(crate) fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let lines = wrap_lines(
+        &preview_lines(app, theme, area.width.saturating_sub(2) as usize),
+        area.width.saturating_sub(2) as usize,
+    );
+    let (scroll, more) = clamp_scroll(
+        lines.len(),
+        area.height.saturating_sub(2) as usize,
+        app.fleet.batch.as_ref().map(|b| b.scroll).unwrap_or(0),
+    );
+    f.render_widget(
+        Paragraph::new(lines).scroll((scroll, 0)).block(more_below(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Fleet failover preview: exactly what will be sent "),
+            more,
+            theme,
+        )),
+        area,
+    );
+}
+
+pub(crate) fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(b) = &app.fleet.batch else { return };
+    let calls = b.calls();
+    let jobs = b.batch.runnable().len();
+    let r = centered(area, 70, 10);
+    f.render_widget(Clear, r);
+    let prod = app.header.target == crate::tui::app::Target::Production;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Confirm the failover ")
+        .border_style(if prod { theme.danger() } else { theme.title() });
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let w = inner.width as usize;
+    let box_w = 20usize.min(w.saturating_sub(2).max(1));
+    let input = b.confirm.value();
+    let scroll = b.confirm.visual_scroll(box_w);
+    let shown: String = input.chars().skip(scroll).take(box_w).collect();
+    let lines = [
+        Line::from(vec![
+            Span::styled(if prod { "! " } else { "" }, theme.danger()),
+            Span::raw(format!(
+                "Send {calls} call{} for {jobs} job{}",
+                if calls == 1 { "" } else { "s" },
+                if jobs == 1 { "" } else { "s" }
+            )),
+        ]),
+        Line::raw(format!(
+            "to {} {}",
+            if prod {
+                "PRODUCTION"
+            } else {
+                "the simulator at"
+            },
+            short_endpoint(&app.header.endpoint)
+        )),
+        Line::raw(format!("{} → {}.", clean(&b.query), new_words(&b.endpoint))),
+        Line::raw(format!("Type the number of calls to confirm: {calls}")),
+        Line::from(vec![
+            Span::raw("["),
+            Span::styled(format!("{shown:<box_w$}"), theme.input()),
+            Span::raw("]"),
+        ]),
+        Line::styled(
+            b.confirm_message.clone().unwrap_or_default(),
+            theme.danger(),
+        ),
+        Line::styled("Enter sends · Esc cancels (nothing is sent)", theme.muted()),
+    ];
+    let lines: Vec<Line> = lines.iter().map(|l| fit_line(l, w)).collect();
+    f.render_widget(Paragraph::new(lines), inner);
+    let x = inner.x + 1 + (b.confirm.visual_cursor().saturating_sub(scroll)) as u16;
+    f.set_cursor_position(Position::new(
+        x.min(inner.right().saturating_sub(1)),
+        inner.y + 4,
+    ));
+}
+
+fn phase_words(j: &BatchJob) -> (String, bool) {
+    match phase(j) {
+        JobPhase::Waiting => ("waiting".into(), false),
+        JobPhase::Running => ("running".into(), false),
+        JobPhase::Watching => ("watching the job".into(), false),
+        JobPhase::Ended(r) => (
+            r.as_str().to_string(),
+            !matches!(r, JobResult::Healthy | JobResult::NotVerified),
+        ),
+    }
+}
+
+/// The progress screen: the summary line, then every job with its calls.
+pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(b) = &app.fleet.batch else { return };
+    let state = if b.running {
+        if b.stopping {
+            "stopping"
+        } else {
+            "running"
+        }
+    } else {
+        "ended"
+    };
+    let spin = if b.running {
+        format!("{} ", SPINNER[app.spinner % 4])
+    } else {
+        String::new()
+    };
+    let title = format!(
+        " Fleet failover · batch {} · {spin}{state} ",
+        guard::short(&b.batch.id)
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(fit_title(&title, area.width));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    // The summary line is never cut: it wraps.
+    let head = wrap_line(&Line::styled(summary_line(b), theme.title()), w.max(1));
+    let mut rows: Vec<Line> = vec![];
+    let mut sel_line = 0usize;
+    for (i, j) in b.jobs.iter().enumerate() {
+        let sel = i == b.selected;
+        if sel {
+            sel_line = rows.len();
+        }
+        let (words, bad) = phase_words(j);
+        let text = format!(
+            "{}{} {} {} · {}",
+            if sel { ">" } else { " " },
+            clean(&j.region),
+            clean(&j.state.plan.job_id),
+            clean(&j.name),
+            words
+        );
+        let mut style = if bad { theme.danger() } else { theme.base() };
+        if sel {
+            style = theme.selected();
+        }
+        rows.push(Line::styled(text, style));
+        for (k, r) in j.state.rows.iter().enumerate() {
+            let (label, bad) = outcome_label(r);
+            let mut t = format!(
+                "    {} {}/{} {label}",
+                k + 1,
+                r.direction,
+                r.endpoint_type.as_str()
+            );
+            if let Some(task) = &r.task_id {
+                t.push_str(&format!(" · TaskId {}", clean(task)));
+            }
+            if let Some(e) = &r.error {
+                t.push_str(&format!(" · {}", clean(e.lines().next().unwrap_or(""))));
+            }
+            rows.push(Line::styled(
+                t,
+                if bad { theme.danger() } else { theme.muted() },
+            ));
+        }
+        for v in &j.state.verify {
+            if let Some((verdict, _)) = &v.verdict {
+                rows.push(Line::styled(
+                    format!(
+                        "    {} {}",
+                        v.direction,
+                        match verdict {
+                            Verdict::Healthy => "healthy",
+                            Verdict::Failed => "! FAILED after the switch",
+                            Verdict::TimedOut => "! NOT HEALTHY",
+                            Verdict::Unreadable => "! NOT VERIFIED",
+                            Verdict::Skipped => "not verified",
+                        }
+                    ),
+                    if *verdict == Verdict::Healthy {
+                        theme.ok()
+                    } else {
+                        theme.warning()
+                    },
+                ));
+            }
+        }
+    }
+    let list_h = (inner.height as usize).saturating_sub(head.len());
+    let offset = sel_line.saturating_sub(list_h.saturating_sub(1).min(sel_line));
+    // Keep the selected job's calls in view too where they fit.
+    let offset = if sel_line >= offset + list_h.saturating_sub(3) {
+        sel_line.saturating_sub(list_h.saturating_sub(3))
+    } else {
+        offset.min(sel_line)
+    };
+    let mut lines: Vec<Line> = head.iter().map(|l| fit_line(l, w)).collect();
+    lines.extend(
+        rows.iter()
+            .skip(offset)
+            .take(list_h)
+            .map(|l| fit_line(l, w)),
+    );
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Enter on a job of the progress screen: its calls, verdicts and next step, whole.
+pub(crate) fn detail(j: &BatchJob, batch_id: &str) -> Overlay {
+    let p = &j.state.plan;
+    let mut t = vec![format!(
+        "{} {} ({}) · {} · {}",
+        clean(&j.region),
+        clean(&p.job_id),
+        clean(&j.name),
+        p.family,
+        p.topology.as_str()
+    )];
+    t.push(format!("Result: {}", phase_words(j).0));
+    for (k, (r, c)) in j.state.rows.iter().zip(&p.calls).enumerate() {
+        t.push(String::new());
+        t.push(format!(
+            "Call {}: {} {}: {} → {}",
+            k + 1,
+            c.direction,
+            c.endpoint_type.as_str().to_ascii_lowercase(),
+            clean(&endpoint_words(&c.old)),
+            clean(&endpoint_words(&c.new))
+        ));
+        t.push(format!("  {}", outcome_label(r).0));
+        if let Some(x) = &r.task_id {
+            t.push(format!("  TaskId {}", clean(x)));
+        }
+        if let Some(x) = &r.request_id {
+            t.push(format!("  RequestId {}", clean(x)));
+        }
+        if let Some(d) = &c.dry_run {
+            t.push(format!(
+                "  dry run {}",
+                if d.passed { "passed" } else { "FAILED" }
+            ));
+        }
+        if let Some(n) = &r.note {
+            t.push(format!("  {}", clean(n)));
+        }
+        if let Some(e) = &r.error {
+            t.push(format!("  {}", crate::text::clean_lines(e)));
+        }
+        if let Some(e) = &r.journal_error {
+            t.push(format!("  JOURNAL ERROR: {}", clean(e)));
+        }
+    }
+    for v in &j.state.verify {
+        if let Some((verdict, reason)) = &v.verdict {
+            t.push(format!(
+                "{}: {:?} · {}",
+                v.direction,
+                verdict,
+                clean(reason)
+            ));
+        }
+    }
+    if let Some(run) = &j.run {
+        t.push(String::new());
+        t.push(format!("Next: {}", next_words(&run.next, batch_id)));
+    }
+    Overlay::Alert {
+        title: format!("Job {}", clean(&p.job_id)),
+        text: t.join("\n"),
+        scroll: 0,
+        plan_id: None,
+    }
+}
+
+/// The next step of one job of the batch, in words.
+pub fn next_words(n: &NextStep, batch_id: &str) -> String {
+    let id = guard::short(batch_id);
+    match n {
+        NextStep::Done => "nothing: the job is switched.".into(),
+        NextStep::NotHealthy => format!("the job is not healthy after the switch: look at it in the console; `dts-switch resume --batch {id}` watches it again."),
+        NextStep::FixJournal { index } => format!("call {} could not be recorded in the journal: fix the journal (disk, permissions), then `dts-switch resume --batch {id}`.", index + 1),
+        NextStep::NotSent { index } => format!("call {} was not sent (see why above): nothing changed in that direction.", index + 1),
+        NextStep::CheckByHand { index } => format!("the outcome of call {} is UNKNOWN: check the job's endpoint by hand; `dts-switch resume --batch {id}` reads it and never resends blindly.", index + 1),
+        NextStep::Follow { index } => format!("call {} still runs in the service: `dts-switch resume --batch {id}` follows it.", index + 1),
+        NextStep::Redo { index } => format!("call {} failed: fix the cause (is the new database reachable from DTS?), then switch this job again.", index + 1),
+        NextStep::NotFollowed { index } => format!("call {} was sent and not followed: `dts-switch resume --batch {id}` follows it.", index + 1),
+        NextStep::Stopped { index } => format!("stopped before call {}: `dts-switch resume --batch {id}` sends the rest.", index + 1),
+    }
+}
+
+/// The marks as the domain's matches (each with how it uses the database).
+pub fn matches_of(marks: &[Mark]) -> Vec<crate::domain::find::Match> {
+    marks
+        .iter()
+        .filter_map(|m| {
+            m.usage.clone().map(|usage| crate::domain::find::Match {
+                region: m.region.clone(),
+                job: m.job.clone(),
+                usage,
+            })
+        })
+        .collect()
+}
+
+/// The regions of the marks, each once, in order.
+pub fn regions_of(marks: &[Mark]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for m in marks {
+        if !v.contains(&m.region) {
+            v.push(m.region.clone());
+        }
+    }
+    v
+}
+
+/// The runner's half of [`Effect::PlanBatch`]: the domain's targets of the marked
+/// matches (the side and the directions per job, as found), the guard's word on each
+/// job (an unfinished switch of it refuses it), then `plan_batch` (dry runs). `clients`:
+/// each region's client; `base`: the batch's sender (journal, who).
+pub async fn plan_msg(
+    base: crate::domain::guard::Sender,
+    clients: Vec<(String, crate::api::Client)>,
+    seq: u64,
+    marks: Vec<Mark>,
+    endpoint: ValidEndpoint,
+    api: ApiChoice,
+) -> crate::tui::app::Msg {
+    use crate::tui::app::Msg;
+    let matches = matches_of(&marks);
+    let client_of = |r: &str| {
+        clients
+            .iter()
+            .find(|(x, _)| x == r)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| base.client.clone())
+    };
+    let mut targets = Vec::new();
+    let mut refused = Vec::new();
+    for t in crate::domain::fleet::targets_of(&matches, client_of, &endpoint, api) {
+        match t {
+            Ok(t) => match guard::check_new_switch(&base.journal, &t.job.ids(), &t.region) {
+                Err(r) => refused.push(format!("{} {}: {r}", clean(&t.region), clean(&t.job.id))),
+                Ok(()) => targets.push(t),
+            },
+            Err((m, why)) => refused.push(format!(
+                "{} {}: {}",
+                clean(&m.region),
+                clean(&m.job.id),
+                clean(&why)
+            )),
+        }
+    }
+    if !refused.is_empty() {
+        return Msg::BatchPlanned {
+            seq,
+            result: Err(refused.join("\n")),
+        };
+    }
+    let b = crate::domain::fleet::plan_batch(targets, &base).await;
+    Msg::BatchPlanned {
+        seq,
+        result: Ok(BatchBox(b)),
+    }
+}
+
+/// The runner's half of [`Effect::RunBatch`]: the plans of the ready jobs journalled
+/// first (all of them, before any call), then `run_batch`, `parallel` jobs at a time;
+/// every event and the end come to `send` as messages.
+pub async fn run(
+    b: Batch,
+    opts: crate::domain::executor::ExecOptions,
+    parallel: usize,
+    send: impl Fn(crate::tui::app::Msg) + Send + Sync + Clone + 'static,
+) {
+    use crate::tui::app::Msg;
+    let work = b.runnable();
+    if let Err(e) = crate::domain::fleet::record_plans(&work) {
+        send(Msg::BatchRefused {
+            batch_id: b.id.clone(),
+            reason: e,
+        });
+        return;
+    }
+    let verify = opts.verify.clone();
+    let id = b.id.clone();
+    let s2 = send.clone();
+    let mut on = move |i: usize, ev: &ProgressEvent| {
+        s2(Msg::BatchEvent {
+            batch_id: id.clone(),
+            index: i,
+            event: ev.clone(),
+        });
+    };
+    let runs = crate::domain::fleet::run_batch(work, parallel, &opts, Some(&verify), &mut on).await;
+    send(Msg::BatchFinished {
+        batch_id: b.id.clone(),
+        runs,
+    });
+}

@@ -1,0 +1,507 @@
+//! Fleet failover in the TUI, part one: find the jobs of an old database and mark them.
+//! `f` on the jobs screen asks for the old endpoint (one line), the search runs as an
+//! [`Effect::Find`] over the regions ticked in the region picker (or the current one)
+//! through `domain::find::search_regions`, and its [`Msg::Found`] marks the matches.
+//! Space marks or unmarks a job by hand; `a` marks every match.
+
+use crate::domain::find::{self, FindReport, JobUse, Query};
+use crate::domain::Job;
+use crate::text::clean;
+use crate::tui::app::{App, Effect};
+use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
+use ratatui::prelude::*;
+use tui_input::Input;
+
+/// The most characters the old-endpoint prompt takes.
+pub const FIND_MAX: usize = 128;
+
+/// What the prompt accepts, said when the input is not one of them.
+pub const FIND_ALLOWED: &str = "allowed: an IP with or without a port (10.20.30.40:3306, 10.20.30.40, [fd00::1]:3306) or an instance/VPC id, optionally with a port (i-bp1abc, vpc-bp1abc, rm-bp1abc:3306)";
+
+/// A job marked for the failover, in its region; `usage` is how it uses the database
+/// searched for (None: marked by hand, and it does not use it, or nothing was searched).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub region: String,
+    pub job: Job,
+    pub usage: Option<JobUse>,
+}
+
+/// A search under way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Searching {
+    pub seq: u64,
+    pub query: Query,
+    pub regions: Vec<String>,
+    /// Regions that answered so far.
+    pub done: usize,
+}
+
+/// The last search's answer.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub query: Query,
+    pub report: FindReport,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FleetState {
+    /// The old-endpoint prompt is open.
+    pub prompting: bool,
+    pub input: Input,
+    /// Regions ticked in the region picker for the search (empty: the current region).
+    pub regions: Vec<String>,
+    pub searching: Option<Searching>,
+    pub seq: u64,
+    pub found: Option<Found>,
+    pub marks: Vec<Mark>,
+    /// The batch being planned (its request number).
+    pub planning: Option<u64>,
+    /// The planned batch: preview, confirmation, progress.
+    pub batch: Option<crate::tui::batch::BatchState>,
+}
+
+impl FleetState {
+    /// Whether the job `id` of `region` is marked.
+    pub fn is_marked(&self, region: &str, id: &str) -> bool {
+        self.marks
+            .iter()
+            .any(|m| m.region.eq_ignore_ascii_case(region) && m.job.has_id(id))
+    }
+
+    /// Something to show on the jobs screen (a search, its answer, or marks).
+    pub fn active(&self) -> bool {
+        self.searching.is_some() || self.found.is_some() || !self.marks.is_empty()
+    }
+
+    /// Marks in `region`.
+    pub fn marked_in(&self, region: &str) -> usize {
+        self.marks
+            .iter()
+            .filter(|m| m.region.eq_ignore_ascii_case(region))
+            .count()
+    }
+}
+
+/// The old endpoint as typed on one line: `10.20.30.40:3306`, `10.20.30.40`,
+/// `[fd00::1]:3306`, `fd00::1`, `i-bp1abc`, `vpc-bp1abc:3306`. Err: what is wrong and
+/// what is allowed.
+pub fn parse_query(text: &str) -> Result<Query, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("type the old endpoint; {FIND_ALLOWED}"));
+    }
+    if t.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "{:?} has a space; one endpoint, {FIND_ALLOWED}",
+            clean(t)
+        ));
+    }
+    let is_ip_like = |h: &str| {
+        let bare = h.trim_start_matches('[').trim_end_matches(']');
+        bare.parse::<std::net::IpAddr>().is_ok()
+            || (!bare.is_empty() && bare.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            || bare.contains(':')
+    };
+    // A bare address (IPv6 has colons of its own).
+    let (host, port) = if t.parse::<std::net::IpAddr>().is_ok() {
+        (t, None)
+    } else if let Some(rest) = t.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((h, "")) => (h, None),
+            Some((h, p)) => match p.strip_prefix(':') {
+                Some(p) => (h, Some(p)),
+                None => return Err(format!("{:?} is not an endpoint; {FIND_ALLOWED}", clean(t))),
+            },
+            None => return Err(format!("{:?} is not an endpoint; {FIND_ALLOWED}", clean(t))),
+        }
+    } else {
+        match t.rsplit_once(':') {
+            Some((h, p)) if !h.contains(':') => (h, Some(p)),
+            Some(_) => (t, None),
+            None => (t, None),
+        }
+    };
+    let r = if is_ip_like(host) {
+        Query::new(Some(host), None, port)
+    } else {
+        Query::new(None, Some(host), port)
+    };
+    r.map_err(|errors| {
+        let what: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                // The prompt has no flags: name the part instead.
+                let part = match e.flag {
+                    "--ip" => "address",
+                    "--instance-id" => "id",
+                    "--port" => "port",
+                    _ => "endpoint",
+                };
+                let msg = e.message.replace("; give the port with --port", "");
+                format!("{part} {msg}")
+            })
+            .collect();
+        format!("{}; {FIND_ALLOWED}", what.join("; "))
+    })
+}
+
+/// `f`: opens the prompt (what was typed last time stays, to edit).
+pub(crate) fn open_prompt(app: &mut App) {
+    app.fleet.prompting = true;
+}
+
+/// The regions a search covers: those ticked in the picker, else the current one.
+pub fn search_regions(app: &App) -> Vec<String> {
+    if app.fleet.regions.is_empty() {
+        vec![app.header.region.clone()]
+    } else {
+        app.fleet.regions.clone()
+    }
+}
+
+/// Keys of the open prompt: Enter searches (when the input is an endpoint), Esc closes.
+pub(crate) fn prompt_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Back => {
+            app.fleet.prompting = false;
+            app.notice = Some("find cancelled: nothing searched".into());
+        }
+        Action::Submit => match parse_query(app.fleet.input.value()) {
+            Err(e) => app.notice = Some(format!("nothing searched: {e}")),
+            Ok(query) => {
+                app.fleet.prompting = false;
+                app.fleet.seq += 1;
+                let seq = app.fleet.seq;
+                let regions = search_regions(app);
+                app.fleet.searching = Some(Searching {
+                    seq,
+                    query: query.clone(),
+                    regions: regions.clone(),
+                    done: 0,
+                });
+                return vec![Effect::Find {
+                    seq,
+                    query,
+                    regions,
+                }];
+            }
+        },
+        _ => {}
+    }
+    vec![]
+}
+
+/// A region of search `seq` answered.
+pub(crate) fn on_region_done(app: &mut App, seq: u64) {
+    if let Some(s) = app.fleet.searching.as_mut().filter(|s| s.seq == seq) {
+        s.done += 1;
+    }
+}
+
+/// The search's answer: every match is marked (marks by hand of jobs the search did
+/// not find are dropped: a new search starts a new selection).
+pub(crate) fn on_found(app: &mut App, seq: u64, report: FindReport) {
+    let Some(s) = app.fleet.searching.take_if(|s| s.seq == seq) else {
+        return;
+    };
+    app.fleet.marks = report
+        .matches
+        .iter()
+        .map(|m| Mark {
+            region: m.region.clone(),
+            job: m.job.clone(),
+            usage: Some(m.usage.clone()),
+        })
+        .collect();
+    app.notice = None;
+    app.fleet.found = Some(Found {
+        query: s.query,
+        report,
+    });
+    // The first marked job of the listing on screen is selected (it may be far down).
+    let region = app.header.region.clone();
+    if let Some(i) = app
+        .jobs
+        .visible()
+        .iter()
+        .position(|j| app.fleet.is_marked(&region, &j.id))
+    {
+        app.jobs.selected = i;
+    }
+}
+
+/// Space: marks or unmarks the selected job (of the current region).
+pub(crate) fn toggle_mark(app: &mut App) {
+    let Some(j) = app.jobs.selected_job().cloned() else {
+        return;
+    };
+    let region = app.header.region.clone();
+    let fl = &mut app.fleet;
+    if let Some(i) = fl
+        .marks
+        .iter()
+        .position(|m| m.region.eq_ignore_ascii_case(&region) && m.job.has_id(&j.id))
+    {
+        fl.marks.remove(i);
+        return;
+    }
+    // How it uses the database searched for: from the search, else from the listing.
+    let usage = fl.found.as_ref().and_then(|f| {
+        f.report
+            .matches
+            .iter()
+            .find(|m| m.region.eq_ignore_ascii_case(&region) && m.job.has_id(&j.id))
+            .map(|m| m.usage.clone())
+            .or_else(|| find::job_use(&f.query, &j))
+    });
+    if usage.is_none() {
+        app.notice = Some(match &fl.found {
+            Some(f) => format!(
+                "marked {}; it does not use {} (a failover of it needs a plain switch: Enter on it alone)",
+                clean(&j.id),
+                f.query.text()
+            ),
+            None => format!(
+                "marked {}; f finds every job of the old database",
+                clean(&j.id)
+            ),
+        });
+    }
+    fl.marks.push(Mark {
+        region,
+        job: j,
+        usage,
+    });
+}
+
+/// `a`: marks every match of the last search; when they all are, unmarks everything.
+pub(crate) fn mark_all(app: &mut App) {
+    let fl = &mut app.fleet;
+    let Some(f) = &fl.found else {
+        app.notice = Some("no search yet: f finds the jobs of the old database".into());
+        return;
+    };
+    let all = f
+        .report
+        .matches
+        .iter()
+        .all(|m| fl.is_marked(&m.region, &m.job.id));
+    if all && !fl.marks.is_empty() {
+        fl.marks.clear();
+        app.notice = Some("unmarked every job".into());
+        return;
+    }
+    for m in &f.report.matches {
+        if !fl
+            .marks
+            .iter()
+            .any(|x| x.region.eq_ignore_ascii_case(&m.region) && x.job.has_id(&m.job.id))
+        {
+            fl.marks.push(Mark {
+                region: m.region.clone(),
+                job: m.job.clone(),
+                usage: Some(m.usage.clone()),
+            });
+        }
+    }
+}
+
+/// The search's count line: `12 jobs use 10.20.30.40:3306 in 2 regions (cn-hangzhou 6,
+/// cn-shanghai 6)`, or that none does.
+pub fn count_line(f: &Found) -> String {
+    let n = f.report.matches.len();
+    let q = f.query.text();
+    let searched: Vec<&str> = f
+        .report
+        .regions
+        .iter()
+        .filter(|r| r.error.is_none())
+        .map(|r| r.region.as_str())
+        .collect();
+    if n == 0 {
+        return if searched.is_empty() {
+            format!("no region could be searched for {q}")
+        } else {
+            format!("no job uses {q} in {}", clean(&searched.join(", ")))
+        };
+    }
+    let per: Vec<String> = f
+        .report
+        .regions
+        .iter()
+        .filter(|r| r.matches > 0)
+        .map(|r| format!("{} {}", clean(&r.region), r.matches))
+        .collect();
+    format!(
+        "{n} job{} use{} {q} in {} region{} ({})",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "s" } else { "" },
+        per.len(),
+        if per.len() == 1 { "" } else { "s" },
+        per.join(", ")
+    )
+}
+
+/// The lines above the jobs table: the prompt, the search under way, or its answer
+/// (with each region that failed and its error).
+pub(crate) fn find_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let fl = &app.fleet;
+    let mut v = vec![];
+    if fl.prompting {
+        let regions = search_regions(app);
+        v.push(Line::from(vec![
+            Span::styled(PROMPT, theme.key()),
+            Span::styled(fl.input.value().to_string(), theme.input()),
+            Span::styled(
+                format!(
+                    "   in {} · Enter searches",
+                    match regions.as_slice() {
+                        [r] => clean(r).into_owned(),
+                        _ => format!("{} regions", regions.len()),
+                    }
+                ),
+                theme.muted(),
+            ),
+        ]));
+        return v;
+    }
+    if let Some(s) = &fl.searching {
+        v.push(Line::styled(
+            format!(
+                "find: {} searching {} region{} for {}: {} done",
+                crate::tui::view::SPINNER[app.spinner % 4],
+                s.regions.len(),
+                if s.regions.len() == 1 { "" } else { "s" },
+                s.query.text(),
+                s.done
+            ),
+            theme.muted(),
+        ));
+        return v;
+    }
+    if let Some(f) = &fl.found {
+        let line = format!("find: {}", count_line(f));
+        let mut spans = vec![Span::styled(
+            line.clone(),
+            if f.report.matches.is_empty() {
+                theme.warning()
+            } else {
+                theme.title()
+            },
+        )];
+        // What to do next, where there is room for it whole.
+        let hint = " · Space marks, a all, Enter fails over the marked";
+        if !fl.marks.is_empty() && line.chars().count() + hint.chars().count() <= width {
+            spans.push(Span::styled(hint, theme.muted()));
+        }
+        v.push(Line::from(spans));
+        for r in f.report.regions.iter().filter(|r| !r.complete()) {
+            let (what, e) = match (&r.error, &r.incomplete) {
+                (Some(e), _) => ("not searched", e),
+                (None, Some(e)) => ("searched in part", e),
+                (None, None) => continue,
+            };
+            let b = crate::tui::app::Banner::from_api("", e);
+            let code = b
+                .code
+                .map(|c| format!("{} ", clean(&c)))
+                .unwrap_or_default();
+            v.push(Line::styled(
+                format!(
+                    "! {} {what} (e: in full): {code}{}",
+                    clean(&r.region),
+                    clean(&b.message)
+                ),
+                theme.danger(),
+            ));
+        }
+    }
+    v
+}
+
+/// What `e` shows of the regions the last search could not search completely (None:
+/// every region answered).
+pub fn problems_text(app: &App) -> Option<String> {
+    let f = app.fleet.found.as_ref()?;
+    let lines: Vec<String> = f
+        .report
+        .regions
+        .iter()
+        .filter(|r| !r.complete())
+        .filter_map(|r| {
+            let (what, e) = match (&r.error, &r.incomplete) {
+                (Some(e), _) => ("not searched", e),
+                (None, Some(e)) => (
+                    "searched in part (DescribeDtsJobs could not be read: jobs only the maintained family lists may be missing)",
+                    e,
+                ),
+                (None, None) => return None,
+            };
+            let mut s = format!("{}: {what}: {}", clean(&r.region), clean(&e.to_string()));
+            if let Some(next) = e.next_step() {
+                s.push_str(&format!("\nnext step: {next}"));
+            }
+            Some(s)
+        })
+        .collect();
+    (!lines.is_empty()).then(|| {
+        format!(
+            "The search for {} did not cover every region: a job there may still use the old endpoint.\n\n{}",
+            f.query.text(),
+            lines.join("\n\n")
+        )
+    })
+}
+
+/// The prompt's label (the cursor is placed after it).
+pub const PROMPT: &str = "f old endpoint: ";
+
+/// The rows [`find_lines`] takes at most (more failed regions are summed up).
+pub const MAX_FIND_ROWS: usize = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prompt_takes_an_address_an_id_and_a_port() {
+        let q = parse_query(" 10.20.30.40:3306 ").unwrap();
+        assert_eq!(q.text(), "10.20.30.40:3306");
+        assert_eq!(q.port(), Some(3306));
+        assert_eq!(parse_query("10.20.30.40").unwrap().text(), "10.20.30.40");
+        assert_eq!(parse_query("fd00::1").unwrap().text(), "fd00::1");
+        assert_eq!(
+            parse_query("[fd00::1]:3306").unwrap().text(),
+            "[fd00::1]:3306"
+        );
+        let q = parse_query("I-BP1OldDb0001").unwrap();
+        assert_eq!(q.instance_id(), Some("I-BP1OldDb0001"));
+        assert_eq!(q.ip(), None);
+        assert_eq!(parse_query("vpc-bp1x:5432").unwrap().port(), Some(5432));
+    }
+
+    #[test]
+    fn bad_input_says_what_is_allowed() {
+        for bad in [
+            "",
+            "10.20.30.300",
+            "10.20.30.40:99999",
+            "10.20.30.40:",
+            "a b",
+            "i-bp1/x",
+            "[fd00::1",
+        ] {
+            let e = parse_query(bad).unwrap_err();
+            assert!(e.contains("allowed: an IP"), "{bad}: {e}");
+            assert!(!e.contains("--"), "no flags in the TUI: {bad}: {e}");
+        }
+        assert!(parse_query("10.20.30.300")
+            .unwrap_err()
+            .starts_with("address "));
+        assert!(parse_query("10.20.30.40:0")
+            .unwrap_err()
+            .starts_with("port "));
+    }
+}
