@@ -727,7 +727,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
             // to the network (its answer may never have come), whatever this process saw.
             let mut sent = sent.lock().map(|v| v.clone()).unwrap_or_default();
             if let Ok(r) = sender.journal.read() {
-                if let Some(p) = journal::summarize(&r.records).into_iter().find(|p| p.plan_id == plan.id) {
+                if let Some(p) = r.plans().iter().find(|p| p.plan_id == plan.id) {
                     for (i, c) in p.calls.iter().enumerate() {
                         if c.intent_at.is_some() && !sent.contains(&i) {
                             sent.push(i);

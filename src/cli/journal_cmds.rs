@@ -66,7 +66,7 @@ pub fn load(j: &Journal) -> Result<Vec<PlanSummary>, CliError> {
     if !damage.is_empty() {
         errln!("warning: switches are refused until these lines are checked and accepted: `dts-switch resume --accept-damaged` (with the same --journal)");
     }
-    Ok(journal::summarize(&r.records))
+    Ok(r.plans().to_vec())
 }
 
 fn same_endpoint(p: &PlanSummary, ctx: &Ctx) -> bool {
@@ -77,7 +77,8 @@ fn same_endpoint(p: &PlanSummary, ctx: &Ctx) -> bool {
 /// journalled plan still waiting for them (e.g. after `switch --no-wait`).
 pub fn record_task_ends(j: &Journal, ctx: &Ctx, ended: &[(String, String, Option<String>)]) {
     let Ok(read) = j.read() else { return };
-    for p in journal::summarize(&read.records)
+    for p in read
+        .plans()
         .iter()
         .filter(|p| same_endpoint(p, ctx) && matches!(p.pending(), Some(Pending::Follow(_))))
     {
@@ -430,9 +431,10 @@ async fn resume_plan(
     let mut watched: Option<Vec<crate::domain::verify::DirectionVerdict>> = None;
     loop {
         // Fresh from the journal each round: another process may have moved on.
-        let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
-            .into_iter()
-            .find(|x| x.plan_id == p.plan_id)
+        let fresh = j
+            .read()
+            .ok()
+            .and_then(|r| r.plans().iter().find(|x| x.plan_id == p.plan_id).cloned())
             .unwrap_or_else(|| p.clone());
         let pending = fresh
             .pending()
@@ -642,9 +644,10 @@ async fn resume_plan(
     }
     let mut code = exit::of_calls(&outcomes);
     // Every call Finished (now, or before): watch the job, or go on watching it.
-    let fresh = journal::summarize(&j.read().map(|r| r.records).unwrap_or_default())
-        .into_iter()
-        .find(|x| x.plan_id == p.plan_id);
+    let fresh = j
+        .read()
+        .ok()
+        .and_then(|r| r.plans().iter().find(|x| x.plan_id == p.plan_id).cloned());
     let all_finished = fresh.as_ref().is_some_and(|f| f.all_finished());
     if code == exit::OK && all_finished {
         outln!("Plan {}: every call Finished.", short(&p.plan_id));

@@ -209,11 +209,9 @@ fn finish(
                     | Refusal::CannotRead { .. }
             )
         })
-        && s.journal.read().is_ok_and(|r| {
-            r.records
-                .iter()
-                .any(|x| matches!(x, Record::Plan { plan_id: p, .. } if p == plan_id))
-        })
+        && s.journal
+            .read()
+            .is_ok_and(|r| r.plans().iter().any(|p| p.plan_id == plan_id))
     {
         if let Err(e) = s.journal.append(&done_record(plan_id, index, &o)) {
             tracing::warn!(error = %e, "the journal could not record a refusal");

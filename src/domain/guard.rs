@@ -279,8 +279,8 @@ pub fn check_new_switch(
         path: path.clone(),
         error: e.to_string(),
     })?;
-    let plans = journal::summarize(&read.records);
-    check_job(&read, &plans, &path, job_ids, region, None)
+    let plans = read.plans();
+    check_job(&read, plans, &path, job_ids, region, None)
 }
 
 /// What to write when the claim holds.
@@ -297,10 +297,10 @@ enum Claim<'a> {
 fn claim(s: &Sender, plan: &Plan, index: usize, what: Claim<'_>) -> Result<String, Refusal> {
     let path = s.journal.path().display().to_string();
     let r = s.journal.transact(|read| {
-        let plans = journal::summarize(&read.records);
+        let plans = read.plans();
         check_job(
             read,
-            &plans,
+            plans,
             &path,
             &plan.job_ids,
             &plan.region,
@@ -483,8 +483,8 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
             path: other.display().to_string(),
             error: e.to_string(),
         })?;
-        let plans = journal::summarize(&read.records);
-        no_pending_plan(&plans, &plan.region, &plan.job_ids, None, Some(&other))?;
+        let plans = read.plans();
+        no_pending_plan(plans, &plan.region, &plan.job_ids, None, Some(&other))?;
     }
     let direction = call.direction.to_string();
     let read = family::read_direction(&s.client, plan, call.direction)
@@ -541,10 +541,10 @@ fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<(), Refusal> {
         path: path.clone(),
         error: e.to_string(),
     })?;
-    let plans = journal::summarize(&read.records);
+    let plans = read.plans();
     check_job(
         &read,
-        &plans,
+        plans,
         &path,
         &plan.job_ids,
         &plan.region,

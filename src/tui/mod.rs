@@ -351,7 +351,7 @@ impl Runner {
 fn read_journal(j: &Journal) -> JournalView {
     match j.read() {
         Ok(r) => {
-            let plans = journal::summarize(&r.records);
+            let plans = r.plans().to_vec();
             // Unfinished plans another live process on this host is handling.
             let live = plans
                 .iter()

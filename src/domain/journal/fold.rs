@@ -14,21 +14,13 @@ use std::collections::BTreeMap;
 /// Every damaged line not yet accepted: lines that cannot be read, and records whose
 /// plan record is missing. (line, what).
 pub fn damage(read: &ReadResult) -> Vec<(usize, String)> {
-    let accepted: std::collections::HashSet<usize> = read
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::DamageAccepted { lines, .. } => Some(lines.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let f = read.folded();
     read.bad_lines
         .iter()
         .copied()
         .zip(read.problems.iter().cloned())
-        .chain(orphans(read))
-        .filter(|(n, _)| !accepted.contains(n))
+        .chain(f.check.orphans.iter().cloned())
+        .filter(|(n, _)| !f.check.accepted.contains(n))
         .collect()
 }
 
@@ -37,20 +29,30 @@ pub fn damage(read: &ReadResult) -> Vec<(usize, String)> {
 /// have, or an intent for a call whose earlier call had not Finished. They may belong to
 /// a switch in progress, so they count as damage. Returns (line, text).
 pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut plans: std::collections::HashMap<&str, Vec<CallState>> = Default::default();
-    for (r, line) in read.records.iter().zip(&read.record_lines) {
-        let line = *line;
+    read.folded().check.orphans.clone()
+}
+
+/// The orphan check of [`orphans`], one record at a time (record at 1-based `line`).
+#[derive(Debug, Clone, Default)]
+struct OrphanCheck {
+    states: std::collections::HashMap<String, Vec<CallState>>,
+    orphans: Vec<(usize, String)>,
+    /// Lines the operator accepted as damaged (`resume --accept-damaged`).
+    accepted: std::collections::HashSet<usize>,
+}
+
+impl OrphanCheck {
+    fn add(&mut self, r: &Record, line: usize) {
         match r {
             Record::Plan { plan_id, calls, .. } => {
-                plans
-                    .entry(plan_id.as_str())
+                self.states
+                    .entry(plan_id.clone())
                     .or_insert_with(|| vec![CallState::NotStarted; calls.len()]);
             }
-            Record::DamageAccepted { .. } => {}
+            Record::DamageAccepted { lines, .. } => self.accepted.extend(lines.iter().copied()),
             Record::Dismissed { .. } | Record::VerifyStarted { .. } | Record::Verified { .. } => {
-                if !plans.contains_key(r.plan_id()) {
-                    out.push((
+                if !self.states.contains_key(r.plan_id()) {
+                    self.orphans.push((
                         line,
                         format!(
                             "line {line}: a record of plan {} before or without its plan line",
@@ -63,12 +65,12 @@ pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
             | Record::Accepted { plan_id, index, .. }
             | Record::Status { plan_id, index, .. }
             | Record::Done { plan_id, index, .. } => {
-                let Some(states) = plans.get_mut(plan_id.as_str()) else {
-                    out.push((line, format!("line {line}: a record of plan {plan_id} before or without its plan line (deleted or damaged?)")));
-                    continue;
+                let Some(states) = self.states.get_mut(plan_id.as_str()) else {
+                    self.orphans.push((line, format!("line {line}: a record of plan {plan_id} before or without its plan line (deleted or damaged?)")));
+                    return;
                 };
                 if *index >= states.len() {
-                    out.push((
+                    self.orphans.push((
                         line,
                         format!(
                             "line {line}: call {} of plan {plan_id}, which has {} call(s)",
@@ -76,7 +78,7 @@ pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
                             states.len()
                         ),
                     ));
-                    continue;
+                    return;
                 }
                 match r {
                     Record::Intent { .. } => {
@@ -89,7 +91,7 @@ pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
                                 }
                             );
                         if !earlier_ok {
-                            out.push((line, format!("line {line}: call {} of plan {plan_id} sent before call {} Finished", index + 1, index)));
+                            self.orphans.push((line, format!("line {line}: call {} of plan {plan_id} sent before call {} Finished", index + 1, index)));
                         }
                         states[*index] = CallState::IntentOnly { at: String::new() };
                     }
@@ -107,7 +109,6 @@ pub fn orphans(read: &ReadResult) -> Vec<(usize, String)> {
             }
         }
     }
-    out
 }
 
 /// One word or two for a call's state, for messages.
@@ -494,11 +495,34 @@ pub fn pending_for<'a>(
     })
 }
 
-/// Folds records into per-plan summaries, in the order plans were started.
-pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
-    let mut plans: Vec<PlanSummary> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for r in records {
+/// The fold of records into per-plan summaries, one record at a time (the journal's
+/// cache keeps one, so each record is folded once per process).
+#[derive(Debug, Clone, Default)]
+pub struct Folder {
+    plans: Vec<PlanSummary>,
+    index: BTreeMap<String, usize>,
+    check: OrphanCheck,
+}
+
+impl Folder {
+    /// The plans so far, in the order they were started.
+    pub fn plans(&self) -> &[PlanSummary] {
+        &self.plans
+    }
+
+    /// Records that do not fit together, by line (see [`orphans`]).
+    pub fn orphans(&self) -> &[(usize, String)] {
+        &self.check.orphans
+    }
+
+    /// Folds one more record in, read at 1-based `line`.
+    pub fn add_at(&mut self, r: &Record, line: usize) {
+        self.check.add(r, line);
+        self.add(r);
+    }
+
+    /// Folds one more record in (its line unknown: no orphan check).
+    fn add(&mut self, r: &Record) {
         if let Record::Plan {
             plan_id,
             at,
@@ -518,13 +542,13 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             family_reason,
         } = r
         {
-            if index.contains_key(plan_id) {
-                continue;
+            if self.index.contains_key(plan_id) {
+                return;
             }
-            index.insert(plan_id.clone(), plans.len());
+            self.index.insert(plan_id.clone(), self.plans.len());
             let mut ids = vec![job_id.clone()];
             ids.extend(job_ids.iter().filter(|i| *i != job_id).cloned());
-            plans.push(PlanSummary {
+            self.plans.push(PlanSummary {
                 plan_id: plan_id.clone(),
                 batch_id: batch_id.clone().unwrap_or_else(|| plan_id.clone()),
                 family: *family,
@@ -563,20 +587,20 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                 verify_started: false,
                 verdicts: vec![],
             });
-            continue;
+            return;
         }
-        let Some(&p) = index.get(r.plan_id()) else {
-            continue;
+        let Some(&p) = self.index.get(r.plan_id()) else {
+            return;
         };
-        let plan = &mut plans[p];
+        let plan = &mut self.plans[p];
         match r {
             Record::Dismissed { .. } => {
                 plan.dismissed = true;
-                continue;
+                return;
             }
             Record::VerifyStarted { .. } => {
                 plan.verify_started = true;
-                continue;
+                return;
             }
             Record::Verified {
                 at,
@@ -596,7 +620,7 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
                     status: status.clone(),
                     delay_secs: *delay_secs,
                 });
-                continue;
+                return;
             }
             _ => {}
         }
@@ -606,9 +630,9 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             | Record::Status { index, .. }
             | Record::Done { index, .. } => match plan.calls.get_mut(*index) {
                 Some(c) => c,
-                None => continue,
+                None => return,
             },
-            _ => continue,
+            _ => return,
         };
         match r {
             Record::Intent {
@@ -695,7 +719,15 @@ pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
             _ => {}
         }
     }
-    plans
+}
+
+/// Folds records into per-plan summaries, in the order plans were started.
+pub fn summarize(records: &[Record]) -> Vec<PlanSummary> {
+    let mut f = Folder::default();
+    for r in records {
+        f.add(r);
+    }
+    f.plans
 }
 
 pub fn plan_record(plan: &Plan, endpoint: &str, masked_ak: &str, by: &str) -> Record {

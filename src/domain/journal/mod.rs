@@ -201,14 +201,84 @@ mod tests {
         f.write_all(br#"{"type":"accepted","plan_id":"a","ind"#)
             .unwrap();
         let r = j.read().unwrap();
-        assert_eq!(r.records.len(), 2);
+        assert_eq!(r.records, 2);
         assert_eq!(r.problems.len(), 1);
         assert!(r.problems[0].contains("line 3"), "{:?}", r.problems);
         // The next append starts on a fresh line, so it is readable.
         j.append(&accepted("a", 0)).unwrap();
         let r = j.read().unwrap();
-        assert_eq!(r.records.len(), 3);
+        assert_eq!(r.records, 3);
         assert_eq!(r.problems.len(), 1);
+    }
+
+    /// The incremental read: what another process appends is seen, and a journal that
+    /// was replaced, truncated or rewritten is read again from its start.
+    #[test]
+    fn a_cached_read_sees_appends_and_rewrites() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("j.jsonl");
+        let j = Journal::new(&path);
+        j.append(&plan_rec("a", 1)).unwrap();
+        assert_eq!(j.read().unwrap().records, 1);
+        // Another process appends (this process's cache does not see it happen).
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(format!("{}\n", serde_json::to_string(&intent("a", 0)).unwrap()).as_bytes())
+            .unwrap();
+        let r = j.read().unwrap();
+        assert_eq!(r.records, 2);
+        assert!(r.folded().orphans().is_empty());
+        // Rewritten in place, shorter: read again.
+        std::fs::write(
+            &path,
+            format!("{}\n", serde_json::to_string(&plan_rec("b", 2)).unwrap()),
+        )
+        .unwrap();
+        let r = j.read().unwrap();
+        assert_eq!(r.records, 1);
+        assert_eq!(r.plans()[0].plan_id, "b");
+        // Rewritten in place, longer, with other bytes before the old end: read again.
+        let text: String = ["c", "d", "e"]
+            .iter()
+            .map(|p| format!("{}\n", serde_json::to_string(&plan_rec(p, 1)).unwrap()))
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+        let r = j.read().unwrap();
+        let ids: Vec<&str> = r.plans().iter().map(|p| p.plan_id.as_str()).collect();
+        assert_eq!(ids, vec!["c", "d", "e"]);
+        // Replaced by another file (a new inode): read again.
+        let tmp = d.path().join("new.jsonl");
+        std::fs::write(
+            &tmp,
+            format!("{}\n", serde_json::to_string(&plan_rec("f", 1)).unwrap()),
+        )
+        .unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        let r = j.read().unwrap();
+        assert_eq!(r.records, 1);
+        assert_eq!(r.plans()[0].plan_id, "f");
+        // A line being written (no newline yet) is read as it is, then complete.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        let line = serde_json::to_string(&intent("f", 0)).unwrap();
+        f.write_all(&line.as_bytes()[..10]).unwrap();
+        let r = j.read().unwrap();
+        assert_eq!((r.records, r.bad_lines.clone()), (1, vec![2]));
+        assert!(!r.ends_with_newline);
+        f.write_all(&line.as_bytes()[10..]).unwrap();
+        f.write_all(b"\n").unwrap();
+        let r = j.read().unwrap();
+        assert_eq!(r.records, 2);
+        assert!(r.bad_lines.is_empty(), "{:?}", r.problems);
+        assert!(r.folded().orphans().is_empty());
+        // A fresh reader agrees with the cached one.
+        let fresh = Journal::new(&path).read().unwrap();
+        assert_eq!(fresh.records, r.records);
+        let states = |r: &ReadResult| -> Vec<_> {
+            r.plans()
+                .iter()
+                .map(|p| (p.plan_id.clone(), p.pending()))
+                .collect()
+        };
+        assert_eq!(states(&fresh), states(&r));
     }
 
     #[test]
@@ -230,7 +300,7 @@ mod tests {
             t.join().unwrap();
         }
         let r = Journal::new(&path).read().unwrap();
-        assert_eq!(r.records.len(), 320);
+        assert_eq!(r.records, 320);
         assert!(r.problems.is_empty());
     }
 

@@ -1,33 +1,85 @@
 //! The journal file: append-only JSON lines, each write fsynced under an exclusive
 //! lock, reads under a shared one. The only file I/O of the journal.
 
-use crate::domain::journal::Record;
+use crate::domain::journal::fold::Folder;
+use crate::domain::journal::{PlanSummary, Record};
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+/// The journal at a path. Clones share what was read of it (see [`Cache`]).
 #[derive(Debug, Clone)]
 pub struct Journal {
     path: PathBuf,
+    cache: Arc<Mutex<Option<Cache>>>,
 }
 
-/// What reading the journal found: records, and lines it had to skip.
-#[derive(Debug, Default)]
+/// What this process has read of the journal: the records of every complete line up
+/// to `offset`, so the next read parses only what was appended since. Journals are
+/// append-only; the cache is used only while the file is the same one (device and
+/// inode), no shorter, and still has the bytes the cache saw at its start and right
+/// before `offset` (a rewrite or a truncation is read again from the start).
+#[derive(Debug)]
+struct Cache {
+    dev: u64,
+    ino: u64,
+    /// Bytes read: the end of the last complete line.
+    offset: u64,
+    /// Lines read (the next line's 0-based number).
+    lines: usize,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    result: ReadResult,
+}
+
+/// How many bytes of the start and of the end of what was read are compared.
+const PROBE: usize = 64;
+
+/// What reading the journal found: records, and lines it had to skip. The records are
+/// shared with the journal's cache (cheap to hand out; copied only when changed).
+#[derive(Debug, Default, Clone)]
 pub struct ReadResult {
-    pub records: Vec<Record>,
+    /// How many records were read.
+    pub records: usize,
     /// e.g. "line 12: not a journal record (truncated?): …"
     pub problems: Vec<String>,
     /// The 1-based line numbers of `problems`, in the same order.
     pub bad_lines: Vec<usize>,
-    /// The 1-based line number of each of `records`.
-    pub record_lines: Vec<usize>,
     /// False when the last line has no newline (a writer died mid-line).
     pub ends_with_newline: bool,
+    /// The records folded into per-plan summaries (as [`crate::domain::journal::summarize`]).
+    folded: Arc<Folder>,
+}
+
+impl ReadResult {
+    /// Every plan, in the order plans were started: the fold of [`Self::records`].
+    pub fn plans(&self) -> &[PlanSummary] {
+        self.folded.plans()
+    }
+    /// The fold itself (plans, and the records that do not fit together).
+    pub fn folded(&self) -> &Folder {
+        &self.folded
+    }
 }
 
 impl Journal {
+    /// The journal at `path`. Every `Journal` of one path in this process shares one
+    /// cache, so each appended line is parsed once per process.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Journal { path: path.into() }
+        use std::collections::HashMap;
+        use std::sync::OnceLock;
+        type Caches = Mutex<HashMap<PathBuf, Arc<Mutex<Option<Cache>>>>>;
+        static CACHES: OnceLock<Caches> = OnceLock::new();
+        let path = path.into();
+        let cache = CACHES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(path.clone())
+            .or_default()
+            .clone();
+        Journal { path, cache }
     }
 
     pub fn path(&self) -> &Path {
@@ -71,7 +123,7 @@ impl Journal {
             Err(e) => return Err(e),
         };
         f.lock_shared()?;
-        let r = parse_all(&f, &self.path);
+        let r = self.parse(&f);
         let _ = f.unlock();
         r
     }
@@ -87,7 +139,7 @@ impl Journal {
         injected_write_fault().map_err(TxError::Io)?;
         let f = self.open_locked().map_err(TxError::Io)?;
         let res = (|| {
-            let read = parse_all(&f, &self.path).map_err(TxError::Io)?;
+            let read = self.parse(&f).map_err(TxError::Io)?;
             let (records, value) = decide(&read).map_err(TxError::Refused)?;
             if records.is_empty() {
                 return Ok(value);
@@ -208,58 +260,155 @@ pub enum TxError<E> {
 /// The largest journal read (about a million records).
 pub const MAX_JOURNAL_BYTES: u64 = 256 << 20;
 
-fn parse_all(f: &File, path: &Path) -> io::Result<ReadResult> {
+impl Journal {
+    /// Everything in the open file `f` (locked by the caller): the cache, and what
+    /// was appended since.
+    fn parse(&self, f: &File) -> io::Result<ReadResult> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = f;
+        let len = f.metadata()?.len();
+        if len > MAX_JOURNAL_BYTES {
+            return Err(io::Error::other(format!(
+                "{} is larger than {} MiB",
+                self.path.display(),
+                MAX_JOURNAL_BYTES >> 20
+            )));
+        }
+        let (dev, ino) = file_id(f)?;
+        let mut guard = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let still = guard.as_ref().is_some_and(|c| {
+            c.dev == dev
+                && c.ino == ino
+                && len >= c.offset
+                && read_at(f, 0, c.head.len()).is_ok_and(|h| h == c.head)
+                && read_at(f, c.offset - c.tail.len() as u64, c.tail.len())
+                    .is_ok_and(|t| t == c.tail)
+        });
+        if !still {
+            *guard = Some(Cache {
+                dev,
+                ino,
+                offset: 0,
+                lines: 0,
+                head: Vec::new(),
+                tail: Vec::new(),
+                result: ReadResult {
+                    ends_with_newline: true,
+                    ..ReadResult::default()
+                },
+            });
+        }
+        let cache = guard.as_mut().expect("set above");
+        file.seek(SeekFrom::Start(cache.offset))?;
+        // Complete lines go into the cache, read a line at a time (a big journal is
+        // never held whole); a last line without its newline (a writer died mid-line,
+        // or is writing) is read each time until it is complete.
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, file.take(len - cache.offset));
+        let mut line = Vec::new();
+        let mut complete = 0u64;
+        let mut partial: Vec<u8> = Vec::new();
+        {
+            let r = &mut cache.result;
+            let mut n = cache.lines;
+            loop {
+                line.clear();
+                let got = std::io::BufRead::read_until(&mut reader, b'\n', &mut line)?;
+                if got == 0 {
+                    break;
+                }
+                if line.last() != Some(&b'\n') {
+                    partial = std::mem::take(&mut line);
+                    break;
+                }
+                complete += got as u64;
+                let text = &line[..line.len() - 1];
+                if let Some(rec) =
+                    parse_line(text, n, &self.path, &mut r.problems, &mut r.bad_lines)
+                {
+                    Arc::make_mut(&mut r.folded).add_at(&rec, n + 1);
+                    r.records += 1;
+                }
+                n += 1;
+            }
+            cache.lines = n;
+        }
+        cache.offset += complete;
+        if cache.head.len() < PROBE {
+            cache.head = read_at(f, 0, (cache.offset as usize).min(PROBE))?;
+        }
+        let t = (cache.offset as usize).min(PROBE);
+        cache.tail = read_at(f, cache.offset - t as u64, t)?;
+        let mut out = cache.result.clone();
+        if !partial.is_empty() {
+            if let Some(rec) = parse_line(
+                &partial,
+                cache.lines,
+                &self.path,
+                &mut out.problems,
+                &mut out.bad_lines,
+            ) {
+                Arc::make_mut(&mut out.folded).add_at(&rec, cache.lines + 1);
+                out.records += 1;
+            }
+        }
+        out.ends_with_newline = len == 0 || partial.is_empty();
+        Ok(out)
+    }
+}
+
+/// The bytes `[at, at + n)` of `f`.
+fn read_at(f: &File, at: u64, n: usize) -> io::Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = f;
-    f.seek(SeekFrom::Start(0))?;
-    if f.metadata()?.len() > MAX_JOURNAL_BYTES {
-        return Err(io::Error::other(format!(
-            "{} is larger than {} MiB",
-            path.display(),
-            MAX_JOURNAL_BYTES >> 20
-        )));
-    }
-    let mut out = ReadResult {
-        ends_with_newline: true,
-        ..ReadResult::default()
-    };
-    for (i, line) in BufReader::new(f.take(MAX_JOURNAL_BYTES))
-        .split(b'\n')
-        .enumerate()
+    let mut file = f;
+    file.seek(SeekFrom::Start(at))?;
+    let mut b = vec![0u8; n];
+    file.read_exact(&mut b)?;
+    Ok(b)
+}
+
+fn file_id(f: &File) -> io::Result<(u64, u64)> {
+    #[cfg(unix)]
     {
-        let line = line?;
-        let mut bytes: &[u8] = &line;
-        // A BOM (an editor's) and CRLF line ends are read as what they are.
-        if i == 0 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        let text = String::from_utf8_lossy(bytes);
-        if text.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Record>(&text) {
-            Ok(r) => {
-                out.records.push(r);
-                out.record_lines.push(i + 1);
-            }
-            Err(e) => {
-                out.bad_lines.push(i + 1);
-                let snippet: String = text.chars().take(60).collect();
-                out.problems.push(format!(
-                    "{}: line {}: skipped, not a journal record ({e}; truncated by a crash?): {snippet}",
-                    path.display(),
-                    i + 1
-                ))
-            }
+        use std::os::unix::fs::MetadataExt;
+        let m = f.metadata()?;
+        Ok((m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = f;
+        Ok((0, 0))
+    }
+}
+
+/// One line (0-based number `i`, without its newline): its record, or its problem.
+fn parse_line(
+    line: &[u8],
+    i: usize,
+    path: &Path,
+    problems: &mut Vec<String>,
+    bad_lines: &mut Vec<usize>,
+) -> Option<Record> {
+    let mut bytes: &[u8] = line;
+    // A BOM (an editor's) and CRLF line ends are read as what they are.
+    if i == 0 {
+        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    }
+    bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let text = String::from_utf8_lossy(bytes);
+    if text.trim().is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<Record>(&text) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            bad_lines.push(i + 1);
+            let snippet: String = text.chars().take(60).collect();
+            problems.push(format!(
+                "{}: line {}: skipped, not a journal record ({e}; truncated by a crash?): {snippet}",
+                path.display(),
+                i + 1
+            ));
+            None
         }
     }
-    let len = f.seek(SeekFrom::End(0))?;
-    if len > 0 {
-        f.seek(SeekFrom::Start(len - 1))?;
-        let mut b = [0u8; 1];
-        f.read_exact(&mut b)?;
-        out.ends_with_newline = b[0] == b'\n';
-    }
-    Ok(out)
 }
