@@ -94,3 +94,51 @@ pub fn progress_line(p: &crate::api::listing::ListProgress, jobs: usize) -> Stri
     s.push_str(&format!(" · timeout {}s each", p.request_timeout.as_secs()));
     s
 }
+
+/// The new endpoint in words: `LocalInstance 10.20.30.41:3306`.
+pub fn new_endpoint_words(e: &crate::domain::rules::ValidEndpoint) -> String {
+    let mut parts = vec![e.instance_type.to_string()];
+    if let Some(id) = &e.instance_id {
+        parts.push(id.clone());
+    }
+    match (&e.ip, e.port) {
+        (Some(ip), Some(p)) if ip.contains(':') => parts.push(format!("[{ip}]:{p}")),
+        (Some(ip), Some(p)) => parts.push(format!("{ip}:{p}")),
+        (Some(ip), None) => parts.push(ip.clone()),
+        (None, Some(p)) => parts.push(format!("port {p}")),
+        (None, None) => {}
+    }
+    clean(&parts.join(" ")).into_owned()
+}
+
+/// A batch's count line, for its preview: `12 jobs in 2 regions, 15 calls: 3 two-way, 6
+/// maintained with dry run, 6 legacy (no dry run)`.
+pub fn batch_count_line(b: &crate::domain::fleet::Batch) -> String {
+    let c = b.counts();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = format!(
+        "{} in {}, {}: {} two-way, {} maintained with dry run",
+        plural(c.jobs, "job", "jobs"),
+        plural(c.regions, "region", "regions"),
+        plural(c.calls, "call", "calls"),
+        c.two_way,
+        c.maintained
+    );
+    if c.legacy > 0 {
+        s.push_str(&format!(", {} legacy (no dry run)", c.legacy));
+    }
+    if c.dry_runs_failed > 0 {
+        s.push_str(&format!(
+            "; {} FAILED",
+            plural(c.dry_runs_failed, "dry run", "dry runs")
+        ));
+    }
+    if c.unplanned > 0 {
+        s.push_str(&format!(
+            "; {} cannot be planned",
+            plural(c.unplanned, "job", "jobs")
+        ));
+    }
+    s
+}

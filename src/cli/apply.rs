@@ -8,7 +8,6 @@ use crate::cli::find::region_clients;
 use crate::cli::journal_cmds;
 use crate::cli::{exit, CliError, Global};
 use crate::domain::fleet;
-use crate::domain::guard;
 use crate::domain::runbook::{self, FileError};
 use crate::text::clean;
 use clap::Args;
@@ -162,17 +161,12 @@ pub async fn run(g: &Global, a: &ApplyArgs) -> Result<i32, CliError> {
     if !resolved.errors.is_empty() {
         return Err(file_errors(&shown, &resolved.errors));
     }
-    let mut refused = Vec::new();
-    for t in &resolved.targets {
-        if let Err(r) = guard::check_new_switch(&journal, &t.job.ids(), &t.region) {
-            refused.push(format!(
-                "  {} {} ({}): {r}",
-                clean(&t.region),
-                clean(&t.job.id),
-                t.origin.as_deref().unwrap_or("")
-            ));
-        }
-    }
+    let admitted = fleet::admit(resolved.targets.into_iter().map(Ok).collect(), &journal);
+    let refused: Vec<String> = admitted
+        .as_ref()
+        .err()
+        .map(|l| l.iter().map(|x| format!("  {x}")).collect())
+        .unwrap_or_default();
     if !refused.is_empty() {
         return Err(CliError::new(
             exit::BAD_INPUT,
@@ -208,7 +202,7 @@ pub async fn run(g: &Global, a: &ApplyArgs) -> Result<i32, CliError> {
         g,
         &ctx,
         journal,
-        resolved.targets,
+        admitted.unwrap_or_default(),
         &intro,
         &a.batch,
         parallel,

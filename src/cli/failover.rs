@@ -201,50 +201,13 @@ fn warning_lines(w: &str, lead: &str, width: usize) -> String {
 }
 
 fn new_words(e: &ValidEndpoint) -> String {
-    let mut parts = vec![e.instance_type.to_string()];
-    if let Some(id) = &e.instance_id {
-        parts.push(id.clone());
-    }
-    match (&e.ip, e.port) {
-        (Some(ip), Some(p)) if ip.contains(':') => parts.push(format!("[{ip}]:{p}")),
-        (Some(ip), Some(p)) => parts.push(format!("{ip}:{p}")),
-        (Some(ip), None) => parts.push(ip.clone()),
-        (None, Some(p)) => parts.push(format!("port {p}")),
-        (None, None) => {}
-    }
-    clean(&parts.join(" ")).into_owned()
+    crate::present::new_endpoint_words(e)
 }
 
 /// The count line of the preview: `12 jobs in 2 regions, 15 calls: 3 two-way, 6
 /// maintained with dry run`.
 pub fn count_line(b: &Batch) -> String {
-    let c = b.counts();
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut s = format!(
-        "{} in {}, {}: {} two-way, {} maintained with dry run",
-        plural(c.jobs, "job", "jobs"),
-        plural(c.regions, "region", "regions"),
-        plural(c.calls, "call", "calls"),
-        c.two_way,
-        c.maintained
-    );
-    if c.legacy > 0 {
-        s.push_str(&format!(", {} legacy (no dry run)", c.legacy));
-    }
-    if c.dry_runs_failed > 0 {
-        s.push_str(&format!(
-            "; {} FAILED",
-            plural(c.dry_runs_failed, "dry run", "dry runs")
-        ));
-    }
-    if c.unplanned > 0 {
-        s.push_str(&format!(
-            "; {} cannot be planned",
-            plural(c.unplanned, "job", "jobs")
-        ));
-    }
-    s
+    crate::present::batch_count_line(b)
 }
 
 /// The combined preview: every call of every job, by region and job, in order.
@@ -520,24 +483,15 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
             .map(|(_, c)| c.clone())
             .unwrap_or_else(|| ctx.client.clone())
     };
-    let mut targets = Vec::new();
-    let mut refused = Vec::new();
-    for t in fleet::targets_of(&matches, client_of, &endpoint, a.new.api) {
-        match t {
-            Ok(t) => {
-                if let Err(r) = guard::check_new_switch(&journal, &t.job.ids(), &t.region) {
-                    refused.push(format!("  {} {}: {r}", clean(&t.region), clean(&t.job.id)));
-                } else {
-                    targets.push(t);
-                }
-            }
-            Err((m, why)) => refused.push(format!(
-                "  {} {}: {why}",
-                clean(&m.region),
-                clean(&m.job.id)
-            )),
-        }
-    }
+    let admitted = fleet::admit(
+        fleet::targets_of(&matches, client_of, &endpoint, a.new.api),
+        &journal,
+    );
+    let refused: Vec<String> = admitted
+        .as_ref()
+        .err()
+        .map(|l| l.iter().map(|x| format!("  {x}")).collect())
+        .unwrap_or_default();
     if !refused.is_empty() {
         return Err(CliError::new(
             exit::BAD_INPUT,
@@ -548,6 +502,7 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
             ),
         ));
     }
+    let targets = admitted.unwrap_or_default();
     let intro = Intro {
         title: format!(
             "Failover of {} → {}",

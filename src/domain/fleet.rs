@@ -458,3 +458,45 @@ fn lost_run(p: &Plan) -> PlanRun {
         next,
     }
 }
+
+/// The targets a batch may take: every one whose job has a request (see
+/// [`targets_of`]) and no unfinished change in the journal (the guard's rule for a new
+/// switch). Err: a line per job that cannot be in the batch (`region job: why`);
+/// nothing is sent for any of them.
+pub fn admit(
+    candidates: Vec<Result<Target, (Box<Match>, String)>>,
+    journal: &crate::domain::journal::Journal,
+) -> Result<Vec<Target>, Vec<String>> {
+    use crate::text::clean;
+    let mut targets = Vec::new();
+    let mut refused = Vec::new();
+    for t in candidates {
+        match t {
+            Ok(t) => match crate::domain::guard::check_new_switch(journal, &t.job.ids(), &t.region)
+            {
+                Ok(()) => targets.push(t),
+                Err(r) => refused.push(format!(
+                    "{} {}{}: {r}",
+                    clean(&t.region),
+                    clean(&t.job.id),
+                    t.origin
+                        .as_deref()
+                        .filter(|o| o.starts_with("runbook"))
+                        .map(|o| format!(" ({o})"))
+                        .unwrap_or_default()
+                )),
+            },
+            Err((m, why)) => refused.push(format!(
+                "{} {}: {}",
+                clean(&m.region),
+                clean(&m.job.id),
+                clean(&why)
+            )),
+        }
+    }
+    if refused.is_empty() {
+        Ok(targets)
+    } else {
+        Err(refused)
+    }
+}

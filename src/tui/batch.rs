@@ -565,50 +565,13 @@ pub(crate) fn on_refused(app: &mut App, batch_id: &str, reason: &str) {
 
 /// The new endpoint in words: `LocalInstance 10.20.30.41:3306`.
 pub fn new_words(e: &ValidEndpoint) -> String {
-    let mut parts = vec![e.instance_type.to_string()];
-    if let Some(id) = &e.instance_id {
-        parts.push(id.clone());
-    }
-    match (&e.ip, e.port) {
-        (Some(ip), Some(p)) if ip.contains(':') => parts.push(format!("[{ip}]:{p}")),
-        (Some(ip), Some(p)) => parts.push(format!("{ip}:{p}")),
-        (Some(ip), None) => parts.push(ip.clone()),
-        (None, Some(p)) => parts.push(format!("port {p}")),
-        (None, None) => {}
-    }
-    clean(&parts.join(" ")).into_owned()
+    crate::present::new_endpoint_words(e)
 }
 
 /// The count line: `12 jobs in 2 regions, 15 calls: 3 two-way, 6 maintained with dry
 /// run, 6 legacy (no dry run)` (as `failover` prints it).
 pub fn count_line(b: &Batch) -> String {
-    let c = b.counts();
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut s = format!(
-        "{} in {}, {}: {} two-way, {} maintained with dry run",
-        plural(c.jobs, "job", "jobs"),
-        plural(c.regions, "region", "regions"),
-        plural(c.calls, "call", "calls"),
-        c.two_way,
-        c.maintained
-    );
-    if c.legacy > 0 {
-        s.push_str(&format!(", {} legacy (no dry run)", c.legacy));
-    }
-    if c.dry_runs_failed > 0 {
-        s.push_str(&format!(
-            "; {} FAILED",
-            plural(c.dry_runs_failed, "dry run", "dry runs")
-        ));
-    }
-    if c.unplanned > 0 {
-        s.push_str(&format!(
-            "; {} cannot be planned",
-            plural(c.unplanned, "job", "jobs")
-        ));
-    }
-    s
+    crate::present::batch_count_line(b)
 }
 
 /// The combined preview: every call of every job, by region and job, in order, with
@@ -1106,28 +1069,18 @@ pub async fn plan_msg(
             .map(|(_, c)| c.clone())
             .unwrap_or_else(|| base.client.clone())
     };
-    let mut targets = Vec::new();
-    let mut refused = Vec::new();
-    for t in crate::domain::fleet::targets_of(&matches, client_of, &endpoint, api) {
-        match t {
-            Ok(t) => match guard::check_new_switch(&base.journal, &t.job.ids(), &t.region) {
-                Err(r) => refused.push(format!("{} {}: {r}", clean(&t.region), clean(&t.job.id))),
-                Ok(()) => targets.push(t),
-            },
-            Err((m, why)) => refused.push(format!(
-                "{} {}: {}",
-                clean(&m.region),
-                clean(&m.job.id),
-                clean(&why)
-            )),
+    let targets = match crate::domain::fleet::admit(
+        crate::domain::fleet::targets_of(&matches, client_of, &endpoint, api),
+        &base.journal,
+    ) {
+        Ok(t) => t,
+        Err(refused) => {
+            return Msg::BatchPlanned {
+                seq,
+                result: Err(refused.join("\n")),
+            }
         }
-    }
-    if !refused.is_empty() {
-        return Msg::BatchPlanned {
-            seq,
-            result: Err(refused.join("\n")),
-        };
-    }
+    };
     let b = crate::domain::fleet::plan_batch(targets, &base).await;
     Msg::BatchPlanned {
         seq,
