@@ -223,16 +223,7 @@ pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> Strin
         width,
     ));
     // A warning many jobs share is said once, with the number of jobs.
-    let mut shared: Vec<(&str, usize)> = Vec::new();
-    for p in b.items.iter().filter_map(|i| i.plan.as_ref().ok()) {
-        for w in &p.warnings {
-            match shared.iter_mut().find(|(x, _)| *x == w.as_str()) {
-                Some((_, n)) => *n += 1,
-                None => shared.push((w, 1)),
-            }
-        }
-    }
-    shared.retain(|(_, n)| *n > 1);
+    let shared = b.shared_warnings();
     for (w, n) in &shared {
         s.push_str(&warning_lines(&format!("{n} jobs: {w}"), "  ! ", width));
     }
@@ -256,7 +247,7 @@ pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> Strin
                     p.topology.as_str()
                 ));
                 for w in &p.warnings {
-                    if !shared.iter().any(|(x, _)| *x == w.as_str()) {
+                    if !shared.iter().any(|(x, _)| x == w) {
                         s.push_str(&warning_lines(w, "    ! ", width));
                     }
                 }

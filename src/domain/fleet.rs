@@ -196,6 +196,22 @@ impl Batch {
         c
     }
 
+    /// The warnings more than one job's plan has, each with the number of plans that
+    /// have it (said once for the batch, not once per job).
+    pub fn shared_warnings(&self) -> Vec<(String, usize)> {
+        let mut all: Vec<(String, usize)> = Vec::new();
+        for p in self.items.iter().filter_map(|i| i.plan.as_ref().ok()) {
+            for w in &p.warnings {
+                match all.iter_mut().find(|(x, _)| x == w) {
+                    Some((_, n)) => *n += 1,
+                    None => all.push((w.clone(), 1)),
+                }
+            }
+        }
+        all.retain(|(_, n)| *n > 1);
+        all
+    }
+
     /// The jobs that block the batch: no plan, or a dry run that failed.
     pub fn blocking(&self) -> Vec<&Item> {
         self.items.iter().filter(|i| !i.ready()).collect()

@@ -625,6 +625,15 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<
         theme.title(),
     ));
     v.push(Line::styled(count_line(b), theme.title()));
+    // A warning many jobs share is said once, with the number of jobs.
+    let shared = b.shared_warnings();
+    for (w, n) in &shared {
+        let words: Vec<String> = format!("! {n} jobs: {}", clean(w))
+            .split(' ')
+            .map(str::to_string)
+            .collect();
+        v.extend(indented(&words, "  ", width, theme.warning()));
+    }
     let mut region = "";
     for it in &b.items {
         if it.region != region {
@@ -645,7 +654,11 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<
                     p.family,
                     p.topology.as_str()
                 )));
-                for w in &p.warnings {
+                for w in p
+                    .warnings
+                    .iter()
+                    .filter(|w| !shared.iter().any(|(x, _)| x == *w))
+                {
                     let words: Vec<String> = format!("! {}", clean(w))
                         .split(' ')
                         .map(str::to_string)
@@ -653,14 +666,20 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<
                     v.extend(indented(&words, "    ", width, theme.warning()));
                 }
                 for (i, c) in p.calls.iter().enumerate() {
-                    v.push(Line::raw(format!(
-                        "    {}. {} {}: {} → {}",
+                    let head = format!(
+                        "    {}. {} {}: {}",
                         i + 1,
                         c.direction,
                         c.endpoint_type.as_str().to_ascii_lowercase(),
                         clean(&endpoint_words(&c.old)),
-                        clean(&endpoint_words(&c.new))
-                    )));
+                    );
+                    let new = format!("→ {}", clean(&endpoint_words(&c.new)));
+                    if head.chars().count() + 1 + new.chars().count() <= width {
+                        v.push(Line::raw(format!("{head} {new}")));
+                    } else {
+                        v.push(Line::raw(head));
+                        v.push(Line::raw(format!("       {new}")));
+                    }
                     let mut words = vec![p.family.action().to_string()];
                     words.extend(
                         c.params
