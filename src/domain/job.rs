@@ -116,10 +116,11 @@ impl Job {
         v
     }
 
-    /// True when `id` (trimmed, any case) is one of the job's ids.
+    /// True when `id` (trimmed, any case, with or without the `dts` prefix) is one of
+    /// the job's ids: the same rule as the journal's and the guard's.
     pub fn has_id(&self, id: &str) -> bool {
         let id = id.trim();
-        self.ids().iter().any(|x| x.eq_ignore_ascii_case(id))
+        !id.is_empty() && crate::domain::journal::ids_overlap(&[id.to_string()], &self.ids())
     }
 
     /// The endpoint of `side` in `direction`'s terms, as listed (the Reverse direction's
@@ -553,6 +554,22 @@ mod tests {
             "DestinationEndpoint": {"IP": "9.9.9.9", "Port": "3306"}
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn every_spelling_of_an_id_names_the_job() {
+        let jobs = merge_entries(vec![entry("dtsq1w2e3r4t5y6u01", "Forward", "1.1.1.1")]);
+        let j = &jobs[0];
+        for id in [
+            "dtsq1w2e3r4t5y6u01",
+            " DTSQ1W2E3R4T5Y6U01 ",
+            "q1w2e3r4t5y6u01",
+        ] {
+            assert!(j.has_id(id), "{id}");
+        }
+        for id in ["", "dts", "q1w2e3r4t5y6u0", "dtsq1w2e3r4t5y6u01x"] {
+            assert!(!j.has_id(id), "{id}");
+        }
     }
 
     #[test]
