@@ -347,11 +347,23 @@ impl Runner {
     }
 }
 
-/// The journal as the TUI needs it: every plan, and the lines that cannot be read.
+/// The most recent plans the TUI is given besides the unfinished ones (the plan on
+/// screen is one of those): a long history is not copied on every read.
+const RECENT_PLANS: usize = 200;
+
+/// The journal as the TUI needs it: the unfinished plans and the most recent ones, and
+/// the lines that cannot be read.
 fn read_journal(j: &Journal) -> JournalView {
     match j.read() {
         Ok(r) => {
-            let plans = r.plans().to_vec();
+            let all = r.plans();
+            let recent = all.len().saturating_sub(RECENT_PLANS);
+            let plans: Vec<journal::PlanSummary> = all
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| *i >= recent || p.pending().is_some() || p.needs_verification())
+                .map(|(_, p)| p.clone())
+                .collect();
             // Unfinished plans another live process on this host is handling.
             let live = plans
                 .iter()
