@@ -288,7 +288,7 @@ pub async fn list_jobs(
                     PageOut::Dts(page) if dts_active => {
                         progress.dts_pages_done += 1;
                         dts.on_arrival(done.page, page);
-                        dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run);
+                        dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run, opts.keep_raw);
                     }
                     PageOut::Dts(_) => {}
                 }
@@ -338,7 +338,7 @@ pub async fn list_jobs(
                 }
                 Kind::Dts if dts_active => {
                     dts.on_failed(done.page, e);
-                    dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run);
+                    dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run, opts.keep_raw);
                 }
                 Kind::Dts => {}
             },
@@ -357,8 +357,11 @@ pub async fn list_jobs(
     })
 }
 
-fn record_hints(hints: &mut TwoWayHints, items: Vec<DtsJobItem>) {
-    for it in items {
+fn record_hints(hints: &mut TwoWayHints, items: Vec<DtsJobItem>, keep_raw: bool) {
+    for mut it in items {
+        if !keep_raw {
+            it.raw = crate::domain::endpoint::RawJson::empty();
+        }
         for id in &it.ids {
             let e = hints.jobs.entry(id.clone()).or_insert(false);
             *e |= it.two_way;
@@ -374,9 +377,10 @@ fn dts_advance(
     active: &mut bool,
     hints: &mut TwoWayHints,
     run: &mut Run,
+    keep_raw: bool,
 ) {
     match dts.assemble() {
-        Ok(items) => record_hints(hints, items),
+        Ok(items) => record_hints(hints, items, keep_raw),
         Err(e) => dts_failed(active, hints, run, e),
     }
     if *active && dts.end.is_some() {
