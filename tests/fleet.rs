@@ -390,4 +390,14 @@ fn ctrl_c_stops_new_calls_and_resume_batch_sends_the_rest() {
     jobs.sort();
     jobs.dedup();
     assert_eq!(jobs.len(), 3, "each job once: {jobs:?}");
+    // The way back follows the journal: after the resume it has every job switched.
+    assert!(res.stdout.contains("The way back of batch"), "{res:?}");
+    let path = env.data().join(format!("failback-{}.toml", &batch[..8]));
+    let back = std::fs::read_to_string(&path).unwrap();
+    for j in &jobs {
+        assert!(
+            back.contains(&format!("job = \"{j}\"")),
+            "{j} not in {back}"
+        );
+    }
 }

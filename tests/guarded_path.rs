@@ -458,3 +458,86 @@ fn an_unreadable_other_journal_refuses_the_write() {
     let out = b.run(&sim, &strs(&args));
     assert_eq!(out.code, 0, "{out:?}");
 }
+
+/// A plan of the failing demo job's source (LocalInstance 39.100.7.8:5432 → .9).
+fn failing_job_plan(sim: &Simulator) -> dts_switch::domain::Plan {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = sender(sim, &Journal::new("/dev/null"), "x");
+    let jobs = rt
+        .block_on(dts_switch::domain::load_jobs(&s.client, |_, _| {}))
+        .unwrap();
+    let job = jobs
+        .iter()
+        .find(|j| j.id == dts_switch::sim::data::FAILING_JOB_ID)
+        .unwrap();
+    let req = dts_switch::domain::SwitchRequest {
+        database: dts_switch::domain::Side::Source,
+        endpoint: dts_switch::domain::rules::validate(
+            dts_switch::domain::InstanceType::LocalInstance,
+            &dts_switch::domain::EndpointInput {
+                ip: Some("39.100.7.9".into()),
+                port: Some("5432".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+        only_direction: None,
+        topology: None,
+    };
+    dts_switch::domain::plan(job, "cn-hangzhou", &req, Default::default()).unwrap()
+}
+
+/// Two operators plan the same change from the same listing (here: two batches that
+/// recorded their plans first). The first one's call fails, so the job still shows the
+/// old endpoint: the second, stale plan must not send the same call again — in the same
+/// journal or in another one — and the refusal is journalled, so `resume --batch` does
+/// not send it later either.
+#[test]
+fn a_plan_made_before_another_plan_sent_the_same_call_is_stale_and_sends_nothing() {
+    let sim = sim_step(50);
+    let dir = tempfile::tempdir().unwrap();
+    let j1 = Journal::new(dir.path().join("one.jsonl"));
+    let j2 = Journal::new(dir.path().join("two.jsonl"));
+    let (s1, s2) = (sender(&sim, &j1, "failover"), sender(&sim, &j2, "failover"));
+    let stale_here = failing_job_plan(&sim);
+    let stale_there = failing_job_plan(&sim);
+    dts_switch::domain::fleet::record_plans(&[
+        (s1.clone(), stale_here.clone()),
+        (s2.clone(), stale_there.clone()),
+    ])
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let first = failing_job_plan(&sim);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let opts = ExecOptions {
+        poll_interval: Duration::from_millis(50),
+        ..ExecOptions::default()
+    };
+    let outs = rt.block_on(executor::execute(&s1, &first, 0, &opts, &mut |_| {}));
+    assert_eq!(outs[0].outcome, Outcome::Failed, "{outs:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 1);
+    for (s, p, other) in [(&s1, &stale_here, false), (&s2, &stale_there, true)] {
+        let outs = rt.block_on(executor::execute(s, p, 0, &opts, &mut |_| {}));
+        assert_eq!(outs[0].outcome, Outcome::NotSent, "{outs:?}");
+        let r = outs[0].refusal.as_deref().unwrap();
+        assert!(matches!(r, Refusal::SentSincePlan { .. }), "{r:?}");
+        let words = r.to_string();
+        assert!(words.contains("this plan is stale"), "{words}");
+        assert_eq!(words.contains("one.jsonl"), other, "{words}");
+        assert_eq!(dts_switch::cli::exit::of_calls(&outs), 1);
+        // Journalled: not pending, not "never begun" (resume --batch leaves it).
+        let read = s.journal.read().unwrap();
+        let sum = read.plans().iter().find(|x| x.plan_id == p.id).unwrap();
+        assert!(sum.pending().is_none() && !sum.never_begun(), "{sum:?}");
+    }
+    assert_eq!(
+        sim.requests_of(SWITCH).len(),
+        1,
+        "a stale plan sent the call again"
+    );
+    // A plan made now (after looking at the job) may send it.
+    let again = failing_job_plan(&sim);
+    let outs = rt.block_on(executor::execute(&s2, &again, 0, &opts, &mut |_| {}));
+    assert_eq!(outs[0].outcome, Outcome::Failed, "{outs:?}");
+    assert_eq!(sim.requests_of(SWITCH).len(), 2);
+}

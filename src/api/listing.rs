@@ -288,7 +288,13 @@ pub async fn list_jobs(
                     PageOut::Dts(page) if dts_active => {
                         progress.dts_pages_done += 1;
                         dts.on_arrival(done.page, page);
-                        dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run, opts.keep_raw);
+                        dts_advance(
+                            &mut dts,
+                            &mut dts_active,
+                            &mut hints,
+                            &mut run,
+                            opts.keep_raw,
+                        );
                     }
                     PageOut::Dts(_) => {}
                 }
@@ -338,7 +344,13 @@ pub async fn list_jobs(
                 }
                 Kind::Dts if dts_active => {
                     dts.on_failed(done.page, e);
-                    dts_advance(&mut dts, &mut dts_active, &mut hints, &mut run, opts.keep_raw);
+                    dts_advance(
+                        &mut dts,
+                        &mut dts_active,
+                        &mut hints,
+                        &mut run,
+                        opts.keep_raw,
+                    );
                 }
                 Kind::Dts => {}
             },

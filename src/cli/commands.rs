@@ -749,12 +749,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     if code == exit::OK && run.next == drive::NextStep::NotHealthy {
         code = exit::NOT_HEALTHY;
     }
-    let failback = crate::cli::failover::write_failback(
-        &sender.journal,
-        &plan.batch_id,
-        std::slice::from_ref(&plan),
-        std::slice::from_ref(&run),
-    );
+    let failback = crate::cli::failover::write_failback(&sender.journal, &plan.batch_id);
 
     if json_out {
         let calls: Vec<_> = outcomes

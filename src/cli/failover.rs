@@ -673,6 +673,15 @@ pub async fn run_targets(
         }
     };
     let Some(runs) = runs else {
+        if intro.failback {
+            if let Some(p) = write_failback(&journal, &batch.id) {
+                errln!(
+                    "\nThe way back so far (failback runbook): {} — `dts-switch{flags} resume --batch {}` writes it again once the batch is settled",
+                    p.display(),
+                    guard::short(&batch.id)
+                );
+            }
+        }
         errln!(
             "\nstopped following. Calls already sent go on in the service, and the journal has the batch {}: `dts-switch{flags} resume --batch {}` reads each job and goes on from what it shows (a call without its answer has an UNKNOWN outcome and is never resent blindly).",
             guard::short(&batch.id),
@@ -685,7 +694,7 @@ pub async fn run_targets(
     results.extend(skipped.iter().map(|_| JobResult::Skipped));
     let code = batch_exit(&results);
     let failback = if intro.failback {
-        write_failback(&journal, &batch.id, &plans, &runs)
+        write_failback(&journal, &batch.id)
     } else {
         None
     };
@@ -1005,26 +1014,20 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-/// Writes the failback runbook of a run next to the journal; its path, or None when the
-/// run changed nothing (or the file cannot be written: said on stderr).
+/// Writes (again) the failback runbook of the batch beside the journal, from what the
+/// journal knows of it; its path, or None when the batch changed nothing (or the file
+/// cannot be written: said on stderr).
 pub fn write_failback(
     journal: &crate::domain::journal::Journal,
     batch_id: &str,
-    plans: &[Plan],
-    runs: &[PlanRun],
 ) -> Option<std::path::PathBuf> {
     let written = chrono::Utc::now()
         .format("%Y-%m-%d %H:%M:%S UTC")
         .to_string();
-    let text = crate::domain::runbook::failback(batch_id, plans, runs, &written)?;
-    let path = crate::domain::runbook::failback_path(journal.path(), batch_id);
-    match crate::domain::runbook::write_private(&path, &text) {
-        Ok(()) => Some(path),
+    match crate::domain::runbook::write_failback(journal, batch_id, &written) {
+        Ok(p) => p,
         Err(e) => {
-            errln!(
-                "warning: the failback runbook could not be written to {}: {e}",
-                path.display()
-            );
+            errln!("warning: the failback runbook could not be written: {e}");
             None
         }
     }

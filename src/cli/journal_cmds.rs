@@ -277,6 +277,13 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         },
         ..ExecOptions::default()
     };
+    // The batches touched: their failback runbooks are written again at the end.
+    let mut touched: Vec<String> = Vec::new();
+    for p in &here {
+        if !touched.contains(&p.batch_id) {
+            touched.push(p.batch_id.clone());
+        }
+    }
     let mut interrupts = crate::cli::flow::Interrupts::install();
     let work = async {
         let mut code = exit::OK;
@@ -305,13 +312,24 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         }
         Ok(code)
     };
-    tokio::select! {
+    let r = tokio::select! {
         r = work => r,
         sig = interrupts.wait() => {
-            errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch{flags} resume` again");
+            errln!("\n{sig}: stopped; what was sent goes on in the service and stays in the journal: run `dts-switch{flags} resume{}` again", a.batch.as_deref().map(|b| format!(" --batch {}", clean(b))).unwrap_or_default());
             Ok(exit::UNKNOWN)
         }
+    };
+    for b in &touched {
+        if let Some(path) = crate::cli::failover::write_failback(&j, b) {
+            outln!(
+                "The way back of batch {} (failback runbook): {} (review: dts-switch{flags} apply {} --dry-run)",
+                clean(short(b)),
+                path.display(),
+                path.display()
+            );
+        }
     }
+    r
 }
 
 /// The batch `id` names: its full id, or a prefix of at least 6 characters that names
@@ -597,7 +615,14 @@ async fn resume_plan(
                 outln!("Target: {}", ctx.banner());
                 if !yes {
                     if !std::io::stdin().is_terminal() {
-                        errln!("not sent: stdin is not a terminal; run `dts-switch{flags} resume --yes` to send it");
+                        errln!(
+                            "not sent: stdin is not a terminal; run `dts-switch{flags} resume{} --yes` to send it",
+                            if batch {
+                                format!(" --batch {}", clean(short(&p.batch_id)))
+                            } else {
+                                String::new()
+                            }
+                        );
                         return Ok(exit::BAD_INPUT);
                     }
                     let prompt = format!(
@@ -733,6 +758,9 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
         let summary = journal::batches(&plans).remove(0);
         let failback = crate::domain::runbook::failback_path(j.path(), &b);
         let failback = failback.is_file().then(|| failback.display().to_string());
+        // A batch that changed something and has no file yet (its run was killed).
+        let missing =
+            failback.is_none() && crate::domain::runbook::failback(&b, &plans, "").is_some();
         match g.output {
             OutputFormat::Json => {
                 let v: Vec<_> = plans.iter().map(plan_json).collect();
@@ -759,6 +787,9 @@ pub fn history(g: &Global, a: &HistoryArgs) -> Result<i32, CliError> {
                 outln!("{}", batch_line(&summary));
                 if let Some(f) = &failback {
                     outln!("The way back (failback runbook): {} (review: dts-switch apply {} --dry-run)", clean(f), clean(f));
+                }
+                if missing {
+                    outln!("The way back (failback runbook): not written yet (was the run killed?): `dts-switch resume --batch {}` writes it", clean(short(&b)));
                 }
                 outln!();
                 out!("{}", history_text(&plans, &j));

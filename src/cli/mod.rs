@@ -79,6 +79,7 @@ pub mod exit {
                     !matches!(
                         r,
                         Refusal::ChangedSincePlan { .. }
+                            | Refusal::SentSincePlan { .. }
                             | Refusal::NotNow { .. }
                             | Refusal::CannotRead { .. }
                     )

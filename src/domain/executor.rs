@@ -195,18 +195,23 @@ fn finish(
     mut o: CallOutcome,
     on_event: &mut Handler<'_>,
 ) -> CallOutcome {
-    // A refusal for what the service shows (changed since the plan, a change going on,
-    // unreadable) is journalled, best effort, so the journal says why nothing was sent
-    // (and `resume --batch` does not take the job for one never begun) — when the plan
-    // is in the journal already (a batch records its plans first). Refusals of the
-    // journal itself cannot be written there.
+    // A refusal of the guard (changed since the plan, a change going on, unreadable,
+    // another plan's unfinished or later change of the job, …) is journalled, best
+    // effort, so the journal says why nothing was sent (and `resume --batch` does not
+    // take the job for one never begun, to send it later from a stale plan) — when the
+    // plan is in the journal already (a batch records its plans first). Not: a call
+    // already sent (its own records say so), and refusals of the journal itself or of
+    // the plan's record there (they cannot be written, or would be wrong).
     if o.outcome == Outcome::NotSent
         && o.refusal.as_deref().is_some_and(|r| {
-            matches!(
+            !matches!(
                 r,
-                Refusal::ChangedSincePlan { .. }
-                    | Refusal::NotNow { .. }
-                    | Refusal::CannotRead { .. }
+                Refusal::AlreadySent { .. }
+                    | Refusal::Journal { .. }
+                    | Refusal::Damaged { .. }
+                    | Refusal::Dismissed { .. }
+                    | Refusal::NotInJournal { .. }
+                    | Refusal::Changed { .. }
             )
         })
         && s.journal

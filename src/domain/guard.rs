@@ -79,6 +79,15 @@ pub enum Refusal {
     HostLock { error: String },
     /// Another journal that wrote to the job cannot be read: it may hide a change.
     OtherJournal { path: String, error: String },
+    /// Since this plan was made, another plan sent the same call (direction and side)
+    /// of the job: this plan is stale, whatever that call's outcome.
+    SentSincePlan {
+        plan_id: String,
+        at: String,
+        by: Option<String>,
+        state: String,
+        journal: Option<String>,
+    },
     /// An earlier call of this plan has not Finished.
     EarlierNotFinished {
         index: usize,
@@ -166,6 +175,19 @@ impl fmt::Display for Refusal {
                 )
             }
             Refusal::HostLock { error } => write!(f, "not sent: {error}"),
+            Refusal::SentSincePlan {
+                plan_id,
+                at,
+                by,
+                state,
+                journal,
+            } => write!(
+                f,
+                "not sent: since this plan was made, plan {} {}sent the same call at {at}{} (it is {state}); this plan is stale: look at the job (`dts-switch jobs --job ID`), then plan again",
+                short(plan_id),
+                by.as_deref().map(|b| format!("by {b} ")).unwrap_or_default(),
+                journal.as_deref().map(|j| format!(" (journal {j})")).unwrap_or_default(),
+            ),
             Refusal::OtherJournal { path, error } => write!(
                 f,
                 "another journal that wrote to this job, {path}, cannot be read ({error}): it may hold a switch of the job in progress, so nothing was sent. Make it readable again (`dts-switch --journal {path} history` shows it); if it is gone for good, remove its line from the job's lock file in {}",
@@ -266,6 +288,46 @@ fn no_pending_plan(
     }
 }
 
+/// The rule against a stale plan: another plan of the job (in `plans`) sent the same
+/// call — the same direction and side — after `since` (this plan's making). Two
+/// operators who planned the same change both from the old endpoint must not both send
+/// it, even when the first one's call failed and left the endpoint as it was.
+fn not_sent_since(
+    plans: &[PlanSummary],
+    plan: &Plan,
+    index: usize,
+    since: &str,
+    journal: Option<&Path>,
+) -> Result<(), Refusal> {
+    let call = &plan.calls[index];
+    let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let Some(since_t) = time(since) else {
+        return Ok(());
+    };
+    for p in plans {
+        if p.plan_id == plan.id || !p.same_job(&plan.job_ids, &plan.region) {
+            continue;
+        }
+        for c in &p.calls {
+            if c.direction != call.direction || c.endpoint_type != call.endpoint_type {
+                continue;
+            }
+            if let Some(at) = c.intent_at.as_deref() {
+                if time(at).is_some_and(|t| t > since_t) {
+                    return Err(Refusal::SentSincePlan {
+                        plan_id: p.plan_id.clone(),
+                        at: at.to_string(),
+                        by: c.intent_by.clone().or_else(|| p.by.clone()),
+                        state: journal::state_word(&c.state),
+                        journal: journal.map(|j| j.display().to_string()),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Would a new switch of `job_id` in `region` be allowed now? The same rule [`send`]
 /// applies under the lock; screens ask early so the operator is told before the form or
 /// the confirmation, but only [`send`]'s answer counts.
@@ -307,6 +369,14 @@ fn claim(s: &Sender, plan: &Plan, index: usize, what: Claim<'_>) -> Result<Strin
             Some(&plan.id),
         )?;
         let at = journal::now();
+        let since = plans
+            .iter()
+            .find(|p| p.plan_id == plan.id)
+            .map(|p| p.at.clone())
+            .unwrap_or_else(|| at.clone());
+        if matches!(what, Claim::Intent) {
+            not_sent_since(plans, plan, index, &since, None)?;
+        }
         let intent = match what {
             Claim::Intent => Record::Intent {
                 plan_id: plan.id.clone(),
@@ -475,6 +545,21 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
     .map_err(|e| Refusal::HostLock {
         error: e.to_string(),
     })?;
+    // When this plan was made (its record; a plan not yet recorded is made now).
+    let since = s
+        .journal
+        .read()
+        .ok()
+        .and_then(|r| {
+            r.plans()
+                .iter()
+                .find(|p| p.plan_id == plan.id)
+                .map(|p| p.at.clone())
+        })
+        .unwrap_or_else(journal::now);
+    // A stale plan (another sent the same call since) is refused only when the call
+    // would be sent: a job that already shows the new endpoint is "already switched".
+    let mut stale: Option<Refusal> = None;
     for other in locks.other_journals() {
         let j = Journal::new(&other);
         // Fail closed: a journal that cannot be read may hide a switch in progress
@@ -485,6 +570,9 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
         })?;
         let plans = read.plans();
         no_pending_plan(plans, &plan.region, &plan.job_ids, None, Some(&other))?;
+        if stale.is_none() {
+            stale = not_sent_since(plans, plan, index, &since, Some(&other)).err();
+        }
     }
     let direction = call.direction.to_string();
     let read = family::read_direction(&s.client, plan, call.direction)
@@ -519,6 +607,9 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
             })
         }
         EndpointCheck::Old => {}
+    }
+    if let Some(r) = stale {
+        return Err(r);
     }
     locks.record_me().map_err(|e| Refusal::HostLock {
         error: format!("the host's record of journals writing to this job cannot be written: {e}"),

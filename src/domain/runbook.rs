@@ -11,13 +11,12 @@
 
 use crate::api::listing::ListOptions;
 use crate::api::Client;
-use crate::domain::drive::PlanRun;
 use crate::domain::executor::Outcome;
 use crate::domain::family::ApiChoice;
 use crate::domain::find::{self, Query};
 use crate::domain::fleet::{self, Target};
 use crate::domain::job::Job;
-use crate::domain::plan::{Direction, Plan, Side, SwitchRequest};
+use crate::domain::plan::{Direction, Side, SwitchRequest};
 use crate::domain::rules::{
     self, EndpointInput, InstanceType, MaintainedExtras, Secret, ValidEndpoint,
 };
@@ -914,25 +913,53 @@ fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// The failback runbook of a run: for every job whose call(s) may have changed it
-/// (finished, still running, or with an unknown outcome), a step back to the old
-/// endpoint, expecting the new one. None when nothing was changed.
-pub fn failback(batch_id: &str, plans: &[Plan], runs: &[PlanRun], written: &str) -> Option<String> {
+/// The failback runbook of a batch, from the journal's plans of it (every run of the
+/// batch: the first one, a resume, the TUI's): for every job whose call(s) may have
+/// changed it (finished, still running, or with an unknown outcome; not a call that
+/// found the job "already switched" by someone else), a step back to the old endpoint,
+/// expecting the new one. None when nothing was changed.
+pub fn failback(
+    batch_id: &str,
+    plans: &[crate::domain::journal::PlanSummary],
+    written: &str,
+) -> Option<String> {
+    use crate::domain::journal::CallState;
     let mut steps: Vec<String> = Vec::new();
-    for (p, r) in plans.iter().zip(runs) {
-        let changed: Vec<(usize, &crate::domain::plan::PlannedCall, Outcome)> = r
-            .outcomes
+    // One step per job (a redo of a call is another plan of the same job: the first
+    // plan's endpoints are the way back).
+    let mut done_jobs: Vec<&str> = Vec::new();
+    for p in plans.iter().filter(|p| p.batch_id == batch_id) {
+        if done_jobs.contains(&p.job_id.as_str()) {
+            continue;
+        }
+        let changed: Vec<(&crate::domain::journal::CallSummary, bool)> = p
+            .calls
             .iter()
-            .enumerate()
-            .filter_map(|(k, o)| p.calls.get(r.start + k).map(|c| (k, c, o.outcome)))
-            .filter(|(_, _, o)| {
-                matches!(
-                    o,
-                    Outcome::Finished | Outcome::StillRunning | Outcome::Unknown
-                )
+            .filter(|c| c.old.is_some() && c.new.is_some())
+            .filter(|c| {
+                !c.note
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("already switched"))
+            })
+            .filter_map(|c| match &c.state {
+                CallState::Done {
+                    outcome: Outcome::Finished,
+                    ..
+                } => Some((c, false)),
+                CallState::Done {
+                    outcome: Outcome::Unknown | Outcome::StillRunning | Outcome::Sent,
+                    ..
+                }
+                | CallState::Running { .. }
+                | CallState::IntentOnly { .. } => Some((c, true)),
+                _ => None,
             })
             .collect();
-        let Some((_, first, _)) = changed.first() else {
+        let Some((first, _)) = changed.first() else {
+            continue;
+        };
+        done_jobs.push(&p.job_id);
+        let (Some(old), Some(new)) = (first.old.as_ref(), first.new.as_ref()) else {
             continue;
         };
         let database = match first.direction {
@@ -940,13 +967,11 @@ pub fn failback(batch_id: &str, plans: &[Plan], runs: &[PlanRun], written: &str)
             Direction::Reverse => first.endpoint_type.opposite(),
         };
         let both = p.topology == Topology::TwoWay && changed.len() >= 2;
+        let unknown = changed.iter().any(|(_, u)| *u);
         let mut s = String::new();
-        let unknown = changed.iter().any(|(_, _, o)| *o != Outcome::Finished);
         s.push_str("\n[[step]]\n");
         if unknown {
-            s.push_str(
-                "# the outcome of a call was unknown when this was written: check the job first\n",
-            );
+            s.push_str("# the outcome of a call was not known when this was written: check the job first\n");
         }
         s.push_str(&format!("job = {}\n", quoted(&p.job_id)));
         s.push_str(&format!("region = {}\n", quoted(&p.region)));
@@ -957,8 +982,7 @@ pub fn failback(batch_id: &str, plans: &[Plan], runs: &[PlanRun], written: &str)
                 quoted(first.direction.as_str())
             ));
         }
-        // What the job should show now: the batch's new endpoint (Forward terms).
-        let new = &first.new;
+        // What the job should show now: the batch's new endpoint.
         if !new.ip.is_empty() {
             s.push_str(&format!("from_ip = {}\n", quoted(&new.ip)));
         }
@@ -971,7 +995,6 @@ pub fn failback(batch_id: &str, plans: &[Plan], runs: &[PlanRun], written: &str)
         if !new.port.is_empty() && (!new.ip.is_empty() || !new.instance_id.is_empty()) {
             s.push_str(&format!("from_port = {}\n", new.port));
         }
-        let old = &first.old;
         s.push_str(&format!("instance_type = {}\n", quoted(&old.instance_type)));
         if !old.instance_id.is_empty() {
             s.push_str(&format!("instance_id = {}\n", quoted(&old.instance_id)));
@@ -1002,6 +1025,23 @@ pub fn failback(batch_id: &str, plans: &[Plan], runs: &[PlanRun], written: &str)
         out.push_str(&s);
     }
     Some(out)
+}
+
+/// Writes (again) the failback runbook of `batch_id` from the journal beside it: its
+/// path, or None when the batch changed nothing. Every run of a batch calls it at its
+/// end, so the file follows what the journal knows.
+pub fn write_failback(
+    journal: &crate::domain::journal::Journal,
+    batch_id: &str,
+    written: &str,
+) -> Result<Option<std::path::PathBuf>, String> {
+    let read = journal.read().map_err(|e| e.to_string())?;
+    let Some(text) = failback(batch_id, read.plans(), written) else {
+        return Ok(None);
+    };
+    let path = failback_path(journal.path(), batch_id);
+    write_private(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(path))
 }
 
 /// Where the failback runbook of a batch goes: beside the journal.

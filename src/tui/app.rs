@@ -299,6 +299,8 @@ pub enum Msg {
     BatchFinished {
         batch_id: String,
         runs: Vec<crate::domain::drive::PlanRun>,
+        /// The failback runbook written (when the batch changed something).
+        failback: Option<String>,
     },
     /// The journal refused the batch's plan records: nothing was sent.
     BatchRefused {
@@ -518,6 +520,13 @@ impl App {
                 out.push(format!(
                     "Fleet failover batch {id}: {}. `dts-switch history --batch {id}` has every call; `dts-switch resume --batch {id}` settles what is left (an UNKNOWN outcome is read from the job, never resent).",
                     crate::tui::batch::summary_line(b)
+                ));
+            }
+            if let Some(f) = &b.failback {
+                out.push(format!(
+                    "The way back (failback runbook): {} (review: dts-switch apply {} --dry-run)",
+                    crate::text::clean(f),
+                    crate::text::clean(f)
                 ));
             }
         }
@@ -902,9 +911,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             crate::tui::batch::on_event(app, &batch_id, index, event);
             vec![]
         }
-        Msg::BatchFinished { batch_id, runs } => {
-            crate::tui::batch::on_finished(app, &batch_id, runs)
-        }
+        Msg::BatchFinished {
+            batch_id,
+            runs,
+            failback,
+        } => crate::tui::batch::on_finished(app, &batch_id, runs, failback),
         Msg::BatchRefused { batch_id, reason } => {
             crate::tui::batch::on_refused(app, &batch_id, &reason);
             vec![]

@@ -72,6 +72,8 @@ pub struct BatchState {
     /// Sending of new calls was stopped (S).
     pub stopping: bool,
     pub selected: usize,
+    /// The failback runbook written when the batch ended (when it changed something).
+    pub failback: Option<String>,
 }
 
 impl std::fmt::Debug for BatchState {
@@ -349,6 +351,7 @@ pub(crate) fn on_planned(app: &mut App, seq: u64, result: Result<BatchBox, Strin
                 running: false,
                 stopping: false,
                 selected: 0,
+                failback: None,
             });
             app.screen = Screen::BatchPreview;
         }
@@ -526,11 +529,17 @@ pub(crate) fn on_event(app: &mut App, batch_id: &str, index: usize, ev: Progress
 }
 
 /// The batch ended: every job's run.
-pub(crate) fn on_finished(app: &mut App, batch_id: &str, runs: Vec<PlanRun>) -> Vec<Effect> {
+pub(crate) fn on_finished(
+    app: &mut App,
+    batch_id: &str,
+    runs: Vec<PlanRun>,
+    failback: Option<String>,
+) -> Vec<Effect> {
     let Some(b) = app.fleet.batch.as_mut().filter(|b| b.batch.id == batch_id) else {
         return vec![];
     };
     b.running = false;
+    b.failback = failback;
     for (j, run) in b.jobs.iter_mut().zip(runs) {
         j.result = Some(crate::domain::fleet::job_result(&run));
         j.state.running = false;
@@ -541,9 +550,13 @@ pub(crate) fn on_finished(app: &mut App, batch_id: &str, runs: Vec<PlanRun>) -> 
         j.run = Some(run);
     }
     app.notice = Some(format!(
-        "batch {} ended: {}; f searches again",
+        "batch {} ended: {}; f searches again{}",
         guard::short(batch_id),
-        summary_line(b)
+        summary_line(b),
+        b.failback
+            .as_deref()
+            .map(|p| format!(" · the way back: {}", clean(p)))
+            .unwrap_or_default()
     ));
     // The search's answer is history now (the jobs it found were switched, or not): a
     // second failover starts from a fresh search, never from stale marks.
@@ -1125,6 +1138,7 @@ pub async fn run(
         });
         return;
     }
+    let journal = work.first().map(|(s, _)| s.journal.clone());
     let verify = opts.verify.clone();
     let id = b.id.clone();
     let s2 = send.clone();
@@ -1136,8 +1150,17 @@ pub async fn run(
         });
     };
     let runs = crate::domain::fleet::run_batch(work, parallel, &opts, Some(&verify), &mut on).await;
+    // The way back, from what the journal now knows of the batch.
+    let written = chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string();
+    let failback = journal
+        .and_then(|j| crate::domain::runbook::write_failback(&j, &b.id, &written).ok())
+        .flatten()
+        .map(|p| p.display().to_string());
     send(Msg::BatchFinished {
         batch_id: b.id.clone(),
         runs,
+        failback,
     });
 }
