@@ -83,7 +83,10 @@ fn a_runbook_with_several_errors_reports_all_of_them_with_lines_and_sends_nothin
         (15, "did you mean `port`?"),
         (16, "password: never in a file"),
         (19, "from_ip: "),
-        (20, "regions: \"cn hangzhou\" is not a region id"),
+        (
+            20,
+            "regions: \"cn hangzhou\" is not a DTS region; did you mean cn-hangzhou?",
+        ),
         (21, "instance_type: "),
     ] {
         let want = format!("{f}:{line}: ");
@@ -135,6 +138,8 @@ fn steps_the_service_contradicts_are_errors_of_the_file_and_nothing_is_sent() {
         step("job = \"FM05HZ00000M05\"\ndatabase = \"source\""),
         // line 33: a topology the job does not have
         step("job = \"dtsfa01hz0000leg01\"\ndatabase = \"source\"\nexpect_topology = \"two-way\""),
+        // line 40: the Reverse direction of a one-way job
+        step("job = \"dtsfa04hz0000leg04\"\ndatabase = \"source\"\ndirection = \"reverse\""),
     ]
     .concat();
     write_file(&file, &text);
@@ -143,16 +148,20 @@ fn steps_the_service_contradicts_are_errors_of_the_file_and_nothing_is_sent() {
     let f = file.display().to_string();
     for (line, what) in [
         (
-            2,
+            3,
             "no synchronization job dtsfa01hz0000leg0X in cn-hangzhou",
         ),
-        (2, "close: dtsfa01hz0000leg01"),
-        (8, "no job uses 10.99.99.99 in cn-hangzhou, cn-shanghai"),
-        (14, "does not use 10.20.30.40 on its source"),
-        (27, "also in the step at line 21"),
+        (3, "close: dtsfa01hz0000leg01"),
+        (9, "no job uses 10.99.99.99 in cn-hangzhou, cn-shanghai"),
+        (17, "does not use 10.20.30.40 on its source"),
+        (28, "also in the step at line 21"),
         (
-            33,
+            36,
             "expect_topology: two-way, but the service shows job dtsfa01hz0000leg01 as one-way",
+        ),
+        (
+            43,
+            "direction: reverse, but job dtsfa04hz0000leg04 is one-way",
         ),
     ] {
         let want = format!("{f}:{line}: ");

@@ -191,6 +191,7 @@ pub async fn run(g: &Global, a: &ApplyArgs) -> Result<i32, CliError> {
         key: "runbook",
         value: a.file.display().to_string(),
         failback: true,
+        command: "apply",
     };
     let parallel = a
         .batch

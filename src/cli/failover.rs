@@ -459,6 +459,13 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
         matches.retain(|m| a.only.iter().any(|id| m.job.has_id(id.trim())));
     }
     matches.retain(|m| !a.exclude.iter().any(|id| m.job.has_id(id.trim())));
+    if matches.is_empty() && !report.matches.is_empty() {
+        return Err(bad(&[format!(
+            "  --job / --exclude: they leave out every one of the {} jobs that use {}; nothing to send",
+            report.matches.len(),
+            clean(&query.text())
+        )]));
+    }
     if matches.is_empty() {
         errln!(
             "No job uses {} in {}: nothing was sent. Check --from-ip / --from-instance-id / --from-port and the regions (`dts-switch find` searches without changing anything).",
@@ -503,6 +510,7 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
         key: "query",
         value: query.text(),
         failback: true,
+        command: "failover",
     };
     let parallel = a
         .batch
@@ -521,6 +529,8 @@ pub struct Intro {
     pub value: String,
     /// Write the failback runbook when the batch changed something.
     pub failback: bool,
+    /// The command, as the journal's records name who wrote them.
+    pub command: &'static str,
 }
 
 /// The checks of the batch flags that need no answer from the service.
@@ -554,7 +564,7 @@ pub async fn run_targets(
     if show && dry_runs {
         errln!("planning {} jobs (ModifyDtsJobEndpoint DryRun=true where the job is new-version; nothing is changed)…", targets.len());
     }
-    let base = ctx.sender(journal.clone(), "failover");
+    let base = ctx.sender(journal.clone(), intro.command);
     let batch = fleet::plan_batch(targets, &base).await;
     let json_out = g.output == OutputFormat::Json;
     let preview = preview_text(&batch, &ctx.banner(), &intro.title, width());

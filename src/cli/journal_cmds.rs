@@ -528,6 +528,10 @@ async fn resume_plan(
                         clean(status),
                         if crate::domain::family::is_modifying(status) {
                             format!(": it is being modified, the change may be under way; run `dts-switch{flags} resume` again when it is not Modifying")
+                        } else if crate::domain::family::check_address(now, call)
+                            == crate::domain::family::EndpointCheck::New
+                        {
+                            ": the new address shows, but the change also set an account or its password, which the service does not show: whether it took effect cannot be read from the job".to_string()
                         } else {
                             ": not the new endpoint".to_string()
                         }

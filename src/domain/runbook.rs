@@ -66,6 +66,22 @@ pub struct Step {
     pub api: ApiChoice,
     /// Only this direction of a two-way job (a job step; a failback of one direction).
     pub direction: Option<Direction>,
+    /// The line of each field of the step.
+    pub field_lines: Vec<(String, usize)>,
+}
+
+impl Step {
+    /// The line of the first of `keys` the step has, else of its `[[step]]` header.
+    pub fn line_of(&self, keys: &[&str]) -> usize {
+        keys.iter()
+            .find_map(|k| {
+                self.field_lines
+                    .iter()
+                    .find(|(f, _)| f == k)
+                    .map(|(_, l)| *l)
+            })
+            .unwrap_or(self.line)
+    }
 }
 
 /// A checked runbook.
@@ -112,8 +128,28 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The start of every line of a text: a byte offset's line by binary search.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut v = vec![0];
+        v.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex(v)
+    }
+    /// The 1-based line of byte `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|s| *s <= offset)
+    }
+}
+
 struct Fields<'a, 'e, 'i> {
-    text: &'a str,
+    idx: &'a LineIndex,
     table: &'a DeTable<'i>,
     line: usize,
     errors: &'e mut Vec<FileError>,
@@ -128,7 +164,7 @@ impl<'a, 'i> Fields<'a, '_, 'i> {
     }
     fn line_of_key(&self, key: &str) -> usize {
         self.get(key)
-            .map(|v| line_of(self.text, v.span().start))
+            .map(|v| self.idx.line(v.span().start))
             .unwrap_or(self.line)
     }
     fn err(&mut self, line: usize, message: String) {
@@ -137,7 +173,7 @@ impl<'a, 'i> Fields<'a, '_, 'i> {
     /// A string value (trimmed); an error when it is another type or empty.
     fn string(&mut self, key: &str) -> Option<String> {
         let v = self.get(key)?;
-        let line = line_of(self.text, v.span().start);
+        let line = self.idx.line(v.span().start);
         match v.get_ref() {
             DeValue::String(s) if s.trim().is_empty() => {
                 self.err(
@@ -162,7 +198,7 @@ impl<'a, 'i> Fields<'a, '_, 'i> {
     /// A string or an integer, as text (ports).
     fn string_or_int(&mut self, key: &str) -> Option<String> {
         let v = self.get(key)?;
-        let line = line_of(self.text, v.span().start);
+        let line = self.idx.line(v.span().start);
         match v.get_ref() {
             DeValue::Integer(i) => Some(i.to_string()),
             DeValue::String(_) => self.string(key),
@@ -187,19 +223,32 @@ impl<'a, 'i> Fields<'a, '_, 'i> {
         }
     }
     fn region(&mut self, key: &str, s: &str) -> Option<String> {
-        if crate::api::endpoint::validate_region(s).is_err() {
+        if let Err(why) = region_check(s) {
             let line = self.line_of_key(key);
-            self.err(
-                line,
-                format!(
-                    "{key}: {:?} is not a region id (e.g. cn-hangzhou)",
-                    crate::text::clean(s)
-                ),
-            );
+            self.err(line, format!("{key}: {why}"));
             return None;
         }
         Some(s.to_string())
     }
+}
+
+/// A DTS region id, or why not (with the closest one when it looks like a typo).
+fn region_check(s: &str) -> Result<(), String> {
+    use crate::api::endpoint::{is_dts_region, validate_region, REGIONS};
+    if validate_region(s).is_ok() && is_dts_region(s) {
+        return Ok(());
+    }
+    let close = REGIONS
+        .iter()
+        .map(|(id, _, _)| *id)
+        .min_by_key(|id| strsim::levenshtein(id, &s.to_ascii_lowercase()))
+        .filter(|id| strsim::levenshtein(id, &s.to_ascii_lowercase()) <= 3)
+        .map(|id| format!("; did you mean {id}?"))
+        .unwrap_or_else(|| "; e.g. cn-hangzhou, cn-shanghai, ap-southeast-1".into());
+    Err(format!(
+        "{:?} is not a DTS region{close}",
+        crate::text::clean(s)
+    ))
 }
 
 /// The field of the file a rules-table flag names (`--port` → `port`).
@@ -211,11 +260,12 @@ fn field_of_flag(flag: &str) -> String {
 /// new account's password for the steps with `username` (from the environment or
 /// stdin: never from the file).
 pub fn parse(text: &str, password: Option<&Secret>) -> Result<Runbook, Vec<FileError>> {
+    let idx = LineIndex::new(text);
     let (root, syntax) = DeTable::parse_recoverable(text);
     let mut errors: Vec<FileError> = syntax
         .iter()
         .map(|e| FileError {
-            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+            line: e.span().map(|s| idx.line(s.start)).unwrap_or(1),
             message: format!("not valid TOML: {}", e.message().trim()),
         })
         .collect();
@@ -224,7 +274,7 @@ pub fn parse(text: &str, password: Option<&Secret>) -> Result<Runbook, Vec<FileE
     }
     let root = root.into_inner();
     let mut top = Fields {
-        text,
+        idx: &idx,
         table: &root,
         line: 1,
         errors: &mut errors,
@@ -232,7 +282,7 @@ pub fn parse(text: &str, password: Option<&Secret>) -> Result<Runbook, Vec<FileE
     for (k, v) in root.iter() {
         let key = k.get_ref().as_ref();
         if !TOP_KEYS.contains(&key) {
-            let line = line_of(text, v.span().start);
+            let line = idx.line(v.span().start);
             let hint = if STEP_KEYS.contains(&key) {
                 " (it belongs in a [[step]] table)".to_string()
             } else {
@@ -253,7 +303,7 @@ pub fn parse(text: &str, password: Option<&Secret>) -> Result<Runbook, Vec<FileE
     let parallel = match top.get("parallel") {
         None => None,
         Some(v) => {
-            let line = line_of(text, v.span().start);
+            let line = idx.line(v.span().start);
             match v.get_ref() {
                 DeValue::Integer(i) => match i.as_str().parse::<i64>() {
                     Ok(n) if (1..=fleet::MAX_PARALLEL as i64).contains(&n) && i.radix() == 10 => {
@@ -282,6 +332,12 @@ pub fn parse(text: &str, password: Option<&Secret>) -> Result<Runbook, Vec<FileE
         }
     };
     let step_value = top.get("step");
+    let headers: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[step]]"))
+        .map(|(i, _)| i + 1)
+        .collect();
     let mut steps = Vec::new();
     match step_value {
         None => errors.push(FileError {
@@ -294,14 +350,14 @@ pub fn parse(text: &str, password: Option<&Secret>) -> Result<Runbook, Vec<FileE
                     let DeValue::Table(table) = t.get_ref() else {
                         continue;
                     };
-                    let line = step_line(text, t.span().start);
-                    if let Some(s) = parse_step(text, table, line, password, &mut errors) {
+                    let line = step_line(&idx, t.span().start, &headers);
+                    if let Some(s) = parse_step(&idx, table, line, password, &mut errors) {
                         steps.push(s);
                     }
                 }
             }
             _ => errors.push(FileError {
-                line: line_of(text, v.span().start),
+                line: idx.line(v.span().start),
                 message: "step: write each step as a [[step]] table".into(),
             }),
         },
@@ -320,18 +376,18 @@ pub fn parse(text: &str, password: Option<&Secret>) -> Result<Runbook, Vec<FileE
 }
 
 /// The line of the `[[step]]` header before `offset` (a table's span starts at its
-/// first key; the header is the closest `[[step]]` line above it).
-fn step_line(text: &str, offset: usize) -> usize {
-    let line = line_of(text, offset);
-    let lines: Vec<&str> = text.lines().collect();
-    (1..=line.min(lines.len()))
-        .rev()
-        .find(|&n| lines[n - 1].trim_start().starts_with("[[step]]"))
-        .unwrap_or(line)
+/// first key; the header is the closest `[[step]]` line above it). `headers`: the
+/// lines of every `[[step]]` header, in order.
+fn step_line(idx: &LineIndex, offset: usize, headers: &[usize]) -> usize {
+    let line = idx.line(offset);
+    match headers.partition_point(|h| *h <= line) {
+        0 => line,
+        i => headers[i - 1],
+    }
 }
 
 fn parse_step(
-    text: &str,
+    idx: &LineIndex,
     table: &DeTable<'_>,
     line: usize,
     password: Option<&Secret>,
@@ -339,14 +395,14 @@ fn parse_step(
 ) -> Option<Step> {
     let before = errors.len();
     let mut f = Fields {
-        text,
+        idx,
         table,
         line,
         errors,
     };
     for (k, v) in table.iter() {
         let key = k.get_ref().as_ref();
-        let at = line_of(text, v.span().start);
+        let at = idx.line(v.span().start);
         if key == "password" {
             f.err(at, "password: never in a file; give it in DTS_SWITCH_DB_PASSWORD or with `apply --password-stdin`".into());
         } else if !STEP_KEYS.contains(&key) {
@@ -413,24 +469,21 @@ fn parse_step(
     let regions = match f.get("regions") {
         None => Vec::new(),
         Some(v) => {
-            let at = line_of(text, v.span().start);
+            let at = idx.line(v.span().start);
             match v.get_ref() {
                 DeValue::Array(a) => {
                     let mut out = Vec::new();
                     for r in a.iter() {
                         match r.get_ref().as_str() {
-                            Some(s) if crate::api::endpoint::validate_region(s.trim()).is_ok() => {
+                            Some(s) if region_check(s.trim()).is_ok() => {
                                 out.push(s.trim().to_string())
                             }
                             Some(s) => f.err(
-                                line_of(text, r.span().start),
-                                format!(
-                                    "regions: {:?} is not a region id (e.g. cn-hangzhou)",
-                                    crate::text::clean(s)
-                                ),
+                                idx.line(r.span().start),
+                                format!("regions: {}", region_check(s.trim()).unwrap_err()),
                             ),
                             None => f.err(
-                                line_of(text, r.span().start),
+                                idx.line(r.span().start),
                                 "regions: each region is a string in quotes".into(),
                             ),
                         }
@@ -584,6 +637,10 @@ fn parse_step(
     if errors.len() > before {
         return None;
     }
+    let field_lines = table
+        .iter()
+        .map(|(k, v)| (k.get_ref().to_string(), idx.line(v.span().start)))
+        .collect();
     Some(Step {
         line,
         kind: kind?,
@@ -591,6 +648,7 @@ fn parse_step(
         expect_topology,
         api,
         direction,
+        field_lines,
     })
 }
 
@@ -698,7 +756,16 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
     let mut out = Resolved::default();
     let region_of = |r: &str| listed.iter().find(|x| x.region.eq_ignore_ascii_case(r));
     // Which step took each job first (by any of its ids).
-    let mut seen: Vec<(Job, String, usize)> = Vec::new();
+    // (region, id without its `dts` prefix, any case) → the line of the step.
+    let mut seen: std::collections::HashMap<(String, String), usize> = Default::default();
+    let key = |region: &str, id: &str| {
+        let id = id.trim().to_ascii_lowercase();
+        let id = match id.strip_prefix("dts") {
+            Some(rest) if !rest.is_empty() => rest.to_string(),
+            _ => id,
+        };
+        (region.to_ascii_lowercase(), id)
+    };
     let origin = |s: &Step| Some(format!("runbook line {}", s.line));
     for step in &book.steps {
         let problem = |out: &mut Resolved, region: &str| -> Option<&[Job]> {
@@ -758,7 +825,7 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
                             )
                         };
                         out.errors.push(FileError {
-                            line: step.line,
+                            line: step.line_of(&["job"]),
                             message: format!(
                                 "job: no synchronization job {} in {region} ({} jobs listed){hint}",
                                 crate::text::clean(job),
@@ -768,6 +835,18 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
                         continue;
                     }
                 };
+                if step.direction == Some(Direction::Reverse)
+                    && j.detected_topology() == Topology::OneWay
+                {
+                    out.errors.push(FileError {
+                        line: step.line_of(&["direction"]),
+                        message: format!(
+                            "direction: reverse, but job {} is one-way (it has only the Forward direction)",
+                            crate::text::clean(job)
+                        ),
+                    });
+                    continue;
+                }
                 let mut only = step.direction;
                 if let Some(q) = expect {
                     let usage = find::job_use(q, j);
@@ -780,7 +859,7 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
                             j.endpoint_of(Direction::Forward, Side::Destination),
                         );
                         out.errors.push(FileError {
-                            line: step.line,
+                            line: step.line_of(&["from_ip", "from_instance_id", "from_port"]),
                             message: format!(
                                 "job {} does not use {} on its {} (its source is {}, its destination {}): the file expects what the job no longer shows",
                                 crate::text::clean(job),
@@ -859,7 +938,7 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
                 }
                 if !any && searched == regions.len() {
                     out.errors.push(FileError {
-                        line: step.line,
+                        line: step.line_of(&["from_ip", "from_instance_id", "from_port"]),
                         message: format!(
                             "no job uses {} in {}: a step that changes nothing is an error (check from_ip / from_instance_id / from_port and the regions)",
                             crate::text::clean(&query.text()),
@@ -876,7 +955,7 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
                     t.request.topology = Some(want);
                 } else if has != want {
                     out.errors.push(FileError {
-                        line: step.line,
+                        line: step.line_of(&["expect_topology"]),
                         message: format!(
                             "expect_topology: {}, but the service shows job {} as {}",
                             want.as_str(),
@@ -888,11 +967,9 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
                 }
             }
             let ids = t.job.ids();
-            if let Some((_, _, first)) = seen.iter().find(|(j, r, _)| {
-                r.eq_ignore_ascii_case(&t.region) && ids.iter().any(|id| j.has_id(id))
-            }) {
+            if let Some(first) = ids.iter().find_map(|id| seen.get(&key(&t.region, id))) {
                 out.errors.push(FileError {
-                    line: step.line,
+                    line: step.line_of(&["job", "from_ip", "from_instance_id"]),
                     message: format!(
                         "job {} is also in the step at line {first}: each job appears in at most one step",
                         crate::text::clean(&t.job.id)
@@ -900,7 +977,9 @@ pub fn resolve(book: &Runbook, default: &str, listed: &[RegionJobs]) -> Resolved
                 });
                 continue;
             }
-            seen.push((t.job.clone(), t.region.clone(), step.line));
+            for id in &ids {
+                seen.insert(key(&t.region, id), step.line);
+            }
             out.targets.push(t);
         }
     }

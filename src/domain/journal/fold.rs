@@ -117,6 +117,11 @@ pub fn state_word(s: &CallState) -> String {
         CallState::NotStarted => "not sent".into(),
         CallState::IntentOnly { .. } => "of unknown outcome".into(),
         CallState::Running { .. } => "still running".into(),
+        // One spelling for "not sent" whether it was never tried or refused.
+        CallState::Done {
+            outcome: Outcome::NotSent,
+            ..
+        } => "not sent".into(),
         CallState::Done { outcome, .. } => outcome.as_str().into(),
     }
 }
