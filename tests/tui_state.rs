@@ -1476,7 +1476,10 @@ mod fleet_batch {
         assert_eq!(app.screen, Screen::BatchProgress);
         assert!(app.busy(), "Ctrl-C asks while the batch runs");
         let s = screen_text(&render(&app, 80, 24));
-        assert!(s.contains("12 jobs: 0 finished · 0 running"), "{s}");
+        assert!(
+            s.contains("12 jobs: 0 finished (0 healthy) · 0 running"),
+            "{s}"
+        );
         // The events as they come: jobs run a few at a time, each row follows its call.
         let msgs = fl.batch_msgs(&fx);
         let n = msgs.len();
@@ -1487,7 +1490,7 @@ mod fleet_batch {
                 let b = app.fleet.batch.as_ref().unwrap();
                 assert_eq!(
                     dts_switch::tui::batch::summary_line(b),
-                    "12 jobs: 9 finished · 0 running · 2 failed · 1 unknown · 9 healthy"
+                    "12 jobs: 9 finished (9 healthy) · 0 running · 2 failed · 1 unknown"
                 );
             }
             update(&mut app, m);
@@ -1529,7 +1532,7 @@ mod fleet_batch {
         assert_eq!(result(FLEET_LEGACY_TWO_WAY), JobResult::Healthy);
         let line = dts_switch::tui::batch::summary_line(b);
         assert_eq!(
-            line, "12 jobs: 9 finished · 0 running · 2 failed · 1 unknown · 9 healthy",
+            line, "12 jobs: 9 finished (9 healthy) · 0 running · 2 failed · 1 unknown",
             "the summary"
         );
         let s = screen_text(&render(&app, 80, 24));

@@ -240,8 +240,17 @@ impl Client {
             && self.cfg.credentials.refreshes()
             && matches!(&result, Err(e) if e.code() == Some("InvalidSecurityToken.Expired"));
         let will_retry = expired_token || (may_retry && attempt < self.cfg.retry.max_attempts);
+        // A dry run changes nothing: the log says so, so that nobody reading it in an
+        // incident takes it for a write.
+        let dry_run = params
+            .iter()
+            .any(|(k, v)| k == "DryRun" && v.eq_ignore_ascii_case("true"));
         let record = CallRecord {
-            action: action.to_string(),
+            action: if dry_run {
+                format!("{action} (DryRun)")
+            } else {
+                action.to_string()
+            },
             attempt,
             request_id: match &result {
                 Ok(a) => a.request_id.as_deref(),

@@ -508,7 +508,18 @@ impl App {
     /// Lines to print after leaving the TUI: what is still open and how to go on.
     pub fn exit_lines(&self) -> Vec<String> {
         let mut out = vec![];
-        if let Some(b) = self.fleet.batch.as_ref().filter(|b| b.started()) {
+        if let Some(b) = self
+            .fleet
+            .batch
+            .as_ref()
+            .filter(|b| b.started() && self.header.target == Target::Demo)
+        {
+            out.push(format!(
+                "Demo batch {}: {}. The demo's journal and simulator end with the demo: nothing of it is left to resume.",
+                crate::domain::guard::short(&b.batch.id),
+                crate::tui::batch::summary_line(b)
+            ));
+        } else if let Some(b) = self.fleet.batch.as_ref().filter(|b| b.started()) {
             let id = crate::domain::guard::short(&b.batch.id);
             let sm = crate::tui::batch::summary(b);
             if b.running {

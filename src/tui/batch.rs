@@ -168,7 +168,7 @@ fn settled(j: &BatchJob) -> Option<JobResult> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub jobs: usize,
-    /// Every call Finished.
+    /// Every call Finished (being watched, or watched: healthy or not).
     pub finished: usize,
     pub running: usize,
     pub waiting: usize,
@@ -184,37 +184,39 @@ pub fn summary(b: &BatchState) -> Summary {
         jobs: b.jobs.len(),
         ..Summary::default()
     };
+    // Each job in one count (healthy is a part of finished), so the counts add up.
     for j in &b.jobs {
-        let rows = &j.state.rows;
-        if rows.iter().all(|r| r.outcome == Some(Outcome::Finished)) {
-            s.finished += 1;
-        }
         match phase(j) {
             JobPhase::Waiting => s.waiting += 1,
-            JobPhase::Running | JobPhase::Watching => s.running += 1,
-            JobPhase::Ended(JobResult::Healthy) => s.healthy += 1,
+            JobPhase::Running => s.running += 1,
+            JobPhase::Watching => s.finished += 1,
+            JobPhase::Ended(JobResult::Healthy) => {
+                s.finished += 1;
+                s.healthy += 1;
+            }
+            JobPhase::Ended(JobResult::NotHealthy | JobResult::NotVerified) => s.finished += 1,
             JobPhase::Ended(JobResult::Unknown) => s.unknown += 1,
             JobPhase::Ended(
                 JobResult::Failed | JobResult::NotSent | JobResult::Stopped | JobResult::Skipped,
             ) => s.failed += 1,
-            JobPhase::Ended(_) => {}
         }
     }
     s
 }
 
-/// `12 jobs: 5 finished · 4 running · 1 failed · 1 unknown · 3 healthy · 2 waiting`.
+/// `12 jobs: 5 finished (3 healthy) · 4 running · 1 failed · 1 unknown · 1 waiting`:
+/// every job in one of finished, running, failed, unknown, waiting.
 pub fn summary_line(b: &BatchState) -> String {
     let s = summary(b);
     let mut line = format!(
-        "{} job{}: {} finished · {} running · {} failed · {} unknown · {} healthy",
+        "{} job{}: {} finished ({} healthy) · {} running · {} failed · {} unknown",
         s.jobs,
         if s.jobs == 1 { "" } else { "s" },
         s.finished,
+        s.healthy,
         s.running,
         s.failed,
         s.unknown,
-        s.healthy
     );
     if s.waiting > 0 {
         line.push_str(&format!(" · {} waiting", s.waiting));
@@ -963,12 +965,24 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
         offset.min(sel_line)
     };
     let mut lines: Vec<Line> = head.iter().map(|l| fit_line(l, w)).collect();
-    lines.extend(
-        rows.iter()
-            .skip(offset)
-            .take(list_h)
-            .map(|l| fit_line(l, w)),
-    );
+    // Rows hidden below say so on the last row shown (the selected job is kept
+    // clear of it).
+    let below = rows.len() > offset + list_h;
+    let shown: Vec<Line> = rows.iter().skip(offset).take(list_h).cloned().collect();
+    let last = shown.len().saturating_sub(1);
+    for (i, l) in shown.into_iter().enumerate() {
+        if i == last && below && offset + i != sel_line {
+            lines.push(Line::styled(
+                format!(
+                    "↓ {} more rows below (↑/↓ moves)",
+                    rows.len() - offset - list_h + 1
+                ),
+                theme.muted(),
+            ));
+        } else {
+            lines.push(fit_line(&l, w));
+        }
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -17,7 +17,8 @@ use tui_input::Input;
 pub const FIND_MAX: usize = 128;
 
 /// What the prompt accepts, said when the input is not one of them.
-pub const FIND_ALLOWED: &str = "allowed: an IP with or without a port (10.20.30.40:3306, 10.20.30.40, [fd00::1]:3306) or an instance/VPC id, optionally with a port (i-bp1abc, vpc-bp1abc, rm-bp1abc:3306)";
+pub const FIND_ALLOWED: &str =
+    "allowed: an IP[:port] or instance/VPC id[:port], e.g. 10.20.30.40:3306";
 
 /// A job marked for the failover, in its region; `usage` is how it uses the database
 /// searched for (None: marked by hand, and it does not use it, or nothing was searched).
