@@ -581,10 +581,15 @@ pub async fn run_targets(
             .collect();
         if !a.skip_failed_dry_runs {
             errln!(
-                "\n{} of {} jobs failed a dry run or cannot be planned ({}): nothing was sent. Fix the cause, leave them out with --exclude ID, or pass --skip-failed-dry-runs to switch the others.",
+                "\n{} of {} jobs failed a dry run or cannot be planned ({}): nothing was sent. Fix the cause, {}, or pass --skip-failed-dry-runs to switch the others.",
                 blocking.len(),
                 batch.items.len(),
-                ids.join(", ")
+                ids.join(", "),
+                if intro.command == "apply" {
+                    "take their steps out of the file"
+                } else {
+                    "leave them out with --exclude ID"
+                }
             );
             if json_out {
                 print_json(&preview_json(&batch, ctx, intro));
