@@ -1509,6 +1509,11 @@ mod fleet_batch {
             "a new failover starts from a new search"
         );
         assert!(app.notice.as_deref().unwrap().contains("f searches again"));
+        // The way back was written from the journal, and the notice names it.
+        let b = app.fleet.batch.as_ref().unwrap();
+        let back = b.failback.clone().expect("a failback runbook");
+        assert!(app.notice.as_deref().unwrap().contains(&back));
+        assert!(std::fs::read_to_string(&back).unwrap().contains("[[step]]"));
         // Leaving says what is left, and how to settle it.
         let after = app.exit_lines().join("\n");
         assert!(after.contains("1 unknown"), "{after}");

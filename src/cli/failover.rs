@@ -192,6 +192,30 @@ fn wrap(words: &[String], indent: &str, width: usize) -> String {
     out
 }
 
+/// The words of `t` for wrapping, a `command in backticks` kept as one word (a command
+/// is never broken across lines: it is pasted as printed).
+fn tokens(t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for ch in t.chars() {
+        if ch == '`' {
+            quoted = !quoted;
+        }
+        if ch.is_whitespace() && !quoted {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(ch);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// A warning wrapped at `width`: the first line after `lead`, the others indented under it.
 fn warning_lines(w: &str, lead: &str, width: usize) -> String {
     let words: Vec<String> = clean(w).split_whitespace().map(String::from).collect();
@@ -285,7 +309,7 @@ pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> Strin
             }
         }
     }
-    let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+    let words = |t: &str| tokens(t);
     s.push('\n');
     s.push_str(&wrap(&words(&count_line(b)), "", width));
     s.push_str(&wrap(
@@ -725,7 +749,7 @@ pub async fn run_targets(
         ));
         return Ok(code);
     }
-    outln!("\n{}", summary_text(&batch, &plans, &runs, &flags));
+    outln!("\n{}", summary_text(&batch, &plans, &runs, &flags, width()));
     if let Some(p) = &failback {
         outln!(
             "The way back (failback runbook): {}\n  review: dts-switch{flags} apply {} --dry-run",
@@ -757,7 +781,14 @@ fn find_flags(a: &FailoverArgs) -> String {
 
 /// The summary of a batch's run: per job its calls (old → new, outcome, ids, times),
 /// its verdicts and result; a count line; the next steps.
-pub fn summary_text(b: &Batch, plans: &[Plan], runs: &[PlanRun], flags: &str) -> String {
+pub fn summary_text(
+    b: &Batch,
+    plans: &[Plan],
+    runs: &[PlanRun],
+    flags: &str,
+    width: usize,
+) -> String {
+    let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
     let mut s = format!("Batch {} — summary\n", guard::short(&b.id));
     let mut tally: Vec<(JobResult, usize)> = Vec::new();
     let mut next: Vec<String> = Vec::new();
@@ -767,31 +798,44 @@ pub fn summary_text(b: &Batch, plans: &[Plan], runs: &[PlanRun], flags: &str) ->
             Some((_, n)) => *n += 1,
             None => tally.push((res, 1)),
         }
-        s.push_str(&format!(
-            "\n{} {} ({}) · {} · {}: {}\n",
-            clean(&p.region),
-            clean(&p.job_id),
-            if p.job_name.is_empty() {
-                "-".into()
-            } else {
-                clean(&p.job_name)
-            },
-            p.family,
-            p.topology.as_str(),
-            res.as_str()
+        s.push('\n');
+        s.push_str(&wrap(
+            &words(&format!(
+                "{} {} ({}) · {} · {}: {}",
+                clean(&p.region),
+                clean(&p.job_id),
+                if p.job_name.is_empty() {
+                    "-".into()
+                } else {
+                    clean(&p.job_name)
+                },
+                p.family,
+                p.topology.as_str(),
+                res.as_str()
+            )),
+            "",
+            width,
         ));
         for (k, o) in r.outcomes.iter().enumerate() {
             let Some(c) = p.calls.get(r.start + k) else {
                 continue;
             };
-            s.push_str(&format!(
-                "  {} {}: {} → {} · {}\n",
+            let head = format!(
+                "  {} {}: {}",
                 c.direction,
                 c.endpoint_type.as_str().to_ascii_lowercase(),
-                endpoint_words(&c.old),
-                endpoint_words(&c.new),
+                clean(&endpoint_words(&c.old)),
+            );
+            let tail = format!(
+                "→ {} · {}",
+                clean(&endpoint_words(&c.new)),
                 o.outcome.as_str()
-            ));
+            );
+            if head.chars().count() + 1 + tail.chars().count() <= width {
+                s.push_str(&format!("{head} {tail}\n"));
+            } else {
+                s.push_str(&format!("{head}\n    {tail}\n"));
+            }
             let mut d: Vec<String> = Vec::new();
             if let Some(t) = &o.task_id {
                 d.push(format!("TaskId {}", clean(t)));
@@ -813,23 +857,46 @@ pub fn summary_text(b: &Batch, plans: &[Plan], runs: &[PlanRun], flags: &str) ->
                 d.push(format!("sent {}", utc_words(t)));
             }
             if !d.is_empty() {
-                s.push_str(&format!("    {}\n", d.join(" · ")));
+                // Wrapped between its parts: a RequestId is never cut.
+                let mut line = String::from("    ");
+                for (k, part) in d.iter().enumerate() {
+                    let piece = if k == 0 {
+                        part.clone()
+                    } else {
+                        format!("· {part}")
+                    };
+                    if line.trim().is_empty()
+                        || line.chars().count() + 1 + piece.chars().count() <= width
+                    {
+                        if !line.trim().is_empty() {
+                            line.push(' ');
+                        }
+                        line.push_str(&piece);
+                    } else {
+                        s.push_str(&line);
+                        s.push('\n');
+                        line = format!("    {piece}");
+                    }
+                }
+                s.push_str(&line);
+                s.push('\n');
             }
             if let Some(n) = &o.note {
-                s.push_str(&format!("    {}\n", clean(n)));
+                s.push_str(&wrap(&words(&clean(n)), "    ", width));
             }
             if o.outcome != Outcome::Finished {
                 if let Some(e) = &o.error {
-                    s.push_str(&format!(
-                        "    {}\n",
-                        crate::text::clean_lines(e).lines().next().unwrap_or("")
+                    s.push_str(&wrap(
+                        &words(crate::text::clean_lines(e).lines().next().unwrap_or("")),
+                        "    ",
+                        width,
                     ));
                 }
             }
         }
         if let Some(v) = &r.verdicts {
             for d in v {
-                s.push_str(&format!("  {}\n", verdict_line(d)));
+                s.push_str(&wrap(&words(&verdict_line(d)), "  ", width));
             }
         }
         if let Some(n) = job_next(p, r, res, flags) {
@@ -863,7 +930,7 @@ pub fn summary_text(b: &Batch, plans: &[Plan], runs: &[PlanRun], flags: &str) ->
     } else {
         s.push_str("Next steps:\n");
         for n in next {
-            s.push_str(&format!("  - {n}\n"));
+            s.push_str(&wrap(&words(&n), "    ", width).replacen("    ", "  - ", 1));
         }
     }
     s

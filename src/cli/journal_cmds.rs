@@ -16,6 +16,11 @@ use std::time::Duration;
 /// which is removed when the process (and the simulator it belongs to) ends.
 static DEMO_JOURNAL: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
+/// True for this `--demo` process's own journal.
+pub fn is_demo_journal(j: &Journal) -> bool {
+    DEMO_JOURNAL.get().is_some_and(|p| p == j.path())
+}
+
 /// Removes this process's demo journal, if it made one (at exit).
 pub fn remove_demo_journal() {
     if let Some(p) = DEMO_JOURNAL.get() {

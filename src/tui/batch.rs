@@ -1141,6 +1141,7 @@ pub async fn run(
     b: Batch,
     opts: crate::domain::executor::ExecOptions,
     parallel: usize,
+    write_failback: bool,
     send: impl Fn(crate::tui::app::Msg) + Send + Sync + Clone + 'static,
 ) {
     use crate::tui::app::Msg;
@@ -1169,6 +1170,7 @@ pub async fn run(
         .format("%Y-%m-%d %H:%M:%S UTC")
         .to_string();
     let failback = journal
+        .filter(|_| write_failback)
         .and_then(|j| crate::domain::runbook::write_failback(&j, &b.id, &written).ok())
         .flatten()
         .map(|p| p.display().to_string());

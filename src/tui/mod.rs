@@ -81,6 +81,8 @@ struct Runner {
     tx: UnboundedSender<Msg>,
     /// The running fleet batch's stop flag (no new call once set).
     batch_stop: Option<Arc<AtomicBool>>,
+    /// A `--demo` run: its journal and simulator end with it (no failback runbook).
+    demo: bool,
 }
 
 impl Runner {
@@ -231,12 +233,14 @@ impl Runner {
                 opts.read_only = self.read_only;
                 opts.stop = Some(stop);
                 let journal = self.sender.journal.clone();
+                let failback = !self.demo;
                 tokio::spawn(async move {
                     let t2 = tx.clone();
                     batch::run(
                         b.0,
                         opts,
                         crate::domain::fleet::DEFAULT_PARALLEL,
+                        failback,
                         move |m| {
                             let _ = t2.send(m);
                         },
@@ -438,6 +442,7 @@ pub async fn run(cfg: Config) -> Result<End, String> {
     let _ = app::update(&mut app, Msg::Journal(first));
     let theme = theme::Theme::from_env(cfg.no_color);
     let mut runner = Runner {
+        demo: cfg.target == Target::Demo,
         load: None,
         load_generation: 0,
         endpoint_fixed: cfg.endpoint_fixed,

@@ -389,6 +389,7 @@ impl Fleet {
                     b.0.clone(),
                     opts,
                     4,
+                    true,
                     move |m| g2.lock().unwrap().push(m),
                 ));
                 out.extend(std::mem::take(&mut *got.lock().unwrap()));
