@@ -506,6 +506,8 @@ fn a_plan_made_before_another_plan_sent_the_same_call_is_stale_and_sends_nothing
         (s2.clone(), stale_there.clone()),
     ])
     .unwrap();
+    // A plan made (on screen, awaiting its confirmation) but not recorded yet.
+    let unrecorded = failing_job_plan(&sim);
     std::thread::sleep(Duration::from_millis(20));
     let first = failing_job_plan(&sim);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -516,7 +518,11 @@ fn a_plan_made_before_another_plan_sent_the_same_call_is_stale_and_sends_nothing
     let outs = rt.block_on(executor::execute(&s1, &first, 0, &opts, &mut |_| {}));
     assert_eq!(outs[0].outcome, Outcome::Failed, "{outs:?}");
     assert_eq!(sim.requests_of(SWITCH).len(), 1);
-    for (s, p, other) in [(&s1, &stale_here, false), (&s2, &stale_there, true)] {
+    for (s, p, other) in [
+        (&s1, &stale_here, false),
+        (&s2, &stale_there, true),
+        (&s1, &unrecorded, false),
+    ] {
         let outs = rt.block_on(executor::execute(s, p, 0, &opts, &mut |_| {}));
         assert_eq!(outs[0].outcome, Outcome::NotSent, "{outs:?}");
         let r = outs[0].refusal.as_deref().unwrap();
@@ -525,10 +531,13 @@ fn a_plan_made_before_another_plan_sent_the_same_call_is_stale_and_sends_nothing
         assert!(words.contains("this plan is stale"), "{words}");
         assert_eq!(words.contains("one.jsonl"), other, "{words}");
         assert_eq!(dts_switch::cli::exit::of_calls(&outs), 1);
-        // Journalled: not pending, not "never begun" (resume --batch leaves it).
+        // A recorded plan's refusal is journalled: not pending, not "never begun"
+        // (resume --batch leaves it); an unrecorded one leaves nothing to resume.
         let read = s.journal.read().unwrap();
-        let sum = read.plans().iter().find(|x| x.plan_id == p.id).unwrap();
-        assert!(sum.pending().is_none() && !sum.never_begun(), "{sum:?}");
+        match read.plans().iter().find(|x| x.plan_id == p.id) {
+            Some(sum) => assert!(sum.pending().is_none() && !sum.never_begun(), "{sum:?}"),
+            None => assert_eq!(p.id, unrecorded.id, "a recorded plan is in the journal"),
+        }
     }
     assert_eq!(
         sim.requests_of(SWITCH).len(),

@@ -288,6 +288,24 @@ fn no_pending_plan(
     }
 }
 
+/// When the plan was made: the earlier of its making (as the planner stamped it) and
+/// its record in the journal, else `now`.
+fn made_since(plan: &Plan, recorded: Option<&str>, now: &str) -> String {
+    let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let mut best: Option<(chrono::DateTime<chrono::FixedOffset>, String)> = None;
+    for t in [Some(plan.made_at.as_str()), recorded]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(d) = time(t) {
+            if best.as_ref().is_none_or(|(b, _)| d < *b) {
+                best = Some((d, t.to_string()));
+            }
+        }
+    }
+    best.map(|(_, t)| t).unwrap_or_else(|| now.to_string())
+}
+
 /// The rule against a stale plan: another plan of the job (in `plans`) sent the same
 /// call — the same direction and side — after `since` (this plan's making). Two
 /// operators who planned the same change both from the old endpoint must not both send
@@ -369,11 +387,14 @@ fn claim(s: &Sender, plan: &Plan, index: usize, what: Claim<'_>) -> Result<Strin
             Some(&plan.id),
         )?;
         let at = journal::now();
-        let since = plans
-            .iter()
-            .find(|p| p.plan_id == plan.id)
-            .map(|p| p.at.clone())
-            .unwrap_or_else(|| at.clone());
+        let since = made_since(
+            plan,
+            plans
+                .iter()
+                .find(|p| p.plan_id == plan.id)
+                .map(|p| p.at.as_str()),
+            &at,
+        );
         if matches!(what, Claim::Intent) {
             not_sent_since(plans, plan, index, &since, None)?;
         }
@@ -546,17 +567,13 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
         error: e.to_string(),
     })?;
     // When this plan was made (its record; a plan not yet recorded is made now).
-    let since = s
-        .journal
-        .read()
-        .ok()
-        .and_then(|r| {
-            r.plans()
-                .iter()
-                .find(|p| p.plan_id == plan.id)
-                .map(|p| p.at.clone())
-        })
-        .unwrap_or_else(journal::now);
+    let recorded = s.journal.read().ok().and_then(|r| {
+        r.plans()
+            .iter()
+            .find(|p| p.plan_id == plan.id)
+            .map(|p| p.at.clone())
+    });
+    let since = made_since(plan, recorded.as_deref(), &journal::now());
     // A stale plan (another sent the same call since) is refused only when the call
     // would be sent: a job that already shows the new endpoint is "already switched".
     let mut stale: Option<Refusal> = None;

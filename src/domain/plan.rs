@@ -155,6 +155,15 @@ pub struct Plan {
     /// memory for the send, never serialized.
     #[serde(skip)]
     pub password: Option<Secret>,
+    /// When the plan was made (RFC 3339, UTC): a call another plan of the job sent
+    /// after that makes this plan stale (see the guard). Empty: unknown.
+    #[serde(skip)]
+    pub made_at: String,
+}
+
+/// Now, as the journal writes times.
+fn made_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl Plan {
@@ -163,6 +172,7 @@ impl Plan {
     pub fn remaining_from(&self, from: usize) -> Plan {
         Plan {
             id: uuid::Uuid::new_v4().to_string(),
+            made_at: made_now(),
             calls: self.calls[from.min(self.calls.len())..].to_vec(),
             topology_overridden: self.topology_overridden,
             warnings: vec![],
@@ -388,6 +398,7 @@ pub fn plan(
         .collect();
     Ok(Plan {
         id: uuid::Uuid::new_v4().to_string(),
+        made_at: made_now(),
         batch_id: uuid::Uuid::new_v4().to_string(),
         job_id: job.id.clone(),
         job_ids: job.ids(),

@@ -360,6 +360,7 @@ impl PlanSummary {
     pub fn to_plan(&self) -> Plan {
         Plan {
             id: self.plan_id.clone(),
+            made_at: self.at.clone(),
             batch_id: self.batch_id.clone(),
             job_ids: self.job_ids.clone(),
             dts_job_id: self.dts_job_id.clone(),
