@@ -145,9 +145,11 @@ pub fn job_exit(r: JobResult) -> i32 {
         JobResult::Healthy | JobResult::NotVerified => exit::OK,
         JobResult::NotHealthy => exit::NOT_HEALTHY,
         JobResult::Unknown => exit::UNKNOWN,
-        JobResult::Failed | JobResult::NotSent | JobResult::Stopped | JobResult::Skipped => {
-            exit::FAILED
-        }
+        JobResult::Failed
+        | JobResult::NotSent
+        | JobResult::Stopped
+        | JobResult::HalfSwitched
+        | JobResult::Skipped => exit::FAILED,
     }
 }
 
@@ -356,7 +358,13 @@ fn done_words(o: &crate::domain::executor::CallOutcome) -> String {
         ),
         Outcome::NotSent if o.stopped => "not sent (stopped by the operator)".into(),
         Outcome::NotSent => match &o.refusal {
-            Some(r) => format!("NOT SENT: {}", first(&r.to_string())),
+            Some(r) => {
+                let why = first(&r.to_string());
+                format!(
+                    "NOT SENT: {}",
+                    why.strip_prefix("not sent: ").unwrap_or(&why)
+                )
+            }
             None => "not sent".into(),
         },
     }
@@ -967,6 +975,26 @@ fn job_next(p: &Plan, r: &PlanRun, res: JobResult, flags: &str) -> Option<String
                 o.map(|o| o.direction.as_str()).unwrap_or("a call"),
                 o.map(|o| output::redo_command(p, o.direction, flags))
                     .unwrap_or_default()
+            )
+        }
+        JobResult::HalfSwitched => {
+            let done: Vec<&str> = r
+                .outcomes
+                .iter()
+                .filter(|o| o.outcome == Outcome::Finished)
+                .map(|o| o.direction.as_str())
+                .collect();
+            let not: Vec<&str> = r
+                .outcomes
+                .iter()
+                .filter(|o| o.stopped)
+                .map(|o| o.direction.as_str())
+                .collect();
+            format!(
+                "{job}: HALF SWITCHED: {} switched, {} NOT sent (stopped): the job is split between the old and the new database; `dts-switch{flags} resume --batch {}` sends the rest",
+                done.join(", "),
+                not.join(", "),
+                guard::short(&p.batch_id)
             )
         }
         JobResult::Stopped => format!(

@@ -835,7 +835,8 @@ fn call_fields(
     c: &journal::CallSummary,
 ) -> (String, Option<String>, Option<String>, Option<String>) {
     match &c.state {
-        CallState::NotStarted => ("not sent".into(), None, None, None),
+        // The same word as a call the guard refused (`not-sent`): one spelling for scripts.
+        CallState::NotStarted => ("not-sent".into(), None, None, None),
         CallState::IntentOnly { .. } => ("unknown (no answer recorded)".into(), None, None, None),
         CallState::Running {
             task_id,

@@ -339,6 +339,10 @@ pub enum JobResult {
     NotSent,
     /// The operator stopped the batch before this job's calls (resumable).
     Stopped,
+    /// A two-way job whose first call finished and whose next one was not sent (the
+    /// operator stopped the batch): the job is split between the old and the new
+    /// database until `resume --batch` sends the rest.
+    HalfSwitched,
     /// Left out of the run: no plan, or a failed dry run (`--skip-failed-dry-runs`).
     Skipped,
     /// A call's outcome is unknown: check by hand, never resend blindly.
@@ -354,6 +358,7 @@ impl JobResult {
             JobResult::Failed => "FAILED",
             JobResult::NotSent => "not sent",
             JobResult::Stopped => "stopped, not sent",
+            JobResult::HalfSwitched => "HALF SWITCHED (stopped after its first call)",
             JobResult::Skipped => "skipped",
             JobResult::Unknown => "UNKNOWN",
         }
@@ -378,6 +383,9 @@ pub fn job_result(run: &PlanRun) -> JobResult {
         return JobResult::Failed;
     }
     if o.iter().any(|c| c.stopped) {
+        if o.iter().any(|c| c.outcome == Outcome::Finished) {
+            return JobResult::HalfSwitched;
+        }
         return JobResult::Stopped;
     }
     if o.iter().any(|c| c.outcome == Outcome::NotSent) {

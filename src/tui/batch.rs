@@ -197,7 +197,11 @@ pub fn summary(b: &BatchState) -> Summary {
             JobPhase::Ended(JobResult::NotHealthy | JobResult::NotVerified) => s.finished += 1,
             JobPhase::Ended(JobResult::Unknown) => s.unknown += 1,
             JobPhase::Ended(
-                JobResult::Failed | JobResult::NotSent | JobResult::Stopped | JobResult::Skipped,
+                JobResult::Failed
+                | JobResult::NotSent
+                | JobResult::Stopped
+                | JobResult::HalfSwitched
+                | JobResult::Skipped,
             ) => s.failed += 1,
         }
     }
@@ -551,14 +555,15 @@ pub(crate) fn on_finished(
         }
         j.run = Some(run);
     }
+    // The way back first: the notice is cut at the terminal's width.
     app.notice = Some(format!(
-        "batch {} ended: {}; f searches again{}",
+        "batch {} ended{}: {}; f searches again",
         guard::short(batch_id),
-        summary_line(b),
         b.failback
             .as_deref()
             .map(|p| format!(" · the way back: {}", clean(p)))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        summary_line(b),
     ));
     // The search's answer is history now (the jobs it found were switched, or not): a
     // second failover starts from a fresh search, never from stale marks.
