@@ -173,7 +173,7 @@ pub async fn run(g: &Global, a: &ApplyArgs) -> Result<i32, CliError> {
             format!(
                 "nothing was sent: these jobs cannot be part of the batch:\n{}\n  settle them first (`dts-switch{} resume`), or take their steps out of the file",
                 refused.join("\n"),
-                crate::cli::commands::target_flags(g)
+                crate::cli::args::target_flags(g)
             ),
         ));
     }

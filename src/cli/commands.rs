@@ -2,17 +2,18 @@
 
 use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
 use crate::api::{ApiError, ErrorKind};
+use crate::cli::args::{check_verify_args, target_flags, validate_endpoint};
 use crate::cli::context::{self, Ctx};
 use crate::cli::flow::{typed_confirmation, Interrupts};
 use crate::cli::journal_cmds;
 use crate::cli::output::{self, now_hms};
 use crate::cli::{
-    exit, Cli, CliError, Command, JobsArgs, NewEndpointArgs, OutputFormat, SimulateArgs, SortKey,
-    StatusArgs, SwitchArgs, SwitchCmd, TotalCounts,
+    exit, Cli, CliError, Command, JobsArgs, OutputFormat, SimulateArgs, SortKey, StatusArgs,
+    SwitchArgs, SwitchCmd, TotalCounts,
 };
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
 use crate::domain::plan::{self, Plan};
-use crate::domain::rules::{self, EndpointInput};
+use crate::domain::rules;
 use crate::domain::{drive, guard, journal};
 use crate::domain::{Job, Listing, LoadEvent, SwitchRequest, Topology};
 use crate::sim::{
@@ -449,100 +450,6 @@ fn find_job<'a>(all: &'a [Job], id: &str, region: &str) -> Result<&'a Job, CliEr
     ))
 }
 
-/// The new account's password: the first line of stdin with `--password-stdin`, else
-/// `DTS_SWITCH_DB_PASSWORD`. Never a flag.
-fn read_password(a: &NewEndpointArgs) -> Result<Option<crate::domain::rules::Secret>, String> {
-    if a.password_stdin {
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
-            .map_err(|e| format!("--password-stdin: cannot read stdin: {e}"))?;
-        let pw = line.trim_end_matches(['\n', '\r']).to_string();
-        if pw.is_empty() {
-            return Err("--password-stdin: the first line of stdin is empty".into());
-        }
-        return Ok(Some(crate::domain::rules::Secret::new(pw)));
-    }
-    Ok(std::env::var("DTS_SWITCH_DB_PASSWORD")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .map(crate::domain::rules::Secret::new))
-}
-
-/// The new endpoint's flags, checked by the rules table: the endpoint, or every
-/// problem at once (one indented line each). Local checks only.
-pub fn validate_endpoint(a: &NewEndpointArgs) -> Result<rules::ValidEndpoint, Vec<String>> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut extra = rules::MaintainedExtras::default();
-    for (flag, v, slot) in [
-        (
-            "--database-name",
-            &a.database_name,
-            &mut extra.database_name,
-        ),
-        (
-            "--endpoint-region",
-            &a.endpoint_region,
-            &mut extra.endpoint_region,
-        ),
-        ("--username", &a.username, &mut extra.username),
-    ] {
-        if let Some(v) = v {
-            let v = v.trim();
-            if v.is_empty() {
-                lines.push(format!("  {flag}: is empty; leave it out or give a value"));
-            } else if let Err(why) = rules::no_inner_space(v) {
-                lines.push(format!("  {flag} {}", clean(&why)));
-            } else if flag == "--endpoint-region"
-                && crate::api::endpoint::validate_region(v).is_err()
-            {
-                lines.push(format!(
-                    "  {flag} {:?}: not a region id (e.g. cn-hangzhou)",
-                    clean(v)
-                ));
-            } else {
-                *slot = Some(v.to_string());
-            }
-        }
-    }
-    if a.password_stdin && a.username.is_none() {
-        lines.push(
-            "  --password-stdin: a password is for an account change: give --username too".into(),
-        );
-    }
-    if a.username.is_some() {
-        match read_password(a) {
-            Ok(Some(pw)) => extra.password = Some(pw),
-            Ok(None) => lines.push("  --username: an account change needs its password: give it on stdin with --password-stdin, or in DTS_SWITCH_DB_PASSWORD (never as a flag)".into()),
-            Err(e) => lines.push(format!("  {e}")),
-        }
-    }
-    let input = EndpointInput {
-        instance_id: a.instance_id.clone(),
-        ip: a.ip.clone(),
-        port: a.port.clone(),
-        owner_id: a.owner_id.clone(),
-        role: a.role.clone(),
-        extra,
-    };
-    let endpoint = rules::validate(a.instance_type, &input);
-    if let Err(errs) = &endpoint {
-        lines.extend(errs.iter().map(|e| format!("  {e}")));
-    }
-    if a.api == crate::domain::family::ApiChoice::Legacy {
-        if let Ok(e) = &endpoint {
-            lines.extend(
-                crate::domain::family::legacy::unsupported(e)
-                    .into_iter()
-                    .map(|l| format!("  {l}")),
-            );
-        }
-    }
-    match endpoint {
-        Ok(e) if lines.is_empty() => Ok(e),
-        _ => Err(lines),
-    }
-}
-
 /// Local checks only: nothing is sent when they fail.
 fn validate_request(a: &SwitchArgs) -> Result<SwitchRequest, CliError> {
     // Every problem at once: the job id's, then each endpoint value's.
@@ -749,7 +656,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     if code == exit::OK && run.next == drive::NextStep::NotHealthy {
         code = exit::NOT_HEALTHY;
     }
-    let failback = crate::cli::failover::write_failback(&sender.journal, &plan.batch_id);
+    let failback = journal_cmds::write_failback(&sender.journal, &plan.batch_id);
 
     if json_out {
         let calls: Vec<_> = outcomes
@@ -840,46 +747,6 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         );
     }
     Ok(code)
-}
-
-/// `--healthy-delay` and `--verify-timeout` within a day (a typo like `99999h` would
-/// make any delay "healthy" or wait for years).
-pub fn check_verify_args(v: &crate::cli::VerifyArgs) -> Result<(), CliError> {
-    let day = Duration::from_secs(86_400);
-    for (flag, d) in [
-        ("--healthy-delay", v.healthy_delay),
-        ("--verify-timeout", v.verify_timeout),
-    ] {
-        if d > day {
-            return Err(CliError::new(
-                exit::BAD_INPUT,
-                format!(
-                    "{flag} {}: at most 24h (nothing was sent)",
-                    humantime::format_duration(d)
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The global flags a follow-up command needs to reach the same service and journal
-/// (` --endpoint URL --journal PATH …`), so a printed command does what it says.
-pub fn target_flags(g: &crate::cli::Global) -> String {
-    let mut f = String::new();
-    if g.demo {
-        f.push_str(" --demo");
-    }
-    if let Some(p) = &g.profile {
-        f.push_str(&format!(" --profile {}", clean(p)));
-    }
-    if let Some(e) = &g.endpoint {
-        f.push_str(&format!(" --endpoint {}", clean(e)));
-    }
-    if let Some(j) = &g.journal {
-        f.push_str(&format!(" --journal {}", clean(&j.display().to_string())));
-    }
-    f
 }
 
 /// Where to look at call `o`'s progress: its task (legacy) or the job (maintained).

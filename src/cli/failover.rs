@@ -3,7 +3,7 @@
 //! running `domain::fleet`; this file reads the flags, prints the combined preview,
 //! asks for the typed confirmation, prints progress and the summary.
 
-use crate::cli::commands::{check_verify_args, target_flags, validate_endpoint};
+use crate::cli::args::{check_verify_args, target_flags, validate_endpoint};
 use crate::cli::context::{self, Ctx};
 use crate::cli::find::{named_regions, region_clients, region_problem_line, search};
 use crate::cli::flow::{typed_confirmation, Interrupts};
@@ -721,7 +721,7 @@ pub async fn run_targets(
     };
     let Some(runs) = runs else {
         if intro.failback {
-            if let Some(p) = write_failback(&journal, &batch.id) {
+            if let Some(p) = journal_cmds::write_failback(&journal, &batch.id) {
                 errln!(
                     "\nThe way back so far (failback runbook): {} — `dts-switch{flags} resume --batch {}` writes it again once the batch is settled",
                     p.display(),
@@ -741,7 +741,7 @@ pub async fn run_targets(
     results.extend(skipped.iter().map(|_| JobResult::Skipped));
     let code = batch_exit(&results);
     let failback = if intro.failback {
-        write_failback(&journal, &batch.id)
+        journal_cmds::write_failback(&journal, &batch.id)
     } else {
         None
     };
@@ -1121,24 +1121,5 @@ fn shell_word(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-/// Writes (again) the failback runbook of the batch beside the journal, from what the
-/// journal knows of it; its path, or None when the batch changed nothing (or the file
-/// cannot be written: said on stderr).
-pub fn write_failback(
-    journal: &crate::domain::journal::Journal,
-    batch_id: &str,
-) -> Option<std::path::PathBuf> {
-    let written = chrono::Utc::now()
-        .format("%Y-%m-%d %H:%M:%S UTC")
-        .to_string();
-    match crate::domain::runbook::write_failback(journal, batch_id, &written) {
-        Ok(p) => p,
-        Err(e) => {
-            errln!("warning: the failback runbook could not be written: {e}");
-            None
-        }
     }
 }

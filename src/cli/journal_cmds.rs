@@ -164,8 +164,8 @@ fn state_line(c: &journal::CallSummary) -> String {
 }
 
 pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliError> {
-    crate::cli::commands::check_verify_args(&a.verify)?;
-    let flags = crate::cli::commands::target_flags(g);
+    crate::cli::args::check_verify_args(&a.verify)?;
+    let flags = crate::cli::args::target_flags(g);
     let j = journal_for(g)?;
     if a.accept_damaged {
         return accept_damaged(&j);
@@ -325,7 +325,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
         }
     };
     for b in &touched {
-        if let Some(path) = crate::cli::failover::write_failback(&j, b) {
+        if let Some(path) = write_failback(&j, b) {
             outln!(
                 "The way back of batch {} (failback runbook): {} (review: dts-switch{flags} apply {} --dry-run)",
                 clean(short(b)),
@@ -1167,4 +1167,23 @@ fn history_markdown(plans: &[PlanSummary], j: &Journal) -> String {
         }
     }
     s
+}
+
+/// Writes (again) the failback runbook of the batch beside the journal, from what the
+/// journal knows of it; its path, or None when the batch changed nothing (or the file
+/// cannot be written: said on stderr).
+pub fn write_failback(
+    journal: &crate::domain::journal::Journal,
+    batch_id: &str,
+) -> Option<std::path::PathBuf> {
+    let written = chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string();
+    match crate::domain::runbook::write_failback(journal, batch_id, &written) {
+        Ok(p) => p,
+        Err(e) => {
+            errln!("warning: the failback runbook could not be written: {e}");
+            None
+        }
+    }
 }

@@ -30,6 +30,7 @@ macro_rules! errln {
 }
 
 pub mod apply;
+pub mod args;
 pub mod commands;
 pub mod context;
 pub mod failover;
