@@ -116,6 +116,9 @@ fn validate_task_ids(ids: &[String]) -> Result<(), CliError> {
 }
 
 async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
+    // Before anything reads the journal: the TUI shows no history, so old settled
+    // plans are kept lean (memory grows with what is open, not with the history).
+    crate::domain::journal::compact_old_plans();
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(CliError::new(
             exit::BAD_INPUT,

@@ -423,6 +423,8 @@ pub struct End {
 /// Runs the TUI until the operator quits or the terminal goes away. The caller checks
 /// that stdin and stdout are terminals.
 pub async fn run(cfg: Config) -> Result<End, String> {
+    // This process shows no history of the journal: old settled plans are kept lean.
+    journal::compact_old_plans();
     let journal = cfg.journal.clone();
     let first = read_journal(&journal);
     let (tx, mut rx) = unbounded_channel::<Msg>();

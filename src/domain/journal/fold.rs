@@ -206,6 +206,26 @@ pub struct PlanSummary {
     pub verify_started: bool,
     /// The verdict per switched direction, as journalled.
     pub verdicts: Vec<VerdictSummary>,
+    /// Kept lean (see [`compact_old_plans`]).
+    pub compacted: bool,
+}
+
+impl PlanSummary {
+    /// Drops what only the history shows (see [`compact_old_plans`]).
+    fn compact(&mut self) {
+        self.family_reason = String::new();
+        for c in &mut self.calls {
+            c.params = Vec::new();
+            c.old = None;
+            c.new = None;
+            c.dry_run = None;
+            c.statuses = Vec::new();
+        }
+        for v in &mut self.verdicts {
+            v.reason = String::new();
+        }
+        self.compacted = true;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -501,6 +521,22 @@ pub fn pending_for<'a>(
     })
 }
 
+/// Keep the plans older than the last [`KEEP_WHOLE`] lean once settled (see
+/// [`compact_old_plans`]).
+static COMPACT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The most recent plans kept whole when [`compact_old_plans`] is on.
+pub const KEEP_WHOLE: usize = 500;
+
+/// For a process that never shows the journal's history (the TUI): plans older than the
+/// last [`KEEP_WHOLE`] that need nothing more lose what only the history shows (each
+/// call's parameters, endpoints, dry run and status history, the family's reason), so
+/// memory grows with what is open, not with years of history. Their ids, jobs, calls'
+/// directions and states — all the guard and `resume` read — stay.
+pub fn compact_old_plans() {
+    COMPACT.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The fold of records into per-plan summaries, one record at a time (the journal's
 /// cache keeps one, so each record is folded once per process).
 #[derive(Debug, Clone, Default)]
@@ -552,6 +588,14 @@ impl Folder {
                 return;
             }
             self.index.insert(plan_id.clone(), self.plans.len());
+            if COMPACT.load(std::sync::atomic::Ordering::Relaxed) && self.plans.len() >= KEEP_WHOLE
+            {
+                let at = self.plans.len() - KEEP_WHOLE;
+                let old = &mut self.plans[at];
+                if old.pending().is_none() && !old.compacted {
+                    old.compact();
+                }
+            }
             let mut ids = vec![job_id.clone()];
             ids.extend(job_ids.iter().filter(|i| *i != job_id).cloned());
             self.plans.push(PlanSummary {
@@ -592,6 +636,7 @@ impl Folder {
                 process: process.clone(),
                 verify_started: false,
                 verdicts: vec![],
+                compacted: false,
             });
             return;
         }

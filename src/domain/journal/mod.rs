@@ -115,6 +115,37 @@ mod tests {
         }
     }
 
+    /// A TUI's fold of a long history keeps old settled plans lean, and decides
+    /// exactly what a whole fold decides.
+    #[test]
+    fn old_settled_plans_are_kept_lean_and_decide_the_same() {
+        let mut recs = vec![plan_rec("open", 1), intent("open", 0)];
+        for i in 0..(KEEP_WHOLE + 100) {
+            let id = format!("p{i}");
+            recs.push(plan_rec(&id, 1));
+            recs.push(intent(&id, 0));
+            recs.push(done(&id, 0, Outcome::Finished));
+        }
+        let whole = summarize(&recs);
+        compact_old_plans();
+        let lean = summarize(&recs);
+        assert_eq!(whole.len(), lean.len());
+        for (w, l) in whole.iter().zip(&lean) {
+            assert_eq!(
+                (w.plan_id.as_str(), w.pending()),
+                (l.plan_id.as_str(), l.pending())
+            );
+            assert_eq!(w.calls.len(), l.calls.len());
+            assert_eq!(w.calls[0].intent_at, l.calls[0].intent_at);
+        }
+        // The open plan (an unknown outcome) stays whole; old settled ones are lean; the
+        // last KEEP_WHOLE stay whole.
+        assert!(!lean[0].compacted && !lean[0].calls[0].params.is_empty());
+        assert!(lean[1].compacted && lean[1].calls[0].params.is_empty());
+        assert!(lean[1].calls[0].old.is_none());
+        assert!(lean.iter().rev().take(KEEP_WHOLE).all(|p| !p.compacted));
+    }
+
     #[test]
     fn pending_states() {
         let p = |recs: Vec<Record>| summarize(&recs).remove(0).pending();
