@@ -144,6 +144,13 @@ fn form_screens() {
     select_job(&mut app, TWO_WAY_JOB_ID);
     key(&mut app, KeyCode::Enter);
     snap("form_initial", &app);
+    // The focused choice row says how to choose in it, until ←/→ has been used once.
+    let text = |app: &dts_switch::tui::app::App| screen_text(&render(app, 80, 24));
+    assert!(text(&app).contains("←/→ to choose"), "{}", text(&app));
+    app.form.as_mut().unwrap().focus_item(Item::Type);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Left);
+    assert!(!text(&app).contains("←/→ to choose"), "{}", text(&app));
     app.form
         .as_mut()
         .unwrap()

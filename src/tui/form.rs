@@ -105,6 +105,8 @@ pub struct FormState {
     pub database_name: Input,
     pub focus: usize,
     pub tried_submit: bool,
+    /// A choice was changed with ←/→ once: the row's "←/→ to choose" hint is not needed.
+    pub chose_once: bool,
     /// A fleet failover's form: one new endpoint for this many marked jobs (the side
     /// and the topology are each job's own, as the search found them).
     pub fleet: Option<usize>,
@@ -137,6 +139,7 @@ impl FormState {
             database_name: Input::default(),
             focus: 0,
             tried_submit: false,
+            chose_once: false,
             fleet: None,
         };
         f.prefill();
@@ -264,6 +267,9 @@ impl FormState {
 
     /// ←/→ on a choice, Space on a toggle. `delta` is -1 or +1.
     pub fn change(&mut self, delta: i32) {
+        if matches!(self.focused(), Item::Side | Item::Type | Item::Api) {
+            self.chose_once = true;
+        }
         match self.focused() {
             Item::Side => {
                 // Another database: nothing typed for the first one applies.

@@ -555,6 +555,9 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
     let focused = form.focused();
     let mark = |item: Item| if item == focused { ">" } else { " " };
     let radio = |on: bool| if on { "(•)" } else { "( )" };
+    // ↓ moves to the next field; the first time a choice row is focused it says how
+    // to choose in it.
+    let choose_hint = |show: bool| if show { " ←/→ to choose" } else { "" };
     let mut lines: Vec<Line> = vec![];
     let mut cursor: Option<(u16, u16)> = None;
     if let Some(n) = form.fleet {
@@ -597,6 +600,10 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
                 style,
             ),
             Span::styled(
+                choose_hint(on && form.side == side && !form.chose_once),
+                theme.key(),
+            ),
+            Span::styled(
                 format!(" now {}", endpoint_long(form.current_of(side))),
                 theme.muted(),
             ),
@@ -630,6 +637,7 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
                 format!("{} {:<14}", radio(form.itype == t), t.as_str()),
                 style,
             ),
+            Span::styled(choose_hint(on && !form.chose_once), theme.key()),
             Span::styled(format!(" {}", type_help(t)), theme.muted()),
         ]));
     }
