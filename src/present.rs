@@ -142,3 +142,13 @@ pub fn batch_count_line(b: &crate::domain::fleet::Batch) -> String {
     }
     s
 }
+
+/// `head tail` on one line when it fits in `width`, else `head` and then `tail` on a
+/// line of its own after `indent` (a call's `old` and `→ new`, never cut mid-endpoint).
+pub fn head_and_tail(head: String, tail: &str, indent: &str, width: usize) -> Vec<String> {
+    if head.chars().count() + 1 + tail.chars().count() <= width {
+        vec![format!("{head} {tail}")]
+    } else {
+        vec![head, format!("{indent}{tail}")]
+    }
+}

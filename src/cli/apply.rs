@@ -161,22 +161,11 @@ pub async fn run(g: &Global, a: &ApplyArgs) -> Result<i32, CliError> {
     if !resolved.errors.is_empty() {
         return Err(file_errors(&shown, &resolved.errors));
     }
-    let admitted = fleet::admit(resolved.targets.into_iter().map(Ok).collect(), &journal);
-    let refused: Vec<String> = admitted
-        .as_ref()
-        .err()
-        .map(|l| l.iter().map(|x| format!("  {x}")).collect())
-        .unwrap_or_default();
-    if !refused.is_empty() {
-        return Err(CliError::new(
-            exit::BAD_INPUT,
-            format!(
-                "nothing was sent: these jobs cannot be part of the batch:\n{}\n  settle them first (`dts-switch{} resume`), or take their steps out of the file",
-                refused.join("\n"),
-                crate::cli::args::target_flags(g)
-            ),
-        ));
-    }
+    let targets = failover::admitted(
+        g,
+        fleet::admit(resolved.targets.into_iter().map(Ok).collect(), &journal),
+        "take their steps out of the file, or settle them first",
+    )?;
     let (jobs, finds) = book.step_counts();
     let title = match &book.title {
         Some(t) => format!("Runbook {shown} ({})", clean(t)),
@@ -199,14 +188,5 @@ pub async fn run(g: &Global, a: &ApplyArgs) -> Result<i32, CliError> {
         .map(|p| p as usize)
         .or(book.parallel)
         .unwrap_or(fleet::DEFAULT_PARALLEL);
-    failover::run_targets(
-        g,
-        &ctx,
-        journal,
-        admitted.unwrap_or_default(),
-        &intro,
-        &a.batch,
-        parallel,
-    )
-    .await
+    failover::run_targets(g, &ctx, journal, targets, &intro, &a.batch, parallel).await
 }

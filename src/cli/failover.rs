@@ -286,10 +286,9 @@ pub fn preview_text(b: &Batch, banner: &str, title: &str, width: usize) -> Strin
                         clean(&endpoint_words(&c.old)),
                     );
                     let new = format!("→ {}", clean(&endpoint_words(&c.new)));
-                    if head.chars().count() + 1 + new.chars().count() <= width {
-                        s.push_str(&format!("{head} {new}\n"));
-                    } else {
-                        s.push_str(&format!("{head}\n       {new}\n"));
+                    for l in crate::present::head_and_tail(head, &new, "       ", width) {
+                        s.push_str(&l);
+                        s.push('\n');
                     }
                     let mut words = vec![p.family.action().to_string()];
                     words.extend(
@@ -331,31 +330,19 @@ fn done_words(o: &crate::domain::executor::CallOutcome) -> String {
             .unwrap_or("")
             .to_string()
     };
+    // The first line of the error, when the call has one.
+    let why = o
+        .error
+        .as_deref()
+        .map(|e| format!(": {}", first(e)))
+        .unwrap_or_default();
     match o.outcome {
         Outcome::Finished => "finished".into(),
         Outcome::Sent => "sent (not followed)".into(),
         Outcome::StillRunning => "STILL RUNNING when we stopped following".into(),
-        Outcome::Unknown => format!(
-            "OUTCOME UNKNOWN{}",
-            o.error
-                .as_deref()
-                .map(|e| format!(": {}", first(e)))
-                .unwrap_or_default()
-        ),
-        Outcome::Failed => format!(
-            "FAILED{}",
-            o.error
-                .as_deref()
-                .map(|e| format!(": {}", first(e)))
-                .unwrap_or_default()
-        ),
-        Outcome::Refused => format!(
-            "REFUSED by the service{}",
-            o.error
-                .as_deref()
-                .map(|e| format!(": {}", first(e)))
-                .unwrap_or_default()
-        ),
+        Outcome::Unknown => format!("OUTCOME UNKNOWN{why}"),
+        Outcome::Failed => format!("FAILED{why}"),
+        Outcome::Refused => format!("REFUSED by the service{why}"),
         Outcome::NotSent if o.stopped => "not sent (stopped by the operator)".into(),
         Outcome::NotSent => match &o.refusal {
             Some(r) => {
@@ -513,26 +500,14 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
             .map(|(_, c)| c.clone())
             .unwrap_or_else(|| ctx.client.clone())
     };
-    let admitted = fleet::admit(
-        fleet::targets_of(&matches, client_of, &endpoint, a.new.api),
-        &journal,
-    );
-    let refused: Vec<String> = admitted
-        .as_ref()
-        .err()
-        .map(|l| l.iter().map(|x| format!("  {x}")).collect())
-        .unwrap_or_default();
-    if !refused.is_empty() {
-        return Err(CliError::new(
-            exit::BAD_INPUT,
-            format!(
-                "nothing was sent: these jobs cannot be part of the batch:\n{}\n  leave them out with --exclude ID, or settle them first (`dts-switch{} resume`)",
-                refused.join("\n"),
-                target_flags(g)
-            ),
-        ));
-    }
-    let targets = admitted.unwrap_or_default();
+    let targets = admitted(
+        g,
+        fleet::admit(
+            fleet::targets_of(&matches, client_of, &endpoint, a.new.api),
+            &journal,
+        ),
+        "leave them out with --exclude ID, or settle them first",
+    )?;
     let intro = Intro {
         title: format!(
             "Failover of {} → {}",
@@ -563,6 +538,29 @@ pub struct Intro {
     pub failback: bool,
     /// The command, as the journal's records name who wrote them.
     pub command: &'static str,
+}
+
+/// The batch's targets, or bad input naming each job that cannot be in it (nothing was
+/// sent); `what_to_do` ends the message (`leave them out with --exclude ID, …`).
+pub fn admitted(
+    g: &Global,
+    admitted: Result<Vec<fleet::Target>, Vec<String>>,
+    what_to_do: &str,
+) -> Result<Vec<fleet::Target>, CliError> {
+    admitted.map_err(|refused| {
+        CliError::new(
+            exit::BAD_INPUT,
+            format!(
+                "nothing was sent: these jobs cannot be part of the batch:\n{}\n  {what_to_do} (`dts-switch{} resume` settles an unfinished switch)",
+                refused
+                    .iter()
+                    .map(|x| format!("  {x}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                target_flags(g)
+            ),
+        )
+    })
 }
 
 /// The checks of the batch flags that need no answer from the service.
@@ -839,10 +837,9 @@ pub fn summary_text(
                 clean(&endpoint_words(&c.new)),
                 o.outcome.as_str()
             );
-            if head.chars().count() + 1 + tail.chars().count() <= width {
-                s.push_str(&format!("{head} {tail}\n"));
-            } else {
-                s.push_str(&format!("{head}\n    {tail}\n"));
+            for l in crate::present::head_and_tail(head, &tail, "    ", width) {
+                s.push_str(&l);
+                s.push('\n');
             }
             let mut d: Vec<String> = Vec::new();
             if let Some(t) = &o.task_id {

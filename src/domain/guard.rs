@@ -552,7 +552,7 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
     }
     // The journal first (cheap, and an already-sent call must be refused as such, not
     // be taken for a change someone else made).
-    precheck(s, plan, index)?;
+    let recorded = precheck(s, plan, index)?;
     // Other journals of this host that wrote to the job: the same rule, under the
     // host's per-job locks, held until the write's answer is back.
     let mut locks = hostlock::JobLocks::take(
@@ -566,13 +566,7 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
     .map_err(|e| Refusal::HostLock {
         error: e.to_string(),
     })?;
-    // When this plan was made (its record; a plan not yet recorded is made now).
-    let recorded = s.journal.read().ok().and_then(|r| {
-        r.plans()
-            .iter()
-            .find(|p| p.plan_id == plan.id)
-            .map(|p| p.at.clone())
-    });
+    // When this plan was made (the planner's stamp or its record, the earlier).
     let since = made_since(plan, recorded.as_deref(), &journal::now());
     // A stale plan (another sent the same call since) is refused only when the call
     // would be sent: a job that already shows the new endpoint is "already switched".
@@ -642,8 +636,9 @@ pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal
     Ok(Sent::Sent { at, answer })
 }
 
-/// The journal's rules for call `index`, without writing (before the read).
-fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<(), Refusal> {
+/// The journal's rules for call `index`, without writing (before the read). Ok: the
+/// time of the plan's record, when the journal has it.
+fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<Option<String>, Refusal> {
     let path = s.journal.path().display().to_string();
     let read = s.journal.read().map_err(|e| Refusal::Journal {
         path: path.clone(),
@@ -658,7 +653,8 @@ fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<(), Refusal> {
         &plan.region,
         Some(&plan.id),
     )?;
-    if let Some(p) = plans.iter().find(|p| p.plan_id == plan.id) {
+    let me = plans.iter().find(|p| p.plan_id == plan.id);
+    if let Some(p) = me {
         if p.dismissed {
             return Err(Refusal::Dismissed {
                 plan_id: plan.id.clone(),
@@ -685,7 +681,7 @@ fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<(), Refusal> {
             }
         }
     }
-    Ok(())
+    Ok(me.map(|p| p.at.clone()))
 }
 
 /// The maintained family's server-side check of call `index` (`DryRun=true`): nothing

@@ -694,12 +694,11 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<
                         clean(&endpoint_words(&c.old)),
                     );
                     let new = format!("→ {}", clean(&endpoint_words(&c.new)));
-                    if head.chars().count() + 1 + new.chars().count() <= width {
-                        v.push(Line::raw(format!("{head} {new}")));
-                    } else {
-                        v.push(Line::raw(head));
-                        v.push(Line::raw(format!("       {new}")));
-                    }
+                    v.extend(
+                        crate::present::head_and_tail(head, &new, "       ", width)
+                            .into_iter()
+                            .map(Line::raw),
+                    );
                     let mut words = vec![p.family.action().to_string()];
                     words.extend(
                         c.params
