@@ -318,7 +318,7 @@ fn a_space_inside_an_id_or_address_is_a_named_error_outer_ones_are_trimmed() {
                     "3306",
                 ],
             ),
-            "--instance-id (Endpoint.InstanceId): \"i-bp1 new00001\" has a space in it",
+            "--instance-id (Endpoint.InstanceId / EndpointInstanceId): \"i-bp1 new00001\" has a space in it",
         ),
         (
             args(
@@ -333,7 +333,7 @@ fn a_space_inside_an_id_or_address_is_a_named_error_outer_ones_are_trimmed() {
                     "5432",
                 ],
             ),
-            "--ip (Endpoint.IP): \"8.136.20 .12\" has a space in it",
+            "--ip (Endpoint.IP / EndpointIp): \"8.136.20 .12\" has a space in it",
         ),
         (
             args(
@@ -348,7 +348,7 @@ fn a_space_inside_an_id_or_address_is_a_named_error_outer_ones_are_trimmed() {
                     "54 32",
                 ],
             ),
-            "--port (Endpoint.Port): \"54 32\" has a space in it",
+            "--port (Endpoint.Port / EndpointPort): \"54 32\" has a space in it",
         ),
         (
             args(
@@ -404,8 +404,9 @@ fn a_space_inside_an_id_or_address_is_a_named_error_outer_ones_are_trimmed() {
         "{out:?}"
     );
     assert!(
-        out.stderr
-            .contains("--instance-id (Endpoint.InstanceId): \"i-1 2\" has a space"),
+        out.stderr.contains(
+            "--instance-id (Endpoint.InstanceId / EndpointInstanceId): \"i-1 2\" has a space"
+        ),
         "{out:?}"
     );
     // Blanks around a pasted value are trimmed.

@@ -518,3 +518,81 @@ fn a_two_way_job_whose_forward_fails_after_the_change_keeps_reverse_unsent_and_s
     assert!(!out.all().contains("Done:"), "{out:?}");
     assert!(out.all().contains("--only-direction reverse"), "{out:?}");
 }
+
+#[test]
+fn a_signal_during_the_dry_run_says_nothing_was_sent() {
+    // Each ModifyDtsJobEndpoint answer takes 3 s: SIGTERM comes while the dry run
+    // (or, on a slow machine, the listing before it) is in flight.
+    let sim = msim(Faults {
+        delay: Duration::from_secs(3),
+        only_action: Some(MODIFY.into()),
+        ..Faults::default()
+    });
+    let env = Env::new();
+    let mut args = one_way("switch", MAINTAINED_ONE_WAY_JOB_ID);
+    args.push("--yes".into());
+    let child = env
+        .command_at(&sim.url())
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("terminated (SIGTERM) before any call was sent: nothing was sent"),
+        "{stderr}"
+    );
+    assert!(real_modifies(&sim).is_empty());
+}
+
+#[test]
+fn errors_and_warnings_speak_the_jobs_own_api() {
+    let sim = msim(Faults::default());
+    let env = Env::new();
+    // A bad port: each API's own parameter name, both while the family is unknown.
+    let bad = |api: &str| {
+        let mut a = one_way("plan", MAINTAINED_ONE_WAY_JOB_ID);
+        let last = a.len() - 1;
+        a[last] = "99999".into();
+        a.extend(["--api".into(), api.into()]);
+        env.run(&sim, &strs(&a))
+    };
+    let out = bad("maintained");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--port (EndpointPort):"), "{out:?}");
+    assert!(!out.stderr.contains("Endpoint.Port"), "{out:?}");
+    let out = bad("legacy");
+    assert!(out.stderr.contains("--port (Endpoint.Port):"), "{out:?}");
+    let out = bad("auto");
+    assert!(
+        out.stderr
+            .contains("--port (Endpoint.Port / EndpointPort):"),
+        "{out:?}"
+    );
+    assert!(sim.requests().is_empty(), "bad input sends nothing");
+    // A new-version job's destination is an RDS instance: ModifyDtsJobEndpoint takes
+    // it, so the warning does not say the call is for self-managed databases.
+    let out = env.run(
+        &sim,
+        &[
+            "plan",
+            "--job",
+            MAINTAINED_FAILS_AFTER_CHANGE_JOB_ID,
+            "--database",
+            "destination",
+            "--instance-type",
+            "rds",
+            "--instance-id",
+            "rm-bp1ticketsnew1",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.all().contains("ApsaraDB RDS"), "{out:?}");
+    assert!(out.all().contains("another instance"), "{out:?}");
+    assert!(!out.all().contains("self-managed"), "{out:?}");
+}

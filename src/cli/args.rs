@@ -85,7 +85,13 @@ pub fn validate_endpoint(a: &NewEndpointArgs) -> Result<rules::ValidEndpoint, Ve
     };
     let endpoint = rules::validate(a.instance_type, &input);
     if let Err(errs) = &endpoint {
-        lines.extend(errs.iter().map(|e| format!("  {e}")));
+        // Each parameter as the chosen API names it; both names while the family is
+        // still to be found (`--api auto`).
+        use crate::domain::family::ApiChoice;
+        lines.extend(errs.iter().map(|e| match a.api {
+            ApiChoice::Auto => format!("  {e}"),
+            api => format!("  {}", e.clone().in_api(api == ApiChoice::Maintained)),
+        }));
     }
     if a.api == crate::domain::family::ApiChoice::Legacy {
         if let Ok(e) = &endpoint {

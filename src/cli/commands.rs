@@ -4,7 +4,7 @@ use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
 use crate::api::{ApiError, ErrorKind};
 use crate::cli::args::{check_verify_args, target_flags, validate_endpoint};
 use crate::cli::context::{self, Ctx};
-use crate::cli::flow::{typed_confirmation, Interrupts};
+use crate::cli::flow::{before_sending, typed_confirmation, Interrupts};
 use crate::cli::journal_cmds;
 use crate::cli::output::{self, now_hms};
 use crate::cli::{
@@ -521,7 +521,7 @@ async fn make_plan(
     Ok((plan, job))
 }
 
-fn confirm(plan: &Plan) -> Result<bool, CliError> {
+async fn confirm(plan: &Plan) -> Result<bool, CliError> {
     let n = plan.calls.len();
     typed_confirmation(
         &format!(
@@ -532,6 +532,7 @@ fn confirm(plan: &Plan) -> Result<bool, CliError> {
         ),
         &plan.job_id,
     )
+    .await
 }
 
 async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
@@ -549,8 +550,12 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         ));
     }
     let journal = journal_cmds::journal_for(g)?;
+    // From here a signal ends the switch with words, not a silent exit: before any
+    // call is sent (while the dry runs or the confirmation wait) it says nothing was.
+    let mut interrupts = Interrupts::install();
     let ctx = context::build(g).await?;
-    let (plan, job) = make_plan(&ctx, a, req, Some(&journal)).await?;
+    let (plan, job) =
+        before_sending(&mut interrupts, make_plan(&ctx, a, req, Some(&journal))).await?;
     let json_out = g.output == OutputFormat::Json;
     // The preview goes to stderr in JSON mode so stdout stays one JSON document.
     let preview = output::plan_text(&plan, &job, &ctx.banner());
@@ -574,7 +579,7 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         );
         return Ok(exit::OK);
     }
-    if !s.yes && !confirm(&plan)? {
+    if !s.yes && !before_sending(&mut interrupts, confirm(&plan)).await? {
         errln!("cancelled: nothing was sent");
         return Ok(exit::FAILED);
     }
@@ -620,7 +625,6 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         printer.event(ev)
     };
     let sender = ctx.sender(journal, "switch");
-    let mut interrupts = Interrupts::install();
     let verify_opts = (!s.verify.no_verify).then(|| opts.verify.clone());
     let run = tokio::select! {
         r = drive::run_plan(&sender, &plan, 0, &opts, verify_opts.as_ref(), &mut handler) => r,

@@ -6,7 +6,7 @@
 use crate::cli::args::{check_verify_args, target_flags, validate_endpoint};
 use crate::cli::context::{self, Ctx};
 use crate::cli::find::{named_regions, region_clients, region_problem_line, search};
-use crate::cli::flow::{typed_confirmation, Interrupts};
+use crate::cli::flow::{before_sending, typed_confirmation, Interrupts};
 use crate::cli::journal_cmds;
 use crate::cli::output::{self, print_json, utc_words, verdict_line};
 use crate::cli::{
@@ -595,7 +595,13 @@ pub async fn run_targets(
         errln!("planning {} jobs (ModifyDtsJobEndpoint DryRun=true where the job is new-version; nothing is changed)…", targets.len());
     }
     let base = ctx.sender(journal.clone(), intro.command);
-    let batch = fleet::plan_batch(targets, &base).await;
+    // A signal before any call is sent (dry runs, the confirmation) ends the batch
+    // saying that nothing was.
+    let mut interrupts = Interrupts::install();
+    let batch = before_sending(&mut interrupts, async {
+        Ok(fleet::plan_batch(targets, &base).await)
+    })
+    .await?;
     let json_out = g.output == OutputFormat::Json;
     let preview = preview_text(&batch, &ctx.banner(), &intro.title, width());
     if json_out {
@@ -654,7 +660,7 @@ pub async fn run_targets(
     }
     let calls: usize = work.iter().map(|(_, p)| p.calls.len()).sum();
     if !a.yes {
-        let ok = typed_confirmation(
+        let ok = before_sending(&mut interrupts, typed_confirmation(
             &format!(
                 "\nThis sends {calls} call{} for {} job{}. Type the number of calls ({calls}) to confirm, anything else cancels: ",
                 if calls == 1 { "" } else { "s" },
@@ -662,7 +668,8 @@ pub async fn run_targets(
                 if work.len() == 1 { "" } else { "s" },
             ),
             &calls.to_string(),
-        )?;
+        ))
+        .await?;
         if !ok {
             errln!("cancelled: nothing was sent");
             return Ok(exit::FAILED);
@@ -701,7 +708,6 @@ pub async fn run_targets(
     };
     let plans: Vec<Plan> = work.iter().map(|(_, p)| p.clone()).collect();
     let flags = target_flags(g);
-    let mut interrupts = Interrupts::install();
     let mut on_event = |i: usize, ev: &ProgressEvent| progress.event(i, ev);
     let running = fleet::run_batch(work, parallel, &opts, verify_opts.as_ref(), &mut on_event);
     tokio::pin!(running);

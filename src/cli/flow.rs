@@ -5,17 +5,43 @@
 use crate::cli::{exit, CliError};
 use std::io::BufRead;
 
-/// Asks on the terminal; true only when the operator types `expected` exactly.
-pub fn typed_confirmation(prompt: &str, expected: &str) -> Result<bool, CliError> {
+/// Asks on the terminal; true only when the operator types `expected` exactly. The
+/// line is read on a thread of its own, so a signal is heard while it waits (see
+/// [`before_sending`]).
+pub async fn typed_confirmation(prompt: &str, expected: &str) -> Result<bool, CliError> {
     errout!("{prompt}");
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-        CliError::new(
-            exit::BAD_INPUT,
-            format!("cannot read the confirmation: {e}"),
-        )
-    })?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let r = std::io::stdin().lock().read_line(&mut line).map(|_| line);
+        let _ = tx.send(r);
+    });
+    let line = rx
+        .await
+        .map_err(|_| CliError::new(exit::BAD_INPUT, "cannot read the confirmation"))?
+        .map_err(|e| {
+            CliError::new(
+                exit::BAD_INPUT,
+                format!("cannot read the confirmation: {e}"),
+            )
+        })?;
     Ok(line.trim() == expected)
+}
+
+/// Runs `work` (planning, dry runs, the confirmation) unless a signal comes first: then
+/// the command ends with exit 1 and says that nothing was sent (a dry run changes
+/// nothing, and no call was handed to the network).
+pub async fn before_sending<T>(
+    interrupts: &mut Interrupts,
+    work: impl std::future::Future<Output = Result<T, CliError>>,
+) -> Result<T, CliError> {
+    tokio::select! {
+        r = work => r,
+        sig = interrupts.wait() => Err(CliError::new(
+            exit::FAILED,
+            format!("{sig} before any call was sent: nothing was sent, nothing was changed"),
+        )),
+    }
 }
 
 /// Ctrl-C, SIGTERM and SIGHUP, caught from the moment this is created (not from the

@@ -639,12 +639,7 @@ async fn resume_plan(
                         p.job_id
                     );
                     let expected = p.job_id.clone();
-                    // Off the runtime's threads, so Ctrl-C at the prompt is heard.
-                    let yes = tokio::task::spawn_blocking(move || {
-                        crate::cli::flow::typed_confirmation(&prompt, &expected)
-                    })
-                    .await
-                    .map_err(|e| CliError::new(exit::FAILED, format!("internal error: {e}")))??;
+                    let yes = crate::cli::flow::typed_confirmation(&prompt, &expected).await?;
                     if !yes {
                         errln!("not sent: the plan stays pending");
                         return Ok(exit::FAILED);

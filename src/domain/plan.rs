@@ -272,15 +272,17 @@ fn current_of(job: &Job, side: Side) -> &EndpointInfo {
 
 /// Things the operator should see before confirming: not errors, since they may know
 /// better, but worth a second look.
-pub fn warnings(job: &Job, req: &SwitchRequest) -> Vec<String> {
+pub fn warnings(job: &Job, req: &SwitchRequest, family: Family) -> Vec<String> {
     let mut w = Vec::new();
     let cur = current_of(job, req.database);
     let side = req.database.as_str().to_ascii_lowercase();
-    if !crate::domain::rules::refuses_switch(&cur.instance_type) {
+    // The legacy API refuses a plan on what it cannot switch (see [`plan`]).
+    if family != Family::Legacy || !crate::domain::rules::refuses_switch(&cur.instance_type) {
         if let Some(note) = crate::domain::rules::current_endpoint_note(
             &cur.instance_type,
             &cur.instance_id,
             &format!("the {side}"),
+            Some(family != Family::Legacy),
         ) {
             w.push(note);
         }
@@ -348,6 +350,7 @@ pub fn plan(
                 &cur.instance_type,
                 &cur.instance_id,
                 &side,
+                Some(false),
             )
             .unwrap_or_default(),
         });
@@ -411,7 +414,7 @@ pub fn plan(
         topology,
         topology_overridden: req.topology.is_some_and(|t| t != job.detected_topology()),
         calls,
-        warnings: warnings(job, req),
+        warnings: warnings(job, req, family),
     })
 }
 

@@ -306,6 +306,56 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Each endpoint value's parameter in SwitchSynchronizationEndpoint, in
+/// ModifyDtsJobEndpoint, and both (for an error made before the job's family is known).
+const WIRE_NAMES: [(&str, &str, &str); 6] = [
+    (
+        TYPE_PARAM,
+        "EndpointInstanceType",
+        "Endpoint.InstanceType / EndpointInstanceType",
+    ),
+    (
+        "Endpoint.InstanceId",
+        "EndpointInstanceId",
+        "Endpoint.InstanceId / EndpointInstanceId",
+    ),
+    ("Endpoint.IP", "EndpointIp", "Endpoint.IP / EndpointIp"),
+    (
+        "Endpoint.Port",
+        "EndpointPort",
+        "Endpoint.Port / EndpointPort",
+    ),
+    (
+        OWNER_PARAM,
+        "AliyunUid",
+        "SourceEndpoint.OwnerID / AliyunUid",
+    ),
+    (ROLE_PARAM, "RoleName", "SourceEndpoint.Role / RoleName"),
+];
+
+/// The parameter `legacy` names in both APIs (`Endpoint.Port / EndpointPort`).
+fn both_names(legacy: &'static str) -> &'static str {
+    WIRE_NAMES
+        .iter()
+        .find(|(l, _, _)| *l == legacy)
+        .map(|(_, _, b)| *b)
+        .unwrap_or(legacy)
+}
+
+impl FieldError {
+    /// The error as it reads for a job of one API: its parameter as that API names it
+    /// (`maintained`: ModifyDtsJobEndpoint's `EndpointPort`, else `Endpoint.Port`).
+    pub fn in_api(mut self, maintained: bool) -> Self {
+        if let Some((l, m, _)) = WIRE_NAMES
+            .iter()
+            .find(|(l, m, b)| [*l, *m, *b].contains(&self.param))
+        {
+            self.param = if maintained { m } else { l };
+        }
+        self
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}): {}", self.flag, self.param, self.message)
@@ -468,27 +518,57 @@ pub fn endpoint_kind(instance_type: &str) -> EndpointKind {
 }
 
 /// Why the endpoint a switch would replace is not a plain self-managed one, when it is
-/// not: `side` names it (`the source`), `current` is its type and id as listed. For
-/// [`EndpointKind::NotSwitchable`] this is the reason a plan is refused; otherwise a
-/// warning. Service text in it is not cleaned.
-pub fn current_endpoint_note(instance_type: &str, instance_id: &str, side: &str) -> Option<String> {
+/// not: `side` names it (`the source`), `current` is its type and id as listed;
+/// `maintained` says which API the call uses (None: not known yet). For
+/// [`EndpointKind::NotSwitchable`] in the legacy API this is the reason a plan is
+/// refused; otherwise a warning. Service text in it is not cleaned.
+pub fn current_endpoint_note(
+    instance_type: &str,
+    instance_id: &str,
+    side: &str,
+    maintained: Option<bool>,
+) -> Option<String> {
     let current = format!("{instance_type} {instance_id}")
         .trim_matches(' ')
         .to_string();
-    match endpoint_kind(instance_type) {
-        EndpointKind::SelfManaged(_) | EndpointKind::Unlisted => None,
-        EndpointKind::Managed(product) => Some(format!(
+    let legacy_only =
+        "SwitchSynchronizationEndpoint (legacy jobs) switches only self-managed databases";
+    match (endpoint_kind(instance_type), maintained) {
+        (EndpointKind::SelfManaged(_) | EndpointKind::Unlisted, _) => None,
+        (EndpointKind::Managed(product), Some(false)) => Some(format!(
             "{side} is {product} ({current}), run by Alibaba Cloud: DTS follows its switchovers by itself; this call is for self-managed databases. Is it the database that was switched over?"
         )),
-        EndpointKind::NotSwitchable(via) => Some(format!(
+        (EndpointKind::Managed(product), Some(true)) => Some(format!(
+            "{side} is {product} ({current}), run by Alibaba Cloud: DTS follows its primary/secondary switchovers by itself; change it only to point the job at another instance. Is it the database that was switched over?"
+        )),
+        (EndpointKind::Managed(product), None) => Some(format!(
+            "{side} is {product} ({current}), run by Alibaba Cloud: DTS follows its primary/secondary switchovers by itself ({legacy_only}). Is it the database that was switched over?"
+        )),
+        (EndpointKind::NotSwitchable(via), Some(false)) => Some(format!(
             "{side} is a database reached through {via} ({current}): SwitchSynchronizationEndpoint switches only {} endpoints, so it cannot switch this one; change it in the DTS console (or choose the other database)",
             switchable_types_text()
         )),
-        EndpointKind::Unknown(t) => Some(format!(
-            "{side} has instance type \"{t}\" ({current}), which dts-switch does not know: this call is for self-managed databases ({}); check the job in the DTS console",
+        (EndpointKind::NotSwitchable(via), _) => Some(format!(
+            "{side} is a database reached through {via} ({current}): ModifyDtsJobEndpoint names the new endpoint as one of {}, and SwitchSynchronizationEndpoint (legacy jobs) cannot switch it; the dry run says whether the service takes the change",
+            maintained_types_text()
+        )),
+        (EndpointKind::Unknown(t), Some(true)) => Some(format!(
+            "{side} has instance type \"{t}\" ({current}), which dts-switch does not know; check the job in the DTS console"
+        )),
+        (EndpointKind::Unknown(t), _) => Some(format!(
+            "{side} has instance type \"{t}\" ({current}), which dts-switch does not know: {legacy_only} ({}); check the job in the DTS console",
             switchable_types_text()
         )),
     }
+}
+
+/// ModifyDtsJobEndpoint's instance types, in its own spelling.
+fn maintained_types_text() -> String {
+    InstanceType::ALL
+        .iter()
+        .map(|t| t.maintained_name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// True when this API cannot switch an endpoint of `instance_type` (`dg`, `cen`).
@@ -754,7 +834,7 @@ pub fn validate(ty: InstanceType, input: &EndpointInput) -> Result<ValidEndpoint
         if let Err(m) = validate_field(ty, *f, v) {
             errors.push(FieldError {
                 flag: f.flag(),
-                param: f.param(),
+                param: both_names(f.param()),
                 message: m,
             });
         }
@@ -768,38 +848,38 @@ pub fn validate(ty: InstanceType, input: &EndpointInput) -> Result<ValidEndpoint
         (true, true) if asked => {
             errors.push(FieldError {
                 flag: OWNER_FLAG,
-                param: OWNER_PARAM,
+                param: both_names(OWNER_PARAM),
                 message: "is required for a cross-account switch: the account id that owns the source instance (digits)".into(),
             });
             errors.push(FieldError {
                 flag: ROLE_FLAG,
-                param: ROLE_PARAM,
+                param: both_names(ROLE_PARAM),
                 message: "is required for a cross-account switch: the RAM role name authorised for the destination account".into(),
             });
         }
         (true, true) => {}
         (false, true) => errors.push(FieldError {
             flag: ROLE_FLAG,
-            param: ROLE_PARAM,
+            param: both_names(ROLE_PARAM),
             message: "is required with --owner-id: the cross-account pair is given together or not at all".into(),
         }),
         (true, false) => errors.push(FieldError {
             flag: OWNER_FLAG,
-            param: OWNER_PARAM,
+            param: both_names(OWNER_PARAM),
             message: "is required with --role: the cross-account pair is given together or not at all".into(),
         }),
         (false, false) => {
             if let Err(m) = validate_owner_id(&owner) {
                 errors.push(FieldError {
                     flag: OWNER_FLAG,
-                    param: OWNER_PARAM,
+                    param: both_names(OWNER_PARAM),
                     message: m,
                 });
             }
             if let Err(m) = validate_role(&role) {
                 errors.push(FieldError {
                     flag: ROLE_FLAG,
-                    param: ROLE_PARAM,
+                    param: both_names(ROLE_PARAM),
                     message: m,
                 });
             }
@@ -980,21 +1060,45 @@ mod tests {
 
     #[test]
     fn notes_on_the_current_endpoint_say_what_is_known() {
-        assert_eq!(current_endpoint_note("ECS", "i-1", "the source"), None);
-        assert_eq!(current_endpoint_note("", "", "the source"), None);
-        let m = current_endpoint_note("RDS", "rm-1", "the destination").unwrap();
+        assert_eq!(
+            current_endpoint_note("ECS", "i-1", "the source", Some(false)),
+            None
+        );
+        assert_eq!(
+            current_endpoint_note("", "", "the source", Some(false)),
+            None
+        );
+        let m = current_endpoint_note("RDS", "rm-1", "the destination", Some(false)).unwrap();
         assert!(m.contains("ApsaraDB RDS (RDS rm-1)"), "{m}");
         assert!(m.contains("by itself"), "{m}");
-        let m = current_endpoint_note("dg", "dg-bp1x", "the source").unwrap();
+        let m = current_endpoint_note("dg", "dg-bp1x", "the source", Some(false)).unwrap();
         assert!(m.contains("Database Gateway (dg dg-bp1x)"), "{m}");
         assert!(m.contains("cannot switch"), "{m}");
         assert!(m.contains("LocalInstance, ECS and Express"), "{m}");
         assert!(!m.contains("ApsaraDB"), "{m}");
-        let m = current_endpoint_note("cen", "cen-1", "the source").unwrap();
+        let m = current_endpoint_note("cen", "cen-1", "the source", Some(false)).unwrap();
         assert!(m.contains("Cloud Enterprise Network"), "{m}");
-        let m = current_endpoint_note("Frobnicator", "x-1", "the source").unwrap();
+        let m = current_endpoint_note("Frobnicator", "x-1", "the source", Some(false)).unwrap();
         assert!(m.contains("\"Frobnicator\""), "shown verbatim: {m}");
         assert!(!m.contains("ApsaraDB"), "{m}");
+        // A new-version job: ModifyDtsJobEndpoint takes managed instances, and its own
+        // vocabulary is named; nothing says "this call is for self-managed databases".
+        let m = current_endpoint_note("PolarDB", "pc-1", "the source", Some(true)).unwrap();
+        assert!(
+            m.contains("another instance") && !m.contains("self-managed"),
+            "{m}"
+        );
+        let m = current_endpoint_note("dg", "dg-1", "the source", Some(true)).unwrap();
+        assert!(
+            m.contains("ModifyDtsJobEndpoint") && m.contains("rds, polardb"),
+            "{m}"
+        );
+        assert!(!m.contains("cannot switch this one"), "{m}");
+        let m = current_endpoint_note("Frobnicator", "x-1", "the source", Some(true)).unwrap();
+        assert!(!m.contains("SwitchSynchronizationEndpoint"), "{m}");
+        // Not known yet: both APIs are spoken of.
+        let m = current_endpoint_note("RDS", "rm-1", "the source", None).unwrap();
+        assert!(m.contains("legacy jobs"), "{m}");
     }
 
     #[test]
@@ -1093,7 +1197,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(e[0].to_string().contains("1 to 65535"), "{}", e[0]);
-        assert!(e[0].to_string().contains("Endpoint.Port"));
+        assert!(
+            e[0].to_string().contains("(Endpoint.Port / EndpointPort)"),
+            "{}",
+            e[0]
+        );
+        let legacy = e[0].clone().in_api(false).to_string();
+        assert!(legacy.contains("(Endpoint.Port)") && !legacy.contains("EndpointPort"));
+        let maintained = e[0].clone().in_api(true).to_string();
+        assert!(maintained.contains("(EndpointPort)") && !maintained.contains("Endpoint.Port"));
+        assert_eq!(e[0].clone().in_api(true).in_api(false).to_string(), legacy);
         assert!("ecs".parse::<InstanceType>().is_ok());
         assert_eq!("RDS".parse::<InstanceType>(), Ok(InstanceType::Rds));
         assert_eq!(

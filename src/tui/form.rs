@@ -405,8 +405,19 @@ impl FormState {
     pub fn side_note(&self) -> Option<(String, bool)> {
         let cur = self.current();
         let side = format!("the {}", self.side.as_str().to_ascii_lowercase());
-        rules::current_endpoint_note(&cur.instance_type, &cur.instance_id, &side)
-            .map(|n| (n, rules::refuses_switch(&cur.instance_type)))
+        let maintained = match (self.maintained_sure(), self.maintained_possible()) {
+            (true, _) => Some(true),
+            (false, false) => Some(false),
+            (false, true) => None,
+        };
+        rules::current_endpoint_note(&cur.instance_type, &cur.instance_id, &side, maintained).map(
+            |n| {
+                (
+                    n,
+                    maintained == Some(false) && rules::refuses_switch(&cur.instance_type),
+                )
+            },
+        )
     }
 
     pub fn need(&self, f: FieldId) -> Need {
