@@ -226,7 +226,7 @@ fn sender(sim: &Simulator, journal: &Journal, who: &str) -> Sender {
     })
     .unwrap();
     Sender {
-        client,
+        client: client.port(),
         journal: journal.clone(),
         endpoint: endpoint.to_string(),
         masked_ak: "LTAI****".into(),

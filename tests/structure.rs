@@ -37,22 +37,25 @@ fn callers(needle: &str) -> Vec<String> {
 /// family's file, and those are reached only through the guard.
 #[test]
 fn only_the_guard_sends_a_write() {
+    // The client's write operations are called only by the api's port.
+    for needle in [
+        ".switch_synchronization_endpoint(",
+        ".modify_dts_job_endpoint(",
+        ".modify_dts_job_endpoint_dry_run(",
+    ] {
+        assert_eq!(callers(needle), Vec::<String>::new(), "{needle}");
+    }
     for (needle, file) in [
-        (
-            ".switch_synchronization_endpoint(",
-            "domain/family/legacy.rs",
-        ),
-        (".modify_dts_job_endpoint(", "domain/family/maintained.rs"),
-        (
-            ".modify_dts_job_endpoint_dry_run(",
-            "domain/family/maintained.rs",
-        ),
+        (".legacy_switch(", "domain/family/legacy.rs"),
+        (".maintained_modify(", "domain/family/maintained.rs"),
         ("send_write(", "domain/guard.rs"),
         ("maintained::dry_run(", "domain/guard.rs"),
     ] {
         let mut c = callers(needle);
         // The dispatcher that defines send_write names it too.
         c.retain(|p| !(needle == "send_write(" && p.ends_with("domain/family/mod.rs")));
+        // The port's shared handle passes every operation on.
+        c.retain(|p| !p.ends_with("domain/service.rs"));
         assert_eq!(c.len(), 1, "{needle}: {c:?}");
         assert!(c[0].ends_with(file), "{needle}: {c:?}");
     }
@@ -62,6 +65,20 @@ fn only_the_guard_sends_a_write() {
             assert!(!text.contains("send_write"), "{p}");
             assert!(!text.contains("maintained::send("), "{p}");
             assert!(!text.contains("legacy::send("), "{p}");
+        }
+    }
+}
+
+/// The domain speaks its own vocabulary: `api` implements its port
+/// (`domain::service::Dts`) and converts the wire there; the domain never imports it.
+#[test]
+fn the_domain_does_not_import_the_api() {
+    for (p, text) in sources() {
+        if p.contains("/src/domain/") {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                assert!(!code.contains("crate::api"), "{p}:{}: {line}", n + 1);
+            }
         }
     }
 }

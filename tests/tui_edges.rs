@@ -302,7 +302,7 @@ fn signature_error() -> ApiError {
 fn a_long_service_message_never_pushes_the_next_step_off_the_screen() {
     let mut app = App::new(header(Target::Production, false), vec![]);
     app.start();
-    update(&mut app, loaded(Err(signature_error())));
+    update(&mut app, loaded(Err(signature_error().into())));
     let next = app.jobs.error.as_ref().unwrap().next.clone().unwrap();
     let next_start: String = next.chars().take(30).collect();
     for (w, h) in [(80, 24), (70, 20), (60, 15), (120, 40)] {
@@ -340,7 +340,8 @@ fn a_long_service_message_never_pushes_the_next_step_off_the_screen() {
             message: "User not authorized to operate on the specified resource.".into(),
             request_id: None,
             recommend: None,
-        })),
+        }
+        .into())),
     );
     let s = text(&app, 80, 24);
     assert!(!s.contains("e shows all"), "{s}");
@@ -477,7 +478,7 @@ fn edge_screens() {
     // A long service message: the next step stays.
     let mut app = App::new(header(Target::Production, false), vec![]);
     app.start();
-    update(&mut app, loaded(Err(signature_error())));
+    update(&mut app, loaded(Err(signature_error().into())));
     snap("jobs_error_long_message", &app, 80, 24);
     snap("jobs_error_long_message", &app, 70, 20);
     // A failed refresh keeps the rows: the message gives way to them and the details.
@@ -487,7 +488,7 @@ fn edge_screens() {
         &mut app,
         Msg::JobsLoaded {
             generation: 1,
-            result: Err(signature_error()),
+            result: Err(signature_error().into()),
             two_way_error: None,
         },
     );

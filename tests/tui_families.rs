@@ -345,7 +345,9 @@ fn a_plan_failure_is_shown_in_the_alert_box() {
         &mut app,
         Msg::Planned {
             seq: *seq,
-            result: Err(dts_switch::domain::planner::PlanFailure::DryRunError(e)),
+            result: Err(dts_switch::domain::planner::PlanFailure::DryRunError(
+                e.into(),
+            )),
         },
     );
     let Some(dts_switch::tui::app::Overlay::Alert { title, text, .. }) = &app.overlay else {

@@ -104,7 +104,8 @@ fn jobs_error_banner() {
             message: "Request was denied due to user flow control.".into(),
             request_id: Some("6BE56E05-0000-4000-8000-00000000ABCD".into()),
             recommend: None,
-        })),
+        }
+        .into())),
     );
     snap("jobs_error", &app);
 }
@@ -342,10 +343,13 @@ fn jobs_fleet_found() {
                 region: "cn-beijing".into(),
                 jobs: 0,
                 matches: 0,
-                error: Some(ApiError::NoAnswer {
-                    action: "DescribeSynchronizationJobs".into(),
-                    detail: "timed out after 20s".into(),
-                }),
+                error: Some(
+                    ApiError::NoAnswer {
+                        action: "DescribeSynchronizationJobs".into(),
+                        detail: "timed out after 20s".into(),
+                    }
+                    .into(),
+                ),
                 incomplete: None,
                 elapsed: Duration::ZERO,
             },

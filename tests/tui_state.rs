@@ -358,7 +358,7 @@ fn quit_when_idle_and_error_banner_then_retry() {
         request_id: Some("RID-1".into()),
         recommend: None,
     };
-    update(&mut app, loaded(Err(err)));
+    update(&mut app, loaded(Err(err.into())));
     let b = app.jobs.error.clone().unwrap();
     assert_eq!(b.code.as_deref(), Some("Forbidden.RAM"));
     assert!(b.next.unwrap().contains("dts:DescribeSynchronizationJobs"));
@@ -944,7 +944,8 @@ fn rows_arrive_as_pages_do_and_a_newer_listing_wins() {
                 message: "m".into(),
                 request_id: None,
                 recommend: None,
-            }),
+            }
+            .into()),
             two_way_error: None,
         },
     );
@@ -1166,7 +1167,7 @@ mod fleet_find {
             region: name.into(),
             jobs,
             matches,
-            error,
+            error: error.map(Into::into),
             incomplete: None,
             elapsed: Duration::ZERO,
         }

@@ -61,28 +61,7 @@ pub enum ApiError {
     },
 }
 
-/// Broad families of failure, used for exit codes and hints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    Throttled,
-    BadCredentials,
-    /// A code that names a missing permission ([`is_permission_code`]), and only such.
-    Permission,
-    InvalidInput,
-    NotFound,
-    /// `OperationDenied.JobVersionNotSupported`: the job belongs to the other DTS API
-    /// family (a legacy SynchronizationJob job asked through the DtsJob operations, or
-    /// the reverse). Not a permission problem.
-    WrongFamily,
-    /// The service said no for a reason that is neither permission, input nor a missing
-    /// job: a 403 or `Forbidden.*` code that does not name a permission, or a business
-    /// refusal from an HTTP 200 `Success:false` body (`DTS.Msg.*`, e.g. the job is being
-    /// modified). The hint only shows the code, it never guesses a cause.
-    Refused,
-    ServerError,
-    Network,
-    Unknown,
-}
+pub use crate::domain::service::ErrorKind;
 
 /// What an answer to SwitchSynchronizationEndpoint means (see [`switch_verdict`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

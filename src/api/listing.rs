@@ -28,126 +28,13 @@ use crate::api::ops::{
     dts_jobs_params, jobs_params, parse_dts_jobs_page, parse_jobs_page, DtsJobItem, SyncJobEntry,
     DTS_JOBS, MAX_PAGE_SIZE, SYNC_JOBS,
 };
+pub use crate::domain::listed::{
+    HintsState, ListEvent, ListOptions, ListProgress, ListSummary, TwoWayHints,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::Instant;
-
-#[derive(Debug, Clone)]
-pub struct ListOptions {
-    /// Entries asked per page (`PageSize`, at most 30).
-    pub page_size: u32,
-    /// Requests in flight after the first page.
-    pub initial_in_flight: usize,
-    /// The most requests in flight, however well the service answers.
-    pub max_in_flight: usize,
-    /// The listing stops after this many pages, whatever they hold.
-    pub max_pages: u32,
-    /// Read DescribeDtsJobs for two-way jobs while the listing shows no Reverse entry.
-    pub two_way_hints: bool,
-    /// Keep each entry's JSON text (for `jobs --output json`); the TUI does not need it.
-    pub keep_raw: bool,
-    /// Send DescribeDtsJobs pages at most this many a second (first attempts; retries
-    /// keep their own backoff). `None`: only the in-flight bound limits them.
-    pub dts_jobs_per_second: Option<f64>,
-}
-
-impl Default for ListOptions {
-    fn default() -> Self {
-        ListOptions {
-            page_size: MAX_PAGE_SIZE,
-            initial_in_flight: 8,
-            max_in_flight: 16,
-            max_pages: 10_000,
-            two_way_hints: true,
-            keep_raw: true,
-            dts_jobs_per_second: None,
-        }
-    }
-}
-
-impl ListOptions {
-    /// One request at a time (for comparison; the result is the same).
-    pub fn sequential() -> Self {
-        ListOptions {
-            initial_in_flight: 1,
-            max_in_flight: 1,
-            ..ListOptions::default()
-        }
-    }
-}
-
-/// Where a listing stands, for a progress line or a title.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListProgress {
-    /// DescribeSynchronizationJobs pages read.
-    pub pages_done: u32,
-    /// Pages the listing is expected to have (its end, once known); `None` while the
-    /// service gives no TotalRecordCount and the end has not been seen.
-    pub pages_expected: Option<u32>,
-    /// Entries delivered so far, in listing order.
-    pub entries: usize,
-    /// The first page's TotalRecordCount.
-    pub total_record_count: Option<u64>,
-    /// DescribeDtsJobs pages read (two-way hints).
-    pub dts_pages_done: u32,
-    pub dts_pages_expected: Option<u32>,
-    /// Requests sent, retries included.
-    pub requests: u32,
-    /// Attempts that failed and are retried.
-    pub retries: u32,
-    /// Of those, how many the service throttled.
-    pub throttled: u32,
-    pub in_flight: usize,
-    /// Requests allowed in flight now.
-    pub limit: usize,
-    /// Backing off after throttling: no new request for this long.
-    pub waiting: Option<Duration>,
-    /// Each request's timeout.
-    pub request_timeout: Duration,
-}
-
-pub enum ListEvent<'a> {
-    Progress(&'a ListProgress),
-    /// The next entries in listing order (deduplicated), as soon as every page before them
-    /// has arrived.
-    Entries(Vec<SyncJobEntry>),
-}
-
-/// How far DescribeDtsJobs was read.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HintsState {
-    /// The listing shows Reverse entries (so it lists both directions of two-way jobs):
-    /// DescribeDtsJobs was not needed.
-    NotNeeded,
-    /// Not asked ([`ListOptions::two_way_hints`] off).
-    NotAsked,
-    /// Every page was read.
-    Complete,
-    /// It could not be read (refused, throttled out, failed); `jobs` has the pages read
-    /// before.
-    Failed(ApiError),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct TwoWayHints {
-    pub state: HintsState,
-    /// Each id DescribeDtsJobs listed (`DtsInstanceID` and `DtsJobId`) → it shows a
-    /// `ReverseJob`.
-    pub jobs: HashMap<String, bool>,
-    /// Every item DescribeDtsJobs listed, in its order (the maintained family's view:
-    /// DtsJobIds, and jobs the legacy listing does not show).
-    pub items: Vec<DtsJobItem>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ListSummary {
-    /// The listing shows at least one Reverse entry.
-    pub reverse_entries: bool,
-    pub two_way: TwoWayHints,
-    /// The final progress (requests, retries, pages).
-    pub progress: ListProgress,
-}
 
 /// Reads every page of the listing (and, when needed, of DescribeDtsJobs), handing the
 /// entries to `on_event` in listing order as they become available. Dropping the future
@@ -405,7 +292,7 @@ fn dts_advance(
 fn dts_failed(active: &mut bool, hints: &mut TwoWayHints, run: &mut Run, e: ApiError) {
     tracing::warn!(error = %e, "DescribeDtsJobs could not be read; two-way jobs are told apart by the listing only");
     *active = false;
-    hints.state = HintsState::Failed(e);
+    hints.state = HintsState::Failed(e.into());
     run.abort_all(Kind::Dts);
 }
 

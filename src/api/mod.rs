@@ -8,6 +8,7 @@ pub mod error;
 pub mod listing;
 pub mod maintained;
 pub mod ops;
+pub mod port;
 pub mod sign;
 
 pub use client::{CallMode, CallRecord, Client, ClientConfig, RetryPolicy};

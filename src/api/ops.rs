@@ -4,10 +4,10 @@ use crate::api::client::{str_of, CallMode, Client};
 use crate::api::error::ApiError;
 use serde_json::Value;
 
-/// Largest page the service accepts for DescribeSynchronizationJobs.
-pub const MAX_PAGE_SIZE: u32 = 30;
+pub use crate::domain::listed::MAX_PAGE_SIZE;
 
 pub use crate::domain::endpoint::{EndpointInfo, RawJson};
+pub use crate::domain::listed::{DtsJobItem, SwitchStatus, SwitchStatusAnswer, SyncJobEntry};
 
 /// A legacy-family endpoint object (`SourceEndpoint` / `DestinationEndpoint` of
 /// DescribeSynchronizationJobs and DescribeSynchronizationJobStatus: `IP`, `InstanceId`),
@@ -28,25 +28,6 @@ pub fn endpoint_from_value(v: Option<&Value>) -> EndpointInfo {
         database_name: g(&["DatabaseName"]),
         user_name: g(&["UserName"]),
     }
-}
-
-/// One entry of DescribeSynchronizationJobs (one direction of one job): the fields the
-/// screens, filters and plans use, plus the entry as the service sent it, as text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyncJobEntry {
-    pub job_id: String,
-    pub name: String,
-    /// `Forward` or `Reverse` (an empty value is taken as `Forward`).
-    pub direction: String,
-    pub status: String,
-    pub delay: String,
-    pub error_message: String,
-    pub job_class: String,
-    pub create_time: String,
-    pub source: EndpointInfo,
-    pub destination: EndpointInfo,
-    /// The entry as the service sent it, for `--output json`.
-    pub raw: RawJson,
 }
 
 impl SyncJobEntry {
@@ -74,10 +55,6 @@ impl SyncJobEntry {
             raw: RawJson::from_value(v),
         })
     }
-
-    pub fn is_reverse(&self) -> bool {
-        self.direction == "Reverse"
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -92,29 +69,6 @@ pub struct JobsPage {
     pub entries: Vec<SyncJobEntry>,
 }
 
-/// One item of DescribeDtsJobs: its ids, whether it shows a `ReverseJob` (two-way), and
-/// what a job listed only here needs (new-family spellings: `Ip`, `InstanceID`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DtsJobItem {
-    /// `DtsInstanceID` (the id the listing calls SynchronizationJobId) and `DtsJobId`.
-    pub ids: Vec<String>,
-    pub two_way: bool,
-    pub instance_id: String,
-    pub dts_job_id: String,
-    pub reverse_dts_job_id: String,
-    pub name: String,
-    pub status: String,
-    /// Seconds (DescribeDtsJobs, sync jobs).
-    pub delay: String,
-    pub error_message: String,
-    pub create_time: String,
-    pub source: EndpointInfo,
-    pub destination: EndpointInfo,
-    /// The reverse direction: status, delay, endpoints (two-way jobs).
-    pub reverse: Option<(String, String, EndpointInfo, EndpointInfo)>,
-    pub raw: RawJson,
-}
-
 #[derive(Debug, Clone)]
 pub struct DtsJobsPage {
     pub request_id: Option<String>,
@@ -122,57 +76,6 @@ pub struct DtsJobsPage {
     /// Items in the answer's list, those without an id included.
     pub listed: usize,
     pub items: Vec<DtsJobItem>,
-}
-
-/// Status of a switch task (DescribeEndpointSwitchStatus).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub enum SwitchStatus {
-    NotStarted,
-    Initializing,
-    Switching,
-    Failed,
-    Finished,
-    Other(String),
-}
-
-impl SwitchStatus {
-    pub fn parse(s: &str) -> Self {
-        match s.to_ascii_lowercase().as_str() {
-            "notstarted" => SwitchStatus::NotStarted,
-            "initializing" => SwitchStatus::Initializing,
-            "switching" => SwitchStatus::Switching,
-            "failed" => SwitchStatus::Failed,
-            "finished" => SwitchStatus::Finished,
-            _ => SwitchStatus::Other(s.to_string()),
-        }
-    }
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, SwitchStatus::Failed | SwitchStatus::Finished)
-    }
-    pub fn as_str(&self) -> &str {
-        match self {
-            SwitchStatus::NotStarted => "NotStarted",
-            SwitchStatus::Initializing => "Initializing",
-            SwitchStatus::Switching => "Switching",
-            SwitchStatus::Failed => "Failed",
-            SwitchStatus::Finished => "Finished",
-            SwitchStatus::Other(s) => s,
-        }
-    }
-}
-
-impl std::fmt::Display for SwitchStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SwitchStatusAnswer {
-    pub request_id: Option<String>,
-    pub status: SwitchStatus,
-    /// The (discontinued) `ErrorMessage` field, when non-empty.
-    pub error_message: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! The subcommands.
 
 use crate::api::ops::{validate_task_id, MAX_TASK_ID_LEN};
-use crate::api::{ApiError, ErrorKind};
 use crate::cli::args::{check_verify_args, target_flags, validate_endpoint};
 use crate::cli::context::{self, Ctx};
 use crate::cli::flow::{before_sending, typed_confirmation, Interrupts};
@@ -14,6 +13,7 @@ use crate::cli::{
 use crate::domain::executor::{self, ExecOptions, Outcome, ProgressEvent, WatchEvent};
 use crate::domain::plan::{self, Plan};
 use crate::domain::rules;
+use crate::domain::service::{ErrorKind, ServiceError};
 use crate::domain::{drive, guard, journal};
 use crate::domain::{Job, Listing, LoadEvent, SwitchRequest, Topology};
 use crate::sim::{
@@ -172,14 +172,15 @@ async fn tui(g: &crate::cli::Global) -> Result<i32, CliError> {
     })
 }
 
-fn api_exit(e: &ApiError) -> i32 {
+fn api_exit(e: &ServiceError) -> i32 {
     match e.kind() {
         ErrorKind::BadCredentials => exit::BAD_INPUT,
         _ => exit::FAILED,
     }
 }
 
-fn api_err(e: ApiError) -> CliError {
+fn api_err(e: impl Into<ServiceError>) -> CliError {
+    let e = e.into();
     CliError::new(api_exit(&e), e.to_string())
 }
 
@@ -996,7 +997,7 @@ async fn status(
                         s.error_message,
                         None,
                     ),
-                    Err(e) => (i, id, None, None, Some(e)),
+                    Err(e) => (i, id, None, None, Some(ServiceError::from(e))),
                 }
             }
         });

@@ -33,7 +33,7 @@ impl Ctx {
     /// The guarded sender for switch calls, recording `command` as who sends.
     pub fn sender(&self, journal: crate::domain::journal::Journal, command: &str) -> Sender {
         Sender {
-            client: self.client.clone(),
+            client: self.client.port(),
             journal,
             endpoint: self.endpoint.as_str().to_string(),
             masked_ak: self.masked_ak.clone(),

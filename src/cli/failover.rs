@@ -498,7 +498,7 @@ pub async fn run(g: &Global, a: &FailoverArgs) -> Result<i32, CliError> {
             .iter()
             .find(|(x, _)| x == r)
             .map(|(_, c)| c.clone())
-            .unwrap_or_else(|| ctx.client.clone())
+            .unwrap_or_else(|| ctx.client.port())
     };
     let targets = admitted(
         g,

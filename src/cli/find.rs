@@ -4,13 +4,13 @@
 
 use crate::api::endpoint::{default_endpoint, is_dts_region, public_regions, validate_region};
 use crate::api::listing::ListOptions;
-use crate::api::{ApiError, ErrorKind};
 use crate::cli::context::{self, Ctx};
 use crate::cli::output::{fit, print_json};
 use crate::cli::{exit, CliError, Global, OutputFormat};
 use crate::domain::find::{self, Change, FindReport, Match, Query, RegionReport};
 use crate::domain::plan::Side;
 use crate::domain::rules::short_type_label;
+use crate::domain::service::{ErrorKind, ServiceError};
 use crate::text::clean;
 use clap::Args;
 use serde_json::{json, Value};
@@ -151,7 +151,7 @@ pub fn region_clients(
     g: &Global,
     ctx: &Ctx,
     regions: &[String],
-) -> Result<Vec<(String, crate::api::Client)>, CliError> {
+) -> Result<Vec<(String, crate::domain::service::Port)>, CliError> {
     let fixed = ctx.demo.is_some() || g.endpoint.is_some();
     let mut targets = Vec::new();
     for r in regions {
@@ -160,7 +160,7 @@ pub fn region_clients(
         } else {
             Some(context::parse_endpoint(&default_endpoint(r))?)
         };
-        targets.push((r.clone(), ctx.client.with_region(r, endpoint)));
+        targets.push((r.clone(), ctx.client.with_region(r, endpoint).port()));
     }
     Ok(targets)
 }
@@ -168,7 +168,7 @@ pub fn region_clients(
 /// Searches `regions` with a line of progress on a terminal's stderr.
 pub async fn search(
     query: &Query,
-    targets: Vec<(String, crate::api::Client)>,
+    targets: Vec<(String, crate::domain::service::Port)>,
     rate: u32,
     show: bool,
 ) -> FindReport {
@@ -472,10 +472,12 @@ pub fn markdown(q: &Query, report: &FindReport) -> String {
     out
 }
 
-fn error_json(e: &ApiError) -> Value {
-    let (code, message) = match e {
-        ApiError::Service { code, message, .. } => (Some(code.as_str()), message.clone()),
-        other => (None, other.to_string()),
+fn error_json(e: &ServiceError) -> Value {
+    let (code, message) = match (&e.code, &e.message) {
+        (Some(code), Some(message)) if e.is_service_answer() => {
+            (Some(code.as_str()), message.clone())
+        }
+        _ => (None, e.to_string()),
     };
     json!({
         "action": e.action(),

@@ -306,7 +306,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
                 continue;
             }
             let client = if p.region.eq_ignore_ascii_case(&ctx.region) {
-                ctx.client.clone()
+                ctx.client.port()
             } else {
                 crate::cli::find::region_clients(g, ctx, std::slice::from_ref(&p.region))?
                     .remove(0)
@@ -407,7 +407,7 @@ fn accept_damaged(j: &Journal) -> Result<i32, CliError> {
 async fn resume_plan(
     j: &Journal,
     ctx: &Ctx,
-    client: &crate::api::Client,
+    client: &crate::domain::service::Port,
     batch: bool,
     p: &PlanSummary,
     opts: &ExecOptions,

@@ -4,10 +4,10 @@
 //! error messages) goes through [`clean`] here before it is printed.
 
 use crate::api::ops::JobStatusAnswer;
-use crate::api::ApiError;
 use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
 use crate::domain::plan::{Direction, PlannedCall};
 use crate::domain::rules;
+use crate::domain::service::ServiceError;
 use crate::domain::{Job, Plan, Topology};
 use crate::text::{clean, clean_lines};
 use serde_json::{json, Map, Value};
@@ -541,11 +541,8 @@ pub fn job_detail_text(
 }
 
 /// The service's own message of an error it answered with (a JSON error body).
-pub fn service_message(e: &ApiError) -> Option<String> {
-    match e {
-        ApiError::Service { message, .. } => Some(message.clone()),
-        _ => None,
-    }
+pub fn service_message(e: &ServiceError) -> Option<String> {
+    e.message.clone().filter(|_| e.is_service_answer())
 }
 
 /// One task of `status`: `task ID: STATUS · message`. A task that could not be read shows
@@ -555,7 +552,7 @@ pub fn status_line(
     task_id: &str,
     status: Option<&str>,
     message: Option<&str>,
-    error: Option<&ApiError>,
+    error: Option<&ServiceError>,
 ) -> String {
     let mut line = format!("task {}: ", clean(task_id));
     let full = error.map(|e| e.to_string()).unwrap_or_default();

@@ -3,12 +3,12 @@
 //! shows the new endpoint and is no longer `Modifying`), and only then sends the next
 //! one. Journals every step and reports it as a [`ProgressEvent`].
 
-use crate::api::ops::SwitchStatus;
-use crate::api::{ApiError, Client, ErrorKind};
 use crate::domain::family::{self, Family};
 use crate::domain::guard::{self, Refusal, Sender};
 use crate::domain::journal::{self, Record};
+use crate::domain::listed::SwitchStatus;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
+use crate::domain::service::{Dts, ErrorKind, ServiceError};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -501,7 +501,7 @@ async fn watch_change(
     let started = Instant::now();
     let mut interval = opts.poll_interval;
     let mut last: Option<String> = None;
-    let mut last_error: Option<ApiError>;
+    let mut last_error: Option<ServiceError>;
     loop {
         match family::read_direction(&s.client, plan, call.direction).await {
             Ok(read) => {
@@ -694,18 +694,18 @@ pub async fn follow(
 
 pub enum WatchEvent<'a> {
     Status(&'a SwitchStatus, Duration),
-    Error(&'a ApiError),
+    Error(&'a ServiceError),
 }
 
 pub struct WatchResult {
     pub last_status: Option<SwitchStatus>,
     pub error_message: Option<String>,
-    pub last_error: Option<ApiError>,
+    pub last_error: Option<ServiceError>,
 }
 
 /// Polls a switch task until it ends or `opts.wait_timeout` passes.
 pub async fn watch_task(
-    client: &Client,
+    client: &dyn Dts,
     task_id: &str,
     opts: &ExecOptions,
     on: &mut (dyn FnMut(WatchEvent<'_>) + Send),
@@ -718,7 +718,7 @@ pub async fn watch_task(
         last_error: None,
     };
     loop {
-        match client.describe_endpoint_switch_status(task_id).await {
+        match client.legacy_switch_status(task_id).await {
             Ok(a) => {
                 let changed = res.last_status.as_ref() != Some(&a.status);
                 on(WatchEvent::Status(&a.status, started.elapsed()));

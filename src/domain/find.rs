@@ -17,11 +17,11 @@
 //! - an endpoint listed by instance id only (an ECS one, say) is found by
 //!   `--instance-id` only.
 
-use crate::api::listing::ListOptions;
-use crate::api::{ApiError, Client};
 use crate::domain::endpoint::EndpointInfo;
 use crate::domain::job::{load_jobs_with, Job, Topology};
+use crate::domain::listed::ListOptions;
 use crate::domain::plan::{Direction, Side};
+use crate::domain::service::{Port, ServiceError};
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -377,10 +377,10 @@ pub struct RegionReport {
     /// Jobs that use the database.
     pub matches: usize,
     /// The listing could not be read: nothing is known of this region.
-    pub error: Option<ApiError>,
+    pub error: Option<ServiceError>,
     /// DescribeDtsJobs could not be read: the jobs only the maintained family's listing
     /// shows may be missing from this region's matches.
-    pub incomplete: Option<ApiError>,
+    pub incomplete: Option<ServiceError>,
     pub elapsed: Duration,
 }
 
@@ -390,7 +390,7 @@ impl RegionReport {
         self.error.is_none() && self.incomplete.is_none()
     }
     /// The error to show: the listing's, else DescribeDtsJobs'.
-    pub fn problem(&self) -> Option<&ApiError> {
+    pub fn problem(&self) -> Option<&ServiceError> {
         self.error.as_ref().or(self.incomplete.as_ref())
     }
 }
@@ -425,7 +425,7 @@ impl FindReport {
 /// cancels every listing in flight.
 pub async fn search_regions(
     q: &Query,
-    targets: Vec<(String, Client)>,
+    targets: Vec<(String, Port)>,
     opts: &ListOptions,
     in_flight: usize,
     mut on_region: impl FnMut(&RegionReport),
@@ -477,10 +477,10 @@ pub async fn search_regions(
     };
     for (d, region) in done.into_iter().zip(names) {
         let (r, m) = d.unwrap_or_else(|| {
-            let e = ApiError::NoAnswer {
-                action: crate::api::ops::SYNC_JOBS.into(),
-                detail: "the region's listing stopped (internal error)".into(),
-            };
+            let e = ServiceError::lost(
+                "DescribeSynchronizationJobs",
+                "the region's listing stopped (internal error)",
+            );
             (failed(region, e, Duration::ZERO), Vec::new())
         });
         report.regions.push(r);
@@ -489,7 +489,7 @@ pub async fn search_regions(
     report
 }
 
-fn failed(region: String, e: ApiError, elapsed: Duration) -> RegionReport {
+fn failed(region: String, e: ServiceError, elapsed: Duration) -> RegionReport {
     RegionReport {
         region,
         jobs: 0,
@@ -503,8 +503,8 @@ fn failed(region: String, e: ApiError, elapsed: Duration) -> RegionReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ops::SyncJobEntry;
     use crate::domain::job::merge_entries;
+    use crate::domain::listed::SyncJobEntry;
     use serde_json::json;
 
     fn q(ip: Option<&str>, id: Option<&str>, port: Option<&str>) -> Query {

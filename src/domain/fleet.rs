@@ -9,7 +9,6 @@
 //! side (the plan's `old`): right before each write the guard reads the side again and
 //! skips the job as "changed since the plan" when it shows anything else.
 
-use crate::api::Client;
 use crate::domain::drive::{self, PlanRun};
 use crate::domain::executor::{CallOutcome, ExecOptions, Outcome, ProgressEvent};
 use crate::domain::family::{ApiChoice, Family};
@@ -19,6 +18,7 @@ use crate::domain::job::Job;
 use crate::domain::plan::{Direction, Plan, SwitchRequest};
 use crate::domain::planner::{self, PlanFailure};
 use crate::domain::rules::ValidEndpoint;
+use crate::domain::service::Port;
 use crate::domain::verify::{Verdict, VerifyOptions};
 use crate::domain::Topology;
 use std::sync::Arc;
@@ -35,7 +35,7 @@ const PLANS_IN_FLIGHT: usize = 4;
 pub struct Target {
     pub region: String,
     /// The region's client (its endpoint and RegionId).
-    pub client: Client,
+    pub client: Port,
     pub job: Job,
     pub request: SwitchRequest,
     pub api: ApiChoice,
@@ -82,7 +82,7 @@ pub fn request_for(
 /// none (by match, in order).
 pub fn targets_of(
     matches: &[Match],
-    client_of: impl Fn(&str) -> Client,
+    client_of: impl Fn(&str) -> Port,
     endpoint: &ValidEndpoint,
     api: ApiChoice,
 ) -> Vec<Result<Target, (Box<Match>, String)>> {

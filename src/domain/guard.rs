@@ -29,18 +29,18 @@
 // matter next to a network round trip.
 #![allow(clippy::result_large_err)]
 
-use crate::api::{ApiError, Client};
 use crate::domain::family::{self, Accepted, EndpointCheck};
 use crate::domain::hostlock;
 use crate::domain::journal::{self, CallState, Journal, PlanSummary, ReadResult, Record, TxError};
 use crate::domain::plan::Plan;
+use crate::domain::service::{Dts, Port, ServiceError};
 use std::fmt;
 use std::path::Path;
 
 /// What a guarded send needs: the client, the journal, and what identifies the sender.
 #[derive(Clone)]
 pub struct Sender {
-    pub client: Client,
+    pub client: Port,
     pub journal: Journal,
     /// The endpoint URL as configured (recorded with the plan; not part of the guard).
     pub endpoint: String,
@@ -506,7 +506,7 @@ pub enum Sent {
     /// The call was sent once at `at`; the service's answer.
     Sent {
         at: String,
-        answer: Result<Accepted, ApiError>,
+        answer: Result<Accepted, ServiceError>,
     },
 }
 
@@ -688,9 +688,9 @@ fn precheck(s: &Sender, plan: &Plan, index: usize) -> Result<Option<String>, Ref
 /// changes and nothing is journalled. Like a write it is sent once, never resent after
 /// an ambiguous failure.
 pub async fn dry_run(
-    client: &Client,
+    client: &dyn Dts,
     plan: &Plan,
     index: usize,
-) -> Result<family::DryRun, ApiError> {
+) -> Result<family::DryRun, ServiceError> {
     family::maintained::dry_run(client, plan, &plan.calls[index]).await
 }

@@ -1,10 +1,11 @@
 //! Jobs as the operator thinks of them: one job, one or two directions.
 
-use crate::api::listing::{self, HintsState, ListEvent, ListOptions, ListProgress};
-use crate::api::ops::SyncJobEntry;
 use crate::domain::endpoint::{EndpointInfo, RawJson};
 use crate::domain::family::Family;
+use crate::domain::listed::SyncJobEntry;
+use crate::domain::listed::{HintsState, ListEvent, ListOptions, ListProgress};
 use crate::domain::plan::{Direction, Side};
+use crate::domain::service::Dts;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -369,7 +370,11 @@ pub fn apply_two_way_hints(jobs: &mut [Job], hints: &HashMap<String, bool>) {
 /// maintained listing shows, appended. When both listings were read completely, a job
 /// only one of them shows is known to be of that family; one both show stays unknown
 /// (only the dry run tells, §3.4).
-pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[crate::api::ops::DtsJobItem], complete: bool) {
+pub fn apply_dts_items(
+    jobs: &mut Vec<Job>,
+    items: &[crate::domain::listed::DtsJobItem],
+    complete: bool,
+) {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, j) in jobs.iter().enumerate() {
         index.insert(j.id.to_ascii_lowercase(), i);
@@ -470,7 +475,7 @@ pub struct Listing {
     pub jobs: Vec<Job>,
     /// Why DescribeDtsJobs could not be read, when it was needed (no Reverse entry in the
     /// listing) and failed: the jobs it did not cover have an unknown topology.
-    pub two_way_error: Option<crate::api::ApiError>,
+    pub two_way_error: Option<crate::domain::service::ServiceError>,
 }
 
 /// Lists every job of the region: every page of DescribeSynchronizationJobs (concurrently,
@@ -478,12 +483,12 @@ pub struct Listing {
 /// no Reverse entry at all, DescribeDtsJobs tells two-way jobs apart (read alongside);
 /// where it cannot be read, those jobs' topology is [`Topology::Unknown`].
 pub async fn load_jobs_with(
-    client: &crate::api::Client,
+    client: &dyn Dts,
     opts: &ListOptions,
-    mut on_event: impl FnMut(LoadEvent<'_>),
-) -> Result<Listing, crate::api::ApiError> {
+    mut on_event: impl FnMut(LoadEvent<'_>) + Send,
+) -> Result<Listing, crate::domain::service::ServiceError> {
     let mut merger = JobMerger::default();
-    let summary = listing::list_jobs(client, opts, |ev| match ev {
+    let mut handle = |ev: ListEvent<'_>| match ev {
         ListEvent::Progress(p) => on_event(LoadEvent::Progress(p)),
         ListEvent::Entries(mut entries) => {
             if !opts.keep_raw {
@@ -495,8 +500,8 @@ pub async fn load_jobs_with(
             merger.add(entries);
             on_event(LoadEvent::Jobs(&merger.jobs()[from..]));
         }
-    })
-    .await?;
+    };
+    let summary = client.list_jobs(opts, &mut handle).await?;
     let mut jobs = merger.finish();
     match &summary.two_way.state {
         HintsState::Complete | HintsState::Failed(_) => {
@@ -527,9 +532,9 @@ pub async fn load_jobs_with(
 /// [`load_jobs_with`] with the default options; `on_progress(jobs so far, expected)`
 /// (expected: the TotalRecordCount, 0 when the service gives none).
 pub async fn load_jobs(
-    client: &crate::api::Client,
-    mut on_progress: impl FnMut(usize, u64),
-) -> Result<Vec<Job>, crate::api::ApiError> {
+    client: &dyn Dts,
+    mut on_progress: impl FnMut(usize, u64) + Send,
+) -> Result<Vec<Job>, crate::domain::service::ServiceError> {
     let mut count = 0usize;
     load_jobs_with(client, &ListOptions::default(), |ev| match ev {
         LoadEvent::Jobs(batch) => count += batch.len(),

@@ -11,11 +11,14 @@ pub mod guard;
 pub mod hostlock;
 pub mod job;
 pub mod journal;
+pub mod listed;
 pub mod outcome;
 pub mod plan;
 pub mod planner;
+pub mod region;
 pub mod rules;
 pub mod runbook;
+pub mod service;
 pub mod verify;
 
 pub use job::{

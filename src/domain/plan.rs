@@ -455,9 +455,9 @@ fn new_endpoint(family: Family, e: &ValidEndpoint) -> EndpointInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ops::SyncJobEntry;
     use crate::domain::family::Family;
     use crate::domain::job::merge_entries;
+    use crate::domain::listed::SyncJobEntry;
     use crate::domain::rules::InstanceType;
     use serde_json::json;
 

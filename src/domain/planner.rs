@@ -4,10 +4,10 @@
 //! and the dry runs of every maintained call. The CLI and the TUI only render the
 //! result.
 
-use crate::api::{ApiError, Client};
 use crate::domain::family::{self, ApiChoice, DryRun, Family};
 use crate::domain::job::Job;
 use crate::domain::plan::{self, Direction, Plan, PlanError, SwitchRequest};
+use crate::domain::service::{Dts, ServiceError};
 
 /// Finds the job named by `id`: any of its ids (instance id, either direction's
 /// DtsJobId), spaces and case aside. Err: up to three close ids, for "did you mean".
@@ -37,7 +37,7 @@ pub enum PlanFailure {
     /// The request does not fit the job (bad input: nothing was sent).
     Plan(PlanError),
     /// A dry run got no usable answer (nothing real was sent).
-    DryRunError(ApiError),
+    DryRunError(ServiceError),
 }
 
 impl std::fmt::Display for PlanFailure {
@@ -69,7 +69,7 @@ fn not_maintained(d: &DryRun) -> bool {
 /// the maintained family's calls carry their dry-run verdicts. A plan whose dry runs
 /// failed is still returned: the caller shows the verdicts and sends nothing.
 pub async fn make_plan(
-    client: &Client,
+    client: &dyn Dts,
     job: &Job,
     region: &str,
     req: &SwitchRequest,
@@ -129,7 +129,7 @@ pub async fn make_plan(
 }
 
 /// Dry-runs calls `from..` of a maintained plan.
-async fn dry_run_all(client: &Client, p: &mut Plan, from: usize) -> Result<(), PlanFailure> {
+async fn dry_run_all(client: &dyn Dts, p: &mut Plan, from: usize) -> Result<(), PlanFailure> {
     for i in from..p.calls.len() {
         let v = crate::domain::guard::dry_run(client, p, i)
             .await

@@ -9,17 +9,17 @@
 //! The toml crate's own parser (with spans) reads the file; this module only walks the
 //! table it returns, so every value keeps its line.
 
-use crate::api::listing::ListOptions;
-use crate::api::Client;
 use crate::domain::executor::Outcome;
 use crate::domain::family::ApiChoice;
 use crate::domain::find::{self, Query};
 use crate::domain::fleet::{self, Target};
 use crate::domain::job::Job;
+use crate::domain::listed::ListOptions;
 use crate::domain::plan::{Direction, Side, SwitchRequest};
 use crate::domain::rules::{
     self, EndpointInput, InstanceType, MaintainedExtras, Secret, ValidEndpoint,
 };
+use crate::domain::service::Port;
 use crate::domain::Topology;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -234,7 +234,7 @@ impl<'a, 'i> Fields<'a, '_, 'i> {
 
 /// A DTS region id, or why not (with the closest one when it looks like a typo).
 fn region_check(s: &str) -> Result<(), String> {
-    use crate::api::endpoint::{is_dts_region, validate_region, REGIONS};
+    use crate::domain::region::{is_dts_region, validate_region, REGIONS};
     if validate_region(s).is_ok() && is_dts_region(s) {
         return Ok(());
     }
@@ -686,15 +686,15 @@ impl Runbook {
 /// A region's listing, for [`resolve`].
 pub struct RegionJobs {
     pub region: String,
-    pub client: Client,
+    pub client: Port,
     /// The jobs, or why the region could not be listed.
-    pub jobs: Result<Vec<Job>, crate::api::ApiError>,
+    pub jobs: Result<Vec<Job>, crate::domain::service::ServiceError>,
     /// DescribeDtsJobs could not be read: jobs only it shows may be missing.
-    pub incomplete: Option<crate::api::ApiError>,
+    pub incomplete: Option<crate::domain::service::ServiceError>,
 }
 
 /// Lists each region with both families' listings, a few regions at a time.
-pub async fn list_regions(clients: Vec<(String, Client)>, opts: &ListOptions) -> Vec<RegionJobs> {
+pub async fn list_regions(clients: Vec<(String, Port)>, opts: &ListOptions) -> Vec<RegionJobs> {
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(find::DEFAULT_REGIONS_IN_FLIGHT));
     let mut set = tokio::task::JoinSet::new();
     for (i, (_, client)) in clients.iter().cloned().enumerate() {
@@ -710,10 +710,10 @@ pub async fn list_regions(clients: Vec<(String, Client)>, opts: &ListOptions) ->
         .map(|(region, client)| RegionJobs {
             region,
             client,
-            jobs: Err(crate::api::ApiError::Connect {
-                action: "DescribeSynchronizationJobs".into(),
-                detail: "the listing stopped (internal error)".into(),
-            }),
+            jobs: Err(crate::domain::service::ServiceError::lost(
+                "DescribeSynchronizationJobs",
+                "the listing stopped (internal error)",
+            )),
             incomplete: None,
         })
         .collect();

@@ -4,10 +4,10 @@
 //! (DescribeSynchronizationJobStatus, `dts-api-maintained.md` §3.1, or
 //! DescribeDtsJobDetail, §2.3) until a verdict.
 
-use crate::api::{ApiError, Client, ErrorKind};
 use crate::domain::guard::Sender;
 use crate::domain::journal::{self, Record};
 use crate::domain::plan::{Direction, Plan};
+use crate::domain::service::{Dts, ErrorKind, ServiceError};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -173,7 +173,7 @@ pub fn directions(plan: &Plan) -> Vec<Direction> {
 
 /// Watches `directions` of the plan's job until each has a verdict (or the deadline).
 pub async fn verify(
-    client: &Client,
+    client: &dyn Dts,
     plan: &Plan,
     directions: &[Direction],
     opts: &VerifyOptions,
@@ -306,7 +306,7 @@ fn job_error(s: &Sample) -> String {
     v
 }
 
-fn fatal(e: &ApiError) -> bool {
+fn fatal(e: &ServiceError) -> bool {
     matches!(
         e.kind(),
         ErrorKind::BadCredentials

@@ -2,13 +2,14 @@
 //! [`Msg`]s; `update` changes the state and returns [`Effect`]s for the runner to carry
 //! out (API work, clipboard). No I/O here, so every flow is testable without a terminal.
 
-use crate::api::{ApiError, CallRecord};
+use crate::api::CallRecord;
 use crate::domain::executor::{Outcome, ProgressEvent};
 use crate::domain::family::{ApiChoice, Family};
 use crate::domain::guard::Refusal;
 use crate::domain::journal::{Pending, PlanSummary};
 use crate::domain::plan::{Plan, SwitchRequest};
 use crate::domain::planner::PlanFailure;
+use crate::domain::service::ServiceError;
 use crate::domain::Job;
 use crate::tui::fleet::FleetState;
 use crate::tui::form::FormState;
@@ -89,11 +90,11 @@ pub struct Banner {
 }
 
 impl Banner {
-    pub fn from_api(what: &str, e: &ApiError) -> Self {
+    pub fn from_api(what: &str, e: &ServiceError) -> Self {
         let full = e.to_string();
         let first = full.lines().next().unwrap_or("").to_string();
-        let message = match e {
-            ApiError::Service { message, .. } => crate::text::clean(message).into_owned(),
+        let message = match &e.message {
+            Some(message) if e.is_service_answer() => crate::text::clean(message).into_owned(),
             _ => first
                 .split_once(": ")
                 .map(|x| x.1.to_string())
@@ -227,7 +228,7 @@ pub enum Msg {
     /// The listing ended: every job (in listing order), or the error.
     JobsLoaded {
         generation: u64,
-        result: Result<Vec<Job>, ApiError>,
+        result: Result<Vec<Job>, ServiceError>,
         /// Why DescribeDtsJobs could not be read (jobs without a listed Reverse entry
         /// then have an unknown topology).
         two_way_error: Option<String>,

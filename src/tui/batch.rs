@@ -1104,7 +1104,7 @@ pub fn regions_of(marks: &[Mark]) -> Vec<String> {
 /// each region's client; `base`: the batch's sender (journal, who).
 pub async fn plan_msg(
     base: crate::domain::guard::Sender,
-    clients: Vec<(String, crate::api::Client)>,
+    clients: Vec<(String, crate::domain::service::Port)>,
     seq: u64,
     marks: Vec<Mark>,
     endpoint: ValidEndpoint,

@@ -70,6 +70,8 @@ fn copy_osc52(text: &str) {
 }
 
 struct Runner {
+    /// The region's client; `sender` holds it as the domain's port.
+    client: Client,
     sender: Sender,
     /// The listing running now, and its generation.
     load: Option<tokio::task::JoinHandle<()>>,
@@ -93,7 +95,7 @@ impl Runner {
         } else {
             url::Url::parse(&crate::api::endpoint::default_endpoint(region)).ok()
         };
-        self.sender.client.with_region(region, endpoint)
+        self.client.with_region(region, endpoint)
     }
 
     fn spawn(&mut self, fx: Effect) {
@@ -119,8 +121,9 @@ impl Runner {
                 } else {
                     url::Url::parse(&crate::api::endpoint::default_endpoint(&region)).ok()
                 };
-                self.sender.client = self.sender.client.with_region(&region, endpoint);
-                self.sender.endpoint = self.sender.client.endpoint().to_string();
+                self.client = self.client.with_region(&region, endpoint);
+                self.sender.client = self.client.port();
+                self.sender.endpoint = self.client.endpoint().to_string();
                 if let Err(e) = prefs::remember_region(&region) {
                     tracing::warn!(error = %e, "cannot remember the region");
                 }
@@ -208,13 +211,14 @@ impl Runner {
                 endpoint,
                 api,
             } => {
-                let clients: Vec<(String, Client)> = batch::regions_of(&marks)
-                    .into_iter()
-                    .map(|r| {
-                        let c = self.region_client(&r);
-                        (r, c)
-                    })
-                    .collect();
+                let clients: Vec<(String, crate::domain::service::Port)> =
+                    batch::regions_of(&marks)
+                        .into_iter()
+                        .map(|r| {
+                            let c = self.region_client(&r).port();
+                            (r, c)
+                        })
+                        .collect();
                 let base = self.sender.clone();
                 tokio::spawn(async move {
                     let m = batch::plan_msg(base, clients, seq, marks, endpoint, api).await;
@@ -256,9 +260,9 @@ impl Runner {
             } => {
                 // Each region's client as `find` makes them: its own host, unless the
                 // endpoint is fixed (a simulator serves every region at one address).
-                let targets: Vec<(String, Client)> = regions
+                let targets: Vec<(String, crate::domain::service::Port)> = regions
                     .iter()
-                    .map(|r| (r.clone(), self.region_client(r)))
+                    .map(|r| (r.clone(), self.region_client(r).port()))
                     .collect();
                 tokio::spawn(async move {
                     let opts = crate::api::listing::ListOptions {
@@ -448,8 +452,9 @@ pub async fn run(cfg: Config) -> Result<End, String> {
         load: None,
         load_generation: 0,
         endpoint_fixed: cfg.endpoint_fixed,
+        client: client.clone(),
         sender: Sender {
-            client,
+            client: client.port(),
             journal,
             endpoint: cfg.endpoint.as_str().to_string(),
             masked_ak: cfg.masked_ak.clone(),

@@ -34,7 +34,7 @@ pub fn header(target: Target, read_only: bool) -> Header {
 }
 
 /// The end of the first listing.
-pub fn loaded(result: Result<Vec<Job>, dts_switch::api::ApiError>) -> Msg {
+pub fn loaded(result: Result<Vec<Job>, dts_switch::domain::service::ServiceError>) -> Msg {
     Msg::JobsLoaded {
         generation: 0,
         result,
@@ -203,7 +203,7 @@ impl Live {
             {
                 let targets = regions
                     .iter()
-                    .map(|r| (r.clone(), self.client.with_region(r, None)))
+                    .map(|r| (r.clone(), self.client.with_region(r, None).port()))
                     .collect();
                 let report = self.rt.block_on(dts_switch::domain::find::search_regions(
                     query,
@@ -293,7 +293,7 @@ impl Fleet {
 
     pub fn sender(&self) -> dts_switch::domain::guard::Sender {
         dts_switch::domain::guard::Sender {
-            client: self.live.client.clone(),
+            client: self.live.client.port(),
             journal: dts_switch::domain::journal::Journal::new(
                 self.dir.path().join("journal.jsonl"),
             ),
@@ -335,7 +335,7 @@ impl Fleet {
                 let clients = dts_switch::tui::batch::regions_of(marks)
                     .into_iter()
                     .map(|r| {
-                        let c = self.live.client.with_region(&r, None);
+                        let c = self.live.client.with_region(&r, None).port();
                         (r, c)
                     })
                     .collect();

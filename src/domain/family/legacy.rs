@@ -2,10 +2,10 @@
 //! direction, each answered with a TaskId followed through DescribeEndpointSwitchStatus;
 //! a direction is read with DescribeSynchronizationJobStatus. It has no dry run.
 
-use crate::api::{ApiError, Client};
 use crate::domain::family::{Accepted, DirectionRead};
 use crate::domain::plan::{Direction, PlannedCall, Side};
 use crate::domain::rules::ValidEndpoint;
+use crate::domain::service::{Dts, ServiceError};
 
 /// The business parameters of one call, in send order.
 pub fn params(
@@ -44,29 +44,13 @@ pub fn unsupported(e: &ValidEndpoint) -> Vec<String> {
 }
 
 pub async fn read_direction(
-    client: &Client,
+    client: &dyn Dts,
     instance_id: &str,
     d: Direction,
-) -> Result<DirectionRead, ApiError> {
-    let a = client
-        .describe_synchronization_job_status(instance_id, d.as_str())
-        .await?;
-    Ok(DirectionRead {
-        request_id: a.request_id,
-        status: a.status,
-        error_message: a.error_message,
-        delay_secs: a.delay_secs,
-        checkpoint: a.checkpoint,
-        retry: None,
-        source: a.source,
-        destination: a.destination,
-    })
+) -> Result<DirectionRead, ServiceError> {
+    client.legacy_direction(instance_id, d).await
 }
 
-pub(crate) async fn send(client: &Client, call: &PlannedCall) -> Result<Accepted, ApiError> {
-    let a = client.switch_synchronization_endpoint(&call.params).await?;
-    Ok(Accepted {
-        request_id: a.request_id,
-        task_id: Some(a.task_id),
-    })
+pub(crate) async fn send(client: &dyn Dts, call: &PlannedCall) -> Result<Accepted, ServiceError> {
+    client.legacy_switch(&call.params).await
 }

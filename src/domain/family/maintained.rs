@@ -4,15 +4,13 @@
 //! in the direction's own status and endpoint (DescribeDtsJobDetail, §2), `Modifying`
 //! until DTS has taken the new endpoint.
 
-use crate::api::maintained::DtsEndpoint;
-use crate::api::{ApiError, Client};
-use crate::domain::endpoint::EndpointInfo;
 use crate::domain::family::{
-    check_address, is_modifying, Accepted, DirectionRead, DryRun, EndpointCheck, RetryInfo,
+    check_address, is_modifying, Accepted, DirectionRead, DryRun, EndpointCheck,
 };
 use crate::domain::outcome::Outcome;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::rules::ValidEndpoint;
+use crate::domain::service::{Dts, ServiceError};
 
 /// `Endpoint` on the wire: `src` or `dest` (not `Source`/`Destination`, not `dst`).
 pub fn side_name(side: Side) -> &'static str {
@@ -80,19 +78,6 @@ pub fn needs_password(call: &PlannedCall) -> bool {
         .any(|(k, v)| k == "ModifyAccount" && v.eq_ignore_ascii_case("true"))
 }
 
-fn endpoint(e: &DtsEndpoint) -> EndpointInfo {
-    EndpointInfo {
-        instance_type: e.instance_type.clone(),
-        instance_id: e.instance_id.clone(),
-        engine_name: e.engine_name.clone(),
-        ip: e.ip.clone(),
-        port: e.port.clone(),
-        region: e.region.clone(),
-        database_name: e.database_name.clone(),
-        user_name: e.user_name.clone(),
-    }
-}
-
 /// The job id DescribeDtsJobDetail and ModifyDtsJobEndpoint are keyed on.
 fn job_ref(plan: &Plan) -> (Option<&str>, Option<&str>) {
     match plan.dts_job_id.as_deref() {
@@ -102,30 +87,12 @@ fn job_ref(plan: &Plan) -> (Option<&str>, Option<&str>) {
 }
 
 pub async fn read_direction(
-    client: &Client,
+    client: &dyn Dts,
     plan: &Plan,
     d: Direction,
-) -> Result<DirectionRead, ApiError> {
+) -> Result<DirectionRead, ServiceError> {
     let (job, instance) = job_ref(plan);
-    let a = client
-        .describe_dts_job_detail(job, instance, Some(d.as_str()))
-        .await?;
-    Ok(DirectionRead {
-        request_id: a.request_id,
-        status: a.status,
-        error_message: a.error_message,
-        // DescribeDtsJobDetail documents Delay in milliseconds (§2.6).
-        delay_secs: a.delay_ms.map(|ms| ms / 1000.0),
-        checkpoint: a.checkpoint,
-        retry: a.retry_state.map(|r| RetryInfo {
-            retrying: r.retrying,
-            count: r.retry_count,
-            target: r.target,
-            message: r.err_message,
-        }),
-        source: endpoint(&a.source),
-        destination: endpoint(&a.destination),
-    })
+    client.maintained_direction(job, instance, d).await
 }
 
 fn with_password(plan: &Plan, call: &PlannedCall) -> Vec<(String, String)> {
@@ -139,23 +106,23 @@ fn with_password(plan: &Plan, call: &PlannedCall) -> Vec<(String, String)> {
 }
 
 pub(crate) async fn send(
-    client: &Client,
+    client: &dyn Dts,
     plan: &Plan,
     call: &PlannedCall,
-) -> Result<Accepted, ApiError> {
-    let a = client
-        .modify_dts_job_endpoint(&with_password(plan, call))
-        .await?;
-    Ok(Accepted {
-        request_id: a.request_id,
-        task_id: None,
-    })
+) -> Result<Accepted, ServiceError> {
+    client
+        .maintained_modify(&with_password(plan, call), false)
+        .await
 }
 
 /// The server-side check of one call (`DryRun=true`): nothing changes.
-pub async fn dry_run(client: &Client, plan: &Plan, call: &PlannedCall) -> Result<DryRun, ApiError> {
+pub async fn dry_run(
+    client: &dyn Dts,
+    plan: &Plan,
+    call: &PlannedCall,
+) -> Result<DryRun, ServiceError> {
     match client
-        .modify_dts_job_endpoint_dry_run(&with_password(plan, call))
+        .maintained_modify(&with_password(plan, call), true)
         .await
     {
         Ok(a) => Ok(DryRun {
@@ -167,20 +134,13 @@ pub async fn dry_run(client: &Client, plan: &Plan, call: &PlannedCall) -> Result
         // A definite answer about the change is the dry run's verdict; a server error or
         // anything else that proves nothing (5xx, no answer) is not a verdict: the check
         // could not be made.
-        Err(e @ ApiError::Service { .. }) if !e.outcome_unknown() => Ok(DryRun {
+        Err(e) if e.is_service_answer() && !e.outcome_unknown() => Ok(DryRun {
             passed: false,
             request_id: e.request_id().map(str::to_string),
             code: e.code().map(str::to_string),
-            message: Some(service_message(&e)),
+            message: Some(e.service_message()),
         }),
         Err(e) => Err(e),
-    }
-}
-
-fn service_message(e: &ApiError) -> String {
-    match e {
-        ApiError::Service { message, .. } => crate::text::clean(message).into_owned(),
-        e => e.to_string(),
     }
 }
 

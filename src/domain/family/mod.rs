@@ -8,9 +8,9 @@
 pub mod legacy;
 pub mod maintained;
 
-use crate::api::{ApiError, Client};
 use crate::domain::endpoint::EndpointInfo;
 use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
+use crate::domain::service::{Dts, ServiceError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -163,10 +163,10 @@ pub fn dry_run_words(plan: &Plan, c: &PlannedCall) -> String {
 
 /// Reads direction `d` of the plan's job as the plan's family sees it.
 pub async fn read_direction(
-    client: &Client,
+    client: &dyn Dts,
     plan: &Plan,
     d: Direction,
-) -> Result<DirectionRead, ApiError> {
+) -> Result<DirectionRead, ServiceError> {
     match plan.family {
         Family::Legacy => legacy::read_direction(client, &plan.job_id, d).await,
         Family::Maintained => maintained::read_direction(client, plan, d).await,
@@ -175,10 +175,10 @@ pub async fn read_direction(
 
 /// Sends call `call` once (the guard has claimed it). The only place a write leaves.
 pub(crate) async fn send_write(
-    client: &Client,
+    client: &dyn Dts,
     plan: &Plan,
     call: &PlannedCall,
-) -> Result<Accepted, ApiError> {
+) -> Result<Accepted, ServiceError> {
     match plan.family {
         Family::Legacy => legacy::send(client, call).await,
         Family::Maintained => maintained::send(client, plan, call).await,
