@@ -188,7 +188,7 @@ pub fn plan_text(plan: &Plan, job: &Job, banner: &str) -> String {
         for (k, v) in &c.params {
             s.push_str(&format!("  {:<26} {}\n", clean(k), clean(v)));
         }
-        if plan.password.is_some() && crate::domain::family::maintained::needs_password(c) {
+        if plan.password.is_some() && c.needs_password() {
             s.push_str(&format!("  {:<26} (changed)\n", "Password"));
         }
         s.push_str(&format!("  {}\n", dry_run_line(plan, c)));
@@ -329,7 +329,7 @@ pub fn command_for_call(plan: &Plan, call: &PlannedCall, flags: &str) -> String 
                 s.push_str(&format!(" {flag} {}", clean(v)));
             }
         }
-        if crate::domain::family::maintained::needs_password(call) {
+        if call.needs_password() {
             s.push_str(" --password-stdin");
         }
         s.push_str(" --api maintained");

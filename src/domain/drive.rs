@@ -3,9 +3,9 @@
 //! next step decided — as data. `switch`, `resume` and the TUI's progress screen render
 //! what it returns; none of them sequences switch → verify → next step itself.
 
+use crate::domain::call::Plan;
 use crate::domain::executor::{self, CallOutcome, ExecOptions, Handler, Outcome, ProgressEvent};
 use crate::domain::guard::Sender;
-use crate::domain::plan::Plan;
 use crate::domain::verify::{self, DirectionVerdict, Verdict};
 
 /// How the run ends for the operator: what to do next. Words are the renderers'.

@@ -3,11 +3,12 @@
 //! shows the new endpoint and is no longer `Modifying`), and only then sends the next
 //! one. Journals every step and reports it as a [`ProgressEvent`].
 
-use crate::domain::family::{self, Family};
+use crate::domain::call::Family;
+use crate::domain::call::{Direction, Plan, PlannedCall, Side};
+use crate::domain::family;
 use crate::domain::guard::{self, Refusal, Sender};
 use crate::domain::journal::{self, Record};
 use crate::domain::listed::SwitchStatus;
-use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::service::{Dts, ErrorKind, ServiceError};
 use std::time::{Duration, Instant};
 

@@ -17,10 +17,11 @@
 //! - an endpoint listed by instance id only (an ECS one, say) is found by
 //!   `--instance-id` only.
 
+use crate::domain::call::Topology;
+use crate::domain::call::{Direction, Side};
 use crate::domain::endpoint::EndpointInfo;
-use crate::domain::job::{load_jobs_with, Job, Topology};
+use crate::domain::job::{load_jobs_with, Job};
 use crate::domain::listed::ListOptions;
-use crate::domain::plan::{Direction, Side};
 use crate::domain::service::{Port, ServiceError};
 use std::fmt;
 use std::net::IpAddr;

@@ -9,13 +9,13 @@
 //! side (the plan's `old`): right before each write the guard reads the side again and
 //! skips the job as "changed since the plan" when it shows anything else.
 
+use crate::domain::call::{ApiChoice, Family};
+use crate::domain::call::{Direction, Plan, SwitchRequest};
 use crate::domain::drive::{self, PlanRun};
 use crate::domain::executor::{CallOutcome, ExecOptions, Outcome, ProgressEvent};
-use crate::domain::family::{ApiChoice, Family};
 use crate::domain::find::{JobUse, Match};
 use crate::domain::guard::Sender;
 use crate::domain::job::Job;
-use crate::domain::plan::{Direction, Plan, SwitchRequest};
 use crate::domain::planner::{self, PlanFailure};
 use crate::domain::rules::ValidEndpoint;
 use crate::domain::service::Port;

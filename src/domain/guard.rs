@@ -29,10 +29,11 @@
 // matter next to a network round trip.
 #![allow(clippy::result_large_err)]
 
-use crate::domain::family::{self, Accepted, EndpointCheck};
+use crate::domain::call::Plan;
+use crate::domain::family::{self, EndpointCheck};
 use crate::domain::hostlock;
 use crate::domain::journal::{self, CallState, Journal, PlanSummary, ReadResult, Record, TxError};
-use crate::domain::plan::Plan;
+use crate::domain::service::Accepted;
 use crate::domain::service::{Dts, Port, ServiceError};
 use std::fmt;
 use std::path::Path;
@@ -544,9 +545,7 @@ pub fn endpoint_words(e: &crate::domain::endpoint::EndpointInfo) -> String {
 /// nothing was sent.
 pub async fn send(s: &Sender, plan: &Plan, index: usize) -> Result<Sent, Refusal> {
     let call = &plan.calls[index];
-    if plan.family == family::Family::Maintained
-        && family::maintained::needs_password(call)
-        && plan.password.is_none()
+    if plan.family == family::Family::Maintained && call.needs_password() && plan.password.is_none()
     {
         return Err(Refusal::NoPassword { index });
     }

@@ -1,35 +1,13 @@
 //! Jobs as the operator thinks of them: one job, one or two directions.
 
+pub use crate::domain::call::Topology;
+use crate::domain::call::{Direction, Family, Side};
 use crate::domain::endpoint::{EndpointInfo, RawJson};
-use crate::domain::family::Family;
 use crate::domain::listed::SyncJobEntry;
 use crate::domain::listed::{HintsState, ListEvent, ListOptions, ListProgress};
-use crate::domain::plan::{Direction, Side};
 use crate::domain::service::Dts;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Topology {
-    #[serde(rename = "one-way")]
-    OneWay,
-    #[serde(rename = "two-way")]
-    TwoWay,
-    /// The service does not say: the listing shows no Reverse entry for any job, and
-    /// DescribeDtsJobs could not be read (for this job).
-    #[serde(rename = "unknown")]
-    Unknown,
-}
-
-impl Topology {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Topology::OneWay => "one-way",
-            Topology::TwoWay => "two-way",
-            Topology::Unknown => "unknown",
-        }
-    }
-}
 
 /// One direction of a job as listed: the fields the screens, filters and plans use, and
 /// the entry as the service sent it (as JSON text, not a parsed tree).

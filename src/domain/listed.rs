@@ -3,7 +3,7 @@
 //! switch task's status. `api` reads the wire into these (see [`crate::domain::service`]).
 
 use crate::domain::endpoint::{EndpointInfo, RawJson};
-use crate::domain::service::ServiceError;
+use crate::domain::failure::ServiceError;
 use std::collections::HashMap;
 use std::time::Duration;
 

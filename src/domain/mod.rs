@@ -1,9 +1,11 @@
 //! The domain: jobs, validation rules per instance type, the switch plan and its
 //! executor. Pure where it can be; no UI types.
 
+pub mod call;
 pub mod drive;
 pub mod endpoint;
 pub mod executor;
+pub mod failure;
 pub mod family;
 pub mod find;
 pub mod fleet;

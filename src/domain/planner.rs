@@ -4,9 +4,10 @@
 //! and the dry runs of every maintained call. The CLI and the TUI only render the
 //! result.
 
-use crate::domain::family::{self, ApiChoice, DryRun, Family};
+use crate::domain::call::{ApiChoice, Direction, DryRun, Family, Plan, SwitchRequest};
+use crate::domain::family;
 use crate::domain::job::Job;
-use crate::domain::plan::{self, Direction, Plan, PlanError, SwitchRequest};
+use crate::domain::plan::{self, PlanError};
 use crate::domain::service::{Dts, ServiceError};
 
 /// Finds the job named by `id`: any of its ids (instance id, either direction's

@@ -9,13 +9,13 @@
 //! The toml crate's own parser (with spans) reads the file; this module only walks the
 //! table it returns, so every value keeps its line.
 
+use crate::domain::call::ApiChoice;
+use crate::domain::call::{Direction, Side, SwitchRequest};
 use crate::domain::executor::Outcome;
-use crate::domain::family::ApiChoice;
 use crate::domain::find::{self, Query};
 use crate::domain::fleet::{self, Target};
 use crate::domain::job::Job;
 use crate::domain::listed::ListOptions;
-use crate::domain::plan::{Direction, Side, SwitchRequest};
 use crate::domain::rules::{
     self, EndpointInput, InstanceType, MaintainedExtras, Secret, ValidEndpoint,
 };

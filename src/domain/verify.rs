@@ -4,9 +4,9 @@
 //! (DescribeSynchronizationJobStatus, `dts-api-maintained.md` §3.1, or
 //! DescribeDtsJobDetail, §2.3) until a verdict.
 
+use crate::domain::call::{Direction, Plan};
 use crate::domain::guard::Sender;
 use crate::domain::journal::{self, Record};
-use crate::domain::plan::{Direction, Plan};
 use crate::domain::service::{Dts, ErrorKind, ServiceError};
 use serde::Serialize;
 use std::time::{Duration, Instant};

@@ -989,7 +989,7 @@ fn plan_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
                 crate::text::clean(val)
             )));
         }
-        if plan.password.is_some() && crate::domain::family::maintained::needs_password(c) {
+        if plan.password.is_some() && c.needs_password() {
             v.push(Line::raw(format!("  {:<26} (changed)", "Password")));
         }
         let verdict = crate::domain::family::dry_run_words(plan, c);

@@ -2,9 +2,9 @@
 //! direction, each answered with a TaskId followed through DescribeEndpointSwitchStatus;
 //! a direction is read with DescribeSynchronizationJobStatus. It has no dry run.
 
-use crate::domain::family::{Accepted, DirectionRead};
-use crate::domain::plan::{Direction, PlannedCall, Side};
+use crate::domain::call::{Direction, PlannedCall, Side};
 use crate::domain::rules::ValidEndpoint;
+use crate::domain::service::{Accepted, DirectionRead};
 use crate::domain::service::{Dts, ServiceError};
 
 /// The business parameters of one call, in send order.

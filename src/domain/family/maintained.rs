@@ -4,13 +4,11 @@
 //! in the direction's own status and endpoint (DescribeDtsJobDetail, §2), `Modifying`
 //! until DTS has taken the new endpoint.
 
-use crate::domain::family::{
-    check_address, is_modifying, Accepted, DirectionRead, DryRun, EndpointCheck,
-};
+use crate::domain::call::{Direction, DryRun, Plan, PlannedCall, Side};
+use crate::domain::family::compare::{check_address, is_modifying, EndpointCheck};
 use crate::domain::outcome::Outcome;
-use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::rules::ValidEndpoint;
-use crate::domain::service::{Dts, ServiceError};
+use crate::domain::service::{Accepted, DirectionRead, Dts, ServiceError};
 
 /// `Endpoint` on the wire: `src` or `dest` (not `Source`/`Destination`, not `dst`).
 pub fn side_name(side: Side) -> &'static str {
@@ -71,13 +69,6 @@ pub fn params(
     p
 }
 
-/// True when the call changes the account, so its password must be at hand.
-pub fn needs_password(call: &PlannedCall) -> bool {
-    call.params
-        .iter()
-        .any(|(k, v)| k == "ModifyAccount" && v.eq_ignore_ascii_case("true"))
-}
-
 /// The job id DescribeDtsJobDetail and ModifyDtsJobEndpoint are keyed on.
 fn job_ref(plan: &Plan) -> (Option<&str>, Option<&str>) {
     match plan.dts_job_id.as_deref() {
@@ -98,7 +89,7 @@ pub async fn read_direction(
 fn with_password(plan: &Plan, call: &PlannedCall) -> Vec<(String, String)> {
     let mut p = call.params.clone();
     if let Some(s) = &plan.password {
-        if needs_password(call) {
+        if call.needs_password() {
             p.push(("Password".into(), s.expose().to_string()));
         }
     }

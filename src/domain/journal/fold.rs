@@ -1,13 +1,13 @@
 //! Folding records into per-plan summaries (pure: no I/O), and the damage a journal
 //! may hold (lines that cannot be read, records that do not fit together).
 
+use crate::domain::call::{Direction, Plan, PlannedCall, Side};
+use crate::domain::call::{DryRun, Family};
 use crate::domain::endpoint::EndpointInfo;
-use crate::domain::family::{DryRun, Family};
 use crate::domain::journal::{
     liveness, now, process_for, JournalCall, Liveness, Process, ReadResult, Record,
 };
 use crate::domain::outcome::Outcome;
-use crate::domain::plan::{Direction, Plan, PlannedCall, Side};
 use crate::domain::Topology;
 use std::collections::BTreeMap;
 

@@ -22,11 +22,11 @@ pub use store::*;
 pub use who::*;
 
 #[cfg(test)]
-use crate::domain::family::Family;
+use crate::domain::call::Family;
+#[cfg(test)]
+use crate::domain::call::{Direction, Side};
 #[cfg(test)]
 use crate::domain::outcome::Outcome;
-#[cfg(test)]
-use crate::domain::plan::{Direction, Side};
 #[cfg(test)]
 use crate::domain::Topology;
 #[cfg(test)]

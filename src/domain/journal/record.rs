@@ -1,11 +1,11 @@
 //! The journal's records: one JSON object per line, the wire format of the journal.
 //! Fields added later are optional (`serde(default)`), so older journals still read.
 
+use crate::domain::call::{Direction, Side};
+use crate::domain::call::{DryRun, Family};
 use crate::domain::endpoint::EndpointInfo;
-use crate::domain::family::{DryRun, Family};
 use crate::domain::journal::Process;
 use crate::domain::outcome::Outcome;
-use crate::domain::plan::{Direction, Side};
 use crate::domain::Topology;
 use serde::{Deserialize, Serialize};
 
