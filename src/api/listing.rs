@@ -56,8 +56,6 @@ pub async fn list_jobs(
     let mut dts: Pager<DtsJobItem> = Pager::new(opts.max_pages);
     let mut hints = TwoWayHints {
         state: HintsState::NotAsked,
-        jobs: HashMap::new(),
-        items: Vec::new(),
     };
     // DescribeDtsJobs starts once the first listing page shows no Reverse entry.
     let mut dts_active = false;
@@ -181,6 +179,7 @@ pub async fn list_jobs(
                             &mut hints,
                             &mut run,
                             opts.keep_raw,
+                            &mut on_event,
                         );
                     }
                     PageOut::Dts(_) => {}
@@ -237,6 +236,7 @@ pub async fn list_jobs(
                         &mut hints,
                         &mut run,
                         opts.keep_raw,
+                        &mut on_event,
                     );
                 }
                 Kind::Dts => {}
@@ -256,30 +256,27 @@ pub async fn list_jobs(
     })
 }
 
-fn record_hints(hints: &mut TwoWayHints, items: Vec<DtsJobItem>, keep_raw: bool) {
-    for mut it in items {
-        if !keep_raw {
-            it.raw = crate::domain::endpoint::RawJson::empty();
-        }
-        for id in &it.ids {
-            let e = hints.jobs.entry(id.clone()).or_insert(false);
-            *e |= it.two_way;
-        }
-        hints.items.push(it);
-    }
-}
-
-/// After a DescribeDtsJobs page arrived or failed: take the hints now in order, and stop
-/// reading DescribeDtsJobs once it failed or reached its end.
+/// After a DescribeDtsJobs page arrived or failed: hand on the items now in order, and
+/// stop reading DescribeDtsJobs once it failed or reached its end.
 fn dts_advance(
     dts: &mut Pager<DtsJobItem>,
     active: &mut bool,
     hints: &mut TwoWayHints,
     run: &mut Run,
     keep_raw: bool,
+    on_event: &mut impl FnMut(ListEvent<'_>),
 ) {
     match dts.assemble() {
-        Ok(items) => record_hints(hints, items, keep_raw),
+        Ok(mut items) => {
+            if !keep_raw {
+                for it in &mut items {
+                    it.raw = crate::domain::endpoint::RawJson::empty();
+                }
+            }
+            if !items.is_empty() {
+                on_event(ListEvent::DtsItems(items));
+            }
+        }
         Err(e) => dts_failed(active, hints, run, e),
     }
     if *active && dts.end.is_some() {

@@ -3,7 +3,7 @@
 pub use crate::domain::call::Topology;
 use crate::domain::call::{Direction, Family, Side};
 use crate::domain::endpoint::{EndpointInfo, RawJson};
-use crate::domain::listed::SyncJobEntry;
+use crate::domain::listed::{DtsJobItem, SyncJobEntry};
 use crate::domain::listed::{HintsState, ListEvent, ListOptions, ListProgress};
 use crate::domain::service::Dts;
 use serde_json::{Map, Value};
@@ -42,7 +42,8 @@ pub struct Job {
     pub job_class: String,
     pub create_time: String,
     pub forward: DirectionInfo,
-    pub reverse: Option<DirectionInfo>,
+    /// Boxed: most jobs are one-way, and a listing holds thousands of jobs.
+    pub reverse: Option<Box<DirectionInfo>>,
     /// DescribeDtsJobs shows a `ReverseJob` for this job (the listing may not).
     pub reverse_hint: bool,
     /// Without a reverse direction, the job is known to be one-way: the listing shows
@@ -228,12 +229,22 @@ impl serde::Serialize for JobJson<'_> {
 /// first appear. The first entry of each (job, direction) counts. A job listed only as a
 /// Reverse entry keeps that entry as its forward data too (endpoints swapped into forward
 /// terms), so it is never lost, until its Forward entry turns up.
+///
+/// DescribeDtsJobs items are folded in as they arrive ([`JobMerger::add_dts`]): an item
+/// is kept only until a job it names is listed, so the maintained family's view costs
+/// no second copy of the jobs; those no job matched become jobs at the end.
 #[derive(Debug, Default)]
 pub struct JobMerger {
     jobs: Vec<Job>,
     /// Job id → (index, a Forward entry was seen).
     index: HashMap<String, (usize, bool)>,
     reverse_entries: bool,
+    /// Every id of a job (its own, DtsJobIds items gave it), lowercased → its index.
+    by_id: HashMap<String, usize>,
+    /// DescribeDtsJobs items no job matched yet, in their order (taken when matched).
+    pending: Vec<Option<DtsJobItem>>,
+    /// Each pending item's ids, lowercased → its place in `pending`.
+    pending_by_id: HashMap<String, usize>,
 }
 
 impl JobMerger {
@@ -250,17 +261,29 @@ impl JobMerger {
             }
             match self.index.get_mut(&e.job_id) {
                 None => {
-                    self.index
-                        .insert(e.job_id.clone(), (self.jobs.len(), !reverse));
+                    let i = self.jobs.len();
+                    self.index.insert(e.job_id.clone(), (i, !reverse));
+                    let key = e.job_id.to_ascii_lowercase();
                     let mut job = new_job(e);
                     job.one_way_known = self.reverse_entries;
+                    // An item that came before the job's entry.
+                    if let Some(k) = self.pending_by_id.remove(&key) {
+                        if let Some(it) = self.pending[k].take() {
+                            for id in &it.ids {
+                                self.pending_by_id.remove(&id.to_ascii_lowercase());
+                                self.by_id.insert(id.to_ascii_lowercase(), i);
+                            }
+                            fold_item(&mut job, &it);
+                        }
+                    }
+                    self.by_id.insert(key, i);
                     self.jobs.push(job);
                 }
                 Some((i, has_forward)) => {
                     let job = &mut self.jobs[*i];
                     if reverse {
                         if job.reverse.is_none() {
-                            job.reverse = Some(DirectionInfo::from_entry(e));
+                            job.reverse = Some(Box::new(DirectionInfo::from_entry(e)));
                         }
                     } else if !*has_forward {
                         *has_forward = true;
@@ -285,8 +308,47 @@ impl JobMerger {
         self.reverse_entries
     }
 
+    /// Folds DescribeDtsJobs items into the jobs they name (by any of their ids, in any
+    /// case); an item no job matches yet waits for one (see [`JobMerger::finish_with`]).
+    pub fn add_dts(&mut self, items: impl IntoIterator<Item = DtsJobItem>) {
+        for it in items {
+            let hit = it
+                .ids
+                .iter()
+                .find_map(|id| self.by_id.get(&id.to_ascii_lowercase()).copied());
+            match hit {
+                Some(i) => {
+                    for id in &it.ids {
+                        self.by_id.insert(id.to_ascii_lowercase(), i);
+                    }
+                    fold_item(&mut self.jobs[i], &it);
+                }
+                None => {
+                    let k = self.pending.len();
+                    for id in &it.ids {
+                        self.pending_by_id
+                            .entry(id.to_ascii_lowercase())
+                            .or_insert(k);
+                    }
+                    self.pending.push(Some(it));
+                }
+            }
+        }
+    }
+
+    /// The jobs, without DescribeDtsJobs (see [`JobMerger::finish_with`]).
     pub fn finish(self) -> Vec<Job> {
-        self.jobs
+        self.finish_with(false)
+    }
+
+    /// The jobs, in listing order, then those only DescribeDtsJobs lists (in its order).
+    /// `complete`: both listings were read to their end, so a job only one of them shows
+    /// is known to be of that family (see [`apply_dts_items`]).
+    pub fn finish_with(self, complete: bool) -> Vec<Job> {
+        let mut jobs = self.jobs;
+        let rest: Vec<DtsJobItem> = self.pending.into_iter().flatten().collect();
+        apply_dts_items(&mut jobs, &rest, complete);
+        jobs
     }
 }
 
@@ -311,7 +373,7 @@ fn new_job(e: SyncJobEntry) -> Job {
         job_class,
         create_time,
         forward,
-        reverse,
+        reverse: reverse.map(Box::new),
         reverse_hint: false,
         one_way_known: false,
         dts_job_id: None,
@@ -331,28 +393,13 @@ pub fn merge_entries(entries: Vec<SyncJobEntry>) -> Vec<Job> {
     m.finish()
 }
 
-/// Applies what DescribeDtsJobs said (id → shows a `ReverseJob`): a job it lists is
-/// two-way or one-way by that; the others keep what the listing says.
-pub fn apply_two_way_hints(jobs: &mut [Job], hints: &HashMap<String, bool>) {
-    for j in jobs.iter_mut() {
-        if let Some(&two_way) = hints.get(&j.id) {
-            j.reverse_hint |= two_way;
-            j.one_way_known = true;
-        }
-    }
-}
-
 /// Applies what DescribeDtsJobs listed (the maintained family's view): each item names
 /// its job by DtsInstanceID (the legacy listing's SynchronizationJobId) or DtsJobId. A
 /// job it lists gains its DtsJobIds; an item no job matches is a job only the
 /// maintained listing shows, appended. When both listings were read completely, a job
 /// only one of them shows is known to be of that family; one both show stays unknown
 /// (only the dry run tells, §3.4).
-pub fn apply_dts_items(
-    jobs: &mut Vec<Job>,
-    items: &[crate::domain::listed::DtsJobItem],
-    complete: bool,
-) {
+pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[DtsJobItem], complete: bool) {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, j) in jobs.iter().enumerate() {
         index.insert(j.id.to_ascii_lowercase(), i);
@@ -399,7 +446,7 @@ pub fn apply_dts_items(
                     reverse: it
                         .reverse
                         .as_ref()
-                        .map(|(st, d, s, t)| dir(st, d, s, t, RawJson::empty())),
+                        .map(|(st, d, s, t)| Box::new(dir(st, d, s, t, RawJson::empty()))),
                     reverse_hint: it.two_way,
                     one_way_known: true,
                     dts_job_id: None,
@@ -414,16 +461,7 @@ pub fn apply_dts_items(
                 jobs.len() - 1
             }
         };
-        let j = &mut jobs[i];
-        j.listed_maintained = true;
-        if j.dts_job_id.is_none() && !it.dts_job_id.is_empty() {
-            j.dts_job_id = Some(it.dts_job_id.clone());
-        }
-        if j.reverse_dts_job_id.is_none() && !it.reverse_dts_job_id.is_empty() {
-            j.reverse_dts_job_id = Some(it.reverse_dts_job_id.clone());
-        }
-        j.reverse_hint |= it.two_way;
-        j.one_way_known = true;
+        fold_item(&mut jobs[i], it);
     }
     if complete {
         for j in jobs.iter_mut() {
@@ -434,6 +472,20 @@ pub fn apply_dts_items(
             };
         }
     }
+}
+
+/// What a DescribeDtsJobs item says of a job it names: its DtsJobIds, that the
+/// maintained listing shows it, and whether it is two-way.
+fn fold_item(j: &mut Job, it: &DtsJobItem) {
+    j.listed_maintained = true;
+    if j.dts_job_id.is_none() && !it.dts_job_id.is_empty() {
+        j.dts_job_id = Some(it.dts_job_id.clone());
+    }
+    if j.reverse_dts_job_id.is_none() && !it.reverse_dts_job_id.is_empty() {
+        j.reverse_dts_job_id = Some(it.reverse_dts_job_id.clone());
+    }
+    j.reverse_hint |= it.two_way;
+    j.one_way_known = true;
 }
 
 /// What [`load_jobs_with`] reports while it works.
@@ -478,21 +530,14 @@ pub async fn load_jobs_with(
             merger.add(entries);
             on_event(LoadEvent::Jobs(&merger.jobs()[from..]));
         }
+        ListEvent::DtsItems(items) => merger.add_dts(items),
     };
     let summary = client.list_jobs(opts, &mut handle).await?;
-    let mut jobs = merger.finish();
-    match &summary.two_way.state {
-        HintsState::Complete | HintsState::Failed(_) => {
-            apply_two_way_hints(&mut jobs, &summary.two_way.jobs);
-            let complete = summary.two_way.state == HintsState::Complete;
-            let before = jobs.len();
-            apply_dts_items(&mut jobs, &summary.two_way.items, complete);
-            // Jobs only DescribeDtsJobs shows come last, as one more batch.
-            if jobs.len() > before {
-                on_event(LoadEvent::Jobs(&jobs[before..]));
-            }
-        }
-        HintsState::NotNeeded | HintsState::NotAsked => {}
+    let before = merger.jobs().len();
+    let jobs = merger.finish_with(summary.two_way.state == HintsState::Complete);
+    // Jobs only DescribeDtsJobs shows come last, as one more batch.
+    if jobs.len() > before {
+        on_event(LoadEvent::Jobs(&jobs[before..]));
     }
     let two_way_error = match summary.two_way.state {
         HintsState::Failed(e) => {
@@ -572,9 +617,28 @@ mod tests {
         assert_eq!(j["SynchronizationJobId"], "a");
     }
 
+    fn item(instance: &str, dts_job_id: &str, two_way: bool) -> DtsJobItem {
+        DtsJobItem {
+            ids: vec![instance.to_string(), dts_job_id.to_string()],
+            two_way,
+            instance_id: instance.to_string(),
+            dts_job_id: dts_job_id.to_string(),
+            reverse_dts_job_id: String::new(),
+            name: format!("n-{instance}"),
+            status: "Synchronizing".into(),
+            delay: "0".into(),
+            error_message: String::new(),
+            create_time: String::new(),
+            source: EndpointInfo::default(),
+            destination: EndpointInfo::default(),
+            reverse: None,
+            raw: RawJson::empty(),
+        }
+    }
+
     #[test]
     fn without_any_reverse_entry_the_topology_is_unknown_until_describe_dts_jobs_says() {
-        let mut jobs = merge_entries(vec![
+        let jobs = merge_entries(vec![
             entry("a", "Forward", "1.1.1.1"),
             entry("b", "Forward", "2.2.2.2"),
             entry("c", "Forward", "3.3.3.3"),
@@ -583,16 +647,57 @@ mod tests {
             .iter()
             .all(|j| j.detected_topology() == Topology::Unknown));
         assert_eq!(jobs[0].to_json()["Topology"], "unknown");
-        let hints: HashMap<String, bool> =
-            [("a".to_string(), true), ("b".to_string(), false)].into();
-        apply_two_way_hints(&mut jobs, &hints);
+        // DescribeDtsJobs items, folded as they come: one before its job's entry (kept
+        // until the entry comes), one after, one naming a job no listing entry shows.
+        let mut m = JobMerger::default();
+        m.add(vec![entry("a", "Forward", "1.1.1.1")]);
+        m.add_dts(vec![
+            item("A", "ja", true),
+            item("b", "jb", false),
+            item("m", "jm", false),
+        ]);
+        assert_eq!(m.pending.iter().flatten().count(), 2, "b and m wait");
+        m.add(vec![
+            entry("b", "Forward", "2.2.2.2"),
+            entry("c", "Forward", "3.3.3.3"),
+        ]);
+        assert_eq!(m.pending.iter().flatten().count(), 1, "b found its job");
+        let jobs = m.finish_with(true);
+        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["a", "b", "c", "m"],
+            "listing order, then DescribeDtsJobs only"
+        );
         assert_eq!(jobs[0].detected_topology(), Topology::TwoWay);
+        assert_eq!(jobs[0].dts_job_id.as_deref(), Some("ja"));
         assert_eq!(jobs[1].detected_topology(), Topology::OneWay);
+        assert_eq!(jobs[1].dts_job_id.as_deref(), Some("jb"));
         assert_eq!(
             jobs[2].detected_topology(),
             Topology::Unknown,
             "not listed by DescribeDtsJobs"
         );
+        // Both listings complete: a job only one shows is of that family.
+        assert_eq!(jobs[0].family, None, "both listings show it");
+        assert_eq!(jobs[2].family, Some(Family::Legacy));
+        assert_eq!(jobs[3].family, Some(Family::Maintained));
+        // The same items folded at the end give the same jobs.
+        let mut at_end = merge_entries(vec![
+            entry("a", "Forward", "1.1.1.1"),
+            entry("b", "Forward", "2.2.2.2"),
+            entry("c", "Forward", "3.3.3.3"),
+        ]);
+        apply_dts_items(
+            &mut at_end,
+            &[
+                item("A", "ja", true),
+                item("b", "jb", false),
+                item("m", "jm", false),
+            ],
+            true,
+        );
+        assert_eq!(at_end, jobs);
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use crate::domain::endpoint::{EndpointInfo, RawJson};
 use crate::domain::failure::ServiceError;
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// The largest page the service accepts for DescribeSynchronizationJobs.
@@ -189,6 +188,10 @@ pub enum ListEvent<'a> {
     /// The next entries in listing order (deduplicated), as soon as every page before them
     /// has arrived.
     Entries(Vec<SyncJobEntry>),
+    /// The next DescribeDtsJobs items in its order (the maintained family's view:
+    /// DtsJobIds, two-way jobs, and jobs the legacy listing does not show), as soon as
+    /// every page before them has arrived.
+    DtsItems(Vec<DtsJobItem>),
 }
 
 /// How far DescribeDtsJobs was read.
@@ -206,15 +209,11 @@ pub enum HintsState {
     Failed(ServiceError),
 }
 
+/// How far DescribeDtsJobs was read (its items were handed on as they came:
+/// [`ListEvent::DtsItems`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TwoWayHints {
     pub state: HintsState,
-    /// Each id DescribeDtsJobs listed (`DtsInstanceID` and `DtsJobId`) → it shows a
-    /// `ReverseJob`.
-    pub jobs: HashMap<String, bool>,
-    /// Every item DescribeDtsJobs listed, in its order (the maintained family's view:
-    /// DtsJobIds, and jobs the legacy listing does not show).
-    pub items: Vec<DtsJobItem>,
 }
 
 #[derive(Debug, Clone)]
