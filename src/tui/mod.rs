@@ -11,10 +11,13 @@ pub mod form;
 pub mod jobs;
 pub mod keymap;
 pub mod prefs;
+pub mod preview;
 pub mod progress;
+pub mod shared;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use crate::api::Client;
 use crate::domain::executor::{self, ExecOptions, ProgressEvent};

@@ -4,10 +4,11 @@
 use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
 use crate::domain::journal::{CallState, CallSummary, PlanSummary};
 use crate::domain::plan::{Direction, Plan, Side};
-use crate::tui::app::{move_sel, App, Effect, JournalView, Overlay, PreviewState, Screen};
+use crate::domain::Job;
 use crate::tui::keymap::Action;
+use crate::tui::shared::{move_sel, Effect, JournalView, Overlay, PreviewState, Screen, Shell};
 use crate::tui::theme::Theme;
-use crate::tui::view::*;
+use crate::tui::widgets::*;
 use ratatui::prelude::*;
 use ratatui::widgets::*;
 use std::time::{Duration, Instant};
@@ -276,23 +277,28 @@ impl ProgressState {
     }
 }
 
-pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
+pub(crate) fn on_exec(
+    sh: &mut Shell,
+    progress: &mut Option<ProgressState>,
+    plan_id: &str,
+    ev: ProgressEvent,
+) {
     // The driver's watch (between the calls of a maintained plan, and after the
     // last): the same display as a watch started on its own.
     let ev = match ev {
-        ProgressEvent::Verify(v) => return on_verify(app, plan_id, v),
+        ProgressEvent::Verify(v) => return on_verify(sh, progress, plan_id, v),
         ev => ev,
     };
-    let now = app.now;
-    let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
+    let now = sh.now;
+    let Some(p) = progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
     };
     match apply_exec(p, now, ev) {
         Some(ExecNote::JournalError(error)) => {
-            app.notice = Some(format!("JOURNAL ERROR: {error}"));
+            sh.notice = Some(format!("JOURNAL ERROR: {error}"));
         }
         Some(ExecNote::Refused { index, text }) => {
-            app.overlay = Some(Overlay::Alert {
+            sh.overlay = Some(Overlay::Alert {
                 title: format!("Call {} was not sent", index + 1),
                 text: format!("{text}.\n\nNothing was sent."),
                 scroll: 0,
@@ -385,12 +391,17 @@ pub(crate) fn apply_exec(
 }
 
 /// Progress of the watch after the switch.
-pub(crate) fn on_verify(app: &mut App, plan_id: &str, ev: crate::domain::verify::VerifyEvent) {
-    let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
+pub(crate) fn on_verify(
+    sh: &mut Shell,
+    progress: &mut Option<ProgressState>,
+    plan_id: &str,
+    ev: crate::domain::verify::VerifyEvent,
+) {
+    let Some(p) = progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
     };
     if let Some(e) = apply_verify(p, ev) {
-        app.notice = Some(format!("JOURNAL ERROR: {e}"));
+        sh.notice = Some(format!("JOURNAL ERROR: {e}"));
     }
 }
 
@@ -473,17 +484,17 @@ pub(crate) fn apply_verify(
 
 /// A fresh read of the journal: what is pending here, and what another process did to
 /// the plan on screen (unless this process is running it).
-pub(crate) fn on_journal(app: &mut App, view: JournalView) {
-    let region = app.header.region.clone();
+pub(crate) fn on_journal(sh: &mut Shell, progress: &mut Option<ProgressState>, view: JournalView) {
+    let region = sh.header.region.clone();
     let (here, elsewhere): (Vec<PlanSummary>, Vec<PlanSummary>) = view
         .plans
         .iter()
         .filter(|p| p.pending().is_some() || p.needs_verification())
         .cloned()
         .partition(|p| p.region.eq_ignore_ascii_case(&region));
-    app.pending = here;
-    if !elsewhere.is_empty() && app.pending_elsewhere != elsewhere.len() {
-        app.notice = Some(format!(
+    sh.pending = here;
+    if !elsewhere.is_empty() && sh.pending_elsewhere != elsewhere.len() {
+        sh.notice = Some(format!(
             "{} unfinished switch(es) in other regions ({}): R picks a region",
             elsewhere.len(),
             elsewhere
@@ -495,23 +506,23 @@ pub(crate) fn on_journal(app: &mut App, view: JournalView) {
                 .join(", ")
         ));
     }
-    app.pending_elsewhere = elsewhere.len();
-    app.journal_problems = view.problems;
-    app.live = view.live;
+    sh.pending_elsewhere = elsewhere.len();
+    sh.journal_problems = view.problems;
+    sh.live = view.live;
     if let Some(e) = view.error {
-        app.notice = Some(e);
+        sh.notice = Some(e);
     }
-    let Some(p) = app.progress.as_mut().filter(|p| !p.running) else {
+    let Some(p) = progress.as_mut().filter(|p| !p.running) else {
         return;
     };
     if let Some(s) = view.plans.iter().find(|s| s.plan_id == p.plan.id) {
         p.dismissed = s.dismissed;
-        p.owner = app
+        p.owner = sh
             .live
             .contains(&s.plan_id)
             .then(|| s.last_by().unwrap_or("another process").to_string());
         for (row, c) in p.rows.iter_mut().zip(&s.calls) {
-            apply_journal_state(row, c, app.now, p.owner.is_some());
+            apply_journal_state(row, c, sh.now, p.owner.is_some());
         }
     }
 }
@@ -607,9 +618,16 @@ fn apply_outcome(r: &mut CallRow, o: &CallOutcome) {
     r.error = o.error.clone();
 }
 
-pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some(p) = app.progress.as_mut() else {
-        app.screen = Screen::Jobs;
+/// Keys of the progress screen; `jobs` is the listing (a redo plans from the job as
+/// listed). `p` (the next unfinished switch) is the app's: see [`next_pending`].
+pub(crate) fn progress_action(
+    sh: &mut Shell,
+    progress: &mut Option<ProgressState>,
+    jobs: &[Job],
+    action: Action,
+) -> Vec<Effect> {
+    let Some(p) = progress.as_mut() else {
+        sh.screen = Screen::Jobs;
         return vec![];
     };
     let n = p.rows.len();
@@ -618,60 +636,42 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Down => move_sel(&mut p.selected, n, 1),
         Action::Copy => {
             if let Some(t) = p.rows.get(p.selected).and_then(|r| r.task_id.clone()) {
-                app.notice = Some(format!("copied TaskId {t}"));
+                sh.notice = Some(format!("copied TaskId {t}"));
                 return vec![Effect::Copy(t)];
             }
-            app.notice = Some(if p.plan.family.has_dry_run() {
+            sh.notice = Some(if p.plan.family.has_dry_run() {
                 "ModifyDtsJobEndpoint has no TaskId (L shows each call's RequestId)".into()
             } else {
                 "this call has no TaskId".into()
             });
         }
         Action::ShowError => {
-            app.overlay = Some(detail_alert(p));
+            sh.overlay = Some(detail_alert(p));
         }
         Action::Log => {
-            app.log_return = Screen::Progress;
-            app.screen = Screen::Log;
+            sh.log_return = Screen::Progress;
+            sh.screen = Screen::Log;
         }
         Action::Back => {
             if p.running {
-                app.overlay = Some(Overlay::LeaveProgress);
+                sh.overlay = Some(Overlay::LeaveProgress);
             } else {
-                app.screen = Screen::Jobs;
+                sh.screen = Screen::Jobs;
             }
         }
         Action::Dismiss => {
             if let Some(o) = &p.owner {
-                app.notice = Some(format!(
+                sh.notice = Some(format!(
                     "{o} is running this switch: nothing to dismiss while it runs"
                 ));
             } else if p.running || !p.has_unknown() {
-                app.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
+                sh.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
             } else {
-                app.overlay = Some(Overlay::Dismiss);
+                sh.overlay = Some(Overlay::Dismiss);
             }
         }
-        Action::ShowProgress => {
-            if p.running {
-                return vec![];
-            }
-            // The next unfinished switch after this one (every one is reachable).
-            let cur = p.plan.id.clone();
-            let ids: Vec<String> = app.pending.iter().map(|x| x.plan_id.clone()).collect();
-            let next = ids
-                .iter()
-                .position(|id| *id == cur)
-                .map(|i| ids[(i + 1) % ids.len()].clone())
-                .or_else(|| ids.first().cloned());
-            match next {
-                Some(id) if id != cur => {
-                    app.progress = None;
-                    return app.show_plan(&id);
-                }
-                _ => app.notice = Some("no other unfinished switch".into()),
-            }
-        }
+        // `p` (the next unfinished switch) is routed by the app (see `next_pending`).
+        Action::ShowProgress => {}
         Action::Redo | Action::Continue => {
             if p.running {
                 return vec![];
@@ -683,7 +683,7 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 match p.failed_index() {
                     Some(i) => (i, true),
                     None => {
-                        app.notice = Some("no failed or refused call to redo".into());
+                        sh.notice = Some("no failed or refused call to redo".into());
                         return vec![];
                     }
                 }
@@ -692,23 +692,21 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
             } else if let Some(i) = p.after_dismissed_index() {
                 (i, true)
             } else {
-                app.notice = Some("nothing to continue".into());
+                sh.notice = Some("nothing to continue".into());
                 return vec![];
             };
-            let job = app
-                .jobs
-                .all
+            let job = jobs
                 .iter()
                 .find(|j| j.id == p.plan.job_id)
                 .cloned()
                 .or_else(|| {
-                    app.form
+                    sh.form
                         .as_ref()
                         .map(|f| f.job.clone())
                         .filter(|j| j.id == p.plan.job_id)
                 });
             let Some(job) = job else {
-                app.notice = Some("the job is not in the list yet; wait for it to load (r)".into());
+                sh.notice = Some("the job is not in the list yet; wait for it to load (r)".into());
                 return vec![];
             };
             let (plan, start) = if fresh {
@@ -721,7 +719,7 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
             } else {
                 (p.plan.clone(), i)
             };
-            app.preview = Some(PreviewState {
+            sh.preview = Some(PreviewState {
                 plan,
                 job,
                 start,
@@ -729,12 +727,25 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 back: Screen::Progress,
                 scroll: 0,
             });
-            app.screen = Screen::Preview;
+            sh.screen = Screen::Preview;
             return vec![Effect::ReadJournal];
         }
         _ => {}
     }
     vec![]
+}
+
+/// `p` on the progress screen: the next unfinished switch after the one on screen (every
+/// one is reachable), None when there is no other.
+pub(crate) fn next_pending(p: &ProgressState, pending: &[PlanSummary]) -> Option<String> {
+    let cur = &p.plan.id;
+    let ids: Vec<&String> = pending.iter().map(|x| &x.plan_id).collect();
+    ids.iter()
+        .position(|id| *id == cur)
+        .map(|i| ids[(i + 1) % ids.len()])
+        .or_else(|| ids.first().copied())
+        .filter(|id| *id != cur)
+        .cloned()
 }
 
 /// Elapsed time of a call row, for display.
@@ -743,7 +754,7 @@ pub fn elapsed(r: &CallRow, now: Instant) -> Option<Duration> {
     Some(r.ended.unwrap_or(now).saturating_duration_since(start))
 }
 
-pub(crate) fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
+pub(crate) fn outcome_label(r: &CallRow) -> (String, bool) {
     match r.outcome {
         Some(Outcome::Finished) => ("Finished".into(), false),
         Some(Outcome::Failed) => ("! Failed".into(), true),
@@ -761,8 +772,15 @@ pub(crate) fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
     }
 }
 
-pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(p) = &app.progress else { return };
+/// `busy`: this process runs a switch or a batch.
+pub(crate) fn render(
+    sh: &Shell,
+    p: &ProgressState,
+    busy: bool,
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let verify_h = if p.verify.is_empty() {
         0
     } else {
@@ -775,7 +793,7 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
     ])
     .areas(area);
     if verify_h > 0 {
-        render_verify(app, p, f, verify_area, theme);
+        render_verify(sh, p, f, verify_area, theme);
     }
     let wide = area.width >= 110;
     let maintained = p.plan.family.has_dry_run();
@@ -785,13 +803,13 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
         .enumerate()
         .map(|(i, r)| {
             let (label, bad) = outcome_label(r);
-            let running = app.busy() && r.outcome.is_none() && r.was_sent();
+            let running = busy && r.outcome.is_none() && r.was_sent();
             let spin = if running {
-                format!(" {}", SPINNER[app.spinner % 4])
+                format!(" {}", SPINNER[sh.spinner % 4])
             } else {
                 String::new()
             };
-            let el = elapsed(r, app.now)
+            let el = elapsed(r, sh.now)
                 .map(|d| format!("{}s", d.as_secs()))
                 .unwrap_or_else(|| "-".into());
             let mut cells = vec![
@@ -958,7 +976,7 @@ pub(crate) fn detail_alert(p: &ProgressState) -> Overlay {
 
 /// After the switch: per direction its status, delay and checkpoint age, the delay over
 /// time as a sparkline, and the verdict.
-fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme: &Theme) {
+fn render_verify(sh: &Shell, p: &ProgressState, f: &mut Frame, area: Rect, theme: &Theme) {
     use crate::domain::verify::Verdict;
     let block = Block::default()
         .borders(Borders::ALL)
@@ -967,12 +985,12 @@ fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme:
             // direction is healthy again.
             format!(
                 " Before the next call · watching {} ",
-                SPINNER[app.spinner % 4]
+                SPINNER[sh.spinner % 4]
             )
         } else if p.running {
             " Between the calls ".to_string()
         } else if p.verifying {
-            format!(" After the switch · watching {} ", SPINNER[app.spinner % 4])
+            format!(" After the switch · watching {} ", SPINNER[sh.spinner % 4])
         } else {
             " After the switch ".to_string()
         });
