@@ -247,6 +247,14 @@ impl App {
                 .progress
                 .as_ref()
                 .is_some_and(|p| p.rows.get(p.selected).is_some_and(|r| r.task_id.is_some())),
+            (Context::Progress, Action::Ticket) => {
+                self.progress.as_ref().is_some_and(|p| p.ticket_ready())
+            }
+            (Context::BatchProgress, Action::Ticket) => self
+                .fleet
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.jobs.get(b.selected).is_some_and(|j| j.run.is_some())),
             (Context::BatchProgress, Action::Stop) => self
                 .fleet
                 .batch

@@ -486,6 +486,15 @@ pub(crate) fn progress_action(sh: &mut Shell, fl: &mut Fleet, action: Action) ->
             return vec![Effect::StopBatch];
         }
         Action::Stop => {}
+        Action::Ticket => match b.jobs.get(b.selected).and_then(ticket) {
+            Some(text) => {
+                sh.notice = Some(crate::tui::progress::copied_ticket(&text));
+                return vec![Effect::Copy(text)];
+            }
+            None => {
+                sh.notice = Some("a job's ticket block is ready when the batch has ended".into())
+            }
+        },
         Action::Log => {
             sh.log_return = Screen::BatchProgress;
             sh.screen = Screen::Log;
@@ -501,6 +510,21 @@ pub(crate) fn progress_action(sh: &mut Shell, fl: &mut Fleet, action: Action) ->
         _ => {}
     }
     vec![]
+}
+
+/// The ticket-ready block of a job of the batch once the batch ended (the one `switch`
+/// prints, [`crate::present::ticket_block`]): its run's calls, verdicts and result.
+pub fn ticket(j: &BatchJob) -> Option<String> {
+    let run = j.run.as_ref()?;
+    let verdicts = run.verdicts.as_deref();
+    let code = crate::present::exit_code(&run.outcomes, verdicts);
+    Some(crate::present::ticket_block(
+        &j.state.plan,
+        &run.outcomes,
+        run.start,
+        verdicts,
+        code,
+    ))
 }
 
 /// An event of job `index` of the batch `batch_id`.

@@ -35,6 +35,13 @@ pub struct CallRow {
     pub sent_by: Option<String>,
     /// A journal record about this call could not be written.
     pub journal_error: Option<String>,
+    /// When it was sent, RFC 3339 UTC (the executor's event, or the journal's intent).
+    pub sent_at: Option<String>,
+    /// When it was over, RFC 3339 UTC, as the journal says.
+    pub ended_at: Option<String>,
+    /// The executor's record of the call once it is over in this process (the ticket
+    /// block renders it as `switch` does).
+    pub record: Option<CallOutcome>,
 }
 
 /// One switched direction watched after the switch.
@@ -93,6 +100,9 @@ impl ProgressState {
                 sending: false,
                 sent_by: None,
                 journal_error: None,
+                sent_at: None,
+                ended_at: None,
+                record: None,
             })
             .collect();
         ProgressState {
@@ -105,6 +115,66 @@ impl ProgressState {
             selected: 0,
             dismissed: false,
         }
+    }
+
+    /// The run has ended here (nothing is sent, followed or watched now) and some call
+    /// has an outcome: its ticket block says how it ended.
+    pub fn ticket_ready(&self) -> bool {
+        !self.running && !self.verifying && self.rows.iter().any(|r| r.outcome.is_some())
+    }
+
+    /// The ticket-ready block of this plan, the one `switch` prints at its end
+    /// ([`crate::present::ticket_block`]): every call (the executor's record when this
+    /// process ran it, else what the rows and the journal say), the watch's verdicts
+    /// once every direction has one, and the result with its exit code.
+    pub fn ticket(&self) -> String {
+        let outcomes: Vec<CallOutcome> = self
+            .plan
+            .calls
+            .iter()
+            .zip(&self.rows)
+            .map(|(c, r)| {
+                if let Some(o) = &r.record {
+                    return o.clone();
+                }
+                let outcome = r.outcome.unwrap_or(if r.was_sent() {
+                    Outcome::StillRunning
+                } else {
+                    Outcome::NotSent
+                });
+                let mut o = CallOutcome::new(c, outcome);
+                o.request_id = r.request_id.clone();
+                o.task_id = r.task_id.clone();
+                o.status = r.status.clone();
+                o.error = r.error.clone();
+                o.sent_at = r.sent_at.clone();
+                o.ended_at = r.ended_at.clone();
+                o.note = r.note.clone();
+                o.journal_error = r.journal_error.clone();
+                o
+            })
+            .collect();
+        let verdicts: Option<Vec<crate::domain::verify::DirectionVerdict>> =
+            (!self.verify.is_empty())
+                .then(|| {
+                    self.verify
+                        .iter()
+                        .map(|v| {
+                            v.verdict.as_ref().map(|(verdict, reason)| {
+                                crate::domain::verify::DirectionVerdict {
+                                    direction: v.direction,
+                                    verdict: *verdict,
+                                    reason: reason.clone(),
+                                    last: None,
+                                    samples: v.delays.len(),
+                                }
+                            })
+                        })
+                        .collect::<Option<Vec<_>>>()
+                })
+                .flatten();
+        let code = crate::present::exit_code(&outcomes, verdicts.as_deref());
+        crate::present::ticket_block(&self.plan, &outcomes, 0, verdicts.as_deref(), code)
     }
 
     /// The first call that failed or was refused, if any.
@@ -328,8 +398,11 @@ pub(crate) fn apply_exec(
     let idx = |i: usize| i;
     match ev {
         ProgressEvent::Verify(_) => {}
-        ProgressEvent::Sending { index, .. } => {
+        ProgressEvent::Sending { index, at, .. } => {
             if let Some(r) = p.rows.get_mut(idx(index)) {
+                r.sent_at = Some(at);
+                r.ended_at = None;
+                r.record = None;
                 r.sending = true;
                 r.accepted = false;
                 r.outcome = None;
@@ -378,6 +451,7 @@ pub(crate) fn apply_exec(
             if let Some(r) = p.rows.get_mut(idx(index)) {
                 apply_outcome(r, &outcome);
                 r.ended = Some(now);
+                r.record = Some(outcome.clone());
             }
             if let Some(refusal) = &outcome.refusal {
                 return Some(ExecNote::Refused {
@@ -535,6 +609,12 @@ pub(crate) fn apply_journal_state(
     live_owner: bool,
 ) {
     row.sent_by = c.intent_by.clone();
+    if c.intent_at.is_some() {
+        row.sent_at = c.intent_at.clone();
+    }
+    if c.ended_at.is_some() {
+        row.ended_at = c.ended_at.clone();
+    }
     match &c.state {
         CallState::NotStarted => {}
         // Another process that is still running sent it: its answer may still come.
@@ -648,6 +728,14 @@ pub(crate) fn progress_action(
         Action::ShowError => {
             sh.overlay = Some(detail_alert(p));
         }
+        Action::Ticket if p.ticket_ready() => {
+            let text = p.ticket();
+            sh.notice = Some(copied_ticket(&text));
+            return vec![Effect::Copy(text)];
+        }
+        Action::Ticket => {
+            sh.notice = Some(TICKET_NOT_YET.into());
+        }
         Action::Log => {
             sh.log_return = Screen::Progress;
             sh.screen = Screen::Log;
@@ -747,6 +835,15 @@ pub(crate) fn next_pending(p: &ProgressState, pending: &[PlanSummary]) -> Option
         .filter(|id| *id != cur)
         .cloned()
 }
+
+/// The notice after `t`: `copied the ticket block (9 lines)`.
+pub(crate) fn copied_ticket(text: &str) -> String {
+    format!("copied the ticket block ({} lines)", text.lines().count())
+}
+
+/// Why `t` copies nothing yet.
+pub const TICKET_NOT_YET: &str =
+    "the ticket block is ready when the switch has ended (and the watch after it)";
 
 /// Elapsed time of a call row, for display.
 pub fn elapsed(r: &CallRow, now: Instant) -> Option<Duration> {
