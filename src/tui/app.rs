@@ -347,10 +347,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // A first listing (or a new region) shows rows as they arrive; a refresh of
             // a complete list keeps its rows on screen and swaps them at the end. Rows of
             // a listing that never completed are provisional: they start again.
-            if app.jobs.complete {
-                app.jobs.incoming = Some(Vec::new());
-            } else {
-                app.jobs.incoming = None;
+            // A refresh's rows are not gathered: the listing's end brings the whole list
+            // (one copy of it in this process besides the listing's own, not two).
+            app.jobs.refreshing = app.jobs.complete;
+            if !app.jobs.refreshing {
                 app.jobs.all.clear();
                 app.jobs.selected = 0;
             }
@@ -361,13 +361,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::JobsBatch(g, batch) if g == app.jobs.generation => {
-            match app.jobs.incoming.as_mut() {
-                Some(v) => v.extend(batch),
-                None => {
-                    let keep = app.jobs.selected_job().map(|j| j.id.clone());
-                    app.jobs.all.extend(batch);
-                    app.jobs.keep_selection(keep);
-                }
+            // A refresh keeps the old rows on screen until the end (this batch is
+            // dropped: the end brings every job).
+            if !app.jobs.refreshing {
+                let keep = app.jobs.selected_job().map(|j| j.id.clone());
+                app.jobs.all.extend(batch);
+                app.jobs.keep_selection(keep);
             }
             vec![]
         }
@@ -377,7 +376,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             two_way_error,
         } if generation == app.jobs.generation => {
             app.jobs.loading = None;
-            app.jobs.incoming = None;
+            app.jobs.refreshing = false;
             match result {
                 Ok(jobs) => {
                     let keep = app.jobs.selected_job().map(|j| j.id.clone());

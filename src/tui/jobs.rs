@@ -50,8 +50,9 @@ pub struct JobsView {
     pub loading: Option<String>,
     /// The listing whose messages count (older ones are dropped).
     pub generation: u64,
-    /// A refresh's jobs, gathered while the old rows stay on screen.
-    pub incoming: Option<Vec<Job>>,
+    /// A refresh of a complete list runs: its old rows stay on screen until the
+    /// listing's end brings the new list (its pages are not gathered here).
+    pub refreshing: bool,
     /// `all` is a complete listing (it ended without an error). Until then the rows are
     /// provisional (a later page may still add a Reverse direction): no switch from them.
     pub complete: bool,
@@ -77,7 +78,7 @@ impl JobsView {
             all: vec![],
             loading: Some(String::new()),
             generation: 0,
-            incoming: None,
+            refreshing: false,
             complete: false,
             two_way_error: None,
             error: None,
