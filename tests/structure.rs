@@ -195,6 +195,30 @@ fn no_tui_file_imports_one_that_imports_it_back() {
     }
 }
 
+/// A screen file (its state, keys and drawing) takes the shell and the widgets below it:
+/// it imports no other screen and nothing above it (app, view), and the modules below
+/// the screens import none of them.
+#[test]
+fn a_screen_imports_no_other_screen() {
+    let g = tui_graph();
+    let screens = ["jobs", "fleet", "batch", "progress", "preview"];
+    let above = ["app", "view", "mod"];
+    let below = [
+        "shared", "widgets", "calls", "keymap", "theme", "form", "prefs",
+    ];
+    for m in screens.iter().chain(&below) {
+        let Some(to) = g.get(*m) else {
+            panic!("src/tui/{m}.rs is missing: {g:?}")
+        };
+        for t in to {
+            assert!(
+                !screens.contains(&t.as_str()) && !above.contains(&t.as_str()),
+                "src/tui/{m}.rs imports {t}"
+            );
+        }
+    }
+}
+
 type Graph = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
 
 /// A circle of imports in `g` (its modules in order, the first again at the end), found

@@ -10,11 +10,12 @@ use crate::domain::journal::{Pending, PlanSummary};
 use crate::domain::plan::Plan;
 use crate::domain::planner::PlanFailure;
 use crate::tui::batch::{self, Fleet};
+use crate::tui::calls::apply_journal_state;
 use crate::tui::jobs::{jobs_action, on_job_checked};
 pub use crate::tui::jobs::{JobsView, SortKey};
 use crate::tui::keymap::{self, Action, Context, Key};
-use crate::tui::progress::{apply_journal_state, on_exec, on_journal, on_verify, progress_action};
 pub use crate::tui::progress::{elapsed, CallRow, ProgressState};
+use crate::tui::progress::{on_exec, on_journal, on_verify, progress_action};
 use crate::tui::shared::{edit_capped, move_sel, paste_into};
 pub use crate::tui::shared::{
     input_request, insert_capped, region_choices, Banner, ConfirmState, Effect, Header,

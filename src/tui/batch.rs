@@ -14,15 +14,16 @@ use crate::domain::guard::{self, endpoint_words};
 use crate::domain::rules::ValidEndpoint;
 use crate::domain::verify::Verdict;
 use crate::text::clean;
-use crate::tui::fleet::FleetState;
+use crate::tui::calls::{
+    apply_exec, apply_verify, copied_ticket, outcome_label, CallRow, ExecNote, ProgressState,
+};
 use crate::tui::form::FormState;
 use crate::tui::keymap::Action;
-use crate::tui::progress::{
-    apply_exec, apply_verify, outcome_label, CallRow, ExecNote, ProgressState,
-};
 pub use crate::tui::shared::BatchBox;
 use crate::tui::shared::Mark;
-use crate::tui::shared::{move_sel, Effect, Overlay, Screen, Shell, Target, CONFIRM_MAX};
+use crate::tui::shared::{
+    move_sel, Effect, FleetState, Overlay, Screen, Shell, Target, CONFIRM_MAX,
+};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::*;
 use ratatui::prelude::*;
@@ -488,7 +489,7 @@ pub(crate) fn progress_action(sh: &mut Shell, fl: &mut Fleet, action: Action) ->
         Action::Stop => {}
         Action::Ticket => match b.jobs.get(b.selected).and_then(ticket) {
             Some(text) => {
-                sh.notice = Some(crate::tui::progress::copied_ticket(&text));
+                sh.notice = Some(copied_ticket(&text));
                 return vec![Effect::Copy(text)];
             }
             None => {

@@ -8,12 +8,11 @@ use crate::domain::find::{self, FindReport, Query};
 use crate::domain::Job;
 use crate::text::clean;
 use crate::tui::keymap::Action;
-pub use crate::tui::shared::Mark;
 use crate::tui::shared::{Banner, Effect, Shell};
+pub use crate::tui::shared::{FleetState, Found, Mark, Searching};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::SPINNER;
+use crate::tui::widgets::{FindRows, SPINNER};
 use ratatui::prelude::*;
-use tui_input::Input;
 
 /// The most characters the old-endpoint prompt takes.
 pub const FIND_MAX: usize = 128;
@@ -21,80 +20,6 @@ pub const FIND_MAX: usize = 128;
 /// What the prompt accepts, said when the input is not one of them.
 pub const FIND_ALLOWED: &str =
     "allowed: an IP[:port] or instance/VPC id[:port], e.g. 10.20.30.40:3306";
-
-/// A search under way.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Searching {
-    pub seq: u64,
-    pub query: Query,
-    pub regions: Vec<String>,
-    /// Regions that answered so far.
-    pub done: usize,
-}
-
-/// The last search's answer.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub query: Query,
-    pub report: FindReport,
-}
-
-/// The search and the marks; `B` is the state of what runs after them (the batch
-/// screen's, `batch::Fleet`), so this module does not import the batch screen.
-#[derive(Debug, Clone)]
-pub struct FleetState<B> {
-    /// The old-endpoint prompt is open.
-    pub prompting: bool,
-    pub input: Input,
-    /// Regions ticked in the region picker for the search (empty: the current region).
-    pub regions: Vec<String>,
-    pub searching: Option<Searching>,
-    pub seq: u64,
-    pub found: Option<Found>,
-    pub marks: Vec<Mark>,
-    /// The batch being planned (its request number).
-    pub planning: Option<u64>,
-    /// The planned batch: preview, confirmation, progress.
-    pub batch: Option<B>,
-}
-
-impl<B> Default for FleetState<B> {
-    fn default() -> Self {
-        FleetState {
-            prompting: false,
-            input: Input::default(),
-            regions: vec![],
-            searching: None,
-            seq: 0,
-            found: None,
-            marks: vec![],
-            planning: None,
-            batch: None,
-        }
-    }
-}
-
-impl<B> FleetState<B> {
-    /// Whether the job `id` of `region` is marked.
-    pub fn is_marked(&self, region: &str, id: &str) -> bool {
-        self.marks
-            .iter()
-            .any(|m| m.region.eq_ignore_ascii_case(region) && m.job.has_id(id))
-    }
-
-    /// Something to show on the jobs screen (a search, its answer, or marks).
-    pub fn active(&self) -> bool {
-        self.searching.is_some() || self.found.is_some() || !self.marks.is_empty()
-    }
-
-    /// Marks in `region`.
-    pub fn marked_in(&self, region: &str) -> usize {
-        self.marks
-            .iter()
-            .filter(|m| m.region.eq_ignore_ascii_case(region))
-            .count()
-    }
-}
 
 /// The old endpoint as typed on one line: `10.20.30.40:3306`, `10.20.30.40`,
 /// `[fd00::1]:3306`, `fd00::1`, `i-bp1abc`, `vpc-bp1abc:3306`. Err: what is wrong and
@@ -469,6 +394,31 @@ pub fn problems_text<B>(fl: &FleetState<B>) -> Option<String> {
             lines.join("\n\n")
         )
     })
+}
+
+/// The rows the jobs screen shows above its table for the search (the prompt, the search
+/// under way or its answer; at most [`MAX_FIND_ROWS`] rows: the table keeps its place),
+/// and the prompt's cursor column.
+pub(crate) fn find_rows<B>(
+    sh: &Shell,
+    fl: &FleetState<B>,
+    theme: &Theme,
+    width: usize,
+) -> FindRows {
+    let mut lines = find_lines(sh, fl, theme, width);
+    let max_find = MAX_FIND_ROWS;
+    if lines.len() > max_find {
+        let more = lines.len() - (max_find - 1);
+        lines.truncate(max_find - 1);
+        lines.push(Line::styled(
+            format!("! {more} more regions not searched completely"),
+            theme.danger(),
+        ));
+    }
+    let cursor = fl
+        .prompting
+        .then(|| PROMPT.len() as u16 + fl.input.visual_cursor() as u16);
+    FindRows { lines, cursor }
 }
 
 /// The prompt's label (the cursor is placed after it).

@@ -5,10 +5,11 @@ use crate::api::ops::EndpointInfo;
 use crate::domain::guard::Refusal;
 use crate::domain::Job;
 use crate::text::clean;
-use crate::tui::fleet::{self, FleetState};
 use crate::tui::form::FormState;
 use crate::tui::keymap::Action;
-use crate::tui::shared::{move_sel, region_choices, Banner, Effect, Overlay, Screen, Shell};
+use crate::tui::shared::{
+    move_sel, region_choices, Banner, Effect, FleetState, Overlay, Screen, Shell,
+};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::*;
 use ratatui::prelude::*;
@@ -309,10 +310,11 @@ fn endpoint_cell(e: &EndpointInfo, w: usize) -> String {
 /// Rows of the details pane (borders included).
 const DETAILS_H: u16 = 8;
 
+/// `fl`: the marks; `find`: the search's rows above the table (`fleet::find_rows`).
 pub(crate) fn render<B>(
     sh: &Shell,
     jobs: &JobsView,
-    fl: &FleetState<B>,
+    (fl, find): (&FleetState<B>, FindRows),
     f: &mut Frame,
     area: Rect,
     theme: &Theme,
@@ -324,16 +326,10 @@ pub(crate) fn render<B>(
     let show_filter = jv.filtering || !jv.filter.value().is_empty();
     // The find prompt, the search under way or its answer (at most a few rows: the
     // table keeps its place).
-    let mut find = fleet::find_lines(sh, fl, theme, area.width as usize);
-    let max_find = fleet::MAX_FIND_ROWS;
-    if find.len() > max_find {
-        let more = find.len() - (max_find - 1);
-        find.truncate(max_find - 1);
-        find.push(Line::styled(
-            format!("! {more} more regions not searched completely"),
-            theme.danger(),
-        ));
-    }
+    let FindRows {
+        lines: find,
+        cursor: find_cursor,
+    } = find;
     let find_h = find.len() as u16;
     let filter_h = u16::from(show_filter) + find_h;
     let banner = jv.error.as_ref().map(|b| {
@@ -387,8 +383,8 @@ pub(crate) fn render<B>(
         let w = a.width as usize;
         let lines: Vec<Line> = find.iter().map(|l| fit_line(l, w)).collect();
         f.render_widget(Paragraph::new(lines), a);
-        if fl.prompting {
-            let x = a.x + fleet::PROMPT.len() as u16 + fl.input.visual_cursor() as u16;
+        if let Some(x) = find_cursor {
+            let x = a.x + x;
             f.set_cursor_position(Position::new(x.min(a.right().saturating_sub(1)), a.y));
         }
         ci += 1;

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod batch;
+pub mod calls;
 pub mod fleet;
 pub mod form;
 pub mod jobs;

@@ -6,7 +6,7 @@
 use crate::api::{ApiError, CallRecord};
 use crate::domain::executor::ProgressEvent;
 use crate::domain::family::ApiChoice;
-use crate::domain::find::JobUse;
+use crate::domain::find::{FindReport, JobUse, Query};
 use crate::domain::fleet::Batch;
 use crate::domain::guard::Refusal;
 use crate::domain::journal::PlanSummary;
@@ -550,5 +550,81 @@ impl Shell {
             plan_seq: 0,
             stray_output_reported: false,
         }
+    }
+}
+
+// ---- fleet failover: the search for an old endpoint, the marks, the batch ----
+
+/// A search under way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Searching {
+    pub seq: u64,
+    pub query: Query,
+    pub regions: Vec<String>,
+    /// Regions that answered so far.
+    pub done: usize,
+}
+
+/// The last search's answer.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub query: Query,
+    pub report: FindReport,
+}
+
+/// The search and the marks; `B` is the state of what runs after them (the batch
+/// screen's, `batch::Fleet`), so no screen but the batch one needs to know it.
+#[derive(Debug, Clone)]
+pub struct FleetState<B> {
+    /// The old-endpoint prompt is open.
+    pub prompting: bool,
+    pub input: Input,
+    /// Regions ticked in the region picker for the search (empty: the current region).
+    pub regions: Vec<String>,
+    pub searching: Option<Searching>,
+    pub seq: u64,
+    pub found: Option<Found>,
+    pub marks: Vec<Mark>,
+    /// The batch being planned (its request number).
+    pub planning: Option<u64>,
+    /// The planned batch: preview, confirmation, progress.
+    pub batch: Option<B>,
+}
+
+impl<B> Default for FleetState<B> {
+    fn default() -> Self {
+        FleetState {
+            prompting: false,
+            input: Input::default(),
+            regions: vec![],
+            searching: None,
+            seq: 0,
+            found: None,
+            marks: vec![],
+            planning: None,
+            batch: None,
+        }
+    }
+}
+
+impl<B> FleetState<B> {
+    /// Whether the job `id` of `region` is marked.
+    pub fn is_marked(&self, region: &str, id: &str) -> bool {
+        self.marks
+            .iter()
+            .any(|m| m.region.eq_ignore_ascii_case(region) && m.job.has_id(id))
+    }
+
+    /// Something to show on the jobs screen (a search, its answer, or marks).
+    pub fn active(&self) -> bool {
+        self.searching.is_some() || self.found.is_some() || !self.marks.is_empty()
+    }
+
+    /// Marks in `region`.
+    pub fn marked_in(&self, region: &str) -> usize {
+        self.marks
+            .iter()
+            .filter(|m| m.region.eq_ignore_ascii_case(region))
+            .count()
     }
 }

@@ -10,7 +10,7 @@ use crate::tui::shared::{Overlay, Screen, Target};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::*;
 pub use crate::tui::widgets::{too_small, MIN_HEIGHT, MIN_WIDTH};
-use crate::tui::{batch, jobs, preview, progress};
+use crate::tui::{batch, fleet, jobs, preview, progress};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
@@ -38,7 +38,18 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
     .areas(area);
     render_header(app, f, header, theme);
     match app.screen {
-        Screen::Jobs => jobs::render(&app.shell, &app.jobs, &app.fleet, f, body, theme, compact),
+        Screen::Jobs => {
+            let find = fleet::find_rows(&app.shell, &app.fleet, theme, body.width as usize);
+            jobs::render(
+                &app.shell,
+                &app.jobs,
+                (&app.fleet, find),
+                f,
+                body,
+                theme,
+                compact,
+            )
+        }
         Screen::Form => render_form(app, f, body, theme),
         Screen::Preview => preview::render(&app.shell, f, body, theme),
         Screen::Confirm => {

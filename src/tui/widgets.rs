@@ -497,6 +497,15 @@ pub(crate) fn alert_max_scroll(overlay: Option<&Overlay>, size: (u16, u16)) -> u
     let (r, lines) = alert_layout(body_of(size), text);
     clamp_scroll(lines.len(), r.height.saturating_sub(2) as usize, u16::MAX).0
 }
+/// Rows a screen shows above its table for another part of it (the jobs screen: the
+/// fleet search's prompt or answer), and where the cursor goes in the first one.
+#[derive(Debug, Default)]
+pub struct FindRows {
+    pub lines: Vec<Line<'static>>,
+    /// The cursor's column in the first row (a prompt is open).
+    pub cursor: Option<u16>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
