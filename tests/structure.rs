@@ -201,7 +201,9 @@ fn no_tui_file_imports_one_that_imports_it_back() {
 #[test]
 fn a_screen_imports_no_other_screen() {
     let g = tui_graph();
-    let screens = ["jobs", "fleet", "batch", "progress", "preview"];
+    let screens = [
+        "jobs", "fleet", "batch", "progress", "preview", "confirm", "log",
+    ];
     let above = ["app", "view", "mod"];
     let below = [
         "shared", "widgets", "calls", "keymap", "theme", "form", "prefs",

@@ -22,7 +22,7 @@ pub use crate::tui::shared::{
     JournalView, LogEntry, Msg, Overlay, PlanRequest, Planning, PreviewState, Screen, Shell,
     Target, CHECKING, CONFIRM_MAX, DRY_RUN_FAILED, FILTER_MAX, REGION_MAX,
 };
-use crate::tui::{fleet, preview, widgets};
+use crate::tui::{confirm, fleet, log, preview, widgets};
 use ratatui::crossterm::event::KeyEvent;
 use tui_input::Input;
 
@@ -396,19 +396,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         // A listing that was replaced by a newer one.
         Msg::JobsProgress(..) | Msg::JobsBatch(..) | Msg::JobsLoaded { .. } => vec![],
         Msg::Api(rec, time) => {
-            let follow = app.shell.log_selected + 1 >= app.shell.log.len();
-            app.shell.log.push(LogEntry {
-                time,
-                action: rec.action,
-                attempt: rec.attempt,
-                request_id: rec.request_id.map(|r| crate::text::clean(&r).into_owned()),
-                result: crate::text::clean(&rec.result).into_owned(),
-                will_retry: rec.will_retry,
-                elapsed_ms: rec.elapsed.as_millis() as u64,
-            });
-            if follow {
-                app.shell.log_selected = app.shell.log.len() - 1;
-            }
+            log::on_api(&mut app.shell, rec, time);
             vec![]
         }
         Msg::Exec { plan_id, event } => {
@@ -874,31 +862,9 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Effect> {
         }
         Context::Form => form_action(app, action),
         Context::Preview => preview::preview_action(&mut app.shell, action),
-        Context::Confirm => confirm_action(app, action),
+        Context::Confirm => confirm::confirm_action(&mut app.shell, &mut app.progress, action),
         Context::Progress => progress_key(app, action),
-        Context::Log => {
-            let n = app.shell.log.len();
-            match action {
-                Action::Up => move_sel(&mut app.shell.log_selected, n, -1),
-                Action::Down => move_sel(&mut app.shell.log_selected, n, 1),
-                Action::Top => app.shell.log_selected = 0,
-                Action::Bottom => app.shell.log_selected = n.saturating_sub(1),
-                Action::Copy => {
-                    if let Some(id) = app
-                        .log
-                        .get(app.shell.log_selected)
-                        .and_then(|e| e.request_id.clone())
-                    {
-                        app.shell.notice = Some(format!("copied RequestId {id}"));
-                        return vec![Effect::Copy(id)];
-                    }
-                    app.shell.notice = Some("this call has no RequestId".into());
-                }
-                Action::Back => app.shell.screen = app.shell.log_return,
-                _ => {}
-            }
-            vec![]
-        }
+        Context::Log => log::log_action(&mut app.shell, action),
         Context::Help | Context::Alert | Context::Region | Context::Ask => vec![],
     }
 }
@@ -1124,67 +1090,6 @@ fn on_planned(app: &mut App, seq: u64, result: Result<Plan, PlanFailure>) {
             });
             app.shell.screen = Screen::Preview;
         }
-    }
-}
-
-fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
-    match action {
-        Action::Back => {
-            app.shell.confirm = ConfirmState::default();
-            app.shell.screen = Screen::Preview;
-            app.shell.notice = Some("cancelled: nothing was sent".into());
-            vec![]
-        }
-        Action::Submit => {
-            let Some(pv) = app.shell.preview.clone() else {
-                app.shell.screen = Screen::Jobs;
-                return vec![];
-            };
-            if app.shell.header.read_only {
-                app.shell.notice = Some("read-only mode: nothing is sent".into());
-                return vec![];
-            }
-            if !crate::domain::planner::dry_runs_passed(&pv.plan) {
-                app.shell.notice = Some(DRY_RUN_FAILED.into());
-                return vec![];
-            }
-            let typed = app.shell.confirm.input.value().trim();
-            if typed != pv.plan.job_id {
-                app.shell.confirm.message =
-                    Some(match crate::domain::rules::no_inner_space(typed) {
-                        Err(_) => format!(
-                            "a job id has no spaces: type {} exactly to send; Esc cancels",
-                            pv.plan.job_id
-                        ),
-                        Ok(()) => format!(
-                            "type the job id {} exactly to send; Esc cancels",
-                            pv.plan.job_id
-                        ),
-                    });
-                return vec![];
-            }
-            app.shell.confirm = ConfirmState::default();
-            let mut st = match app.progress.take().filter(|p| p.plan.id == pv.plan.id) {
-                Some(existing) => existing,
-                None => ProgressState::new(pv.plan.clone()),
-            };
-            st.running = true;
-            st.selected = pv.start;
-            for r in st.rows.iter_mut().skip(pv.start) {
-                r.outcome = None;
-                r.error = None;
-                r.note = None;
-            }
-            app.progress = Some(st);
-            app.shell.screen = Screen::Progress;
-            app.shell.preview = None;
-            vec![Effect::Execute {
-                plan: pv.plan,
-                start: pv.start,
-                new_plan: pv.new_plan,
-            }]
-        }
-        _ => vec![],
     }
 }
 

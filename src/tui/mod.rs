@@ -7,10 +7,12 @@
 pub mod app;
 pub mod batch;
 pub mod calls;
+pub mod confirm;
 pub mod fleet;
 pub mod form;
 pub mod jobs;
 pub mod keymap;
+pub mod log;
 pub mod prefs;
 pub mod preview;
 pub mod progress;

@@ -10,10 +10,10 @@ use crate::tui::shared::{Overlay, Screen, Target};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::*;
 pub use crate::tui::widgets::{too_small, MIN_HEIGHT, MIN_WIDTH};
-use crate::tui::{batch, fleet, jobs, preview, progress};
+use crate::tui::{batch, confirm, fleet, jobs, log, preview, progress};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
@@ -54,14 +54,14 @@ pub fn render(app: &App, f: &mut Frame, theme: &Theme) {
         Screen::Preview => preview::render(&app.shell, f, body, theme),
         Screen::Confirm => {
             preview::render(&app.shell, f, body, theme);
-            render_confirm(app, f, body, theme);
+            confirm::render(&app.shell, f, body, theme);
         }
         Screen::Progress => {
             if let Some(p) = &app.progress {
                 progress::render(&app.shell, p, app.busy(), f, body, theme)
             }
         }
-        Screen::Log => render_log(app, f, body, theme),
+        Screen::Log => log::render(&app.shell, f, body, theme),
         Screen::BatchPreview => batch::render_preview(&app.shell, &app.fleet, f, body, theme),
         Screen::BatchConfirm => {
             batch::render_preview(&app.shell, &app.fleet, f, body, theme);
@@ -516,250 +516,6 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
                 inner.y + y,
             ));
         }
-    }
-}
-
-fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(pv) = &app.preview else { return };
-    let n = pv.plan.calls.len() - pv.start;
-    let r = centered(area, 70, 11);
-    f.render_widget(Clear, r);
-    let prod = app.header.target == Target::Production;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Confirm ")
-        .border_style(if prod { theme.danger() } else { theme.title() });
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let w = inner.width as usize;
-    let id = crate::text::clean(&pv.plan.job_id).into_owned();
-    // One row per line, never wrapped: the input is always on the row after the prompt,
-    // and the job id (typed to confirm) is never cut; other text is cut with `…`.
-    let row = |s: String| truncate_keeping(&s, w, &id);
-    let input = app.confirm.input.value();
-    let box_w = (id.chars().count() + 1)
-        .max(40)
-        .min(w.saturating_sub(2).max(1));
-    let scroll = app.confirm.input.visual_scroll(box_w);
-    let shown: String = input.chars().skip(scroll).take(box_w).collect();
-    let lines = vec![
-        Line::from(vec![
-            Span::styled(if prod { "! " } else { "" }, theme.danger()),
-            Span::raw(row(format!(
-                "Send {n} {} call{}",
-                pv.plan.family.action(),
-                if n == 1 { "" } else { "s" },
-            ))),
-        ]),
-        Line::raw(row(format!(
-            "to {} {}",
-            if prod {
-                "PRODUCTION"
-            } else {
-                "the simulator at"
-            },
-            short_endpoint(&app.header.endpoint)
-        ))),
-        Line::raw(row(format!(
-            "for job {id} ({}).",
-            crate::text::clean(&pv.plan.job_name)
-        ))),
-        Line::raw(
-            [
-                format!("Type the job id to confirm: {id}"),
-                format!("Type {id}:"),
-            ]
-            .into_iter()
-            .find(|p| p.chars().count() <= w)
-            .unwrap_or_else(|| id.clone()),
-        ),
-        Line::from(vec![
-            Span::raw("["),
-            Span::styled(format!("{shown:<box_w$}"), theme.input()),
-            Span::raw("]"),
-        ]),
-        Line::styled(
-            row(app.confirm.message.clone().unwrap_or_default()),
-            theme.danger(),
-        ),
-        Line::styled(
-            row("Enter sends · Esc cancels (nothing is sent)".into()),
-            theme.muted(),
-        ),
-    ];
-    f.render_widget(Paragraph::new(lines), inner);
-    let x = inner.x
-        + 1
-        + app
-            .confirm
-            .input
-            .visual_cursor()
-            .saturating_sub(scroll)
-            .min(box_w) as u16;
-    f.set_cursor_position(Position::new(
-        x.min(inner.right().saturating_sub(1)),
-        inner.y + 4,
-    ));
-}
-
-fn short_action(a: &str) -> &str {
-    match a {
-        "DescribeSynchronizationJobs" => "DescribeSyncJobs",
-        "DescribeSynchronizationJobStatus" => "DescribeSyncJobStatus",
-        "SwitchSynchronizationEndpoint" => "SwitchSyncEndpoint",
-        "DescribeEndpointSwitchStatus" => "DescribeSwitchStatus",
-        other => other,
-    }
-}
-
-fn render_log(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let wide = area.width >= 110;
-    let inner_w = area.width.saturating_sub(2);
-    // Column widths: the RequestId's is what is left; it wraps in it, never cut.
-    let (widths, head, rid_w, result_w): (Vec<u16>, Vec<&str>, u16, u16) = if wide {
-        let result = inner_w.saturating_sub(9 + 33 + 2 + 36 + 8 + 5).max(10);
-        (
-            vec![9, 33, 2, result, 36, 8],
-            vec![" TIME", "ACTION", "#", "RESULT", "REQUEST ID", "TOOK"],
-            36,
-            result,
-        )
-    } else if inner_w >= 78 {
-        let rid = inner_w.saturating_sub(9 + 21 + 18 + 3);
-        (
-            vec![9, 21, 18, rid],
-            vec![" TIME", "ACTION", "RESULT", "REQUEST ID"],
-            rid,
-            18,
-        )
-    } else {
-        // Compact: the time goes to the line below the table, the RequestId gets room.
-        let rid = inner_w.saturating_sub(21 + 12 + 2).max(8);
-        (
-            vec![21, 12, rid],
-            vec![" ACTION", "RESULT", "REQUEST ID"],
-            rid,
-            12,
-        )
-    };
-    let compact = !wide && inner_w < 78;
-    let sel = app.log_selected.min(app.log.len().saturating_sub(1));
-    let long_id = app
-        .log
-        .get(sel)
-        .and_then(|e| e.request_id.as_deref())
-        .is_some_and(|r| r.chars().count() + 10 > area.width as usize);
-    let inner_h = area.height.saturating_sub(4 + u16::from(long_id)) as usize;
-    let ids: Vec<Vec<String>> = app
-        .log
-        .iter()
-        .map(|e| wrap_id(e.request_id.as_deref().unwrap_or("-"), rid_w as usize))
-        .collect();
-    // The first row shown: the selected one is on screen, rows counted by height.
-    let mut offset = sel;
-    let mut used = ids.get(sel).map_or(1, Vec::len);
-    while offset > 0 && used + ids[offset - 1].len() <= inner_h {
-        offset -= 1;
-        used += ids[offset].len();
-    }
-    let mut shown_h = 0;
-    let rows: Vec<Row> = app
-        .log
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take_while(|(i, _)| {
-            shown_h += ids[*i].len();
-            shown_h <= inner_h.max(1) || *i == offset
-        })
-        .map(|(i, e)| {
-            let ok = e.result == "ok";
-            let mark = if i == sel { ">" } else { " " };
-            let mut cells = if compact {
-                vec![Cell::from(fit(
-                    &format!("{mark}{}", short_action(&e.action)),
-                    21,
-                ))]
-            } else {
-                vec![
-                    Cell::from(format!("{mark}{}", e.time)),
-                    Cell::from(if wide {
-                        fit(&e.action, 33)
-                    } else {
-                        fit(short_action(&e.action), 21)
-                    }),
-                ]
-            };
-            if wide {
-                cells.push(Cell::from(e.attempt.to_string()));
-            }
-            let result = if e.will_retry {
-                format!("↻ {}", e.result)
-            } else {
-                e.result.clone()
-            };
-            cells.push(Cell::from(Span::styled(
-                ellipsize(&result, result_w as usize, false),
-                if ok { theme.ok() } else { theme.danger() },
-            )));
-            cells.push(Cell::from(ids[i].join("\n")));
-            if wide {
-                cells.push(Cell::from(format!("{}ms", e.elapsed_ms)));
-            }
-            let row = Row::new(cells).height(ids[i].len() as u16);
-            if i == sel {
-                row.style(theme.selected())
-            } else {
-                row
-            }
-        })
-        .collect();
-    let widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
-    // The line below the table: the selected call, its RequestId first and whole (two
-    // rows when it does not fit in one).
-    let below = app.log.get(sel).map(|e| {
-        let rid = e.request_id.as_deref().unwrap_or("-");
-        // The time next to the RequestId when the table has no TIME column.
-        let line = format!(
-            "RequestId {rid} · {}{} · attempt {} · {}{} · {}ms{}",
-            if compact {
-                format!("{} · ", e.time)
-            } else {
-                String::new()
-            },
-            e.action,
-            e.attempt,
-            e.result,
-            if e.will_retry { " (retried)" } else { "" },
-            e.elapsed_ms,
-            if compact {
-                String::new()
-            } else {
-                format!(" · {}", e.time)
-            }
-        );
-        let w = area.width as usize;
-        if format!("RequestId {rid}").chars().count() <= w {
-            vec![Line::raw(ellipsize(&line, w, false))]
-        } else {
-            pin_below(wrap_line(&Line::raw(line), w), vec![], 2, w).0
-        }
-    });
-    let below_h = below.as_ref().map_or(1, Vec::len) as u16;
-    let [table_area, detail] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(below_h)]).areas(area);
-    f.render_widget(
-        Table::new(rows, widths)
-            .column_spacing(1)
-            .header(Row::new(head).style(theme.title()))
-            .block(Block::default().borders(Borders::ALL).title(format!(
-                " Command log · {} API calls this session ",
-                app.log.len()
-            ))),
-        table_area,
-    );
-    if let Some(lines) = below {
-        f.render_widget(Paragraph::new(lines).style(theme.muted()), detail);
     }
 }
 
