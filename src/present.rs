@@ -2,6 +2,8 @@
 //! endpoints in words.
 
 use crate::api::ops::EndpointInfo;
+use crate::domain::executor::{CallOutcome, Outcome};
+use crate::domain::plan::Plan;
 use crate::text::clean;
 
 /// Local wall-clock time for progress lines, `HH:MM:SS`.
@@ -150,5 +152,166 @@ pub fn head_and_tail(head: String, tail: &str, indent: &str, width: usize) -> Ve
         vec![format!("{head} {tail}")]
     } else {
         vec![head, format!("{indent}{tail}")]
+    }
+}
+
+// The end of a run for the incident ticket: one block, rendered here for the CLI
+// (`switch` prints it) and the TUI (`t` copies it).
+
+/// An RFC 3339 UTC time as `2026-12-03 14:09:53 UTC` (date and zone always said).
+pub fn utc_words(t: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(t) {
+        Ok(d) => d
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        Err(_) => clean(t).into_owned(),
+    }
+}
+
+/// One line per verdict: `Forward: HEALTHY · Synchronizing: delay 3s, under 60s, …`.
+pub fn verdict_line(v: &crate::domain::verify::DirectionVerdict) -> String {
+    use crate::domain::verify::Verdict;
+    let word = match v.verdict {
+        Verdict::Healthy => "HEALTHY",
+        Verdict::Failed => "FAILED after the switch",
+        Verdict::TimedOut => "NOT HEALTHY",
+        Verdict::Unreadable => "NOT VERIFIED",
+        Verdict::Skipped => "not verified",
+    };
+    format!("{}: {word} · {}", v.direction, clean(&v.reason))
+}
+
+/// The end of a run as the incident ticket wants it: job, name, region, topology, API,
+/// each call (direction, side, old → new, RequestId, TaskId or dry-run verdict, sent
+/// and finished times with date and UTC), the verification, the result and exit code.
+pub fn ticket_block(
+    plan: &Plan,
+    outcomes: &[CallOutcome],
+    start: usize,
+    verdicts: Option<&[crate::domain::verify::DirectionVerdict]>,
+    code: i32,
+) -> String {
+    let mut s = String::from("--- for the ticket ---\n");
+    s.push_str(&format!(
+        "Job {} ({}) · region {} · {} · {} ({} family) · batch {} · plan {}\n",
+        clean(&plan.job_id),
+        if plan.job_name.is_empty() {
+            "-".into()
+        } else {
+            clean(&plan.job_name)
+        },
+        clean(&plan.region),
+        plan.topology.as_str(),
+        plan.family.action(),
+        plan.family,
+        crate::domain::guard::short(&plan.batch_id),
+        crate::domain::guard::short(&plan.id)
+    ));
+    for (i, o) in outcomes.iter().enumerate() {
+        let k = start + i;
+        let Some(c) = plan.calls.get(k) else { continue };
+        s.push_str(&format!(
+            "Call {}/{} {} {}: {} → {} · {}\n",
+            k + 1,
+            plan.calls.len(),
+            c.direction,
+            c.endpoint_type.as_str().to_ascii_lowercase(),
+            crate::domain::guard::endpoint_words(&c.old),
+            crate::domain::guard::endpoint_words(&c.new),
+            o.outcome.as_str()
+        ));
+        let mut d: Vec<String> = Vec::new();
+        if let Some(r) = &o.request_id {
+            d.push(format!("RequestId {}", clean(r)));
+        }
+        if let Some(t) = &o.task_id {
+            d.push(format!("TaskId {}", clean(t)));
+        }
+        if plan.family.has_dry_run() {
+            d.push(crate::domain::family::dry_run_words(plan, c));
+        }
+        if let Some(t) = &o.sent_at {
+            d.push(format!("sent {}", utc_words(t)));
+        }
+        if let Some(t) = &o.ended_at {
+            d.push(format!("ended {}", utc_words(t)));
+        }
+        if let Some(n) = &o.note {
+            d.push(clean(n).into_owned());
+        }
+        if !d.is_empty() {
+            s.push_str(&format!("  {}\n", d.join(" · ")));
+        }
+    }
+    match verdicts {
+        Some(v) => {
+            for x in v {
+                s.push_str(&format!("Verification: {}\n", verdict_line(x)));
+            }
+        }
+        None => s.push_str("Verification: none (not every call finished)\n"),
+    }
+    s.push_str(&format!("Result: {} · exit {code}\n", result_words(code)));
+    s
+}
+
+/// The words of a run's result on the ticket's last line, by its exit code (README "Exit
+/// codes").
+pub fn result_words(code: i32) -> &'static str {
+    match code {
+        0 => "done",
+        1 => "failed or refused",
+        2 => "not sent (bad input or refused by the journal guard)",
+        3 => "OUTCOME UNKNOWN",
+        4 => "switched, not healthy",
+        _ => "?",
+    }
+}
+
+/// The exit code a run of these outcomes and verdicts ends `switch` with (README "Exit
+/// codes"): 3 when an outcome is unknown (or the journal could not record one), 2 when
+/// refused for bad credentials or by the journal guard, 1 when a call was refused or
+/// failed, 4 when switched but not healthy, else 0. The TUI says it on the ticket; the
+/// CLI's own `exit::of_calls` decides the same (a test compares them).
+pub fn exit_code(
+    outcomes: &[CallOutcome],
+    verdicts: Option<&[crate::domain::verify::DirectionVerdict]>,
+) -> i32 {
+    use crate::domain::guard::Refusal;
+    use crate::domain::service::ErrorKind;
+    let code = if outcomes.iter().any(|o| {
+        matches!(o.outcome, Outcome::Unknown | Outcome::StillRunning) || o.journal_error.is_some()
+    }) {
+        3
+    } else if outcomes.iter().any(|o| {
+        (o.outcome == Outcome::Refused && o.error_kind == Some(ErrorKind::BadCredentials))
+            || o.refusal.as_deref().is_some_and(|r| {
+                !matches!(
+                    r,
+                    Refusal::ChangedSincePlan { .. }
+                        | Refusal::SentSincePlan { .. }
+                        | Refusal::NotNow { .. }
+                        | Refusal::CannotRead { .. }
+                )
+            })
+    }) {
+        2
+    } else if outcomes.iter().any(|o| {
+        matches!(
+            o.outcome,
+            Outcome::Refused | Outcome::Failed | Outcome::NotSent
+        )
+    }) {
+        1
+    } else {
+        0
+    };
+    let not_healthy = crate::domain::drive::next_step(0, outcomes, verdicts)
+        == crate::domain::drive::NextStep::NotHealthy;
+    if code == 0 && not_healthy {
+        4
+    } else {
+        code
     }
 }

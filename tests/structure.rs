@@ -125,3 +125,170 @@ fn instance_type_names_live_in_rules_only() {
         }
     }
 }
+
+/// The modules of `src/tui/` that `text` names (`crate::tui::x`, `use crate::tui::{x,
+/// y::z}`), comments left out.
+fn tui_imports(text: &str) -> std::collections::BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::tui::") {
+        rest = &rest[i + "crate::tui::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            for item in inner.split(',') {
+                let m = ident(item);
+                if !m.is_empty() && m != "self" {
+                    out.insert(m);
+                }
+            }
+        } else {
+            let m = ident(rest);
+            if !m.is_empty() {
+                out.insert(m);
+            }
+        }
+    }
+    out
+}
+
+/// The import graph of `src/tui/`: each module (file stem) and the modules it names.
+fn tui_graph() -> Graph {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+    let mut files = vec![];
+    rust_files(&dir, &mut files);
+    let module_of = |p: &str| -> String {
+        let rel = p.split("/src/tui/").nth(1).unwrap_or(p);
+        let rel = rel.trim_end_matches(".rs").trim_end_matches("/mod");
+        rel.split('/').next().unwrap_or(rel).to_string()
+    };
+    let mut g: Graph = Default::default();
+    for (p, text) in &files {
+        let m = module_of(p);
+        let mut to = tui_imports(text);
+        to.remove(&m);
+        g.entry(m).or_default().extend(to);
+    }
+    // Only edges between modules of src/tui (a path like crate::tui::restore_terminal
+    // names the tui root, not a file).
+    let known: std::collections::BTreeSet<String> = g.keys().cloned().collect();
+    for to in g.values_mut() {
+        to.retain(|m| known.contains(m));
+    }
+    g
+}
+
+/// A screen per file that owns its state, keys and drawing, with shared widgets below
+/// them: no file of `src/tui/` imports one that imports it back, directly or around a
+/// longer circle.
+#[test]
+fn no_tui_file_imports_one_that_imports_it_back() {
+    let g = tui_graph();
+    // The scan sees the imports (the test cannot pass on an empty graph).
+    assert!(g["app"].contains("jobs"), "{g:?}");
+    assert!(g["jobs"].contains("shared"), "{g:?}");
+    // Two files that import each other.
+    for (a, tos) in &g {
+        for b in tos {
+            assert!(
+                !g.get(b).is_some_and(|x| x.contains(a)),
+                "src/tui/{a}.rs and src/tui/{b}.rs import each other"
+            );
+        }
+    }
+    // Longer circles.
+    if let Some(c) = circle(&g) {
+        panic!("an import circle in src/tui: {}", c.join(" -> "));
+    }
+}
+
+/// A screen file (its state, keys and drawing) takes the shell and the widgets below it:
+/// it imports no other screen and nothing above it (app, view), and the modules below
+/// the screens import none of them.
+#[test]
+fn a_screen_imports_no_other_screen() {
+    let g = tui_graph();
+    let screens = [
+        "jobs", "fleet", "batch", "progress", "preview", "confirm", "log",
+    ];
+    let above = ["app", "view", "mod"];
+    let below = [
+        "shared", "widgets", "calls", "keymap", "theme", "form", "prefs",
+    ];
+    for m in screens.iter().chain(&below) {
+        let Some(to) = g.get(*m) else {
+            panic!("src/tui/{m}.rs is missing: {g:?}")
+        };
+        for t in to {
+            assert!(
+                !screens.contains(&t.as_str()) && !above.contains(&t.as_str()),
+                "src/tui/{m}.rs imports {t}"
+            );
+        }
+    }
+}
+
+type Graph = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// A circle of imports in `g` (its modules in order, the first again at the end), found
+/// by a depth-first search that meets a module on its own path.
+fn circle(g: &Graph) -> Option<Vec<String>> {
+    fn visit(
+        m: &str,
+        g: &Graph,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|x| x == m) {
+            let mut c = path[i..].to_vec();
+            c.push(m.to_string());
+            return Some(c);
+        }
+        if done.contains(m) {
+            return None;
+        }
+        path.push(m.to_string());
+        for to in g.get(m).into_iter().flatten() {
+            if let Some(c) = visit(to, g, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(m.to_string());
+        None
+    }
+    let mut done = Default::default();
+    g.keys().find_map(|m| visit(m, g, &mut vec![], &mut done))
+}
+
+/// The scan itself: `use` lines, groups over several lines and paths in code count,
+/// comments do not; and a circle of three is found.
+#[test]
+fn the_tui_import_scan_sees_imports_and_circles() {
+    let a = tui_imports("use crate::tui::b::X;\n// use crate::tui::z;\n");
+    assert_eq!(a.into_iter().collect::<Vec<_>>(), ["b"]);
+    let b = tui_imports(
+        "use crate::tui::{\n    c::Y,\n    self,\n    d,\n};\nfn f() { crate::tui::e::g() }",
+    );
+    assert_eq!(b.into_iter().collect::<Vec<_>>(), ["c", "d", "e"]);
+    let g: Graph = [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a")]
+        .iter()
+        .map(|(x, y)| (x.to_string(), [y.to_string()].into()))
+        .collect();
+    assert_eq!(circle(&g).unwrap(), ["a", "b", "c", "a"]);
+    let g: Graph = [("a", "b"), ("b", "c"), ("d", "a")]
+        .iter()
+        .map(|(x, y)| (x.to_string(), [y.to_string()].into()))
+        .collect();
+    assert_eq!(circle(&g), None);
+}

@@ -870,6 +870,47 @@ fn the_region_picker_filters_and_switches_the_region() {
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "same region");
 }
 
+/// A refresh of a complete list keeps the old rows on screen and does not gather its
+/// pages (the end brings the whole list): one copy of the jobs besides the listing's.
+#[test]
+fn a_refresh_keeps_the_old_rows_and_takes_the_new_list_at_its_end() {
+    let jobs = demo_jobs();
+    let mut app = dts_switch::tui::app::App::new(header(Target::Simulator, false), vec![]);
+    app.start();
+    update(&mut app, Msg::JobsStarted(1));
+    update(
+        &mut app,
+        Msg::JobsLoaded {
+            generation: 1,
+            result: Ok(jobs[..4].to_vec()),
+            two_way_error: None,
+        },
+    );
+    assert_eq!(app.jobs.all.len(), 4);
+    update(&mut app, Msg::JobsStarted(2));
+    assert!(app.jobs.refreshing);
+    update(&mut app, Msg::JobsBatch(2, jobs[..6].to_vec()));
+    update(&mut app, Msg::JobsBatch(2, jobs[6..].to_vec()));
+    assert_eq!(
+        app.jobs.all.len(),
+        4,
+        "the old rows stay, the pages are not kept"
+    );
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains(&jobs[0].id) && s.contains("loading"), "{s}");
+    update(
+        &mut app,
+        Msg::JobsLoaded {
+            generation: 2,
+            result: Ok(jobs.clone()),
+            two_way_error: None,
+        },
+    );
+    assert!(!app.jobs.refreshing);
+    assert_eq!(app.jobs.all.len(), jobs.len(), "the new list at the end");
+    assert!(app.jobs.loading.is_none());
+}
+
 #[test]
 fn rows_arrive_as_pages_do_and_a_newer_listing_wins() {
     let jobs = demo_jobs();

@@ -586,19 +586,6 @@ pub fn print_json<T: serde::Serialize + ?Sized>(v: &T) {
     outln!("{}", crate::text::json_safe(&text));
 }
 
-/// One line per verdict: `Forward: HEALTHY · Synchronizing: delay 3s, under 60s, …`.
-pub fn verdict_line(v: &crate::domain::verify::DirectionVerdict) -> String {
-    use crate::domain::verify::Verdict;
-    let word = match v.verdict {
-        Verdict::Healthy => "HEALTHY",
-        Verdict::Failed => "FAILED after the switch",
-        Verdict::TimedOut => "NOT HEALTHY",
-        Verdict::Unreadable => "NOT VERIFIED",
-        Verdict::Skipped => "not verified",
-    };
-    format!("{}: {word} · {}", v.direction, clean(&v.reason))
-}
-
 /// What to do after the verification.
 pub fn verdict_next_step(job_id: &str, v: &[crate::domain::verify::DirectionVerdict]) -> String {
     use crate::domain::verify::Verdict;
@@ -695,100 +682,8 @@ impl VerifyPrinter {
     }
 }
 
-/// An RFC 3339 UTC time as `2026-12-03 14:09:53 UTC` (date and zone always said).
-pub fn utc_words(t: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(t) {
-        Ok(d) => d
-            .with_timezone(&chrono::Utc)
-            .format("%Y-%m-%d %H:%M:%S UTC")
-            .to_string(),
-        Err(_) => clean(t).into_owned(),
-    }
-}
-
-/// The end of a run as the incident ticket wants it: job, name, region, topology, API,
-/// each call (direction, side, old → new, RequestId, TaskId or dry-run verdict, sent
-/// and finished times with date and UTC), the verification, the result and exit code.
-pub fn ticket_block(
-    plan: &Plan,
-    outcomes: &[CallOutcome],
-    start: usize,
-    verdicts: Option<&[crate::domain::verify::DirectionVerdict]>,
-    code: i32,
-) -> String {
-    let mut s = String::from("--- for the ticket ---\n");
-    s.push_str(&format!(
-        "Job {} ({}) · region {} · {} · {} ({} family) · batch {} · plan {}\n",
-        clean(&plan.job_id),
-        if plan.job_name.is_empty() {
-            "-".into()
-        } else {
-            clean(&plan.job_name)
-        },
-        clean(&plan.region),
-        plan.topology.as_str(),
-        plan.family.action(),
-        plan.family,
-        crate::domain::guard::short(&plan.batch_id),
-        crate::domain::guard::short(&plan.id)
-    ));
-    for (i, o) in outcomes.iter().enumerate() {
-        let k = start + i;
-        let Some(c) = plan.calls.get(k) else { continue };
-        s.push_str(&format!(
-            "Call {}/{} {} {}: {} → {} · {}\n",
-            k + 1,
-            plan.calls.len(),
-            c.direction,
-            c.endpoint_type.as_str().to_ascii_lowercase(),
-            crate::domain::guard::endpoint_words(&c.old),
-            crate::domain::guard::endpoint_words(&c.new),
-            o.outcome.as_str()
-        ));
-        let mut d: Vec<String> = Vec::new();
-        if let Some(r) = &o.request_id {
-            d.push(format!("RequestId {}", clean(r)));
-        }
-        if let Some(t) = &o.task_id {
-            d.push(format!("TaskId {}", clean(t)));
-        }
-        if plan.family.has_dry_run() {
-            d.push(dry_run_line(plan, c));
-        }
-        if let Some(t) = &o.sent_at {
-            d.push(format!("sent {}", utc_words(t)));
-        }
-        if let Some(t) = &o.ended_at {
-            d.push(format!("ended {}", utc_words(t)));
-        }
-        if let Some(n) = &o.note {
-            d.push(clean(n).into_owned());
-        }
-        if !d.is_empty() {
-            s.push_str(&format!("  {}\n", d.join(" · ")));
-        }
-    }
-    match verdicts {
-        Some(v) => {
-            for x in v {
-                s.push_str(&format!("Verification: {}\n", verdict_line(x)));
-            }
-        }
-        None => s.push_str("Verification: none (not every call finished)\n"),
-    }
-    s.push_str(&format!(
-        "Result: {} · exit {code}\n",
-        match code {
-            0 => "done",
-            1 => "failed or refused",
-            2 => "not sent (bad input or refused by the journal guard)",
-            3 => "OUTCOME UNKNOWN",
-            4 => "switched, not healthy",
-            _ => "?",
-        }
-    ));
-    s
-}
+// The ticket block and its parts are rendered one layer down, for the TUI too.
+pub use crate::present::{ticket_block, utc_words, verdict_line};
 
 /// A markdown table cell: service text cleaned, pipes escaped.
 fn md(s: &str) -> String {

@@ -14,33 +14,25 @@ use crate::domain::guard::{self, endpoint_words};
 use crate::domain::rules::ValidEndpoint;
 use crate::domain::verify::Verdict;
 use crate::text::clean;
-use crate::tui::app::{App, Effect, Overlay, Screen, CONFIRM_MAX};
-use crate::tui::fleet::Mark;
+use crate::tui::calls::{
+    apply_exec, apply_verify, copied_ticket, outcome_label, CallRow, ExecNote, ProgressState,
+};
 use crate::tui::form::FormState;
 use crate::tui::keymap::Action;
-use crate::tui::progress::{apply_exec, apply_verify, outcome_label, ExecNote, ProgressState};
+pub use crate::tui::shared::BatchBox;
+use crate::tui::shared::Mark;
+use crate::tui::shared::{
+    move_sel, Effect, FleetState, Overlay, Screen, Shell, Target, CONFIRM_MAX,
+};
 use crate::tui::theme::Theme;
-use crate::tui::view::*;
+use crate::tui::widgets::*;
 use ratatui::prelude::*;
 use ratatui::widgets::*;
 use std::time::Instant;
 use tui_input::Input;
 
-/// A planned batch, carried in messages and effects (compared by its id).
-#[derive(Clone)]
-pub struct BatchBox(pub Batch);
-
-impl std::fmt::Debug for BatchBox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Batch({}, {} jobs)", self.0.id, self.0.items.len())
-    }
-}
-
-impl PartialEq for BatchBox {
-    fn eq(&self, o: &Self) -> bool {
-        self.0.id == o.0.id
-    }
-}
+/// The search, the marks and the batch (the app's `fleet`).
+pub type Fleet = FleetState<BatchState>;
 
 /// One job of a running batch.
 #[derive(Debug, Clone)]
@@ -138,7 +130,7 @@ fn settled(j: &BatchJob) -> Option<JobResult> {
     if st.verifying || st.rows.iter().any(|r| r.sending) {
         return None;
     }
-    let any = |f: &dyn Fn(&crate::tui::app::CallRow) -> bool| st.rows.iter().any(f);
+    let any = |f: &dyn Fn(&CallRow) -> bool| st.rows.iter().any(f);
     if any(&|r| matches!(r.outcome, Some(Outcome::Unknown | Outcome::StillRunning))) {
         return Some(JobResult::Unknown);
     }
@@ -229,24 +221,23 @@ pub fn summary_line(b: &BatchState) -> String {
 }
 
 /// Enter on the jobs screen with jobs marked: the form for the new endpoint, once (or
-/// why not, in a box to read).
-pub(crate) fn open_failover(app: &mut App) -> Vec<Effect> {
-    let refuse = |app: &mut App, title: &str, text: String| {
-        app.overlay = Some(Overlay::Alert {
+/// why not, in a box to read). `busy`: a switch or a batch runs here.
+pub(crate) fn open_failover(sh: &mut Shell, fl: &Fleet, busy: bool) -> Vec<Effect> {
+    let refuse = |sh: &mut Shell, title: &str, text: String| {
+        sh.overlay = Some(Overlay::Alert {
             title: title.into(),
             text: format!("{text}\n\nNothing was sent."),
             scroll: 0,
             plan_id: None,
         });
     };
-    if app.busy() {
-        app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
+    if busy {
+        sh.notice = Some("a switch is running; wait for it to end (p shows it)".into());
         return vec![];
     }
-    let fl = &app.fleet;
     let Some(found) = &fl.found else {
         refuse(
-            app,
+            sh,
             "No search yet",
             "A failover changes the jobs that use the old endpoint: f finds them first (Space then marks or unmarks them).".into(),
         );
@@ -264,7 +255,7 @@ pub(crate) fn open_failover(app: &mut App) -> Vec<Effect> {
     if !partial.is_empty() {
         let q = found.query.text();
         refuse(
-            app,
+            sh,
             "A region was not searched completely",
             format!(
                 "{} could not be searched completely, so a job there may still use {q}. f searches again (untick a region with Tab in the region picker, R, if you know no job there uses it); e shows the errors.",
@@ -282,7 +273,7 @@ pub(crate) fn open_failover(app: &mut App) -> Vec<Effect> {
         .collect();
     if !stray.is_empty() {
         refuse(
-            app,
+            sh,
             "Marked jobs that do not use the old endpoint",
             format!(
                 "These marked jobs do not use {q}, so a failover has nothing to change in them: {}. Unmark them (Space); Enter on one job alone switches it.",
@@ -297,41 +288,51 @@ pub(crate) fn open_failover(app: &mut App) -> Vec<Effect> {
         .as_ref()
         .and_then(|u| u.database.first().copied())
         .unwrap_or(crate::domain::Side::Source);
-    app.form = Some(FormState::for_fleet(
+    sh.form = Some(FormState::for_fleet(
         first.job.clone(),
         side,
         fl.marks.len(),
     ));
-    app.screen = Screen::Form;
+    sh.screen = Screen::Form;
     vec![]
 }
 
 /// The fleet form's Enter with a valid endpoint: plan the batch.
-pub(crate) fn submit_form(app: &mut App, endpoint: ValidEndpoint, api: ApiChoice) -> Vec<Effect> {
-    app.fleet.seq += 1;
-    let seq = app.fleet.seq;
-    app.fleet.planning = Some(seq);
-    app.notice = None;
+pub(crate) fn submit_form(
+    sh: &mut Shell,
+    fl: &mut Fleet,
+    endpoint: ValidEndpoint,
+    api: ApiChoice,
+) -> Vec<Effect> {
+    fl.seq += 1;
+    let seq = fl.seq;
+    fl.planning = Some(seq);
+    sh.notice = None;
     vec![Effect::PlanBatch {
         seq,
-        marks: app.fleet.marks.clone(),
+        marks: fl.marks.clone(),
         endpoint,
         api,
     }]
 }
 
 /// The planner's answer: the combined preview, or why some jobs cannot be in it.
-pub(crate) fn on_planned(app: &mut App, seq: u64, result: Result<BatchBox, String>) {
-    if app.fleet.planning != Some(seq) {
+pub(crate) fn on_planned(
+    sh: &mut Shell,
+    fl: &mut Fleet,
+    seq: u64,
+    result: Result<BatchBox, String>,
+) {
+    if fl.planning != Some(seq) {
         return;
     }
-    app.fleet.planning = None;
-    if app.screen != Screen::Form {
+    fl.planning = None;
+    if sh.screen != Screen::Form {
         return;
     }
     match result {
         Err(text) => {
-            app.overlay = Some(Overlay::Alert {
+            sh.overlay = Some(Overlay::Alert {
                 title: "These jobs cannot be part of the batch".into(),
                 text: format!("{text}\n\nNothing was sent. Unmark them (Space) or settle them first (`dts-switch resume`)."),
                 scroll: 0,
@@ -339,12 +340,11 @@ pub(crate) fn on_planned(app: &mut App, seq: u64, result: Result<BatchBox, Strin
             })
         }
         Ok(b) => {
-            let Some(form) = app.form.as_ref() else { return };
+            let Some(form) = sh.form.as_ref() else { return };
             let Ok(req) = form.to_request() else { return };
-            app.fleet.batch = Some(BatchState {
+            fl.batch = Some(BatchState {
                 batch: b.0,
-                query: app
-                    .fleet
+                query: fl
                     .found
                     .as_ref()
                     .map(|f| f.query.text())
@@ -359,7 +359,7 @@ pub(crate) fn on_planned(app: &mut App, seq: u64, result: Result<BatchBox, Strin
                 selected: 0,
                 failback: None,
             });
-            app.screen = Screen::BatchPreview;
+            sh.screen = Screen::BatchPreview;
         }
     }
 }
@@ -367,12 +367,12 @@ pub(crate) fn on_planned(app: &mut App, seq: u64, result: Result<BatchBox, Strin
 /// Why the confirmation is not offered: a job with no plan or a failed dry run.
 pub const BLOCKED: &str = "a job cannot be planned or failed its dry run (see the preview): nothing can be sent; Esc twice, unmark it (Space), Enter again";
 
-pub(crate) fn preview_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let max = preview_max_scroll(app);
-    let page = app.page.max(1) as u16;
-    let ro = app.header.read_only;
-    let Some(b) = app.fleet.batch.as_mut() else {
-        app.screen = Screen::Jobs;
+pub(crate) fn preview_action(sh: &mut Shell, fl: &mut Fleet, action: Action) -> Vec<Effect> {
+    let max = preview_max_scroll(sh, fl);
+    let page = sh.page.max(1) as u16;
+    let ro = sh.header.read_only;
+    let Some(b) = fl.batch.as_mut() else {
+        sh.screen = Screen::Jobs;
         return vec![];
     };
     b.scroll = b.scroll.min(max);
@@ -383,38 +383,38 @@ pub(crate) fn preview_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::PageDown => b.scroll = (b.scroll + page).min(max),
         Action::Top => b.scroll = 0,
         Action::Bottom => b.scroll = max,
-        Action::Back => app.screen = Screen::Form,
-        Action::Submit if ro => app.notice = Some("read-only mode: nothing is sent".into()),
-        Action::Submit if !b.batch.blocking().is_empty() => app.notice = Some(BLOCKED.into()),
+        Action::Back => sh.screen = Screen::Form,
+        Action::Submit if ro => sh.notice = Some("read-only mode: nothing is sent".into()),
+        Action::Submit if !b.batch.blocking().is_empty() => sh.notice = Some(BLOCKED.into()),
         Action::Submit => {
             b.confirm = Input::default();
             b.confirm_message = None;
-            app.screen = Screen::BatchConfirm;
+            sh.screen = Screen::BatchConfirm;
         }
         _ => {}
     }
     vec![]
 }
 
-pub(crate) fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let ro = app.header.read_only;
-    let Some(b) = app.fleet.batch.as_mut() else {
-        app.screen = Screen::Jobs;
+pub(crate) fn confirm_action(sh: &mut Shell, fl: &mut Fleet, action: Action) -> Vec<Effect> {
+    let ro = sh.header.read_only;
+    let Some(b) = fl.batch.as_mut() else {
+        sh.screen = Screen::Jobs;
         return vec![];
     };
     match action {
         Action::Back => {
             b.confirm = Input::default();
-            app.screen = Screen::BatchPreview;
-            app.notice = Some("cancelled: nothing was sent".into());
+            sh.screen = Screen::BatchPreview;
+            sh.notice = Some("cancelled: nothing was sent".into());
         }
         Action::Submit => {
             if ro {
-                app.notice = Some("read-only mode: nothing is sent".into());
+                sh.notice = Some("read-only mode: nothing is sent".into());
                 return vec![];
             }
             if !b.batch.blocking().is_empty() {
-                app.notice = Some(BLOCKED.into());
+                sh.notice = Some(BLOCKED.into());
                 return vec![];
             }
             let calls = b.calls();
@@ -444,7 +444,7 @@ pub(crate) fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
                 .collect();
             b.running = true;
             b.selected = 0;
-            app.screen = Screen::BatchProgress;
+            sh.screen = Screen::BatchProgress;
             return vec![Effect::RunBatch(BatchBox(b.batch.clone()))];
         }
         _ => {}
@@ -453,8 +453,8 @@ pub(crate) fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 /// Typing into the confirmation.
-pub(crate) fn confirm_input(app: &mut App) -> Option<&mut Input> {
-    app.fleet.batch.as_mut().map(|b| {
+pub(crate) fn confirm_input(fl: &mut Fleet) -> Option<&mut Input> {
+    fl.batch.as_mut().map(|b| {
         b.confirm_message = None;
         &mut b.confirm
     })
@@ -462,52 +462,82 @@ pub(crate) fn confirm_input(app: &mut App) -> Option<&mut Input> {
 
 pub const CONFIRM_CAP: usize = CONFIRM_MAX;
 
-pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some(b) = app.fleet.batch.as_mut() else {
-        app.screen = Screen::Jobs;
+pub(crate) fn progress_action(sh: &mut Shell, fl: &mut Fleet, action: Action) -> Vec<Effect> {
+    let Some(b) = fl.batch.as_mut() else {
+        sh.screen = Screen::Jobs;
         return vec![];
     };
     let n = b.jobs.len();
     match action {
-        Action::Up => crate::tui::app::move_sel(&mut b.selected, n, -1),
-        Action::Down => crate::tui::app::move_sel(&mut b.selected, n, 1),
+        Action::Up => move_sel(&mut b.selected, n, -1),
+        Action::Down => move_sel(&mut b.selected, n, 1),
         Action::Top => b.selected = 0,
         Action::Bottom => b.selected = n.saturating_sub(1),
         Action::Open | Action::Submit => {
             if let Some(j) = b.jobs.get(b.selected) {
-                app.overlay = Some(detail(j, &b.batch.id));
+                sh.overlay = Some(detail(j, &b.batch.id));
             }
         }
         Action::Stop if b.running && !b.stopping => {
             b.stopping = true;
-            app.notice = Some(
+            sh.notice = Some(
                 "stopping: no new call is sent; the calls already sent are followed to their end"
                     .into(),
             );
             return vec![Effect::StopBatch];
         }
         Action::Stop => {}
+        Action::Ticket => match b.jobs.get(b.selected).and_then(ticket) {
+            Some(text) => {
+                sh.notice = Some(copied_ticket(&text));
+                return vec![Effect::Copy(text)];
+            }
+            None => {
+                sh.notice = Some("a job's ticket block is ready when the batch has ended".into())
+            }
+        },
         Action::Log => {
-            app.log_return = Screen::BatchProgress;
-            app.screen = Screen::Log;
+            sh.log_return = Screen::BatchProgress;
+            sh.screen = Screen::Log;
         }
         Action::Back => {
             if b.running {
-                app.notice = Some(
+                sh.notice = Some(
                     "the batch goes on in the background; p on the jobs screen shows it".into(),
                 );
             }
-            app.screen = Screen::Jobs;
+            sh.screen = Screen::Jobs;
         }
         _ => {}
     }
     vec![]
 }
 
+/// The ticket-ready block of a job of the batch once the batch ended (the one `switch`
+/// prints, [`crate::present::ticket_block`]): its run's calls, verdicts and result.
+pub fn ticket(j: &BatchJob) -> Option<String> {
+    let run = j.run.as_ref()?;
+    let verdicts = run.verdicts.as_deref();
+    let code = crate::present::exit_code(&run.outcomes, verdicts);
+    Some(crate::present::ticket_block(
+        &j.state.plan,
+        &run.outcomes,
+        run.start,
+        verdicts,
+        code,
+    ))
+}
+
 /// An event of job `index` of the batch `batch_id`.
-pub(crate) fn on_event(app: &mut App, batch_id: &str, index: usize, ev: ProgressEvent) {
-    let now: Instant = app.now;
-    let Some(b) = app.fleet.batch.as_mut().filter(|b| b.batch.id == batch_id) else {
+pub(crate) fn on_event(
+    sh: &mut Shell,
+    fl: &mut Fleet,
+    batch_id: &str,
+    index: usize,
+    ev: ProgressEvent,
+) {
+    let now: Instant = sh.now;
+    let Some(b) = fl.batch.as_mut().filter(|b| b.batch.id == batch_id) else {
         return;
     };
     let Some(j) = b.jobs.get_mut(index) else {
@@ -519,7 +549,7 @@ pub(crate) fn on_event(app: &mut App, batch_id: &str, index: usize, ev: Progress
     };
     match note {
         Some(ExecNote::JournalError(e)) => {
-            app.notice = Some(format!("JOURNAL ERROR: {}", clean(&e)));
+            sh.notice = Some(format!("JOURNAL ERROR: {}", clean(&e)));
         }
         Some(ExecNote::Refused { index, text }) => {
             // Said in the job's row and detail, not in a box per job.
@@ -536,12 +566,13 @@ pub(crate) fn on_event(app: &mut App, batch_id: &str, index: usize, ev: Progress
 
 /// The batch ended: every job's run.
 pub(crate) fn on_finished(
-    app: &mut App,
+    sh: &mut Shell,
+    fl: &mut Fleet,
     batch_id: &str,
     runs: Vec<PlanRun>,
     failback: Option<String>,
 ) -> Vec<Effect> {
-    let Some(b) = app.fleet.batch.as_mut().filter(|b| b.batch.id == batch_id) else {
+    let Some(b) = fl.batch.as_mut().filter(|b| b.batch.id == batch_id) else {
         return vec![];
     };
     b.running = false;
@@ -556,7 +587,7 @@ pub(crate) fn on_finished(
         j.run = Some(run);
     }
     // The way back first: the notice is cut at the terminal's width.
-    app.notice = Some(format!(
+    sh.notice = Some(format!(
         "batch {} ended{}: {}; f searches again",
         guard::short(batch_id),
         b.failback
@@ -567,20 +598,20 @@ pub(crate) fn on_finished(
     ));
     // The search's answer is history now (the jobs it found were switched, or not): a
     // second failover starts from a fresh search, never from stale marks.
-    app.fleet.marks.clear();
-    app.fleet.found = None;
+    fl.marks.clear();
+    fl.found = None;
     // The listing shows the new endpoints now.
     vec![Effect::LoadJobs, Effect::ReadJournal]
 }
 
 /// The journal refused the batch's records: nothing was sent.
-pub(crate) fn on_refused(app: &mut App, batch_id: &str, reason: &str) {
-    if let Some(b) = app.fleet.batch.as_mut().filter(|b| b.batch.id == batch_id) {
+pub(crate) fn on_refused(sh: &mut Shell, fl: &mut Fleet, batch_id: &str, reason: &str) {
+    if let Some(b) = fl.batch.as_mut().filter(|b| b.batch.id == batch_id) {
         b.running = false;
         b.jobs.clear();
     }
-    app.screen = Screen::BatchPreview;
-    app.notice = Some(format!("Nothing was sent: {}", clean(reason)));
+    sh.screen = Screen::BatchPreview;
+    sh.notice = Some(format!("Nothing was sent: {}", clean(reason)));
 }
 
 /// The new endpoint in words: `LocalInstance 10.20.30.41:3306`.
@@ -619,18 +650,23 @@ fn indented(words: &[String], indent: &str, width: usize, style: Style) -> Vec<L
     out
 }
 
-pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    let Some(bs) = &app.fleet.batch else {
+pub(crate) fn preview_lines(
+    sh: &Shell,
+    fl: &Fleet,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let Some(bs) = &fl.batch else {
         return vec![];
     };
     let b = &bs.batch;
-    let h = &app.header;
+    let h = &sh.header;
     let mut v = vec![Line::raw(format!(
         "Target: {} {} · AK {}",
         match h.target {
-            crate::tui::app::Target::Production => "PRODUCTION",
-            crate::tui::app::Target::Simulator => "SIMULATOR",
-            crate::tui::app::Target::Demo => "DEMO",
+            Target::Production => "PRODUCTION",
+            Target::Simulator => "SIMULATOR",
+            Target::Demo => "DEMO",
         },
         short_endpoint(&h.endpoint),
         h.masked_ak
@@ -758,11 +794,12 @@ pub(crate) fn preview_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<
 }
 
 /// How far the preview scrolls on the app's terminal: its last line at the bottom.
-pub(crate) fn preview_max_scroll(app: &App) -> u16 {
-    let body = body_of(app.size);
+pub(crate) fn preview_max_scroll(sh: &Shell, fl: &Fleet) -> u16 {
+    let body = body_of(sh.size);
     let lines = wrap_lines(
         &preview_lines(
-            app,
+            sh,
+            fl,
             &Theme { color: false },
             body.width.saturating_sub(2) as usize,
         ),
@@ -776,15 +813,15 @@ pub(crate) fn preview_max_scroll(app: &App) -> u16 {
     .0
 }
 
-pub(crate) fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
+pub(crate) fn render_preview(sh: &Shell, fl: &Fleet, f: &mut Frame, area: Rect, theme: &Theme) {
     let lines = wrap_lines(
-        &preview_lines(app, theme, area.width.saturating_sub(2) as usize),
+        &preview_lines(sh, fl, theme, area.width.saturating_sub(2) as usize),
         area.width.saturating_sub(2) as usize,
     );
     let (scroll, more) = clamp_scroll(
         lines.len(),
         area.height.saturating_sub(2) as usize,
-        app.fleet.batch.as_ref().map(|b| b.scroll).unwrap_or(0),
+        fl.batch.as_ref().map(|b| b.scroll).unwrap_or(0),
     );
     f.render_widget(
         Paragraph::new(lines).scroll((scroll, 0)).block(more_below(
@@ -798,13 +835,13 @@ pub(crate) fn render_preview(app: &App, f: &mut Frame, area: Rect, theme: &Theme
     );
 }
 
-pub(crate) fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(b) = &app.fleet.batch else { return };
+pub(crate) fn render_confirm(sh: &Shell, fl: &Fleet, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(b) = &fl.batch else { return };
     let calls = b.calls();
     let jobs = b.batch.runnable().len();
     let r = centered(area, 70, 10);
     f.render_widget(Clear, r);
-    let prod = app.header.target == crate::tui::app::Target::Production;
+    let prod = sh.header.target == Target::Production;
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" Confirm the failover ")
@@ -832,7 +869,7 @@ pub(crate) fn render_confirm(app: &App, f: &mut Frame, area: Rect, theme: &Theme
             } else {
                 "the simulator at"
             },
-            short_endpoint(&app.header.endpoint)
+            short_endpoint(&sh.header.endpoint)
         )),
         Line::raw(format!("{} → {}.", clean(&b.query), new_words(&b.endpoint))),
         Line::raw(format!("Type the number of calls to confirm: {calls}")),
@@ -869,8 +906,8 @@ fn phase_words(j: &BatchJob) -> (String, bool) {
 }
 
 /// The progress screen: the summary line, then every job with its calls.
-pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(b) = &app.fleet.batch else { return };
+pub(crate) fn render_progress(sh: &Shell, fl: &Fleet, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(b) = &fl.batch else { return };
     let state = if b.running {
         if b.stopping {
             "stopping"
@@ -881,7 +918,7 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
         "ended"
     };
     let spin = if b.running {
-        format!("{} ", SPINNER[app.spinner % 4])
+        format!("{} ", SPINNER[sh.spinner % 4])
     } else {
         String::new()
     };
@@ -1109,8 +1146,8 @@ pub async fn plan_msg(
     marks: Vec<Mark>,
     endpoint: ValidEndpoint,
     api: ApiChoice,
-) -> crate::tui::app::Msg {
-    use crate::tui::app::Msg;
+) -> crate::tui::shared::Msg {
+    use crate::tui::shared::Msg;
     let matches = matches_of(&marks);
     let client_of = |r: &str| {
         clients
@@ -1146,9 +1183,9 @@ pub async fn run(
     opts: crate::domain::executor::ExecOptions,
     parallel: usize,
     write_failback: bool,
-    send: impl Fn(crate::tui::app::Msg) + Send + Sync + Clone + 'static,
+    send: impl Fn(crate::tui::shared::Msg) + Send + Sync + Clone + 'static,
 ) {
-    use crate::tui::app::Msg;
+    use crate::tui::shared::Msg;
     let work = b.runnable();
     if let Err(e) = crate::domain::fleet::record_plans(&work) {
         send(Msg::BatchRefused {

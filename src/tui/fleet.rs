@@ -4,14 +4,15 @@
 //! through `domain::find::search_regions`, and its [`Msg::Found`] marks the matches.
 //! Space marks or unmarks a job by hand; `a` marks every match.
 
-use crate::domain::find::{self, FindReport, JobUse, Query};
+use crate::domain::find::{self, FindReport, Query};
 use crate::domain::Job;
 use crate::text::clean;
-use crate::tui::app::{App, Effect};
 use crate::tui::keymap::Action;
+use crate::tui::shared::{Banner, Effect, Shell};
+pub use crate::tui::shared::{FleetState, Found, Mark, Searching};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{FindRows, SPINNER};
 use ratatui::prelude::*;
-use tui_input::Input;
 
 /// The most characters the old-endpoint prompt takes.
 pub const FIND_MAX: usize = 128;
@@ -19,71 +20,6 @@ pub const FIND_MAX: usize = 128;
 /// What the prompt accepts, said when the input is not one of them.
 pub const FIND_ALLOWED: &str =
     "allowed: an IP[:port] or instance/VPC id[:port], e.g. 10.20.30.40:3306";
-
-/// A job marked for the failover, in its region; `usage` is how it uses the database
-/// searched for (None: marked by hand, and it does not use it, or nothing was searched).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mark {
-    pub region: String,
-    pub job: Job,
-    pub usage: Option<JobUse>,
-}
-
-/// A search under way.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Searching {
-    pub seq: u64,
-    pub query: Query,
-    pub regions: Vec<String>,
-    /// Regions that answered so far.
-    pub done: usize,
-}
-
-/// The last search's answer.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub query: Query,
-    pub report: FindReport,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct FleetState {
-    /// The old-endpoint prompt is open.
-    pub prompting: bool,
-    pub input: Input,
-    /// Regions ticked in the region picker for the search (empty: the current region).
-    pub regions: Vec<String>,
-    pub searching: Option<Searching>,
-    pub seq: u64,
-    pub found: Option<Found>,
-    pub marks: Vec<Mark>,
-    /// The batch being planned (its request number).
-    pub planning: Option<u64>,
-    /// The planned batch: preview, confirmation, progress.
-    pub batch: Option<crate::tui::batch::BatchState>,
-}
-
-impl FleetState {
-    /// Whether the job `id` of `region` is marked.
-    pub fn is_marked(&self, region: &str, id: &str) -> bool {
-        self.marks
-            .iter()
-            .any(|m| m.region.eq_ignore_ascii_case(region) && m.job.has_id(id))
-    }
-
-    /// Something to show on the jobs screen (a search, its answer, or marks).
-    pub fn active(&self) -> bool {
-        self.searching.is_some() || self.found.is_some() || !self.marks.is_empty()
-    }
-
-    /// Marks in `region`.
-    pub fn marked_in(&self, region: &str) -> usize {
-        self.marks
-            .iter()
-            .filter(|m| m.region.eq_ignore_ascii_case(region))
-            .count()
-    }
-}
 
 /// The old endpoint as typed on one line: `10.20.30.40:3306`, `10.20.30.40`,
 /// `[fd00::1]:3306`, `fd00::1`, `i-bp1abc`, `vpc-bp1abc:3306`. Err: what is wrong and
@@ -149,34 +85,38 @@ pub fn parse_query(text: &str) -> Result<Query, String> {
 }
 
 /// `f`: opens the prompt (what was typed last time stays, to edit).
-pub(crate) fn open_prompt(app: &mut App) {
-    app.fleet.prompting = true;
+pub(crate) fn open_prompt<B>(fl: &mut FleetState<B>) {
+    fl.prompting = true;
 }
 
 /// The regions a search covers: those ticked in the picker, else the current one.
-pub fn search_regions(app: &App) -> Vec<String> {
-    if app.fleet.regions.is_empty() {
-        vec![app.header.region.clone()]
+pub fn search_regions<B>(fl: &FleetState<B>, region: &str) -> Vec<String> {
+    if fl.regions.is_empty() {
+        vec![region.to_string()]
     } else {
-        app.fleet.regions.clone()
+        fl.regions.clone()
     }
 }
 
 /// Keys of the open prompt: Enter searches (when the input is an endpoint), Esc closes.
-pub(crate) fn prompt_action(app: &mut App, action: Action) -> Vec<Effect> {
+pub(crate) fn prompt_action<B>(
+    sh: &mut Shell,
+    fl: &mut FleetState<B>,
+    action: Action,
+) -> Vec<Effect> {
     match action {
         Action::Back => {
-            app.fleet.prompting = false;
-            app.notice = Some("find cancelled: nothing searched".into());
+            fl.prompting = false;
+            sh.notice = Some("find cancelled: nothing searched".into());
         }
-        Action::Submit => match parse_query(app.fleet.input.value()) {
-            Err(e) => app.notice = Some(format!("nothing searched: {e}")),
+        Action::Submit => match parse_query(fl.input.value()) {
+            Err(e) => sh.notice = Some(format!("nothing searched: {e}")),
             Ok(query) => {
-                app.fleet.prompting = false;
-                app.fleet.seq += 1;
-                let seq = app.fleet.seq;
-                let regions = search_regions(app);
-                app.fleet.searching = Some(Searching {
+                fl.prompting = false;
+                fl.seq += 1;
+                let seq = fl.seq;
+                let regions = search_regions(fl, &sh.header.region);
+                fl.searching = Some(Searching {
                     seq,
                     query: query.clone(),
                     regions: regions.clone(),
@@ -195,19 +135,25 @@ pub(crate) fn prompt_action(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 /// A region of search `seq` answered.
-pub(crate) fn on_region_done(app: &mut App, seq: u64) {
-    if let Some(s) = app.fleet.searching.as_mut().filter(|s| s.seq == seq) {
+pub(crate) fn on_region_done<B>(fl: &mut FleetState<B>, seq: u64) {
+    if let Some(s) = fl.searching.as_mut().filter(|s| s.seq == seq) {
         s.done += 1;
     }
 }
 
 /// The search's answer: every match is marked (marks by hand of jobs the search did
 /// not find are dropped: a new search starts a new selection).
-pub(crate) fn on_found(app: &mut App, seq: u64, report: FindReport) {
-    let Some(s) = app.fleet.searching.take_if(|s| s.seq == seq) else {
-        return;
-    };
-    app.fleet.marks = report
+/// Returns the row of `visible` (the jobs screen's rows) to select: the first marked job
+/// of the listing on screen (it may be far down).
+pub(crate) fn on_found<B>(
+    sh: &mut Shell,
+    fl: &mut FleetState<B>,
+    seq: u64,
+    report: FindReport,
+    visible: &[&Job],
+) -> Option<usize> {
+    let s = fl.searching.take_if(|s| s.seq == seq)?;
+    fl.marks = report
         .matches
         .iter()
         .map(|m| Mark {
@@ -216,30 +162,21 @@ pub(crate) fn on_found(app: &mut App, seq: u64, report: FindReport) {
             usage: Some(m.usage.clone()),
         })
         .collect();
-    app.notice = None;
-    app.fleet.found = Some(Found {
+    sh.notice = None;
+    fl.found = Some(Found {
         query: s.query,
         report,
     });
-    // The first marked job of the listing on screen is selected (it may be far down).
-    let region = app.header.region.clone();
-    if let Some(i) = app
-        .jobs
-        .visible()
-        .iter()
-        .position(|j| app.fleet.is_marked(&region, &j.id))
-    {
-        app.jobs.selected = i;
-    }
+    let region = &sh.header.region;
+    visible.iter().position(|j| fl.is_marked(region, &j.id))
 }
 
 /// Space: marks or unmarks the selected job (of the current region).
-pub(crate) fn toggle_mark(app: &mut App) {
-    let Some(j) = app.jobs.selected_job().cloned() else {
+pub(crate) fn toggle_mark<B>(sh: &mut Shell, fl: &mut FleetState<B>, selected: Option<&Job>) {
+    let Some(j) = selected.cloned() else {
         return;
     };
-    let region = app.header.region.clone();
-    let fl = &mut app.fleet;
+    let region = sh.header.region.clone();
     if let Some(i) = fl
         .marks
         .iter()
@@ -258,7 +195,7 @@ pub(crate) fn toggle_mark(app: &mut App) {
             .or_else(|| find::job_use(&f.query, &j))
     });
     if usage.is_none() {
-        app.notice = Some(match &fl.found {
+        sh.notice = Some(match &fl.found {
             Some(f) => format!(
                 "marked {}; it does not use {} (a failover of it needs a plain switch: Enter on it alone)",
                 clean(&j.id),
@@ -278,10 +215,9 @@ pub(crate) fn toggle_mark(app: &mut App) {
 }
 
 /// `a`: marks every match of the last search; when they all are, unmarks everything.
-pub(crate) fn mark_all(app: &mut App) {
-    let fl = &mut app.fleet;
+pub(crate) fn mark_all<B>(sh: &mut Shell, fl: &mut FleetState<B>) {
     let Some(f) = &fl.found else {
-        app.notice = Some("no search yet: f finds the jobs of the old database".into());
+        sh.notice = Some("no search yet: f finds the jobs of the old database".into());
         return;
     };
     let all = f
@@ -291,7 +227,7 @@ pub(crate) fn mark_all(app: &mut App) {
         .all(|m| fl.is_marked(&m.region, &m.job.id));
     if all && !fl.marks.is_empty() {
         fl.marks.clear();
-        app.notice = Some("unmarked every job".into());
+        sh.notice = Some("unmarked every job".into());
         return;
     }
     for m in &f.report.matches {
@@ -347,11 +283,15 @@ pub fn count_line(f: &Found) -> String {
 
 /// The lines above the jobs table: the prompt, the search under way, or its answer
 /// (with each region that failed and its error).
-pub(crate) fn find_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    let fl = &app.fleet;
+pub(crate) fn find_lines<B>(
+    sh: &Shell,
+    fl: &FleetState<B>,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let mut v = vec![];
     if fl.prompting {
-        let regions = search_regions(app);
+        let regions = search_regions(fl, &sh.header.region);
         v.push(Line::from(vec![
             Span::styled(PROMPT, theme.key()),
             Span::styled(fl.input.value().to_string(), theme.input()),
@@ -372,7 +312,7 @@ pub(crate) fn find_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'st
         v.push(Line::styled(
             format!(
                 "find: {} searching {} region{} for {}: {} done",
-                crate::tui::view::SPINNER[app.spinner % 4],
+                SPINNER[sh.spinner % 4],
                 s.regions.len(),
                 if s.regions.len() == 1 { "" } else { "s" },
                 s.query.text(),
@@ -404,7 +344,7 @@ pub(crate) fn find_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'st
                 (None, Some(e)) => ("searched in part", e),
                 (None, None) => continue,
             };
-            let b = crate::tui::app::Banner::from_api("", e);
+            let b = Banner::from_api("", e);
             let code = b
                 .code
                 .map(|c| format!("{} ", clean(&c)))
@@ -424,8 +364,8 @@ pub(crate) fn find_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'st
 
 /// What `e` shows of the regions the last search could not search completely (None:
 /// every region answered).
-pub fn problems_text(app: &App) -> Option<String> {
-    let f = app.fleet.found.as_ref()?;
+pub fn problems_text<B>(fl: &FleetState<B>) -> Option<String> {
+    let f = fl.found.as_ref()?;
     let lines: Vec<String> = f
         .report
         .regions
@@ -454,6 +394,31 @@ pub fn problems_text(app: &App) -> Option<String> {
             lines.join("\n\n")
         )
     })
+}
+
+/// The rows the jobs screen shows above its table for the search (the prompt, the search
+/// under way or its answer; at most [`MAX_FIND_ROWS`] rows: the table keeps its place),
+/// and the prompt's cursor column.
+pub(crate) fn find_rows<B>(
+    sh: &Shell,
+    fl: &FleetState<B>,
+    theme: &Theme,
+    width: usize,
+) -> FindRows {
+    let mut lines = find_lines(sh, fl, theme, width);
+    let max_find = MAX_FIND_ROWS;
+    if lines.len() > max_find {
+        let more = lines.len() - (max_find - 1);
+        lines.truncate(max_find - 1);
+        lines.push(Line::styled(
+            format!("! {more} more regions not searched completely"),
+            theme.danger(),
+        ));
+    }
+    let cursor = fl
+        .prompting
+        .then(|| PROMPT.len() as u16 + fl.input.visual_cursor() as u16);
+    FindRows { lines, cursor }
 }
 
 /// The prompt's label (the cursor is placed after it).

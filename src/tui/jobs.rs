@@ -5,11 +5,13 @@ use crate::api::ops::EndpointInfo;
 use crate::domain::guard::Refusal;
 use crate::domain::Job;
 use crate::text::clean;
-use crate::tui::app::{move_sel, App, Banner, Effect, Overlay, Screen};
 use crate::tui::form::FormState;
 use crate::tui::keymap::Action;
+use crate::tui::shared::{
+    move_sel, region_choices, Banner, Effect, FleetState, Overlay, Screen, Shell,
+};
 use crate::tui::theme::Theme;
-use crate::tui::view::*;
+use crate::tui::widgets::*;
 use ratatui::prelude::*;
 use ratatui::widgets::*;
 use tui_input::Input;
@@ -49,8 +51,9 @@ pub struct JobsView {
     pub loading: Option<String>,
     /// The listing whose messages count (older ones are dropped).
     pub generation: u64,
-    /// A refresh's jobs, gathered while the old rows stay on screen.
-    pub incoming: Option<Vec<Job>>,
+    /// A refresh of a complete list runs: its old rows stay on screen until the
+    /// listing's end brings the new list (its pages are not gathered here).
+    pub refreshing: bool,
     /// `all` is a complete listing (it ended without an error). Until then the rows are
     /// provisional (a later page may still add a Reverse direction): no switch from them.
     pub complete: bool,
@@ -63,7 +66,30 @@ pub struct JobsView {
     pub selected: usize,
 }
 
+impl Default for JobsView {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl JobsView {
+    /// The screen before the first listing: loading, nothing selected.
+    pub fn new() -> Self {
+        JobsView {
+            all: vec![],
+            loading: Some(String::new()),
+            generation: 0,
+            refreshing: false,
+            complete: false,
+            two_way_error: None,
+            error: None,
+            filter: Input::default(),
+            filtering: false,
+            sort: SortKey::Listing,
+            selected: 0,
+        }
+    }
+
     pub fn visible(&self) -> Vec<&Job> {
         let needle = self.filter.value().trim().to_lowercase();
         let mut v: Vec<&Job> = self
@@ -97,92 +123,54 @@ impl JobsView {
     }
 }
 
-pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let n = app.jobs.visible().len();
-    let page = app.page.max(1) as isize;
+/// Keys of the jobs screen (`busy`: a switch or a batch runs here). The keys that open
+/// another screen's state (find, marks, progress, a failover) are the app's.
+pub(crate) fn jobs_action(
+    sh: &mut Shell,
+    jobs: &mut JobsView,
+    busy: bool,
+    action: Action,
+) -> Vec<Effect> {
+    let n = jobs.visible().len();
+    let page = sh.page.max(1) as isize;
     match action {
-        Action::Up => move_sel(&mut app.jobs.selected, n, -1),
-        Action::Down => move_sel(&mut app.jobs.selected, n, 1),
-        Action::PageUp => move_sel(&mut app.jobs.selected, n, -page),
-        Action::PageDown => move_sel(&mut app.jobs.selected, n, page),
-        Action::Top => app.jobs.selected = 0,
-        Action::Bottom => app.jobs.selected = n.saturating_sub(1),
-        Action::Filter => app.jobs.filtering = true,
-        Action::Find => crate::tui::fleet::open_prompt(app),
-        Action::Mark => crate::tui::fleet::toggle_mark(app),
-        Action::MarkAll => crate::tui::fleet::mark_all(app),
+        Action::Up => move_sel(&mut jobs.selected, n, -1),
+        Action::Down => move_sel(&mut jobs.selected, n, 1),
+        Action::PageUp => move_sel(&mut jobs.selected, n, -page),
+        Action::PageDown => move_sel(&mut jobs.selected, n, page),
+        Action::Top => jobs.selected = 0,
+        Action::Bottom => jobs.selected = n.saturating_sub(1),
+        Action::Filter => jobs.filtering = true,
         Action::Sort => {
-            app.jobs.sort = app.jobs.sort.next();
-            app.jobs.selected = 0;
+            jobs.sort = jobs.sort.next();
+            jobs.selected = 0;
         }
         Action::Refresh => {
             // During a load too: the runner drops the old listing and starts again.
-            app.jobs.loading = Some(String::new());
+            jobs.loading = Some(String::new());
             return vec![Effect::LoadJobs];
         }
         Action::Log => {
-            app.log_return = Screen::Jobs;
-            app.screen = Screen::Log;
+            sh.log_return = Screen::Jobs;
+            sh.screen = Screen::Log;
         }
         Action::Region => {
-            if app.busy() {
-                app.notice =
-                    Some("a switch is running; change the region when it has ended".into());
+            if busy {
+                sh.notice = Some("a switch is running; change the region when it has ended".into());
             } else {
-                let current = crate::tui::app::region_choices("")
+                let current = region_choices("")
                     .iter()
-                    .position(|(id, _)| *id == app.header.region)
+                    .position(|(id, _)| *id == sh.header.region)
                     .unwrap_or(0);
-                app.overlay = Some(Overlay::Region {
+                sh.overlay = Some(Overlay::Region {
                     filter: String::new(),
                     selected: current,
                 });
             }
         }
-        Action::ShowProgress
-            if app
-                .fleet
-                .batch
-                .as_ref()
-                .is_some_and(|b| b.started() && (b.running || app.progress.is_none())) =>
-        {
-            app.screen = Screen::BatchProgress;
-        }
-        Action::ShowProgress => {
-            // The selected job's unfinished switch first, then what runs here, then
-            // any unfinished switch: every one is reachable.
-            let sel = app.jobs.selected_job().map(|j| j.id.clone());
-            let of_selected = sel.and_then(|id| {
-                app.pending
-                    .iter()
-                    .rev()
-                    .find(|p| p.job_id == id)
-                    .map(|p| p.plan_id.clone())
-            });
-            if let Some(id) = of_selected {
-                return app.show_plan(&id);
-            }
-            if app.progress.is_some() {
-                app.screen = Screen::Progress;
-                return vec![Effect::ReadJournal];
-            }
-            if let Some(id) = app.pending.first().map(|p| p.plan_id.clone()) {
-                return app.show_plan(&id);
-            }
-            app.notice = Some("no switch to show: none ran here and none is unfinished".into());
-        }
+        // `p`, `f`, Space, `a` and Enter with marks go to other screens: the app routes them.
         Action::ShowError => {
-            if app.jobs.error.is_none() {
-                if let Some(text) = crate::tui::fleet::problems_text(app) {
-                    app.overlay = Some(Overlay::Alert {
-                        title: "Regions not searched completely".into(),
-                        text,
-                        scroll: 0,
-                        plan_id: None,
-                    });
-                }
-            }
-            if let Some(b) = &app.jobs.error {
+            if let Some(b) = &jobs.error {
                 let mut text = format!(
                     "{}{}\n\n{}",
                     b.what,
@@ -198,7 +186,7 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
                 if let Some(n) = &b.next {
                     text.push_str(&format!("\nnext step: {n}"));
                 }
-                app.overlay = Some(Overlay::Alert {
+                sh.overlay = Some(Overlay::Alert {
                     title: "The whole error".into(),
                     text,
                     scroll: 0,
@@ -207,40 +195,37 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Copy => {
-            if let Some(j) = app.jobs.selected_job() {
+            if let Some(j) = jobs.selected_job() {
                 let id = j.id.clone();
-                app.notice = Some(format!("copied job id {id}"));
+                sh.notice = Some(format!("copied job id {id}"));
                 return vec![Effect::Copy(id)];
             }
         }
-        Action::Open if !app.fleet.marks.is_empty() => {
-            return crate::tui::batch::open_failover(app);
-        }
         Action::Open => {
-            if app.busy() {
-                app.notice = Some("a switch is running; wait for it to end (p shows it)".into());
-            } else if !app.jobs.complete {
+            if busy {
+                sh.notice = Some("a switch is running; wait for it to end (p shows it)".into());
+            } else if !jobs.complete {
                 // Rows of a listing that has not completed are provisional: a Reverse
                 // entry or the DescribeDtsJobs answer may still change a topology.
-                app.notice = Some(if app.jobs.loading.is_some() {
+                sh.notice = Some(if jobs.loading.is_some() {
                     "the listing is still loading (a job's topology may still change); Enter when it is done".into()
                 } else {
                     "the listing did not complete (a job's topology may be wrong); r lists again"
                         .into()
                 });
-            } else if let Some(j) = app.jobs.selected_job() {
+            } else if let Some(j) = jobs.selected_job() {
                 // The guard answers first (a fresh read of the journal): a job with
                 // an unfinished switch is refused before the form, not after it.
                 return vec![Effect::CheckJob {
                     job_id: j.id.clone(),
                     job_ids: j.ids(),
-                    region: app.header.region.clone(),
+                    region: sh.header.region.clone(),
                 }];
             }
         }
         Action::Back => {
-            app.jobs.filter = Input::default();
-            app.jobs.selected = 0;
+            jobs.filter = Input::default();
+            jobs.selected = 0;
         }
         _ => {}
     }
@@ -248,7 +233,12 @@ pub(crate) fn jobs_action(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 /// The guard's answer before the form opens.
-pub(crate) fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusal>) -> Vec<Effect> {
+pub(crate) fn on_job_checked(
+    sh: &mut Shell,
+    jobs: &JobsView,
+    job_id: &str,
+    refusal: Option<Refusal>,
+) -> Vec<Effect> {
     if let Some(r) = refusal {
         let plan_id = match &r {
             Refusal::OtherPlan { plan_id, .. } => Some(plan_id.clone()),
@@ -258,7 +248,7 @@ pub(crate) fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusa
         if plan_id.is_some() {
             text.push_str(" Press p to see that switch.");
         }
-        app.overlay = Some(Overlay::Alert {
+        sh.overlay = Some(Overlay::Alert {
             title: format!("A new switch of {job_id} is refused"),
             text,
             scroll: 0,
@@ -266,15 +256,15 @@ pub(crate) fn on_job_checked(app: &mut App, job_id: &str, refusal: Option<Refusa
         });
         return vec![Effect::ReadJournal];
     }
-    let Some(j) = app.jobs.all.iter().find(|j| j.id == job_id).cloned() else {
-        app.notice = Some(format!(
+    let Some(j) = jobs.all.iter().find(|j| j.id == job_id).cloned() else {
+        sh.notice = Some(format!(
             "job {job_id} is no longer in the list (r refreshes)"
         ));
         return vec![];
     };
     // A fresh form: nothing typed for an earlier, abandoned switch comes back.
-    app.form = Some(FormState::new(j));
-    app.screen = Screen::Form;
+    sh.form = Some(FormState::new(j));
+    sh.screen = Screen::Form;
     vec![]
 }
 
@@ -313,30 +303,33 @@ fn endpoint_cell(e: &EndpointInfo, w: usize) -> String {
     } else if addr.chars().count() <= w {
         addr
     } else {
-        crate::tui::view::fit(&addr, w)
+        fit(&addr, w)
     }
 }
 
 /// Rows of the details pane (borders included).
 const DETAILS_H: u16 = 8;
 
-pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, compact: bool) {
-    let jv = &app.jobs;
+/// `fl`: the marks; `find`: the search's rows above the table (`fleet::find_rows`).
+pub(crate) fn render<B>(
+    sh: &Shell,
+    jobs: &JobsView,
+    (fl, find): (&FleetState<B>, FindRows),
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    compact: bool,
+) {
+    let jv = &jobs;
     let visible = jv.visible();
     let mut constraints = vec![];
     let show_filter = jv.filtering || !jv.filter.value().is_empty();
     // The find prompt, the search under way or its answer (at most a few rows: the
     // table keeps its place).
-    let mut find = crate::tui::fleet::find_lines(app, theme, area.width as usize);
-    let max_find = crate::tui::fleet::MAX_FIND_ROWS;
-    if find.len() > max_find {
-        let more = find.len() - (max_find - 1);
-        find.truncate(max_find - 1);
-        find.push(Line::styled(
-            format!("! {more} more regions not searched completely"),
-            theme.danger(),
-        ));
-    }
+    let FindRows {
+        lines: find,
+        cursor: find_cursor,
+    } = find;
     let find_h = find.len() as u16;
     let filter_h = u16::from(show_filter) + find_h;
     let banner = jv.error.as_ref().map(|b| {
@@ -388,15 +381,10 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
     if find_h > 0 {
         let a = chunks[ci];
         let w = a.width as usize;
-        let lines: Vec<Line> = find
-            .iter()
-            .map(|l| crate::tui::view::fit_line(l, w))
-            .collect();
+        let lines: Vec<Line> = find.iter().map(|l| fit_line(l, w)).collect();
         f.render_widget(Paragraph::new(lines), a);
-        if app.fleet.prompting {
-            let x = a.x
-                + crate::tui::fleet::PROMPT.len() as u16
-                + app.fleet.input.visual_cursor() as u16;
+        if let Some(x) = find_cursor {
+            let x = a.x + x;
             f.set_cursor_position(Position::new(x.min(a.right().saturating_sub(1)), a.y));
         }
         ci += 1;
@@ -432,18 +420,18 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
         Some(progress) => format!(
             " Jobs ({}) · {} loading{}{} ",
             visible.len(),
-            SPINNER[app.spinner % 4],
+            SPINNER[sh.spinner % 4],
             if progress.is_empty() { "" } else { ": " },
             progress
         ),
         None => format!(" Jobs ({}) · sort: {} ", visible.len(), jv.sort.label()),
     };
     // The marked jobs' count, always in the title while there are marks.
-    let fl = &app.fleet;
+    let fl = &fl;
     let marking = fl.active();
     let title = if marking {
         let n = fl.marks.len();
-        let here = fl.marked_in(&app.header.region);
+        let here = fl.marked_in(&sh.header.region);
         let count = if here == n {
             format!("{n} marked")
         } else {
@@ -510,7 +498,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
         .map(|&(i, j)| {
             let marker = if i == sel { ">" } else { " " };
             // Marked for the failover: `*` (not colour alone).
-            let mark = match (marking, fl.is_marked(&app.header.region, &j.id)) {
+            let mark = match (marking, fl.is_marked(&sh.header.region, &j.id)) {
                 (false, _) => "",
                 (true, true) => "*",
                 (true, false) => " ",
@@ -523,7 +511,7 @@ pub(crate) fn render_jobs(app: &App, f: &mut Frame, area: Rect, theme: &Theme, c
             };
             let mut cells = vec![
                 Cell::from(format!("{marker}{mark}{}", clean(&j.id))),
-                Cell::from(crate::tui::view::fit(&j.name, name_w)),
+                Cell::from(fit(&j.name, name_w)),
                 Cell::from(Span::styled(status_text(&clean(j.status())), status_style)),
             ];
             if with_topo {

@@ -114,6 +114,8 @@ pub enum Action {
     MarkAll,
     /// Stop sending new calls of a fleet batch (what was sent is still followed).
     Stop,
+    /// Copy the ticket-ready block of the switch (as `switch` prints it at its end).
+    Ticket,
 }
 
 pub struct Binding {
@@ -248,6 +250,12 @@ pub static BATCH_PROGRESS: &[Binding] = &[
     b(&[End, Char('G')], Action::Bottom, "last", false),
     b(&[Enter], Action::Open, "job detail", true),
     b(&[Char('S')], Action::Stop, "stop sending new calls", true),
+    b(
+        &[Char('t')],
+        Action::Ticket,
+        "copy the selected job's ticket block",
+        false,
+    ),
     b(&[Char('L')], Action::Log, "log", true),
     b(&[Esc, Char('q')], Action::Back, "jobs", true),
     b(&[Char('?')], Action::Help, "help", true),
@@ -284,6 +292,7 @@ pub static PROGRESS: &[Binding] = &[
     m(&[Char('c')], Action::Continue, "continue", true),
     b(&[Char('D')], Action::Dismiss, "dismiss (checked)", true),
     b(&[Char('y')], Action::Copy, "copy TaskId", true),
+    b(&[Char('t')], Action::Ticket, "copy ticket", true),
     b(&[Char('L')], Action::Log, "log", true),
     b(
         &[Char('p')],

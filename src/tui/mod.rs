@@ -6,15 +6,21 @@
 
 pub mod app;
 pub mod batch;
+pub mod calls;
+pub mod confirm;
 pub mod fleet;
 pub mod form;
 pub mod jobs;
 pub mod keymap;
+pub mod log;
 pub mod prefs;
+pub mod preview;
 pub mod progress;
+pub mod shared;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use crate::api::Client;
 use crate::domain::executor::{self, ExecOptions, ProgressEvent};

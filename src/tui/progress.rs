@@ -1,298 +1,42 @@
 //! The progress screen: one row per call of the plan on screen, fed by the executor's
 //! events and by fresh reads of the journal; its keys and its rendering.
 
-use crate::domain::executor::{CallOutcome, Outcome, ProgressEvent};
-use crate::domain::journal::{CallState, CallSummary, PlanSummary};
-use crate::domain::plan::{Direction, Plan, Side};
-use crate::tui::app::{move_sel, App, Effect, JournalView, Overlay, PreviewState, Screen};
+use crate::domain::executor::{Outcome, ProgressEvent};
+use crate::domain::journal::PlanSummary;
+use crate::domain::Job;
+use crate::tui::calls::{
+    apply_exec, apply_journal_state, apply_verify, copied_ticket, outcome_label, ExecNote,
+};
+pub use crate::tui::calls::{elapsed, CallRow, ProgressState, VerifyRow, TICKET_NOT_YET};
 use crate::tui::keymap::Action;
+use crate::tui::shared::{move_sel, Effect, JournalView, Overlay, PreviewState, Screen, Shell};
 use crate::tui::theme::Theme;
-use crate::tui::view::*;
+use crate::tui::widgets::*;
 use ratatui::prelude::*;
 use ratatui::widgets::*;
-use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone)]
-pub struct CallRow {
-    pub direction: Direction,
-    pub endpoint_type: Side,
-    pub request_id: Option<String>,
-    /// The legacy family's switch task (the maintained family has none).
-    pub task_id: Option<String>,
-    /// The service took the call (with or without a TaskId).
-    pub accepted: bool,
-    /// The last status read: the switch task's (legacy) or the direction's (maintained).
-    pub status: Option<String>,
-    pub outcome: Option<Outcome>,
-    pub error: Option<String>,
-    pub started: Option<Instant>,
-    pub ended: Option<Instant>,
-    /// Not part of this run (done earlier, e.g. before a resume).
-    pub note: Option<String>,
-    pub sending: bool,
-    /// Who sent it, as the journal says (another process, maybe).
-    pub sent_by: Option<String>,
-    /// A journal record about this call could not be written.
-    pub journal_error: Option<String>,
-}
-
-/// One switched direction watched after the switch.
-#[derive(Debug, Clone)]
-pub struct VerifyRow {
-    pub direction: Direction,
-    pub status: Option<String>,
-    pub delay_secs: Option<f64>,
-    pub checkpoint_age_secs: Option<u64>,
-    /// Every delay read, for the trend chart.
-    pub delays: Vec<u64>,
-    pub verdict: Option<(crate::domain::verify::Verdict, String)>,
-    pub read_error: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ProgressState {
-    pub plan: Plan,
-    pub rows: Vec<CallRow>,
-    pub running: bool,
-    /// After every call Finished: each switched direction being watched.
-    pub verify: Vec<VerifyRow>,
-    /// The watch is running.
-    pub verifying: bool,
-    /// Another live process is handling this plan (this screen only watches).
-    pub owner: Option<String>,
-    pub selected: usize,
-    /// The operator dismissed this plan's unknown outcome.
-    pub dismissed: bool,
-}
-
-impl CallRow {
-    /// Sent, or being sent (the service may have it).
-    pub fn was_sent(&self) -> bool {
-        self.sending || self.accepted || self.task_id.is_some()
-    }
-}
-
-impl ProgressState {
-    pub(crate) fn new(plan: Plan) -> Self {
-        let rows = plan
-            .calls
-            .iter()
-            .map(|c| CallRow {
-                direction: c.direction,
-                endpoint_type: c.endpoint_type,
-                request_id: None,
-                task_id: None,
-                accepted: false,
-                status: None,
-                outcome: None,
-                error: None,
-                started: None,
-                ended: None,
-                note: None,
-                sending: false,
-                sent_by: None,
-                journal_error: None,
-            })
-            .collect();
-        ProgressState {
-            plan,
-            rows,
-            running: false,
-            verify: vec![],
-            verifying: false,
-            owner: None,
-            selected: 0,
-            dismissed: false,
-        }
-    }
-
-    /// The first call that failed or was refused, if any.
-    pub fn failed_index(&self) -> Option<usize> {
-        self.rows
-            .iter()
-            .position(|r| matches!(r.outcome, Some(Outcome::Failed | Outcome::Refused)))
-    }
-
-    /// The first call never sent after every earlier one finished.
-    pub fn continue_index(&self) -> Option<usize> {
-        if self.owner.is_some() {
-            return None;
-        }
-        let i = self
-            .rows
-            .iter()
-            .position(|r| r.outcome != Some(Outcome::Finished))?;
-        let r = &self.rows[i];
-        (i > 0 && matches!(r.outcome, None | Some(Outcome::NotSent)) && !r.was_sent()).then_some(i)
-    }
-
-    /// After a dismissed unknown call: the first later call never sent (it can be sent
-    /// alone, as a new plan).
-    pub fn after_dismissed_index(&self) -> Option<usize> {
-        if !self.dismissed {
-            return None;
-        }
-        let u = self
-            .rows
-            .iter()
-            .position(|r| r.outcome == Some(Outcome::Unknown))?;
-        self.rows
-            .iter()
-            .enumerate()
-            .skip(u + 1)
-            .find(|(_, r)| !r.was_sent() && matches!(r.outcome, None | Some(Outcome::NotSent)))
-            .map(|(i, _)| i)
-    }
-
-    /// The watch after the switch ended, and a direction is not healthy.
-    pub fn not_healthy(&self) -> bool {
-        !self.verifying
-            && self.verify.iter().any(|v| {
-                v.verdict.as_ref().is_some_and(|(x, _)| {
-                    !matches!(
-                        x,
-                        crate::domain::verify::Verdict::Healthy
-                            | crate::domain::verify::Verdict::Skipped
-                    )
-                })
-            })
-    }
-
-    /// An unknown outcome the operator has not dismissed yet.
-    pub fn has_unknown(&self) -> bool {
-        !self.dismissed
-            && self
-                .rows
-                .iter()
-                .any(|r| r.outcome == Some(Outcome::Unknown))
-    }
-
-    pub fn all_finished(&self) -> bool {
-        self.rows
-            .iter()
-            .all(|r| r.outcome == Some(Outcome::Finished))
-    }
-
-    /// The next step to show when nothing runs.
-    pub fn next_step(&self) -> String {
-        let job = &self.plan.job_id;
-        if self.running && self.plan.family.has_dry_run() {
-            return "Following each change by its direction's status… it goes on in the service even if you leave.".into();
-        }
-        if self.running {
-            return "Following the tasks… they go on in the service even if you leave.".into();
-        }
-        if let (Some(o), false) = (&self.owner, self.all_finished()) {
-            return format!(
-                "{o} is running this switch; this screen shows what it records in the journal."
-            );
-        }
-        if self.verifying {
-            return "Switched. Watching the job until it replicates again (status, delay, checkpoint); it goes on in the service if you leave.".into();
-        }
-        if self.all_finished() && !self.verify.is_empty() {
-            use crate::domain::verify::Verdict;
-            let job = crate::text::clean(job);
-            if let Some((d, (_, why))) = self.verify.iter().find_map(|v| {
-                v.verdict
-                    .as_ref()
-                    .filter(|(x, _)| *x == Verdict::Failed)
-                    .map(|x| (v.direction, x))
-            }) {
-                return format!("The switch was accepted, but the {d} direction is failing: {why}. Check that DTS can reach the new database (address, port, whitelist, account). Job {job}.");
-            }
-            if let Some((d, (_, why))) = self.verify.iter().find_map(|v| {
-                v.verdict
-                    .as_ref()
-                    .filter(|(x, _)| matches!(x, Verdict::TimedOut | Verdict::Unreadable))
-                    .map(|x| (v.direction, x))
-            }) {
-                return format!("The switch was accepted, but the {d} direction was not seen healthy ({why}). Look at the job (r refreshes the list); `dts-switch resume` watches it again. Job {job}.");
-            }
-            if self.verify.iter().all(|v| {
-                v.verdict
-                    .as_ref()
-                    .is_some_and(|(x, _)| *x == Verdict::Healthy)
-            }) {
-                return format!(
-                    "Done: DTS uses the new endpoint and the job is replicating again. Job {job}."
-                );
-            }
-        }
-        if self.all_finished() {
-            return format!("Done: DTS uses the new endpoint and resumes from its checkpoint. Check the job's delay in the jobs list (r refreshes). Job {job}.");
-        }
-        if let Some(i) = self.after_dismissed_index() {
-            return format!(
-                "Dismissed after a check by hand. The {} call was never sent: c sends it alone (a new plan, through preview and confirm).",
-                self.rows[i].direction
-            );
-        }
-        if self.dismissed {
-            return "Dismissed after a check by hand: a new switch of this job can be started from the jobs list.".into();
-        }
-        if let Some(r) = self
-            .rows
-            .iter()
-            .find(|r| r.outcome == Some(Outcome::Unknown))
-        {
-            return format!(
-                "OUTCOME UNKNOWN for the {} call: it may have executed. Do not resend blindly: check the job's {} endpoint (jobs list, r to refresh); once checked, D dismisses it.",
-                r.direction,
-                r.endpoint_type.as_str().to_ascii_lowercase()
-            );
-        }
-        if self
-            .rows
-            .iter()
-            .any(|r| r.outcome == Some(Outcome::StillRunning))
-        {
-            return "A task was still running when we stopped following it: `dts-switch resume` follows it.".into();
-        }
-        if let Some(i) = self.failed_index() {
-            return format!(
-                "The {} call {}. Fix the cause (is the new database reachable from DTS?), then R redoes it as a new plan (through preview and confirm).",
-                self.rows[i].direction,
-                if self.rows[i].outcome == Some(Outcome::Failed) { "failed" } else { "was refused" }
-            );
-        }
-        if let Some(i) = self.continue_index() {
-            let prev = self.rows[i - 1].direction;
-            if let Some((_, why)) = self
-                .verify
-                .iter()
-                .find(|v| v.direction == prev)
-                .and_then(|v| v.verdict.as_ref())
-                .filter(|(x, _)| *x != crate::domain::verify::Verdict::Healthy)
-            {
-                return format!(
-                    "The {prev} direction was not healthy after its change ({why}), so the {} call was not sent: that direction still uses the old endpoint. Look at the job; c sends it anyway (through preview and confirm).",
-                    self.rows[i].direction
-                );
-            }
-            return "The earlier call finished; the next call was never sent. c continues with it (through preview and confirm).".into();
-        }
-        String::new()
-    }
-}
-
-pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
+pub(crate) fn on_exec(
+    sh: &mut Shell,
+    progress: &mut Option<ProgressState>,
+    plan_id: &str,
+    ev: ProgressEvent,
+) {
     // The driver's watch (between the calls of a maintained plan, and after the
     // last): the same display as a watch started on its own.
     let ev = match ev {
-        ProgressEvent::Verify(v) => return on_verify(app, plan_id, v),
+        ProgressEvent::Verify(v) => return on_verify(sh, progress, plan_id, v),
         ev => ev,
     };
-    let now = app.now;
-    let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
+    let now = sh.now;
+    let Some(p) = progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
     };
     match apply_exec(p, now, ev) {
         Some(ExecNote::JournalError(error)) => {
-            app.notice = Some(format!("JOURNAL ERROR: {error}"));
+            sh.notice = Some(format!("JOURNAL ERROR: {error}"));
         }
         Some(ExecNote::Refused { index, text }) => {
-            app.overlay = Some(Overlay::Alert {
+            sh.overlay = Some(Overlay::Alert {
                 title: format!("Call {} was not sent", index + 1),
                 text: format!("{text}.\n\nNothing was sent."),
                 scroll: 0,
@@ -303,187 +47,34 @@ pub(crate) fn on_exec(app: &mut App, plan_id: &str, ev: ProgressEvent) {
     }
 }
 
-/// What an executor event has to say beyond the rows it changes.
-pub(crate) enum ExecNote {
-    JournalError(String),
-    /// The guard refused call `index` (nothing was sent): why.
-    Refused {
-        index: usize,
-        text: String,
-    },
-}
-
-/// Applies an executor event (not a watch event) to the rows of `p`.
-pub(crate) fn apply_exec(
-    p: &mut ProgressState,
-    now: Instant,
-    ev: ProgressEvent,
-) -> Option<ExecNote> {
-    let idx = |i: usize| i;
-    match ev {
-        ProgressEvent::Verify(_) => {}
-        ProgressEvent::Sending { index, .. } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.sending = true;
-                r.accepted = false;
-                r.outcome = None;
-                r.error = None;
-                r.status = None;
-                r.task_id = None;
-                r.request_id = None;
-                r.note = None;
-                r.started = Some(now);
-                r.ended = None;
-            }
-            p.selected = idx(index);
-        }
-        ProgressEvent::Accepted {
-            index,
-            request_id,
-            task_id,
-        } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.sending = false;
-                r.accepted = true;
-                r.request_id = request_id;
-                r.task_id = task_id.filter(|t| !t.is_empty());
-            }
-        }
-        ProgressEvent::Status { index, status, .. } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.status = Some(status.as_str().to_string());
-            }
-        }
-        ProgressEvent::PollError { index, error } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.error = Some(format!(
-                    "status read failed, retrying: {}",
-                    crate::text::clean(error.lines().next().unwrap_or(""))
-                ));
-            }
-        }
-        ProgressEvent::JournalError { index, error } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                r.journal_error = Some(error.clone());
-            }
-            return Some(ExecNote::JournalError(error));
-        }
-        ProgressEvent::Done { index, outcome } => {
-            if let Some(r) = p.rows.get_mut(idx(index)) {
-                apply_outcome(r, &outcome);
-                r.ended = Some(now);
-            }
-            if let Some(refusal) = &outcome.refusal {
-                return Some(ExecNote::Refused {
-                    index,
-                    text: refusal.to_string(),
-                });
-            }
-        }
-    }
-    None
-}
-
 /// Progress of the watch after the switch.
-pub(crate) fn on_verify(app: &mut App, plan_id: &str, ev: crate::domain::verify::VerifyEvent) {
-    let Some(p) = app.progress.as_mut().filter(|p| p.plan.id == plan_id) else {
+pub(crate) fn on_verify(
+    sh: &mut Shell,
+    progress: &mut Option<ProgressState>,
+    plan_id: &str,
+    ev: crate::domain::verify::VerifyEvent,
+) {
+    let Some(p) = progress.as_mut().filter(|p| p.plan.id == plan_id) else {
         return;
     };
     if let Some(e) = apply_verify(p, ev) {
-        app.notice = Some(format!("JOURNAL ERROR: {e}"));
+        sh.notice = Some(format!("JOURNAL ERROR: {e}"));
     }
-}
-
-/// Applies a watch event to `p`; Some: a journal error to say.
-pub(crate) fn apply_verify(
-    p: &mut ProgressState,
-    ev: crate::domain::verify::VerifyEvent,
-) -> Option<String> {
-    use crate::domain::verify::VerifyEvent;
-    let row = |p: &mut ProgressState, d: Direction| -> usize {
-        match p.verify.iter().position(|v| v.direction == d) {
-            Some(i) => i,
-            None => {
-                p.verify.push(VerifyRow {
-                    direction: d,
-                    status: None,
-                    delay_secs: None,
-                    checkpoint_age_secs: None,
-                    delays: vec![],
-                    verdict: None,
-                    read_error: None,
-                });
-                p.verify.len() - 1
-            }
-        }
-    };
-    match ev {
-        VerifyEvent::Started { directions, .. } => {
-            p.verifying = true;
-            for d in directions {
-                // A new watch of a direction (the final one after the watch between
-                // the calls) starts from nothing.
-                let i = row(p, d);
-                let v = &mut p.verify[i];
-                v.verdict = None;
-                v.read_error = None;
-                v.delays.clear();
-            }
-            // Every call is over: this is the watch after the switch. Leaving or
-            // quitting no longer asks (it goes on in the service; resume watches again).
-            if p.all_finished() {
-                p.running = false;
-                for r in &mut p.rows {
-                    r.sending = false;
-                }
-            }
-        }
-        VerifyEvent::Sample { direction, sample } => {
-            let i = row(p, direction);
-            let v = &mut p.verify[i];
-            v.status = Some(crate::text::clean(&sample.status).into_owned());
-            v.delay_secs = sample.delay_secs;
-            v.checkpoint_age_secs = sample.checkpoint_age_secs;
-            v.read_error = None;
-            if let Some(d) = sample.delay_secs {
-                v.delays.push(d.round() as u64);
-                if v.delays.len() > 240 {
-                    v.delays.remove(0);
-                }
-            }
-        }
-        VerifyEvent::ReadError { direction, error } => {
-            let i = row(p, direction);
-            p.verify[i].read_error =
-                Some(crate::text::clean(error.lines().next().unwrap_or("")).into_owned());
-        }
-        VerifyEvent::Verdict(v) => {
-            let i = row(p, v.direction);
-            p.verify[i].verdict = Some((v.verdict, crate::text::clean(&v.reason).into_owned()));
-            if p.verify.iter().all(|r| r.verdict.is_some()) {
-                p.verifying = false;
-            }
-        }
-        VerifyEvent::JournalError(e) => {
-            return Some(crate::text::clean(&e).into_owned());
-        }
-    }
-    None
 }
 
 /// A fresh read of the journal: what is pending here, and what another process did to
 /// the plan on screen (unless this process is running it).
-pub(crate) fn on_journal(app: &mut App, view: JournalView) {
-    let region = app.header.region.clone();
+pub(crate) fn on_journal(sh: &mut Shell, progress: &mut Option<ProgressState>, view: JournalView) {
+    let region = sh.header.region.clone();
     let (here, elsewhere): (Vec<PlanSummary>, Vec<PlanSummary>) = view
         .plans
         .iter()
         .filter(|p| p.pending().is_some() || p.needs_verification())
         .cloned()
         .partition(|p| p.region.eq_ignore_ascii_case(&region));
-    app.pending = here;
-    if !elsewhere.is_empty() && app.pending_elsewhere != elsewhere.len() {
-        app.notice = Some(format!(
+    sh.pending = here;
+    if !elsewhere.is_empty() && sh.pending_elsewhere != elsewhere.len() {
+        sh.notice = Some(format!(
             "{} unfinished switch(es) in other regions ({}): R picks a region",
             elsewhere.len(),
             elsewhere
@@ -495,121 +86,37 @@ pub(crate) fn on_journal(app: &mut App, view: JournalView) {
                 .join(", ")
         ));
     }
-    app.pending_elsewhere = elsewhere.len();
-    app.journal_problems = view.problems;
-    app.live = view.live;
+    sh.pending_elsewhere = elsewhere.len();
+    sh.journal_problems = view.problems;
+    sh.live = view.live;
     if let Some(e) = view.error {
-        app.notice = Some(e);
+        sh.notice = Some(e);
     }
-    let Some(p) = app.progress.as_mut().filter(|p| !p.running) else {
+    let Some(p) = progress.as_mut().filter(|p| !p.running) else {
         return;
     };
     if let Some(s) = view.plans.iter().find(|s| s.plan_id == p.plan.id) {
         p.dismissed = s.dismissed;
-        p.owner = app
+        p.owner = sh
             .live
             .contains(&s.plan_id)
             .then(|| s.last_by().unwrap_or("another process").to_string());
         for (row, c) in p.rows.iter_mut().zip(&s.calls) {
-            apply_journal_state(row, c, app.now, p.owner.is_some());
+            apply_journal_state(row, c, sh.now, p.owner.is_some());
         }
     }
 }
 
-/// Sets a progress row from a journalled call (what any process recorded).
-pub(crate) fn apply_journal_state(
-    row: &mut CallRow,
-    c: &CallSummary,
-    now: Instant,
-    live_owner: bool,
-) {
-    row.sent_by = c.intent_by.clone();
-    match &c.state {
-        CallState::NotStarted => {}
-        // Another process that is still running sent it: its answer may still come.
-        CallState::IntentOnly { .. } if live_owner => {
-            row.outcome = None;
-            row.sending = true;
-            row.error = None;
-            row.started.get_or_insert(now);
-        }
-        CallState::IntentOnly { .. } => {
-            row.outcome = Some(Outcome::Unknown);
-            row.sending = false;
-            row.error = Some(
-                "sent, then no answer was recorded (the process stopped?): the outcome is unknown"
-                    .into(),
-            );
-        }
-        CallState::Running {
-            task_id,
-            request_id,
-            last_status,
-        } => {
-            row.accepted = true;
-            row.task_id = Some(task_id.clone()).filter(|t| !t.is_empty());
-            row.request_id = request_id.clone();
-            row.status = last_status
-                .as_deref()
-                .map(|s| crate::text::clean(s).into_owned());
-            row.outcome = None;
-            row.started.get_or_insert(now);
-        }
-        CallState::Done {
-            outcome,
-            task_id,
-            request_id,
-            status,
-            error,
-        } => {
-            row.outcome = Some(*outcome);
-            row.accepted = *outcome != Outcome::NotSent;
-            row.task_id = task_id.clone().filter(|t| !t.is_empty());
-            row.request_id = request_id.clone();
-            row.status = status
-                .as_deref()
-                .map(|s| crate::text::clean(s).into_owned());
-            row.error = error.as_deref().map(crate::text::clean_lines);
-            if *outcome == Outcome::StillRunning || *outcome == Outcome::Sent {
-                row.outcome = None;
-                row.started.get_or_insert(now);
-            }
-        }
-    }
-}
-
-fn apply_outcome(r: &mut CallRow, o: &CallOutcome) {
-    let o = &CallOutcome {
-        error: o.error.as_deref().map(crate::text::clean_lines),
-        status: o
-            .status
-            .as_deref()
-            .map(|s| crate::text::clean(s).into_owned()),
-        ..o.clone()
-    };
-    r.sending = false;
-    r.outcome = Some(o.outcome);
-    if o.request_id.is_some() {
-        r.request_id = o.request_id.clone();
-    }
-    if o.task_id.is_some() {
-        r.task_id = o.task_id.clone();
-    }
-    if o.status.is_some() {
-        r.status = o.status.clone();
-    }
-    if o.request_id.is_some() || o.task_id.is_some() {
-        r.accepted = true;
-    }
-    if let Some(n) = &o.note {
-        r.note = Some(crate::text::clean_lines(n));
-    }
-    r.error = o.error.clone();
-}
-
-pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some(p) = app.progress.as_mut() else {
-        app.screen = Screen::Jobs;
+/// Keys of the progress screen; `jobs` is the listing (a redo plans from the job as
+/// listed). `p` (the next unfinished switch) is the app's: see [`next_pending`].
+pub(crate) fn progress_action(
+    sh: &mut Shell,
+    progress: &mut Option<ProgressState>,
+    jobs: &[Job],
+    action: Action,
+) -> Vec<Effect> {
+    let Some(p) = progress.as_mut() else {
+        sh.screen = Screen::Jobs;
         return vec![];
     };
     let n = p.rows.len();
@@ -618,60 +125,50 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Down => move_sel(&mut p.selected, n, 1),
         Action::Copy => {
             if let Some(t) = p.rows.get(p.selected).and_then(|r| r.task_id.clone()) {
-                app.notice = Some(format!("copied TaskId {t}"));
+                sh.notice = Some(format!("copied TaskId {t}"));
                 return vec![Effect::Copy(t)];
             }
-            app.notice = Some(if p.plan.family.has_dry_run() {
+            sh.notice = Some(if p.plan.family.has_dry_run() {
                 "ModifyDtsJobEndpoint has no TaskId (L shows each call's RequestId)".into()
             } else {
                 "this call has no TaskId".into()
             });
         }
         Action::ShowError => {
-            app.overlay = Some(detail_alert(p));
+            sh.overlay = Some(detail_alert(p));
+        }
+        Action::Ticket if p.ticket_ready() => {
+            let text = p.ticket();
+            sh.notice = Some(copied_ticket(&text));
+            return vec![Effect::Copy(text)];
+        }
+        Action::Ticket => {
+            sh.notice = Some(TICKET_NOT_YET.into());
         }
         Action::Log => {
-            app.log_return = Screen::Progress;
-            app.screen = Screen::Log;
+            sh.log_return = Screen::Progress;
+            sh.screen = Screen::Log;
         }
         Action::Back => {
             if p.running {
-                app.overlay = Some(Overlay::LeaveProgress);
+                sh.overlay = Some(Overlay::LeaveProgress);
             } else {
-                app.screen = Screen::Jobs;
+                sh.screen = Screen::Jobs;
             }
         }
         Action::Dismiss => {
             if let Some(o) = &p.owner {
-                app.notice = Some(format!(
+                sh.notice = Some(format!(
                     "{o} is running this switch: nothing to dismiss while it runs"
                 ));
             } else if p.running || !p.has_unknown() {
-                app.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
+                sh.notice = Some("nothing to dismiss: no call with an unknown outcome".into());
             } else {
-                app.overlay = Some(Overlay::Dismiss);
+                sh.overlay = Some(Overlay::Dismiss);
             }
         }
-        Action::ShowProgress => {
-            if p.running {
-                return vec![];
-            }
-            // The next unfinished switch after this one (every one is reachable).
-            let cur = p.plan.id.clone();
-            let ids: Vec<String> = app.pending.iter().map(|x| x.plan_id.clone()).collect();
-            let next = ids
-                .iter()
-                .position(|id| *id == cur)
-                .map(|i| ids[(i + 1) % ids.len()].clone())
-                .or_else(|| ids.first().cloned());
-            match next {
-                Some(id) if id != cur => {
-                    app.progress = None;
-                    return app.show_plan(&id);
-                }
-                _ => app.notice = Some("no other unfinished switch".into()),
-            }
-        }
+        // `p` (the next unfinished switch) is routed by the app (see `next_pending`).
+        Action::ShowProgress => {}
         Action::Redo | Action::Continue => {
             if p.running {
                 return vec![];
@@ -683,7 +180,7 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 match p.failed_index() {
                     Some(i) => (i, true),
                     None => {
-                        app.notice = Some("no failed or refused call to redo".into());
+                        sh.notice = Some("no failed or refused call to redo".into());
                         return vec![];
                     }
                 }
@@ -692,23 +189,21 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
             } else if let Some(i) = p.after_dismissed_index() {
                 (i, true)
             } else {
-                app.notice = Some("nothing to continue".into());
+                sh.notice = Some("nothing to continue".into());
                 return vec![];
             };
-            let job = app
-                .jobs
-                .all
+            let job = jobs
                 .iter()
                 .find(|j| j.id == p.plan.job_id)
                 .cloned()
                 .or_else(|| {
-                    app.form
+                    sh.form
                         .as_ref()
                         .map(|f| f.job.clone())
                         .filter(|j| j.id == p.plan.job_id)
                 });
             let Some(job) = job else {
-                app.notice = Some("the job is not in the list yet; wait for it to load (r)".into());
+                sh.notice = Some("the job is not in the list yet; wait for it to load (r)".into());
                 return vec![];
             };
             let (plan, start) = if fresh {
@@ -721,7 +216,7 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
             } else {
                 (p.plan.clone(), i)
             };
-            app.preview = Some(PreviewState {
+            sh.preview = Some(PreviewState {
                 plan,
                 job,
                 start,
@@ -729,7 +224,7 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
                 back: Screen::Progress,
                 scroll: 0,
             });
-            app.screen = Screen::Preview;
+            sh.screen = Screen::Preview;
             return vec![Effect::ReadJournal];
         }
         _ => {}
@@ -737,32 +232,28 @@ pub(crate) fn progress_action(app: &mut App, action: Action) -> Vec<Effect> {
     vec![]
 }
 
-/// Elapsed time of a call row, for display.
-pub fn elapsed(r: &CallRow, now: Instant) -> Option<Duration> {
-    let start = r.started?;
-    Some(r.ended.unwrap_or(now).saturating_duration_since(start))
+/// `p` on the progress screen: the next unfinished switch after the one on screen (every
+/// one is reachable), None when there is no other.
+pub(crate) fn next_pending(p: &ProgressState, pending: &[PlanSummary]) -> Option<String> {
+    let cur = &p.plan.id;
+    let ids: Vec<&String> = pending.iter().map(|x| &x.plan_id).collect();
+    ids.iter()
+        .position(|id| *id == cur)
+        .map(|i| ids[(i + 1) % ids.len()])
+        .or_else(|| ids.first().copied())
+        .filter(|id| *id != cur)
+        .cloned()
 }
 
-pub(crate) fn outcome_label(r: &crate::tui::app::CallRow) -> (String, bool) {
-    match r.outcome {
-        Some(Outcome::Finished) => ("Finished".into(), false),
-        Some(Outcome::Failed) => ("! Failed".into(), true),
-        Some(Outcome::Refused) => ("! Refused".into(), true),
-        Some(Outcome::Unknown) => ("! UNKNOWN".into(), true),
-        Some(Outcome::NotSent) => ("not sent".into(), false),
-        Some(Outcome::Sent) => ("sent".into(), false),
-        Some(Outcome::StillRunning) => ("still running".into(), true),
-        None if r.sending => ("sending…".into(), false),
-        None => match &r.status {
-            Some(s) => (s.clone(), false),
-            None if r.accepted || r.task_id.is_some() => ("accepted".into(), false),
-            None => ("waiting".into(), false),
-        },
-    }
-}
-
-pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(p) = &app.progress else { return };
+/// `busy`: this process runs a switch or a batch.
+pub(crate) fn render(
+    sh: &Shell,
+    p: &ProgressState,
+    busy: bool,
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let verify_h = if p.verify.is_empty() {
         0
     } else {
@@ -775,7 +266,7 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
     ])
     .areas(area);
     if verify_h > 0 {
-        render_verify(app, p, f, verify_area, theme);
+        render_verify(sh, p, f, verify_area, theme);
     }
     let wide = area.width >= 110;
     let maintained = p.plan.family.has_dry_run();
@@ -785,13 +276,13 @@ pub(crate) fn render_progress(app: &App, f: &mut Frame, area: Rect, theme: &Them
         .enumerate()
         .map(|(i, r)| {
             let (label, bad) = outcome_label(r);
-            let running = app.busy() && r.outcome.is_none() && r.was_sent();
+            let running = busy && r.outcome.is_none() && r.was_sent();
             let spin = if running {
-                format!(" {}", SPINNER[app.spinner % 4])
+                format!(" {}", SPINNER[sh.spinner % 4])
             } else {
                 String::new()
             };
-            let el = elapsed(r, app.now)
+            let el = elapsed(r, sh.now)
                 .map(|d| format!("{}s", d.as_secs()))
                 .unwrap_or_else(|| "-".into());
             let mut cells = vec![
@@ -958,7 +449,7 @@ pub(crate) fn detail_alert(p: &ProgressState) -> Overlay {
 
 /// After the switch: per direction its status, delay and checkpoint age, the delay over
 /// time as a sparkline, and the verdict.
-fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme: &Theme) {
+fn render_verify(sh: &Shell, p: &ProgressState, f: &mut Frame, area: Rect, theme: &Theme) {
     use crate::domain::verify::Verdict;
     let block = Block::default()
         .borders(Borders::ALL)
@@ -967,12 +458,12 @@ fn render_verify(app: &App, p: &ProgressState, f: &mut Frame, area: Rect, theme:
             // direction is healthy again.
             format!(
                 " Before the next call · watching {} ",
-                SPINNER[app.spinner % 4]
+                SPINNER[sh.spinner % 4]
             )
         } else if p.running {
             " Between the calls ".to_string()
         } else if p.verifying {
-            format!(" After the switch · watching {} ", SPINNER[app.spinner % 4])
+            format!(" After the switch · watching {} ", SPINNER[sh.spinner % 4])
         } else {
             " After the switch ".to_string()
         });
