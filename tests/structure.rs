@@ -292,3 +292,121 @@ fn the_tui_import_scan_sees_imports_and_circles() {
         .collect();
     assert_eq!(circle(&g), None);
 }
+
+/// Each `crate::LAYER::…` path in `text` (comments and unit tests left out), as its segments after the
+/// layer, groups (`a::{b, c::D}`) spread into one path each.
+fn layer_paths(text: &str, layer: &str) -> Vec<Vec<String>> {
+    // A file's unit tests may reach anywhere.
+    let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text);
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    fn ident(s: &str) -> (&str, &str) {
+        let s = s.trim_start();
+        let n = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len());
+        (&s[..n], &s[n..])
+    }
+    // The paths of `s` (after `prefix::`), and what follows them.
+    fn paths<'a>(mut s: &'a str, prefix: Vec<String>, out: &mut Vec<Vec<String>>) -> &'a str {
+        let mut path = prefix;
+        loop {
+            if let Some(group) = s.trim_start().strip_prefix('{') {
+                let mut rest = group;
+                loop {
+                    rest = paths(rest, path.clone(), out).trim_start();
+                    match rest.chars().next() {
+                        Some(',') => rest = &rest[1..],
+                        Some('}') => return &rest[1..],
+                        _ => return rest,
+                    }
+                    if rest.trim_start().starts_with('}') {
+                        return &rest.trim_start()[1..];
+                    }
+                }
+            }
+            let (id, rest) = ident(s);
+            if !id.is_empty() && id != "self" {
+                path.push(id.to_string());
+            }
+            match rest.strip_prefix("::") {
+                Some(r) => s = r,
+                None => {
+                    out.push(path);
+                    return rest;
+                }
+            }
+        }
+    }
+    let needle = format!("crate::{layer}::");
+    let mut out = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find(&needle) {
+        rest = paths(&rest[i + needle.len()..], Vec::new(), &mut out);
+    }
+    out
+}
+
+/// The import graph of `src/LAYER/` by file (`family/legacy`, `journal`, …): a path
+/// names the longest module it starts with.
+fn layer_graph(layer: &str) -> Graph {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join(layer);
+    let mut files = vec![];
+    rust_files(&root, &mut files);
+    let module_of = |p: &str| -> String {
+        let rel = p.split(&format!("/src/{layer}/")).nth(1).unwrap_or(p);
+        rel.trim_end_matches(".rs")
+            .trim_end_matches("/mod")
+            .to_string()
+    };
+    let known: std::collections::BTreeSet<String> =
+        files.iter().map(|(p, _)| module_of(p)).collect();
+    let mut g: Graph = Default::default();
+    for (p, text) in &files {
+        let m = module_of(p);
+        let to = g.entry(m.clone()).or_default();
+        for path in layer_paths(text, layer) {
+            let target = (1..=path.len())
+                .rev()
+                .map(|n| path[..n].join("/"))
+                .find(|c| known.contains(c));
+            if let Some(t) = target.filter(|t| *t != m) {
+                to.insert(t);
+            }
+        }
+    }
+    g
+}
+
+/// No file of a layer imports one that imports it back, directly or around a longer
+/// circle (the domain's vocabulary sits below its rules, the families below the plan).
+#[test]
+fn no_file_of_a_layer_imports_one_that_imports_it_back() {
+    let g = layer_graph("domain");
+    // The scan sees the imports (the test cannot pass on an empty graph).
+    assert!(g["plan"].contains("family"), "{g:?}");
+    assert!(g["family/maintained"].contains("family/compare"), "{g:?}");
+    for layer in ["api", "domain", "cli", "tui", "sim"] {
+        if let Some(c) = circle(&layer_graph(layer)) {
+            panic!("an import circle in src/{layer}: {}", c.join(" -> "));
+        }
+    }
+    let p = layer_paths(
+        "use crate::domain::family::{self, compare::X, legacy};\n// crate::domain::z\nlet _ = crate::domain::plan::plan(1);",
+        "domain",
+    );
+    assert_eq!(
+        p,
+        [
+            vec!["family"],
+            vec!["family", "compare", "X"],
+            vec!["family", "legacy"],
+            vec!["plan", "plan"],
+        ]
+    );
+}
