@@ -147,7 +147,7 @@ pub async fn list_jobs(
                     PageOut::Jobs(page) => {
                         progress.pages_done += 1;
                         jobs.on_arrival(done.page, page);
-                        let new = jobs.assemble()?;
+                        let new = without_raw(jobs.assemble()?, opts.keep_raw);
                         if jobs.end.is_some() {
                             run.abort_all(Kind::Jobs);
                         }
@@ -221,7 +221,7 @@ pub async fn list_jobs(
             Err(e) => match done.kind {
                 Kind::Jobs => {
                     jobs.on_failed(done.page, e);
-                    let new = jobs.assemble()?;
+                    let new = without_raw(jobs.assemble()?, opts.keep_raw);
                     if !new.is_empty() {
                         reverse_entries |= new.iter().any(SyncJobEntry::is_reverse);
                         progress.entries += new.len();
@@ -254,6 +254,16 @@ pub async fn list_jobs(
         two_way: hints,
         progress,
     })
+}
+
+/// The entries, their JSON text dropped unless the caller keeps it.
+fn without_raw(mut entries: Vec<SyncJobEntry>, keep_raw: bool) -> Vec<SyncJobEntry> {
+    if !keep_raw {
+        for e in &mut entries {
+            e.raw = crate::domain::endpoint::RawJson::empty();
+        }
+    }
+    entries
 }
 
 /// After a DescribeDtsJobs page arrived or failed: hand on the items now in order, and

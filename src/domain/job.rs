@@ -41,7 +41,9 @@ pub struct Job {
     pub name: String,
     pub job_class: String,
     pub create_time: String,
-    pub forward: DirectionInfo,
+    /// Boxed, like `reverse`: a listing of thousands of jobs grows its list by small
+    /// rows, not by a few hundred bytes of endpoints each.
+    pub forward: Box<DirectionInfo>,
     /// Boxed: most jobs are one-way, and a listing holds thousands of jobs.
     pub reverse: Option<Box<DirectionInfo>>,
     /// DescribeDtsJobs shows a `ReverseJob` for this job (the listing may not).
@@ -233,9 +235,11 @@ impl serde::Serialize for JobJson<'_> {
 /// DescribeDtsJobs items are folded in as they arrive ([`JobMerger::add_dts`]): an item
 /// is kept only until a job it names is listed, so the maintained family's view costs
 /// no second copy of the jobs; those no job matched become jobs at the end.
-#[derive(Debug, Default)]
+///
+/// The merger keeps only what it needs to merge (indexes, waiting items); the jobs are
+/// the caller's, so a screen that shows them as they come holds them once.
+#[derive(Debug, Default, Clone)]
 pub struct JobMerger {
-    jobs: Vec<Job>,
     /// Job id → (index, a Forward entry was seen).
     index: HashMap<String, (usize, bool)>,
     reverse_entries: bool,
@@ -248,20 +252,21 @@ pub struct JobMerger {
 }
 
 impl JobMerger {
-    /// Adds entries; the jobs they start are appended (see [`JobMerger::jobs`]).
-    pub fn add(&mut self, entries: impl IntoIterator<Item = SyncJobEntry>) {
+    /// Adds entries to `jobs` (the jobs merged so far, in listing order): the jobs they
+    /// start are appended; a later entry may still add a job's reverse direction.
+    pub fn add(&mut self, jobs: &mut Vec<Job>, entries: impl IntoIterator<Item = SyncJobEntry>) {
         for e in entries {
             let reverse = e.is_reverse();
             if reverse && !self.reverse_entries {
                 // From now on the listing is known to show both directions.
                 self.reverse_entries = true;
-                for j in &mut self.jobs {
+                for j in jobs.iter_mut() {
                     j.one_way_known = true;
                 }
             }
             match self.index.get_mut(&e.job_id) {
                 None => {
-                    let i = self.jobs.len();
+                    let i = jobs.len();
                     self.index.insert(e.job_id.clone(), (i, !reverse));
                     let key = e.job_id.to_ascii_lowercase();
                     let mut job = new_job(e);
@@ -277,10 +282,10 @@ impl JobMerger {
                         }
                     }
                     self.by_id.insert(key, i);
-                    self.jobs.push(job);
+                    jobs.push(job);
                 }
                 Some((i, has_forward)) => {
-                    let job = &mut self.jobs[*i];
+                    let job = &mut jobs[*i];
                     if reverse {
                         if job.reverse.is_none() {
                             job.reverse = Some(Box::new(DirectionInfo::from_entry(e)));
@@ -290,17 +295,11 @@ impl JobMerger {
                         job.name = e.name.clone();
                         job.job_class = e.job_class.clone();
                         job.create_time = e.create_time.clone();
-                        job.forward = DirectionInfo::from_entry(e);
+                        job.forward = Box::new(DirectionInfo::from_entry(e));
                     }
                 }
             }
         }
-    }
-
-    /// The jobs so far, in listing order (provisional until every entry is in: a later
-    /// entry may add a job's reverse direction).
-    pub fn jobs(&self) -> &[Job] {
-        &self.jobs
     }
 
     /// Some entry was a Reverse one.
@@ -309,8 +308,8 @@ impl JobMerger {
     }
 
     /// Folds DescribeDtsJobs items into the jobs they name (by any of their ids, in any
-    /// case); an item no job matches yet waits for one (see [`JobMerger::finish_with`]).
-    pub fn add_dts(&mut self, items: impl IntoIterator<Item = DtsJobItem>) {
+    /// case); an item no job matches yet waits for one (see [`JobMerger::finish`]).
+    pub fn add_dts(&mut self, jobs: &mut [Job], items: impl IntoIterator<Item = DtsJobItem>) {
         for it in items {
             let hit = it
                 .ids
@@ -321,7 +320,7 @@ impl JobMerger {
                     for id in &it.ids {
                         self.by_id.insert(id.to_ascii_lowercase(), i);
                     }
-                    fold_item(&mut self.jobs[i], &it);
+                    fold_item(&mut jobs[i], &it);
                 }
                 None => {
                     let k = self.pending.len();
@@ -336,19 +335,12 @@ impl JobMerger {
         }
     }
 
-    /// The jobs, without DescribeDtsJobs (see [`JobMerger::finish_with`]).
-    pub fn finish(self) -> Vec<Job> {
-        self.finish_with(false)
-    }
-
-    /// The jobs, in listing order, then those only DescribeDtsJobs lists (in its order).
-    /// `complete`: both listings were read to their end, so a job only one of them shows
-    /// is known to be of that family (see [`apply_dts_items`]).
-    pub fn finish_with(self, complete: bool) -> Vec<Job> {
-        let mut jobs = self.jobs;
+    /// The listing ended: the jobs only DescribeDtsJobs lists are appended to `jobs` (in
+    /// its order). `complete`: both listings were read to their end, so a job only one
+    /// of them shows is known to be of that family (see [`apply_dts_items`]).
+    pub fn finish(self, jobs: &mut Vec<Job>, complete: bool) {
         let rest: Vec<DtsJobItem> = self.pending.into_iter().flatten().collect();
-        apply_dts_items(&mut jobs, &rest, complete);
-        jobs
+        apply_dts_items(jobs, &rest, complete);
     }
 }
 
@@ -372,7 +364,7 @@ fn new_job(e: SyncJobEntry) -> Job {
         name,
         job_class,
         create_time,
-        forward,
+        forward: Box::new(forward),
         reverse: reverse.map(Box::new),
         reverse_hint: false,
         one_way_known: false,
@@ -388,9 +380,11 @@ fn new_job(e: SyncJobEntry) -> Job {
 /// Merges listing entries into jobs (see [`JobMerger`]). Without DescribeDtsJobs, a job
 /// is one-way only when the listing shows Reverse entries for some job.
 pub fn merge_entries(entries: Vec<SyncJobEntry>) -> Vec<Job> {
+    let mut jobs = Vec::new();
     let mut m = JobMerger::default();
-    m.add(entries);
-    m.finish()
+    m.add(&mut jobs, entries);
+    m.finish(&mut jobs, false);
+    jobs
 }
 
 /// Applies what DescribeDtsJobs listed (the maintained family's view): each item names
@@ -442,7 +436,7 @@ pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[DtsJobItem], complete: bool
                     name: it.name.clone(),
                     job_class: String::new(),
                     create_time: it.create_time.clone(),
-                    forward,
+                    forward: Box::new(forward),
                     reverse: it
                         .reverse
                         .as_ref()
@@ -518,23 +512,19 @@ pub async fn load_jobs_with(
     mut on_event: impl FnMut(LoadEvent<'_>) + Send,
 ) -> Result<Listing, crate::domain::service::ServiceError> {
     let mut merger = JobMerger::default();
+    let mut jobs: Vec<Job> = Vec::new();
     let mut handle = |ev: ListEvent<'_>| match ev {
         ListEvent::Progress(p) => on_event(LoadEvent::Progress(p)),
-        ListEvent::Entries(mut entries) => {
-            if !opts.keep_raw {
-                for e in &mut entries {
-                    e.raw = RawJson::empty();
-                }
-            }
-            let from = merger.jobs().len();
-            merger.add(entries);
-            on_event(LoadEvent::Jobs(&merger.jobs()[from..]));
+        ListEvent::Entries(entries) => {
+            let from = jobs.len();
+            merger.add(&mut jobs, entries);
+            on_event(LoadEvent::Jobs(&jobs[from..]));
         }
-        ListEvent::DtsItems(items) => merger.add_dts(items),
+        ListEvent::DtsItems(items) => merger.add_dts(&mut jobs, items),
     };
     let summary = client.list_jobs(opts, &mut handle).await?;
-    let before = merger.jobs().len();
-    let jobs = merger.finish_with(summary.two_way.state == HintsState::Complete);
+    let before = jobs.len();
+    merger.finish(&mut jobs, summary.two_way.state == HintsState::Complete);
     // Jobs only DescribeDtsJobs shows come last, as one more batch.
     if jobs.len() > before {
         on_event(LoadEvent::Jobs(&jobs[before..]));
@@ -650,19 +640,23 @@ mod tests {
         // DescribeDtsJobs items, folded as they come: one before its job's entry (kept
         // until the entry comes), one after, one naming a job no listing entry shows.
         let mut m = JobMerger::default();
-        m.add(vec![entry("a", "Forward", "1.1.1.1")]);
-        m.add_dts(vec![
+        let mut jobs = Vec::new();
+        m.add(&mut jobs, vec![entry("a", "Forward", "1.1.1.1")]);
+        m.add_dts(&mut jobs, vec![
             item("A", "ja", true),
             item("b", "jb", false),
             item("m", "jm", false),
         ]);
         assert_eq!(m.pending.iter().flatten().count(), 2, "b and m wait");
-        m.add(vec![
-            entry("b", "Forward", "2.2.2.2"),
-            entry("c", "Forward", "3.3.3.3"),
-        ]);
+        m.add(
+            &mut jobs,
+            vec![
+                entry("b", "Forward", "2.2.2.2"),
+                entry("c", "Forward", "3.3.3.3"),
+            ],
+        );
         assert_eq!(m.pending.iter().flatten().count(), 1, "b found its job");
-        let jobs = m.finish_with(true);
+        m.finish(&mut jobs, true);
         let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -712,14 +706,15 @@ mod tests {
         ];
         let whole = merge_entries(entries.clone());
         let mut m = JobMerger::default();
+        let mut batched = Vec::new();
         let mut firsts = Vec::new();
         for chunk in entries.chunks(2) {
-            let from = m.jobs().len();
-            m.add(chunk.to_vec());
-            firsts.extend(m.jobs()[from..].iter().map(|j| j.id.clone()));
+            let from = batched.len();
+            m.add(&mut batched, chunk.to_vec());
+            firsts.extend(batched[from..].iter().map(|j| j.id.clone()));
         }
         assert_eq!(firsts, ["a", "b", "c"]);
-        let batched = m.finish();
+        m.finish(&mut batched, false);
         assert_eq!(batched, whole);
         assert_eq!(
             whole[0].forward.source.ip, "1.1.1.1",

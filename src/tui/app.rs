@@ -348,13 +348,60 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // A first listing (or a new region) shows rows as they arrive; a refresh of
             // a complete list keeps its rows on screen and swaps them at the end. Rows of
             // a listing that never completed are provisional: they start again.
-            // A refresh's rows are not gathered: the listing's end brings the whole list
-            // (one copy of it in this process besides the listing's own, not two).
+            // The entries are merged here, into the rows (or a refresh's `incoming`):
+            // the jobs are held once.
             app.jobs.refreshing = app.jobs.complete;
+            app.jobs.merger = Default::default();
+            app.jobs.incoming = Vec::new();
             if !app.jobs.refreshing {
                 app.jobs.all.clear();
                 app.jobs.selected = 0;
             }
+            vec![]
+        }
+        Msg::ListEntries(g, entries) if g == app.jobs.generation => {
+            let v = &mut app.jobs;
+            if v.refreshing {
+                v.merger.add(&mut v.incoming, entries);
+            } else {
+                let keep = v.selected_job().map(|j| j.id.clone());
+                v.merger.add(&mut v.all, entries);
+                v.keep_selection(keep);
+            }
+            vec![]
+        }
+        Msg::ListDtsItems(g, items) if g == app.jobs.generation => {
+            let v = &mut app.jobs;
+            let rows = if v.refreshing {
+                &mut v.incoming
+            } else {
+                &mut v.all
+            };
+            v.merger.add_dts(rows, items);
+            vec![]
+        }
+        Msg::ListEnded { generation, result } if generation == app.jobs.generation => {
+            let v = &mut app.jobs;
+            v.loading = None;
+            let merger = std::mem::take(&mut v.merger);
+            match result {
+                Ok(end) => {
+                    let keep = v.selected_job().map(|j| j.id.clone());
+                    if v.refreshing {
+                        v.all = std::mem::take(&mut v.incoming);
+                    }
+                    merger.finish(&mut v.all, end.dts_complete);
+                    v.complete = true;
+                    v.error = None;
+                    v.two_way_error = end.two_way_error;
+                    v.keep_selection(keep);
+                }
+                Err(e) => {
+                    v.incoming = Vec::new();
+                    v.error = Some(Banner::from_api("Listing the jobs failed", &e));
+                }
+            }
+            v.refreshing = false;
             vec![]
         }
         Msg::JobsProgress(g, text) if g == app.jobs.generation => {
@@ -394,7 +441,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         // A listing that was replaced by a newer one.
-        Msg::JobsProgress(..) | Msg::JobsBatch(..) | Msg::JobsLoaded { .. } => vec![],
+        Msg::JobsProgress(..)
+        | Msg::JobsBatch(..)
+        | Msg::JobsLoaded { .. }
+        | Msg::ListEntries(..)
+        | Msg::ListDtsItems(..)
+        | Msg::ListEnded { .. } => vec![],
         Msg::Api(rec, time) => {
             log::on_api(&mut app.shell, rec, time);
             vec![]

@@ -46,13 +46,17 @@ impl SortKey {
 #[derive(Debug, Clone)]
 pub struct JobsView {
     pub all: Vec<Job>,
+    /// Merges the running listing's entries into `all` (or `incoming`, for a refresh).
+    pub merger: crate::domain::JobMerger,
+    /// A refresh's rows, merged while the old ones stay on screen.
+    pub incoming: Vec<Job>,
     /// (loaded, total) while pages arrive.
     /// While a listing runs: its progress in words.
     pub loading: Option<String>,
     /// The listing whose messages count (older ones are dropped).
     pub generation: u64,
     /// A refresh of a complete list runs: its old rows stay on screen until the
-    /// listing's end brings the new list (its pages are not gathered here).
+    /// listing ends (ready-made batches are not gathered; entries merge into `incoming`).
     pub refreshing: bool,
     /// `all` is a complete listing (it ended without an error). Until then the rows are
     /// provisional (a later page may still add a Reverse direction): no switch from them.
@@ -77,6 +81,8 @@ impl JobsView {
     pub fn new() -> Self {
         JobsView {
             all: vec![],
+            merger: Default::default(),
+            incoming: vec![],
             loading: Some(String::new()),
             generation: 0,
             refreshing: false,

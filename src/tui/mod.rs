@@ -176,37 +176,43 @@ impl Runner {
                 let _ = tx.send(Msg::JobsStarted(generation));
                 let client = self.sender.client.clone();
                 self.load = Some(tokio::spawn(async move {
+                    use crate::domain::listed::{HintsState, ListEvent};
                     let t2 = tx.clone();
+                    // Jobs so far, for the progress line: their Forward entries.
                     let mut jobs = 0usize;
-                    let r = crate::domain::job::load_jobs_with(
-                        &client,
-                        &crate::api::listing::ListOptions {
-                            keep_raw: false,
-                            ..Default::default()
-                        },
-                        move |ev| match ev {
-                            crate::domain::job::LoadEvent::Jobs(batch) => {
-                                jobs += batch.len();
-                                let _ = t2.send(Msg::JobsBatch(generation, batch.to_vec()));
-                            }
-                            crate::domain::job::LoadEvent::Progress(p) => {
-                                let _ = t2.send(Msg::JobsProgress(
-                                    generation,
-                                    crate::present::progress_line(p, jobs),
-                                ));
-                            }
-                        },
-                    )
-                    .await;
-                    let (result, two_way_error) = match r {
-                        Ok(l) => (Ok(l.jobs), l.two_way_error.map(|e| e.to_string())),
-                        Err(e) => (Err(e), None),
+                    let opts = crate::domain::listed::ListOptions {
+                        keep_raw: false,
+                        ..Default::default()
                     };
-                    let _ = tx.send(Msg::JobsLoaded {
-                        generation,
-                        result,
-                        two_way_error,
+                    // The entries go to the app, which merges them into its rows: the
+                    // jobs are held once.
+                    let mut handle = move |ev: ListEvent<'_>| match ev {
+                        ListEvent::Entries(entries) => {
+                            jobs += entries.iter().filter(|e| !e.is_reverse()).count();
+                            let _ = t2.send(Msg::ListEntries(generation, entries));
+                        }
+                        ListEvent::DtsItems(items) => {
+                            let _ = t2.send(Msg::ListDtsItems(generation, items));
+                        }
+                        ListEvent::Progress(p) => {
+                            let _ = t2.send(Msg::JobsProgress(
+                                generation,
+                                crate::present::progress_line(p, jobs),
+                            ));
+                        }
+                    };
+                    let r = client.list_jobs(&opts, &mut handle).await;
+                    let result = r.map(|s| crate::tui::shared::ListEnd {
+                        dts_complete: s.two_way.state == HintsState::Complete,
+                        two_way_error: match s.two_way.state {
+                            HintsState::Failed(e) => {
+                                tracing::warn!(error = %e, "DescribeDtsJobs could not be read; jobs without a listed Reverse entry have an unknown topology");
+                                Some(e.to_string())
+                            }
+                            _ => None,
+                        },
                     });
+                    let _ = tx.send(Msg::ListEnded { generation, result });
                 }));
             }
             // Handled by the event loop, which owns the terminal.

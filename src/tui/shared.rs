@@ -10,6 +10,7 @@ use crate::domain::find::{FindReport, JobUse, Query};
 use crate::domain::fleet::Batch;
 use crate::domain::guard::Refusal;
 use crate::domain::journal::PlanSummary;
+use crate::domain::listed::{DtsJobItem, SyncJobEntry};
 use crate::domain::plan::{Plan, SwitchRequest};
 use crate::domain::planner::PlanFailure;
 use crate::domain::service::ServiceError;
@@ -169,6 +170,16 @@ pub struct LogEntry {
 }
 
 /// Messages: input, timer, and results of async work.
+/// How a listing ended (see [`Msg::ListEnded`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListEnd {
+    /// DescribeDtsJobs was read to its end (the families can be told from the listings).
+    pub dts_complete: bool,
+    /// Why DescribeDtsJobs could not be read (jobs without a listed Reverse entry then
+    /// have an unknown topology).
+    pub two_way_error: Option<String>,
+}
+
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -179,9 +190,20 @@ pub enum Msg {
     JobsStarted(u64),
     /// Listing progress, in words (pages, retries, waits, timeout).
     JobsProgress(u64, String),
-    /// The next jobs, in listing order, as their pages arrive.
+    /// The next jobs, ready-made, in listing order (a listing merged elsewhere).
     JobsBatch(u64, Vec<Job>),
-    /// The listing ended: every job (in listing order), or the error.
+    /// The next DescribeSynchronizationJobs entries, in listing order, as their pages
+    /// arrive: merged into the rows here, so the jobs are held once (in [`Msg::JobsLoaded`]'s
+    /// stead, the listing ends with [`Msg::ListEnded`]).
+    ListEntries(u64, Vec<SyncJobEntry>),
+    /// The next DescribeDtsJobs items, in its order: folded into the rows they name.
+    ListDtsItems(u64, Vec<DtsJobItem>),
+    /// The listing of [`Msg::ListEntries`] ended, or its error.
+    ListEnded {
+        generation: u64,
+        result: Result<ListEnd, ServiceError>,
+    },
+    /// The listing ended: every job, ready-made (in listing order), or the error.
     JobsLoaded {
         generation: u64,
         result: Result<Vec<Job>, ServiceError>,
