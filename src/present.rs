@@ -37,11 +37,11 @@ pub fn endpoint_short(e: &EndpointInfo) -> String {
         parts.push(e.engine_name.clone());
     }
     if !kind.is_empty() {
-        parts.push(kind.to_string());
+        parts.push(kind.to_string().into());
     }
     let addr = e.address();
     if !addr.is_empty() {
-        parts.push(addr);
+        parts.push(addr.into());
     }
     clean(&parts.join(" ")).into_owned()
 }

@@ -323,11 +323,11 @@ impl ServiceTexts {
         jobs[0].one_way_known = true;
         let job = &jobs[0];
         let info = EndpointInfo {
-            instance_type: itype.clone(),
-            instance_id: iid.clone(),
-            engine_name: engine.clone(),
-            ip: ip.clone(),
-            port: port.clone(),
+            instance_type: itype.clone().into(),
+            instance_id: iid.clone().into(),
+            engine_name: engine.clone().into(),
+            ip: ip.clone().into(),
+            port: port.clone().into(),
             ..EndpointInfo::default()
         };
         let live = JobStatusAnswer {

@@ -19,14 +19,14 @@ pub fn endpoint_from_value(v: Option<&Value>) -> EndpointInfo {
             .unwrap_or_default()
     };
     EndpointInfo {
-        instance_type: g(&["InstanceType"]),
-        instance_id: g(&["InstanceId", "InstanceID"]),
-        engine_name: g(&["EngineName"]),
-        ip: g(&["IP", "Ip"]),
-        port: g(&["Port"]),
-        region: g(&["Region"]),
-        database_name: g(&["DatabaseName"]),
-        user_name: g(&["UserName"]),
+        instance_type: g(&["InstanceType"]).into(),
+        instance_id: g(&["InstanceId", "InstanceID"]).into(),
+        engine_name: g(&["EngineName"]).into(),
+        ip: g(&["IP", "Ip"]).into(),
+        port: g(&["Port"]).into(),
+        region: g(&["Region"]).into(),
+        database_name: g(&["DatabaseName"]).into(),
+        user_name: g(&["UserName"]).into(),
     }
 }
 

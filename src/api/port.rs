@@ -42,14 +42,14 @@ impl From<&ApiError> for ServiceError {
 /// DescribeDtsJobDetail's endpoint in the domain's terms.
 fn endpoint(e: &DtsEndpoint) -> EndpointInfo {
     EndpointInfo {
-        instance_type: e.instance_type.clone(),
-        instance_id: e.instance_id.clone(),
-        engine_name: e.engine_name.clone(),
-        ip: e.ip.clone(),
-        port: e.port.clone(),
-        region: e.region.clone(),
-        database_name: e.database_name.clone(),
-        user_name: e.user_name.clone(),
+        instance_type: e.instance_type.clone().into(),
+        instance_id: e.instance_id.clone().into(),
+        engine_name: e.engine_name.clone().into(),
+        ip: e.ip.clone().into(),
+        port: e.port.clone().into(),
+        region: e.region.clone().into(),
+        database_name: e.database_name.clone().into(),
+        user_name: e.user_name.clone().into(),
     }
 }
 

@@ -271,7 +271,7 @@ fn now(m: &Match) -> String {
             let e = &c.endpoint;
             let mut parts = vec![short_type_label(&e.instance_type).to_string()];
             if !e.ip.is_empty() && !e.instance_id.is_empty() {
-                parts.push(e.instance_id.clone());
+                parts.push(e.instance_id.to_string());
             }
             parts.push(e.address());
             parts.retain(|p| !p.is_empty());

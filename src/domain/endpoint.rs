@@ -5,24 +5,28 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use std::sync::Arc;
 
+/// A short text held inline (up to 24 bytes: ids, addresses, ports, types), so that a
+/// listing of thousands of endpoints is not thousands of small allocations.
+pub type Text = compact_str::CompactString;
+
 /// One endpoint as the listing shows it (`SourceEndpoint` / `DestinationEndpoint`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct EndpointInfo {
-    pub instance_type: String,
-    pub instance_id: String,
-    pub engine_name: String,
-    pub ip: String,
-    pub port: String,
+    pub instance_type: Text,
+    pub instance_id: Text,
+    pub engine_name: Text,
+    pub ip: Text,
+    pub port: Text,
     /// The new family's `Region` (empty where the service does not say).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub region: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub region: Text,
     /// The new family's `DatabaseName` (PostgreSQL, MongoDB).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub database_name: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub database_name: Text,
     /// The account DTS connects with (`UserName`), where the service says.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub user_name: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub user_name: Text,
 }
 
 impl EndpointInfo {
@@ -31,11 +35,11 @@ impl EndpointInfo {
         match (self.ip.is_empty(), self.port.is_empty()) {
             (false, false) if self.ip.contains(':') => format!("[{}]:{}", self.ip, self.port),
             (false, false) => format!("{}:{}", self.ip, self.port),
-            (false, true) => self.ip.clone(),
+            (false, true) => self.ip.to_string(),
             (true, false) if !self.instance_id.is_empty() => {
                 format!("{}:{}", self.instance_id, self.port)
             }
-            _ => self.instance_id.clone(),
+            _ => self.instance_id.to_string(),
         }
     }
 }

@@ -295,7 +295,7 @@ impl JobMerger {
                         job.name = e.name.clone();
                         job.job_class = e.job_class.clone();
                         job.create_time = e.create_time.clone();
-                        job.forward = Box::new(DirectionInfo::from_entry(e));
+                        *job.forward = DirectionInfo::from_entry(e);
                     }
                 }
             }
@@ -642,11 +642,14 @@ mod tests {
         let mut m = JobMerger::default();
         let mut jobs = Vec::new();
         m.add(&mut jobs, vec![entry("a", "Forward", "1.1.1.1")]);
-        m.add_dts(&mut jobs, vec![
-            item("A", "ja", true),
-            item("b", "jb", false),
-            item("m", "jm", false),
-        ]);
+        m.add_dts(
+            &mut jobs,
+            vec![
+                item("A", "ja", true),
+                item("b", "jb", false),
+                item("m", "jm", false),
+            ],
+        );
         assert_eq!(m.pending.iter().flatten().count(), 2, "b and m wait");
         m.add(
             &mut jobs,

@@ -251,15 +251,15 @@ pub fn call_region(call: &PlannedCall) -> Option<&str> {
 fn new_endpoint(family: Family, e: &ValidEndpoint) -> EndpointInfo {
     EndpointInfo {
         instance_type: match family {
-            Family::Legacy => e.instance_type.as_str().to_string(),
-            Family::Maintained => e.instance_type.maintained_name().to_string(),
+            Family::Legacy => e.instance_type.as_str().into(),
+            Family::Maintained => e.instance_type.maintained_name().into(),
         },
-        instance_id: e.instance_id.clone().unwrap_or_default(),
-        ip: e.ip.clone().unwrap_or_default(),
-        port: e.port.map(|p| p.to_string()).unwrap_or_default(),
-        region: e.extra.endpoint_region.clone().unwrap_or_default(),
-        database_name: e.extra.database_name.clone().unwrap_or_default(),
-        user_name: e.extra.username.clone().unwrap_or_default(),
+        instance_id: e.instance_id.clone().unwrap_or_default().into(),
+        ip: e.ip.clone().unwrap_or_default().into(),
+        port: e.port.map(|p| p.to_string()).unwrap_or_default().into(),
+        region: e.extra.endpoint_region.clone().unwrap_or_default().into(),
+        database_name: e.extra.database_name.clone().unwrap_or_default().into(),
+        user_name: e.extra.username.clone().unwrap_or_default().into(),
         ..EndpointInfo::default()
     }
 }

@@ -175,7 +175,7 @@ impl FormState {
         let cur = self.current().clone();
         if !self.port_touched {
             self.inputs
-                .insert(FieldId::Port, Input::new(cur.port.clone()));
+                .insert(FieldId::Port, Input::new(cur.port.to_string()));
         }
         if let Ok(t) = cur.instance_type.parse::<InstanceType>() {
             if self.types().contains(&t) {
@@ -193,7 +193,8 @@ impl FormState {
             && cur.starts_with("vpc-")
             && self.inputs[&FieldId::InstanceId].value().is_empty()
         {
-            self.inputs.insert(FieldId::InstanceId, Input::new(cur));
+            self.inputs
+                .insert(FieldId::InstanceId, Input::new(cur.to_string()));
         }
     }
 
