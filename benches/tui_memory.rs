@@ -2,7 +2,8 @@
 //! 120x40) against the simulator (in this process: `--jobs` legacy jobs, one in three
 //! two-way, TotalRecordCount counting entries, 50 ms added to every answer). Peak RSS is
 //! the TUI process's own `VmHWM`, read once its title shows `Jobs (N)` with N at least
-//! the jobs generated (every job listed, DescribeDtsJobs read).
+//! the jobs generated (every job listed, DescribeDtsJobs read), and again once a refresh
+//! (`r`) of them ended.
 //!
 //! Run: `cargo bench --bench tui_memory` (10,000 jobs), or name sizes and a binary to
 //! compare: `cargo bench --bench tui_memory -- 5000 20000 --bin /path/to/old/dts-switch`.
@@ -36,7 +37,8 @@ fn vm_hwm_kb(pid: &str) -> Option<u64> {
         .ok()
 }
 
-fn measure(bin: &str, n: usize) -> Result<(f64, Duration), String> {
+/// Peak RSS once every job is listed, then once a refresh (`r`) of them ended.
+fn measure(bin: &str, n: usize) -> Result<(f64, Duration, Option<f64>), String> {
     let sim = Simulator::start_background(SimConfig {
         jobs: n,
         two_way_every: Some(3),
@@ -80,11 +82,27 @@ fn measure(bin: &str, n: usize) -> Result<(f64, Duration), String> {
             .filter_map(|t| t.split(')').next()?.parse::<usize>().ok())
             .any(|count| count >= n)
     };
+    let done = |screen: &str| listed(screen) && !screen.contains(" loading");
     let result = loop {
         let screen = tmux(&["capture-pane", "-p", "-t", "tui"]).unwrap_or_default();
-        if listed(&screen) {
+        if done(&screen) {
             let kb = vm_hwm_kb(&pid).ok_or("the TUI's /proc status cannot be read")?;
-            break Ok((kb as f64 / 1024.0, started.elapsed()));
+            let took = started.elapsed();
+            // A refresh: the old rows stay on screen while the new ones are merged.
+            tmux(&["send-keys", "-t", "tui", "r"]);
+            let t = Instant::now();
+            let mut refreshed = None;
+            let mut seen_loading = false;
+            while t.elapsed() < Duration::from_secs(120) {
+                std::thread::sleep(Duration::from_millis(100));
+                let screen = tmux(&["capture-pane", "-p", "-t", "tui"]).unwrap_or_default();
+                seen_loading |= screen.contains(" loading");
+                if seen_loading && done(&screen) {
+                    refreshed = vm_hwm_kb(&pid).map(|kb| kb as f64 / 1024.0);
+                    break;
+                }
+            }
+            break Ok((kb as f64 / 1024.0, took, refreshed));
         }
         if started.elapsed() > Duration::from_secs(120) {
             break Err(format!("no `{want}` after 120 s; the screen:\n{screen}"));
@@ -115,9 +133,10 @@ fn main() {
     println!("TUI peak RSS once every job is listed (120x40, 50 ms per answer), {bin}");
     for n in sizes {
         match measure(&bin, n) {
-            Ok((mb, took)) => println!(
-                "{n:>7} jobs: peak RSS {mb:>6.1} MB (listed in {:.1} s)",
-                took.as_secs_f64()
+            Ok((mb, took, refreshed)) => println!(
+                "{n:>7} jobs: peak RSS {mb:>6.1} MB (listed in {:.1} s); after a refresh (r): {}",
+                took.as_secs_f64(),
+                refreshed.map_or("not seen".to_string(), |r| format!("{r:.1} MB"))
             ),
             Err(e) => println!("{n:>7} jobs: not measured: {e}"),
         }

@@ -25,8 +25,8 @@
 use crate::api::client::{CallMode, Client};
 use crate::api::error::{ApiError, ErrorKind};
 use crate::api::ops::{
-    dts_jobs_params, jobs_params, parse_dts_jobs_page, parse_jobs_page, DtsJobItem, SyncJobEntry,
-    DTS_JOBS, MAX_PAGE_SIZE, SYNC_JOBS,
+    dts_jobs_params, jobs_params, parse_dts_jobs_page_with, parse_jobs_page_with, DtsJobItem,
+    SyncJobEntry, DTS_JOBS, MAX_PAGE_SIZE, SYNC_JOBS,
 };
 pub use crate::domain::listed::{
     HintsState, ListEvent, ListOptions, ListProgress, ListSummary, TwoWayHints,
@@ -49,6 +49,7 @@ pub async fn list_jobs(
     let mut run = Run {
         client: client.clone(),
         page_size: opts.page_size.clamp(1, MAX_PAGE_SIZE),
+        keep_raw: opts.keep_raw,
         set: JoinSet::new(),
         handles: HashMap::new(),
     };
@@ -338,6 +339,8 @@ struct Done {
 struct Run {
     client: Client,
     page_size: u32,
+    /// Keep each entry's JSON text ([`ListOptions::keep_raw`]).
+    keep_raw: bool,
     set: JoinSet<Done>,
     handles: HashMap<(Kind, u32), AbortHandle>,
 }
@@ -345,10 +348,19 @@ struct Run {
 impl Run {
     fn spawn(&mut self, kind: Kind, page: u32, attempt: u32, delay: Duration, may_refresh: bool) {
         let client = self.client.clone();
-        let size = self.page_size;
-        let h = self
-            .set
-            .spawn(fetch(client, kind, page, size, attempt, delay, may_refresh));
+        let shape = Shape {
+            size: self.page_size,
+            keep_raw: self.keep_raw,
+        };
+        let h = self.set.spawn(fetch(
+            client,
+            kind,
+            page,
+            shape,
+            attempt,
+            delay,
+            may_refresh,
+        ));
         self.handles.insert((kind, page), h);
     }
 
@@ -365,11 +377,18 @@ impl Run {
     }
 }
 
+/// How a page is asked for and read.
+#[derive(Clone, Copy)]
+struct Shape {
+    size: u32,
+    keep_raw: bool,
+}
+
 async fn fetch(
     client: Client,
     kind: Kind,
     page: u32,
-    size: u32,
+    Shape { size, keep_raw }: Shape,
     attempt: u32,
     delay: Duration,
     may_refresh: bool,
@@ -388,14 +407,16 @@ async fn fetch(
     // Parsing happens here, on the task, so pages are parsed in parallel.
     let result = a.result.and_then(|ans| {
         let parsed = match kind {
-            Kind::Jobs => parse_jobs_page(&ans.body, ans.request_id, page).map(|p| {
-                PageOut::Jobs(Page {
-                    listed: p.listed,
-                    total: p.total_record_count,
-                    items: p.entries,
+            Kind::Jobs => {
+                parse_jobs_page_with(&ans.body, ans.request_id, page, keep_raw).map(|p| {
+                    PageOut::Jobs(Page {
+                        listed: p.listed,
+                        total: p.total_record_count,
+                        items: p.entries,
+                    })
                 })
-            }),
-            Kind::Dts => parse_dts_jobs_page(&ans.body, ans.request_id).map(|p| {
+            }
+            Kind::Dts => parse_dts_jobs_page_with(&ans.body, ans.request_id, keep_raw).map(|p| {
                 PageOut::Dts(Page {
                     listed: p.listed,
                     total: p.total_record_count,

@@ -32,6 +32,12 @@ pub fn endpoint_from_value(v: Option<&Value>) -> EndpointInfo {
 
 impl SyncJobEntry {
     pub fn from_value(v: &Value) -> Option<Self> {
+        Self::from_value_with(v, true)
+    }
+
+    /// The entry; its JSON text kept only with `keep_raw` (a listing for the TUI keeps
+    /// none, and making it only to drop it costs a listing's worth of allocations).
+    pub fn from_value_with(v: &Value, keep_raw: bool) -> Option<Self> {
         let g = |k: &str| v.get(k).and_then(str_of).unwrap_or_default();
         let job_id = g("SynchronizationJobId");
         if job_id.is_empty() {
@@ -52,7 +58,11 @@ impl SyncJobEntry {
             create_time: g("CreateTime"),
             source: endpoint_from_value(v.get("SourceEndpoint")),
             destination: endpoint_from_value(v.get("DestinationEndpoint")),
-            raw: RawJson::from_value(v),
+            raw: if keep_raw {
+                RawJson::from_value(v)
+            } else {
+                RawJson::empty()
+            },
         })
     }
 }
@@ -246,6 +256,16 @@ pub fn parse_jobs_page(
     request_id: Option<String>,
     page_num: u32,
 ) -> Result<JobsPage, ApiError> {
+    parse_jobs_page_with(body, request_id, page_num, true)
+}
+
+/// [`parse_jobs_page`], each entry's JSON text kept only with `keep_raw`.
+pub fn parse_jobs_page_with(
+    body: &Value,
+    request_id: Option<String>,
+    page_num: u32,
+    keep_raw: bool,
+) -> Result<JobsPage, ApiError> {
     const A: &str = SYNC_JOBS;
     let list: &[Value] = match body.get("SynchronizationInstances") {
         Some(Value::Array(a)) => a,
@@ -263,7 +283,10 @@ pub fn parse_jobs_page(
             ))
         }
     };
-    let entries: Vec<SyncJobEntry> = list.iter().filter_map(SyncJobEntry::from_value).collect();
+    let entries: Vec<SyncJobEntry> = list
+        .iter()
+        .filter_map(|v| SyncJobEntry::from_value_with(v, keep_raw))
+        .collect();
     let total = u64_of(body.get("TotalRecordCount"));
     Ok(JobsPage {
         request_id,
@@ -278,6 +301,15 @@ pub fn parse_jobs_page(
 pub fn parse_dts_jobs_page(
     body: &Value,
     request_id: Option<String>,
+) -> Result<DtsJobsPage, ApiError> {
+    parse_dts_jobs_page_with(body, request_id, true)
+}
+
+/// [`parse_dts_jobs_page`], each item's JSON text kept only with `keep_raw`.
+pub fn parse_dts_jobs_page_with(
+    body: &Value,
+    request_id: Option<String>,
+    keep_raw: bool,
 ) -> Result<DtsJobsPage, ApiError> {
     let list: &[Value] = match body.get("DtsJobList") {
         Some(Value::Array(a)) => a,
@@ -328,7 +360,11 @@ pub fn parse_dts_jobs_page(
                         endpoint_from_value(r.get("DestinationEndpoint")),
                     )
                 }),
-                raw: RawJson::from_value(j),
+                raw: if keep_raw {
+                    RawJson::from_value(j)
+                } else {
+                    RawJson::empty()
+                },
             })
         })
         .collect();

@@ -2,7 +2,7 @@
 
 pub use crate::domain::call::Topology;
 use crate::domain::call::{Direction, Family, Side};
-use crate::domain::endpoint::{EndpointInfo, RawJson};
+use crate::domain::endpoint::{EndpointInfo, RawJson, Text};
 use crate::domain::listed::{DtsJobItem, SyncJobEntry};
 use crate::domain::listed::{HintsState, ListEvent, ListOptions, ListProgress};
 use crate::domain::service::Dts;
@@ -241,14 +241,14 @@ impl serde::Serialize for JobJson<'_> {
 #[derive(Debug, Default, Clone)]
 pub struct JobMerger {
     /// Job id → (index, a Forward entry was seen).
-    index: HashMap<String, (usize, bool)>,
+    index: HashMap<Text, (usize, bool)>,
     reverse_entries: bool,
     /// Every id of a job (its own, DtsJobIds items gave it), lowercased → its index.
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<Text, usize>,
     /// DescribeDtsJobs items no job matched yet, in their order (taken when matched).
     pending: Vec<Option<DtsJobItem>>,
     /// Each pending item's ids, lowercased → its place in `pending`.
-    pending_by_id: HashMap<String, usize>,
+    pending_by_id: HashMap<Text, usize>,
 }
 
 impl JobMerger {
@@ -264,24 +264,25 @@ impl JobMerger {
                     j.one_way_known = true;
                 }
             }
-            match self.index.get_mut(&e.job_id) {
+            match self.index.get_mut(e.job_id.as_str()) {
                 None => {
                     let i = jobs.len();
-                    self.index.insert(e.job_id.clone(), (i, !reverse));
-                    let key = e.job_id.to_ascii_lowercase();
+                    self.index
+                        .insert(Text::from(e.job_id.as_str()), (i, !reverse));
+                    let own = key(&e.job_id);
                     let mut job = new_job(e);
                     job.one_way_known = self.reverse_entries;
                     // An item that came before the job's entry.
-                    if let Some(k) = self.pending_by_id.remove(&key) {
+                    if let Some(k) = self.pending_by_id.remove(&own) {
                         if let Some(it) = self.pending[k].take() {
                             for id in &it.ids {
-                                self.pending_by_id.remove(&id.to_ascii_lowercase());
-                                self.by_id.insert(id.to_ascii_lowercase(), i);
+                                self.pending_by_id.remove(&key(id));
+                                self.by_id.insert(key(id), i);
                             }
                             fold_item(&mut job, &it);
                         }
                     }
-                    self.by_id.insert(key, i);
+                    self.by_id.insert(own, i);
                     jobs.push(job);
                 }
                 Some((i, has_forward)) => {
@@ -314,20 +315,18 @@ impl JobMerger {
             let hit = it
                 .ids
                 .iter()
-                .find_map(|id| self.by_id.get(&id.to_ascii_lowercase()).copied());
+                .find_map(|id| self.by_id.get(&key(id)).copied());
             match hit {
                 Some(i) => {
                     for id in &it.ids {
-                        self.by_id.insert(id.to_ascii_lowercase(), i);
+                        self.by_id.insert(key(id), i);
                     }
                     fold_item(&mut jobs[i], &it);
                 }
                 None => {
                     let k = self.pending.len();
                     for id in &it.ids {
-                        self.pending_by_id
-                            .entry(id.to_ascii_lowercase())
-                            .or_insert(k);
+                        self.pending_by_id.entry(key(id)).or_insert(k);
                     }
                     self.pending.push(Some(it));
                 }
@@ -338,9 +337,34 @@ impl JobMerger {
     /// The listing ended: the jobs only DescribeDtsJobs lists are appended to `jobs` (in
     /// its order). `complete`: both listings were read to their end, so a job only one
     /// of them shows is known to be of that family (see [`apply_dts_items`]).
-    pub fn finish(self, jobs: &mut Vec<Job>, complete: bool) {
-        let rest: Vec<DtsJobItem> = self.pending.into_iter().flatten().collect();
-        apply_dts_items(jobs, &rest, complete);
+    pub fn finish(mut self, jobs: &mut Vec<Job>, complete: bool) {
+        for it in std::mem::take(&mut self.pending).into_iter().flatten() {
+            // Only another waiting item can name the same job now.
+            let i = match it
+                .ids
+                .iter()
+                .find_map(|id| self.by_id.get(&key(id)).copied())
+            {
+                Some(i) => i,
+                None => {
+                    jobs.push(job_of_item(&it));
+                    jobs.len() - 1
+                }
+            };
+            for id in &it.ids {
+                self.by_id.insert(key(id), i);
+            }
+            fold_item(&mut jobs[i], &it);
+        }
+        if complete {
+            for j in jobs.iter_mut() {
+                j.family = match (j.listed_legacy, j.listed_maintained) {
+                    (true, false) => Some(Family::Legacy),
+                    (false, true) => Some(Family::Maintained),
+                    _ => None,
+                };
+            }
+        }
     }
 }
 
@@ -394,77 +418,64 @@ pub fn merge_entries(entries: Vec<SyncJobEntry>) -> Vec<Job> {
 /// only one of them shows is known to be of that family; one both show stays unknown
 /// (only the dry run tells, §3.4).
 pub fn apply_dts_items(jobs: &mut Vec<Job>, items: &[DtsJobItem], complete: bool) {
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut m = JobMerger::default();
     for (i, j) in jobs.iter().enumerate() {
-        index.insert(j.id.to_ascii_lowercase(), i);
+        m.by_id.insert(key(&j.id), i);
     }
-    for it in items {
-        let hit = it
-            .ids
-            .iter()
-            .find_map(|id| index.get(&id.to_ascii_lowercase()).copied());
-        let i = match hit {
-            Some(i) => i,
-            None => {
-                let dir = |status: &str,
-                           delay: &str,
-                           src: &EndpointInfo,
-                           dst: &EndpointInfo,
-                           raw: RawJson| DirectionInfo {
-                    status: status.to_string(),
-                    delay: delay.to_string(),
-                    error_message: String::new(),
-                    source: src.clone(),
-                    destination: dst.clone(),
-                    raw,
-                };
-                let id = if it.instance_id.is_empty() {
-                    it.ids[0].clone()
-                } else {
-                    it.instance_id.clone()
-                };
-                let mut forward = dir(
-                    &it.status,
-                    &it.delay,
-                    &it.source,
-                    &it.destination,
-                    it.raw.clone(),
-                );
-                forward.error_message = it.error_message.clone();
-                let job = Job {
-                    id: id.clone(),
-                    name: it.name.clone(),
-                    job_class: String::new(),
-                    create_time: it.create_time.clone(),
-                    forward: Box::new(forward),
-                    reverse: it
-                        .reverse
-                        .as_ref()
-                        .map(|(st, d, s, t)| Box::new(dir(st, d, s, t, RawJson::empty()))),
-                    reverse_hint: it.two_way,
-                    one_way_known: true,
-                    dts_job_id: None,
-                    reverse_dts_job_id: None,
-                    listed_legacy: false,
-                    listed_maintained: true,
-                    family: None,
-                    search: SearchText::default(),
-                };
-                index.insert(id.to_ascii_lowercase(), jobs.len());
-                jobs.push(job);
-                jobs.len() - 1
-            }
-        };
-        fold_item(&mut jobs[i], it);
-    }
-    if complete {
-        for j in jobs.iter_mut() {
-            j.family = match (j.listed_legacy, j.listed_maintained) {
-                (true, false) => Some(Family::Legacy),
-                (false, true) => Some(Family::Maintained),
-                _ => None,
-            };
+    m.add_dts(jobs, items.to_vec());
+    m.finish(jobs, complete);
+}
+
+/// An id as the indexes hold it: lowercased, inline.
+fn key(id: &str) -> Text {
+    let mut k = Text::from(id);
+    k.make_ascii_lowercase();
+    k
+}
+
+/// A job only DescribeDtsJobs lists, from its item (new-family spellings).
+fn job_of_item(it: &DtsJobItem) -> Job {
+    let dir = |status: &str, delay: &str, src: &EndpointInfo, dst: &EndpointInfo, raw: RawJson| {
+        DirectionInfo {
+            status: status.to_string(),
+            delay: delay.to_string(),
+            error_message: String::new(),
+            source: src.clone(),
+            destination: dst.clone(),
+            raw,
         }
+    };
+    let id = if it.instance_id.is_empty() {
+        it.ids[0].clone()
+    } else {
+        it.instance_id.clone()
+    };
+    let mut forward = dir(
+        &it.status,
+        &it.delay,
+        &it.source,
+        &it.destination,
+        it.raw.clone(),
+    );
+    forward.error_message = it.error_message.clone();
+    Job {
+        id,
+        name: it.name.clone(),
+        job_class: String::new(),
+        create_time: it.create_time.clone(),
+        forward: Box::new(forward),
+        reverse: it
+            .reverse
+            .as_ref()
+            .map(|(st, d, s, t)| Box::new(dir(st, d, s, t, RawJson::empty()))),
+        reverse_hint: it.two_way,
+        one_way_known: true,
+        dts_job_id: None,
+        reverse_dts_job_id: None,
+        listed_legacy: false,
+        listed_maintained: true,
+        family: None,
+        search: SearchText::default(),
     }
 }
 
