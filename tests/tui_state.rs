@@ -309,7 +309,12 @@ fn filter_as_you_type_and_sort() {
     let mut app = app();
     key(&mut app, KeyCode::Char('/'));
     typ(&mut app, "redis");
-    let names: Vec<String> = app.jobs.visible().iter().map(|j| j.name.clone()).collect();
+    let names: Vec<String> = app
+        .jobs
+        .visible()
+        .iter()
+        .map(|j| j.name.to_string())
+        .collect();
     assert_eq!(names, ["session-redis-active", "cache-redis-eu"]);
     key(&mut app, KeyCode::Enter);
     assert!(!app.jobs.filtering);

@@ -13,9 +13,9 @@ use std::collections::HashMap;
 /// the entry as the service sent it (as JSON text, not a parsed tree).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DirectionInfo {
-    pub status: String,
-    pub delay: String,
-    pub error_message: String,
+    pub status: Text,
+    pub delay: Text,
+    pub error_message: Text,
     pub source: EndpointInfo,
     pub destination: EndpointInfo,
     pub raw: RawJson,
@@ -24,9 +24,9 @@ pub struct DirectionInfo {
 impl DirectionInfo {
     fn from_entry(e: SyncJobEntry) -> Self {
         DirectionInfo {
-            status: e.status,
-            delay: e.delay,
-            error_message: e.error_message,
+            status: e.status.into(),
+            delay: e.delay.into(),
+            error_message: e.error_message.into(),
             source: e.source,
             destination: e.destination,
             raw: e.raw,
@@ -38,9 +38,9 @@ impl DirectionInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub id: String,
-    pub name: String,
-    pub job_class: String,
-    pub create_time: String,
+    pub name: Text,
+    pub job_class: Text,
+    pub create_time: Text,
     /// Boxed, like `reverse`: a listing of thousands of jobs grows its list by small
     /// rows, not by a few hundred bytes of endpoints each.
     pub forward: Box<DirectionInfo>,
@@ -293,9 +293,9 @@ impl JobMerger {
                         }
                     } else if !*has_forward {
                         *has_forward = true;
-                        job.name = e.name.clone();
-                        job.job_class = e.job_class.clone();
-                        job.create_time = e.create_time.clone();
+                        job.name = e.name.clone().into();
+                        job.job_class = e.job_class.clone().into();
+                        job.create_time = e.create_time.clone().into();
                         *job.forward = DirectionInfo::from_entry(e);
                     }
                 }
@@ -385,9 +385,9 @@ fn new_job(e: SyncJobEntry) -> Job {
     };
     Job {
         id,
-        name,
-        job_class,
-        create_time,
+        name: name.into(),
+        job_class: job_class.into(),
+        create_time: create_time.into(),
         forward: Box::new(forward),
         reverse: reverse.map(Box::new),
         reverse_hint: false,
@@ -437,9 +437,9 @@ fn key(id: &str) -> Text {
 fn job_of_item(it: &DtsJobItem) -> Job {
     let dir = |status: &str, delay: &str, src: &EndpointInfo, dst: &EndpointInfo, raw: RawJson| {
         DirectionInfo {
-            status: status.to_string(),
-            delay: delay.to_string(),
-            error_message: String::new(),
+            status: status.to_string().into(),
+            delay: delay.to_string().into(),
+            error_message: String::new().into(),
             source: src.clone(),
             destination: dst.clone(),
             raw,
@@ -457,12 +457,12 @@ fn job_of_item(it: &DtsJobItem) -> Job {
         &it.destination,
         it.raw.clone(),
     );
-    forward.error_message = it.error_message.clone();
+    forward.error_message = it.error_message.clone().into();
     Job {
         id,
-        name: it.name.clone(),
-        job_class: String::new(),
-        create_time: it.create_time.clone(),
+        name: it.name.clone().into(),
+        job_class: String::new().into(),
+        create_time: it.create_time.clone().into(),
         forward: Box::new(forward),
         reverse: it
             .reverse

@@ -221,7 +221,7 @@ pub fn plan(
         family,
         family_reason: String::new(),
         password: req.endpoint.extra.password.clone(),
-        job_name: job.name.clone(),
+        job_name: job.name.to_string(),
         region: region.to_string(),
         topology,
         topology_overridden: req.topology.is_some_and(|t| t != job.detected_topology()),

@@ -434,7 +434,7 @@ pub(crate) fn confirm_action(sh: &mut Shell, fl: &mut Fleet, action: Action) -> 
                 .filter_map(|i| {
                     i.plan.as_ref().ok().map(|p| BatchJob {
                         region: i.region.clone(),
-                        name: i.job.name.clone(),
+                        name: i.job.name.to_string(),
                         state: ProgressState::new(p.clone()),
                         run: None,
                         result: None,
