@@ -280,8 +280,8 @@ fn the_api_choice_sets_the_types_offered_and_the_plans_family() {
         .iter()
         .any(|(k, v)| k == "Database" && v == "orders"));
 
-    // A database name with a space inside is a named error, nothing is planned.
     key(&mut app, KeyCode::Esc);
+    // A database name with a space inside is a named error, nothing is planned.
     app.form.as_mut().unwrap().focus_item(Item::DatabaseName);
     typ(&mut app, " x");
     let fx = key(&mut app, KeyCode::Enter);
@@ -292,6 +292,39 @@ fn the_api_choice_sets_the_types_offered_and_the_plans_family() {
         .unwrap()
         .error_for(Item::DatabaseName)
         .is_some());
+
+    // A bad port names the parameter as the chosen API does; under auto, both names.
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Port));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "0");
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("! EndpointPort:"), "{s}");
+    app.form.as_mut().unwrap().focus_item(Item::Api);
+    key(&mut app, KeyCode::Right);
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Port));
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("! Endpoint.Port / EndpointPort:"), "{s}");
+    app.form.as_mut().unwrap().focus_item(Item::Api);
+    key(&mut app, KeyCode::Right);
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Port));
+    let s = screen_text(&render(&app, 80, 24));
+    assert!(s.contains("! Endpoint.Port:"), "{s}");
+    key(&mut app, KeyCode::Backspace);
+    typ(&mut app, "3306");
+    app.form.as_mut().unwrap().focus_item(Item::Api);
+    key(&mut app, KeyCode::Right);
+    assert_eq!(app.form.as_ref().unwrap().api, ApiChoice::Maintained);
 }
 
 #[test]

@@ -333,6 +333,18 @@ const WIRE_NAMES: [(&str, &str, &str); 6] = [
     (ROLE_PARAM, "RoleName", "SourceEndpoint.Role / RoleName"),
 ];
 
+/// The parameter `legacy` names as one API names it (`maintained`: ModifyDtsJobEndpoint's
+/// `EndpointPort`, else `Endpoint.Port`), or as both name it while the job's API is not
+/// known (None).
+pub fn param_in(legacy: &'static str, maintained: Option<bool>) -> &'static str {
+    match (WIRE_NAMES.iter().find(|(l, _, _)| *l == legacy), maintained) {
+        (Some((_, m, _)), Some(true)) => m,
+        (Some((l, _, _)), Some(false)) => l,
+        (Some((_, _, b)), None) => b,
+        (None, _) => legacy,
+    }
+}
+
 /// The parameter `legacy` names in both APIs (`Endpoint.Port / EndpointPort`).
 fn both_names(legacy: &'static str) -> &'static str {
     WIRE_NAMES
@@ -1200,6 +1212,10 @@ mod tests {
         let maintained = e[0].clone().in_api(true).to_string();
         assert!(maintained.contains("(EndpointPort)") && !maintained.contains("Endpoint.Port"));
         assert_eq!(e[0].clone().in_api(true).in_api(false).to_string(), legacy);
+        assert_eq!(param_in("Endpoint.Port", Some(true)), "EndpointPort");
+        assert_eq!(param_in(OWNER_PARAM, Some(true)), "AliyunUid");
+        assert_eq!(param_in("Endpoint.IP", Some(false)), "Endpoint.IP");
+        assert_eq!(param_in("Endpoint.IP", None), "Endpoint.IP / EndpointIp");
         assert!("ecs".parse::<InstanceType>().is_ok());
         assert_eq!("RDS".parse::<InstanceType>(), Ok(InstanceType::Rds));
         assert_eq!(

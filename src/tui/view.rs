@@ -478,10 +478,16 @@ fn render_form(app: &App, f: &mut Frame, area: Rect, theme: &Theme) {
         _ => None,
     };
     if let Some((e, style)) = message {
+        // Each parameter as the job's API names it (both names while it is not known).
+        let api = match (form.maintained_sure(), form.maintained_possible()) {
+            (true, _) => Some(true),
+            (false, false) => Some(false),
+            (false, true) => None,
+        };
         let param = match focused {
-            Item::Field(f) => f.param(),
-            Item::OwnerId => crate::domain::rules::OWNER_PARAM,
-            Item::Role => crate::domain::rules::ROLE_PARAM,
+            Item::Field(f) => crate::domain::rules::param_in(f.param(), api),
+            Item::OwnerId => crate::domain::rules::param_in(crate::domain::rules::OWNER_PARAM, api),
+            Item::Role => crate::domain::rules::param_in(crate::domain::rules::ROLE_PARAM, api),
             Item::DatabaseName => "Database",
             Item::Topology => "topology",
             _ => "",
