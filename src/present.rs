@@ -269,18 +269,14 @@ pub fn result_words(code: i32) -> &'static str {
     }
 }
 
-/// The exit code a run of these outcomes and verdicts ends `switch` with (README "Exit
-/// codes"): 3 when an outcome is unknown (or the journal could not record one), 2 when
-/// refused for bad credentials or by the journal guard, 1 when a call was refused or
-/// failed, 4 when switched but not healthy, else 0. The TUI says it on the ticket; the
-/// CLI's own `exit::of_calls` decides the same (a test compares them).
-pub fn exit_code(
-    outcomes: &[CallOutcome],
-    verdicts: Option<&[crate::domain::verify::DirectionVerdict]>,
-) -> i32 {
+/// The exit code of a run's calls (README "Exit codes"): 3 when an outcome is unknown
+/// (or the journal could not record one), 2 when refused for bad credentials or by the
+/// journal guard, 1 when a call was refused or failed, else 0. The one mapping, for the
+/// CLI's exit status (`cli::exit::of_calls`) and the ticket block the TUI copies.
+pub fn exit_of_calls(outcomes: &[CallOutcome]) -> i32 {
     use crate::domain::guard::Refusal;
     use crate::domain::service::ErrorKind;
-    let code = if outcomes.iter().any(|o| {
+    if outcomes.iter().any(|o| {
         matches!(o.outcome, Outcome::Unknown | Outcome::StillRunning) || o.journal_error.is_some()
     }) {
         3
@@ -306,7 +302,16 @@ pub fn exit_code(
         1
     } else {
         0
-    };
+    }
+}
+
+/// The exit code a run of these outcomes and verdicts ends `switch` with: that of its
+/// calls ([`exit_of_calls`]), or 4 when they were switched but not verified healthy.
+pub fn exit_code(
+    outcomes: &[CallOutcome],
+    verdicts: Option<&[crate::domain::verify::DirectionVerdict]>,
+) -> i32 {
+    let code = exit_of_calls(outcomes);
     let not_healthy = crate::domain::drive::next_step(0, outcomes, verdicts)
         == crate::domain::drive::NextStep::NotHealthy;
     if code == 0 && not_healthy {

@@ -61,42 +61,13 @@ pub mod exit {
     /// switch, or the deadline passed).
     pub const NOT_HEALTHY: i32 = 4;
 
-    use crate::api::ErrorKind;
-    use crate::domain::executor::{CallOutcome, Outcome};
-    use crate::domain::guard::Refusal;
+    use crate::domain::executor::CallOutcome;
 
     /// Exit code for a set of outcomes: 3 when any outcome is unknown (or the journal could
     /// not record one), 2 when refused for bad credentials or by the journal guard, 1 when
-    /// any call was refused or failed, else 0.
+    /// any call was refused or failed, else 0 (see [`crate::present::exit_of_calls`]).
     pub fn of_calls(outcomes: &[CallOutcome]) -> i32 {
-        if outcomes.iter().any(|o| {
-            matches!(o.outcome, Outcome::Unknown | Outcome::StillRunning)
-                || o.journal_error.is_some()
-        }) {
-            3
-        } else if outcomes.iter().any(|o| {
-            (o.outcome == Outcome::Refused && o.error_kind == Some(ErrorKind::BadCredentials))
-                || o.refusal.as_deref().is_some_and(|r| {
-                    !matches!(
-                        r,
-                        Refusal::ChangedSincePlan { .. }
-                            | Refusal::SentSincePlan { .. }
-                            | Refusal::NotNow { .. }
-                            | Refusal::CannotRead { .. }
-                    )
-                })
-        }) {
-            2
-        } else if outcomes.iter().any(|o| {
-            matches!(
-                o.outcome,
-                Outcome::Refused | Outcome::Failed | Outcome::NotSent
-            )
-        }) {
-            1
-        } else {
-            0
-        }
+        crate::present::exit_of_calls(outcomes)
     }
 }
 
