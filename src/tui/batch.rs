@@ -839,15 +839,8 @@ pub(crate) fn render_confirm(sh: &Shell, fl: &Fleet, f: &mut Frame, area: Rect, 
     let Some(b) = &fl.batch else { return };
     let calls = b.calls();
     let jobs = b.batch.runnable().len();
-    let r = centered(area, 70, 10);
-    f.render_widget(Clear, r);
     let prod = sh.header.target == Target::Production;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Confirm the failover ")
-        .border_style(if prod { theme.danger() } else { theme.title() });
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = confirm_box(f, area, 10, " Confirm the failover ", prod, theme);
     let w = inner.width as usize;
     let box_w = 20usize.min(w.saturating_sub(2).max(1));
     let input = b.confirm.value();

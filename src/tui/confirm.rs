@@ -8,7 +8,7 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::*;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Keys of the confirmation: the job id typed exactly sends (a plan run before continues
@@ -80,15 +80,8 @@ pub(crate) fn confirm_action(
 pub(crate) fn render(sh: &Shell, f: &mut Frame, area: Rect, theme: &Theme) {
     let Some(pv) = &sh.preview else { return };
     let n = pv.plan.calls.len() - pv.start;
-    let r = centered(area, 70, 11);
-    f.render_widget(Clear, r);
     let prod = sh.header.target == Target::Production;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Confirm ")
-        .border_style(if prod { theme.danger() } else { theme.title() });
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = confirm_box(f, area, 11, " Confirm ", prod, theme);
     let w = inner.width as usize;
     let id = crate::text::clean(&pv.plan.job_id).into_owned();
     // One row per line, never wrapped: the input is always on the row after the prompt,

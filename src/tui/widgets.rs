@@ -385,6 +385,32 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         h,
     )
 }
+
+/// A typed-confirmation box of `h` rows, centred, drawn over what is below: red against
+/// production. Its inner area.
+pub(crate) fn confirm_box(
+    f: &mut ratatui::Frame,
+    area: Rect,
+    h: u16,
+    title: &str,
+    production: bool,
+    theme: &Theme,
+) -> Rect {
+    let r = centered(area, 70, h);
+    f.render_widget(ratatui::widgets::Clear, r);
+    let block = Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .title(title.to_string())
+        .border_style(if production {
+            theme.danger()
+        } else {
+            theme.title()
+        });
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    inner
+}
+
 /// `s` cut to `w` characters with `…`, but not inside `keep` when `keep` fits whole.
 pub(crate) fn truncate_keeping(s: &str, w: usize, keep: &str) -> String {
     if s.chars().count() <= w {
