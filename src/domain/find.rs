@@ -419,6 +419,43 @@ impl FindReport {
     }
 }
 
+/// Runs `work` for each region (its name and client), at most `in_flight` at a time,
+/// handing each result to `on_done` as it comes; the results in the regions' order (None
+/// where a region's task ended without one).
+pub async fn per_region<T, Fut>(
+    targets: &[(String, Port)],
+    in_flight: usize,
+    work: impl Fn(String, Port) -> Fut,
+    mut on_done: impl FnMut(&T),
+) -> Vec<Option<T>>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let permits = Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (region, client)) in targets.iter().cloned().enumerate() {
+        let permits = permits.clone();
+        let job = work(region, client);
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (i, job.await)
+        });
+    }
+    let mut done: Vec<Option<T>> = targets.iter().map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((i, r)) => {
+                on_done(&r);
+                done[i] = Some(r);
+            }
+            // A task that panicked: its region is reported as failed by the caller.
+            Err(e) => tracing::warn!(error = %e, "a region's listing task failed"),
+        }
+    }
+    done
+}
+
 /// Lists each region (its client: the region's endpoint and RegionId) with both
 /// families' listings, at most `in_flight` regions at a time, and matches its jobs as
 /// soon as its listing ends; `on_region` hears of each region as it ends. A region that
@@ -431,47 +468,36 @@ pub async fn search_regions(
     in_flight: usize,
     mut on_region: impl FnMut(&RegionReport),
 ) -> FindReport {
-    let permits = Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
-    let mut set = tokio::task::JoinSet::new();
     let names: Vec<String> = targets.iter().map(|(r, _)| r.clone()).collect();
-    for (i, (region, client)) in targets.into_iter().enumerate() {
-        let permits = permits.clone();
-        let q = q.clone();
-        let opts = opts.clone();
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let started = Instant::now();
-            let listed = load_jobs_with(&client, &opts, |_| {}).await;
-            let elapsed = started.elapsed();
-            let (report, matches) = match listed {
-                Ok(l) => {
-                    let matches = match_jobs(&q, &region, &l.jobs);
-                    let report = RegionReport {
-                        region,
-                        jobs: l.jobs.len(),
-                        matches: matches.len(),
-                        error: None,
-                        incomplete: l.two_way_error,
-                        elapsed,
-                    };
-                    (report, matches)
+    let done = per_region(
+        &targets,
+        in_flight,
+        |region, client| {
+            let (q, opts) = (q.clone(), opts.clone());
+            async move {
+                let started = Instant::now();
+                let listed = load_jobs_with(&client, &opts, |_| {}).await;
+                let elapsed = started.elapsed();
+                match listed {
+                    Ok(l) => {
+                        let matches = match_jobs(&q, &region, &l.jobs);
+                        let report = RegionReport {
+                            region,
+                            jobs: l.jobs.len(),
+                            matches: matches.len(),
+                            error: None,
+                            incomplete: l.two_way_error,
+                            elapsed,
+                        };
+                        (report, matches)
+                    }
+                    Err(e) => (failed(region, e, elapsed), Vec::new()),
                 }
-                Err(e) => (failed(region, e, elapsed), Vec::new()),
-            };
-            (i, report, matches)
-        });
-    }
-    let mut done: Vec<Option<(RegionReport, Vec<Match>)>> = names.iter().map(|_| None).collect();
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok((i, report, matches)) => {
-                on_region(&report);
-                done[i] = Some((report, matches));
             }
-            // A listing task that panicked: its region is reported below as failed.
-            Err(e) => tracing::warn!(error = %e, "a region's listing task failed"),
-        }
-    }
+        },
+        |(report, _)| on_region(report),
+    )
+    .await;
     let mut report = FindReport {
         regions: Vec::with_capacity(names.len()),
         matches: Vec::new(),

@@ -695,40 +695,39 @@ pub struct RegionJobs {
 
 /// Lists each region with both families' listings, a few regions at a time.
 pub async fn list_regions(clients: Vec<(String, Port)>, opts: &ListOptions) -> Vec<RegionJobs> {
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(find::DEFAULT_REGIONS_IN_FLIGHT));
-    let mut set = tokio::task::JoinSet::new();
-    for (i, (_, client)) in clients.iter().cloned().enumerate() {
-        let (permits, opts) = (permits.clone(), opts.clone());
-        set.spawn(async move {
-            let _p = permits.acquire_owned().await;
-            let r = crate::domain::job::load_jobs_with(&client, &opts, |_| {}).await;
-            (i, r)
-        });
-    }
-    let mut out: Vec<RegionJobs> = clients
+    let listed = find::per_region(
+        &clients,
+        find::DEFAULT_REGIONS_IN_FLIGHT,
+        |_, client| {
+            let opts = opts.clone();
+            async move { crate::domain::job::load_jobs_with(&client, &opts, |_| {}).await }
+        },
+        |_| {},
+    )
+    .await;
+    clients
         .into_iter()
-        .map(|(region, client)| RegionJobs {
-            region,
-            client,
-            jobs: Err(crate::domain::service::ServiceError::lost(
-                "DescribeSynchronizationJobs",
-                "the listing stopped (internal error)",
-            )),
-            incomplete: None,
-        })
-        .collect();
-    while let Some(j) = set.join_next().await {
-        if let Ok((i, r)) = j {
-            match r {
-                Ok(l) => {
-                    out[i].jobs = Ok(l.jobs);
-                    out[i].incomplete = l.two_way_error;
-                }
-                Err(e) => out[i].jobs = Err(e),
+        .zip(listed)
+        .map(|((region, client), r)| {
+            let (jobs, incomplete) = match r {
+                Some(Ok(l)) => (Ok(l.jobs), l.two_way_error),
+                Some(Err(e)) => (Err(e), None),
+                None => (
+                    Err(crate::domain::service::ServiceError::lost(
+                        "DescribeSynchronizationJobs",
+                        "the listing stopped (internal error)",
+                    )),
+                    None,
+                ),
+            };
+            RegionJobs {
+                region,
+                client,
+                jobs,
+                incomplete,
             }
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// What [`resolve`] makes of a file.
