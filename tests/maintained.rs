@@ -596,3 +596,74 @@ fn errors_and_warnings_speak_the_jobs_own_api() {
     assert!(out.all().contains("another instance"), "{out:?}");
     assert!(!out.all().contains("self-managed"), "{out:?}");
 }
+
+#[test]
+fn a_signal_while_the_forward_change_goes_on_says_the_reverse_call_was_not_sent() {
+    // The Forward direction stays Modifying after its change: the switch follows it
+    // before the Reverse call, and is stopped there.
+    let sim = msim(Faults {
+        stuck_after_modify: true,
+        ..Faults::default()
+    });
+    let env = Env::new();
+    let mut args = two_way("switch", MAINTAINED_TWO_WAY_REVERSE_JOB_ID);
+    args.push("--yes".into());
+    args.extend(fast().into_iter().map(String::from));
+    let child = env
+        .command_at(&sim.url())
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while real_modifies(&sim).is_empty() && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        real_modifies(&sim).len(),
+        1,
+        "only the Forward call: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(3), "a change in flight: {stderr}");
+    assert!(!stderr.contains("switch itself is done"), "{stderr}");
+    assert!(stderr.contains("stopped following"), "{stderr}");
+    assert!(
+        stderr.contains("Not sent:\n  call 2 (Reverse direction"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("resume` follows what was sent and then sends it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_way_back_of_a_change_to_ecs_applies() {
+    let sim = msim(Faults::default());
+    let env = Env::new();
+    let mut args = one_way("switch", MAINTAINED_ONE_WAY_JOB_ID);
+    args.push("--yes".into());
+    args.extend(fast().into_iter().map(String::from));
+    let out = env.run(&sim, &strs(&args));
+    assert_eq!(out.code, 0, "{out:?}");
+    let path = out
+        .all()
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.contains("failback-") && w.ends_with(".toml"))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| panic!("no failback named: {out:?}"));
+    let back = std::fs::read_to_string(&path).unwrap();
+    // The old source is ECS: named by its instance id, not by the IP the listing shows.
+    assert!(back.contains("instance_type = \"ECS\""), "{back}");
+    assert!(!back.lines().any(|l| l.starts_with("ip = ")), "{back}");
+    let out = env.run(&sim, &["apply", &path, "--dry-run"]);
+    assert_eq!(out.code, 0, "{out:?}\n{back}");
+}

@@ -754,8 +754,11 @@ fn the_terminal_going_away_quits_even_mid_switch() {
     update(&mut app, Msg::TerminalGone);
     assert!(app.quit);
     let lines = app.exit_lines();
+    // The command reaches the same simulator.
     assert!(
-        lines.iter().any(|l| l.contains("dts-switch resume")),
+        lines
+            .iter()
+            .any(|l| l.contains("`dts-switch --endpoint http://127.0.0.1:8080/ resume`")),
         "{lines:?}"
     );
 }

@@ -630,29 +630,52 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     let run = tokio::select! {
         r = drive::run_plan(&sender, &plan, 0, &opts, verify_opts.as_ref(), &mut handler) => r,
         sig = interrupts.wait() => {
-            if verifying.load(std::sync::atomic::Ordering::SeqCst) {
-                errln!(
-                    "\n{sig}: stopped watching. The switch itself is done; `dts-switch{} resume` watches the job again (plan {})",
-                    target_flags(g),
-                    journal_cmds::short(&plan.id)
-                );
-                return Ok(exit::NOT_HEALTHY);
-            }
             // The journal says what may have been sent: a call with an intent was handed
-            // to the network (its answer may never have come), whatever this process saw.
+            // to the network (its answer may never have come), whatever this process saw;
+            // and which calls have finished.
             let mut sent = sent.lock().map(|v| v.clone()).unwrap_or_default();
+            let mut finished = 0;
             if let Ok(r) = sender.journal.read() {
                 if let Some(p) = r.plans().iter().find(|p| p.plan_id == plan.id) {
                     for (i, c) in p.calls.iter().enumerate() {
                         if c.intent_at.is_some() && !sent.contains(&i) {
                             sent.push(i);
                         }
+                        if matches!(c.state, crate::domain::journal::CallState::Done { outcome: Outcome::Finished, .. }) {
+                            finished += 1;
+                        }
                     }
                 }
             }
-            errln!("\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them (plan {}); a call without its answer has an UNKNOWN outcome: `dts-switch{} resume` reads the job and decides from what it shows.", journal_cmds::short(&plan.id), target_flags(g));
-            errln!("{}", output::not_sent_text(&plan, &sent, &target_flags(g)));
-            return Ok(exit::UNKNOWN);
+            let all_done = finished == plan.calls.len();
+            let demo = ctx.demo.is_some();
+            let short = journal_cmds::short(&plan.id);
+            if verifying.load(std::sync::atomic::Ordering::SeqCst) && all_done {
+                if demo {
+                    errln!("\n{sig}: stopped watching. The switch itself is done (plan {short}). A demo's journal and simulator end with it: there is nothing to resume.");
+                } else {
+                    errln!(
+                        "\n{sig}: stopped watching. The switch itself is done; `dts-switch{} resume` watches the job again (plan {short})",
+                        target_flags(g),
+                    );
+                }
+                return Ok(exit::NOT_HEALTHY);
+            }
+            // Every call sent has finished and some were never sent: the job is half
+            // switched (exit 1); else a call sent may still be going on (exit 3).
+            let in_flight = sent.len() > finished;
+            if in_flight {
+                errln!("\n{sig}: stopped following. Calls already sent go on in the service, and the journal has them (plan {short}); a call without its answer has an UNKNOWN outcome.");
+            } else {
+                errln!("\n{sig}: stopped before the next call. The calls sent so far have finished (plan {short}); the job is HALF SWITCHED until the rest is sent.");
+            }
+            if demo {
+                errln!("{}", output::not_sent_list(&plan, &sent));
+                errln!("A demo's journal and simulator end with it: there is nothing to resume; run the demo again.");
+            } else {
+                errln!("{}", output::not_sent_text(&plan, &sent, &target_flags(g)));
+            }
+            return Ok(if in_flight { exit::UNKNOWN } else { exit::FAILED });
         }
     };
     let outcomes = run.outcomes.clone();
@@ -664,7 +687,12 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
     if code == exit::OK && run.next == drive::NextStep::NotHealthy {
         code = exit::NOT_HEALTHY;
     }
-    let failback = journal_cmds::write_failback(&sender.journal, &plan.batch_id);
+    // A demo's journal and simulator end with it: a way back could not be applied.
+    let failback = if ctx.demo.is_none() {
+        journal_cmds::write_failback(&sender.journal, &plan.batch_id)
+    } else {
+        None
+    };
 
     if json_out {
         let calls: Vec<_> = outcomes
@@ -730,10 +758,13 @@ async fn switch(g: &crate::cli::Global, s: SwitchCmd) -> Result<i32, CliError> {
         }
     }
     outln!();
-    let next = match &verification {
-        Some(v) => output::verdict_next_step(&plan.job_id, v),
+    let mut next = match &verification {
+        Some(v) => output::verdict_next_step(&plan.job_id, &plan.region, v, &target_flags(g)),
         None => next_step(&plan, &run, &target_flags(g)),
     };
+    if ctx.demo.is_some() && next.contains(" resume") {
+        next.push_str("\n(A demo: its journal and simulator end with this run, so `resume` has nothing to take up; on a real account it does what is said above.)");
+    }
     if outcomes
         .iter()
         .any(|o| o.refusal.is_some() || o.journal_error.is_some())
@@ -819,10 +850,11 @@ fn next_step(plan: &Plan, run: &drive::PlanRun, flags: &str) -> String {
         NextStep::CheckByHand { index } => {
             let o = at(index);
             format!(
-                "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address. Only if it does not, redo that call with:\n  {}",
+                "Next step: the outcome of the {} call is UNKNOWN (sent at {}). Do not resend blindly: run `{check}` and see whether the {} endpoint already shows the new address (`dts-switch{flags} resume` reads it too, and finishes the plan if it does). Only if it does not, dismiss the plan (`dts-switch{flags} resume --dismiss {}`), then redo that call with:\n  {}",
                 o.direction,
                 o.sent_at.as_deref().unwrap_or("?"),
                 o.endpoint_type.as_str().to_ascii_lowercase(),
+                journal_cmds::short(&plan.id),
                 output::redo_command(plan, o.direction, flags)
             )
         }

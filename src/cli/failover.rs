@@ -724,6 +724,10 @@ pub async fn run_targets(
         }
     };
     let Some(runs) = runs else {
+        if demo {
+            errln!("\nstopped following. A demo's journal and simulator end with it: there is nothing to resume; run the demo again.");
+            return Ok(exit::UNKNOWN);
+        }
         if intro.failback {
             if let Some(p) = journal_cmds::write_failback(&journal, &batch.id) {
                 errln!(
@@ -744,7 +748,8 @@ pub async fn run_targets(
     let skipped: Vec<&fleet::Item> = batch.items.iter().filter(|i| !i.ready()).collect();
     results.extend(skipped.iter().map(|_| JobResult::Skipped));
     let code = batch_exit(&results);
-    let failback = if intro.failback {
+    // A demo's journal and simulator end with it: a way back could not be applied.
+    let failback = if intro.failback && !demo {
         journal_cmds::write_failback(&journal, &batch.id)
     } else {
         None

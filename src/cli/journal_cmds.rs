@@ -324,7 +324,7 @@ pub async fn resume(g: &Global, ctx: &Ctx, a: &ResumeArgs) -> Result<i32, CliErr
             Ok(exit::UNKNOWN)
         }
     };
-    for b in &touched {
+    for b in touched.iter().filter(|_| ctx.demo.is_none()) {
         if let Some(path) = write_failback(&j, b) {
             outln!(
                 "The way back of batch {} (failback runbook): {} (review: dts-switch{flags} apply {} --dry-run)",
@@ -701,7 +701,10 @@ async fn resume_plan(
             for v in verdicts {
                 outln!("{}", output::verdict_line(v));
             }
-            outln!("{}", output::verdict_next_step(&p.job_id, verdicts));
+            outln!(
+                "{}",
+                output::verdict_next_step(&p.job_id, &p.region, verdicts, flags)
+            );
             let healthy = verdicts.iter().all(|v| {
                 matches!(
                     v.verdict,

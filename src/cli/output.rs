@@ -349,33 +349,36 @@ pub fn command_for_call(plan: &Plan, call: &PlannedCall, flags: &str) -> String 
 /// After an interrupted run: the calls never sent (their index is not in `sent`) and
 /// how to send exactly those. One source of these words for the CLI and the TUI.
 pub fn not_sent_text(plan: &Plan, sent: &[usize], flags: &str) -> String {
-    let unsent: Vec<(usize, &PlannedCall)> = plan
-        .calls
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !sent.contains(i))
-        .collect();
-    if unsent.is_empty() {
+    let unsent = plan.calls.len() - sent.len().min(plan.calls.len());
+    if unsent == 0 {
         return format!(
             "Every call of the plan was sent. `dts-switch{flags} resume` follows them and watches the job."
         );
     }
+    // The plan stays unfinished in the journal, so the guard refuses a new switch of the
+    // job until it ends: `resume` is the command that sends exactly the rest.
+    format!(
+        "{}\n`dts-switch{flags} resume` follows what was sent and then sends {} (it asks first).",
+        not_sent_list(plan, sent),
+        if unsent == 1 { "it" } else { "them" },
+    )
+}
+
+/// The calls of `plan` not in `sent`: `Not sent:` and a line each.
+pub fn not_sent_list(plan: &Plan, sent: &[usize]) -> String {
     let mut s = String::from("Not sent:");
-    for (i, c) in &unsent {
+    for (i, c) in plan
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !sent.contains(i))
+    {
         s.push_str(&format!(
             "\n  call {} ({} direction, {} endpoint)",
             i + 1,
             c.direction,
             c.endpoint_type.as_str().to_ascii_lowercase()
         ));
-    }
-    s.push_str(&format!(
-        "\n`dts-switch{flags} resume` follows what was sent and then sends {} (it asks first); or, once the calls before finished, send {} alone:",
-        if unsent.len() == 1 { "it" } else { "them" },
-        if unsent.len() == 1 { "it" } else { "each" }
-    ));
-    for (_, c) in &unsent {
-        s.push_str(&format!("\n  {}", command_for_call(plan, c, flags)));
     }
     s
 }
@@ -587,12 +590,21 @@ pub fn print_json<T: serde::Serialize + ?Sized>(v: &T) {
 }
 
 /// What to do after the verification.
-pub fn verdict_next_step(job_id: &str, v: &[crate::domain::verify::DirectionVerdict]) -> String {
+pub fn verdict_next_step(
+    job_id: &str,
+    region: &str,
+    v: &[crate::domain::verify::DirectionVerdict],
+    flags: &str,
+) -> String {
     use crate::domain::verify::Verdict;
     let job_id = clean(job_id);
+    let look = format!(
+        "dts-switch{flags} jobs --job {job_id} --region {}",
+        clean(region)
+    );
     if let Some(f) = v.iter().find(|d| d.verdict == Verdict::Failed) {
         return format!(
-            "Next step: the switch was accepted, but the {} direction is failing: {}. Check that DTS can reach the new database (address, port, whitelist, account), then look at the job: `dts-switch jobs --job {job_id}`.",
+            "Next step: the switch was accepted, but the {} direction is failing: {}. Check that DTS can reach the new database (address, port, whitelist, account), then look at the job: `{look}`.",
             f.direction,
             clean(&f.reason)
         );
@@ -602,13 +614,13 @@ pub fn verdict_next_step(job_id: &str, v: &[crate::domain::verify::DirectionVerd
         .find(|d| matches!(d.verdict, Verdict::TimedOut | Verdict::Unreadable))
     {
         return format!(
-            "Next step: the switch was accepted, but the {} direction was not seen healthy ({}). Look at the job (`dts-switch jobs --job {job_id}`); `dts-switch resume` watches it again.",
+            "Next step: the switch was accepted, but the {} direction was not seen healthy ({}). Look at the job (`{look}`); `dts-switch{flags} resume` watches it again.",
             t.direction,
             clean(&t.reason)
         );
     }
     if v.iter().all(|d| d.verdict == Verdict::Skipped) {
-        return format!("Done: DTS uses the new endpoint (not verified: --no-verify). Check the job and its delay: `dts-switch jobs --job {job_id}`");
+        return format!("Done: DTS uses the new endpoint (not verified: --no-verify). Check the job and its delay: `{look}`");
     }
     format!("Done: DTS uses the new endpoint and the job is replicating again. Job {job_id}.")
 }

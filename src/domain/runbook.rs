@@ -1074,13 +1074,20 @@ pub fn failback(
             s.push_str(&format!("from_port = {}\n", new.port));
         }
         s.push_str(&format!("instance_type = {}\n", quoted(&old.instance_type)));
-        if !old.instance_id.is_empty() {
+        // Only the fields the type takes: the service lists an ECS database's IP too,
+        // but a switch to ECS names it by its instance id.
+        let takes = |f: rules::FieldId| {
+            old.instance_type
+                .parse::<rules::InstanceType>()
+                .map_or(true, |t| t.spec().rule(f).need != rules::Need::NotShown)
+        };
+        if !old.instance_id.is_empty() && takes(rules::FieldId::InstanceId) {
             s.push_str(&format!("instance_id = {}\n", quoted(&old.instance_id)));
         }
-        if !old.ip.is_empty() {
+        if !old.ip.is_empty() && takes(rules::FieldId::Ip) {
             s.push_str(&format!("ip = {}\n", quoted(&old.ip)));
         }
-        if !old.port.is_empty() {
+        if !old.port.is_empty() && takes(rules::FieldId::Port) {
             s.push_str(&format!("port = {}\n", old.port));
         }
         if !new.user_name.is_empty() && new.user_name != old.user_name {

@@ -194,8 +194,11 @@ impl App {
                         String::new()
                     } else {
                         format!(
-                            ". The {} call was NOT sent: that direction still uses the old endpoint; resume sends it once the running task Finished",
-                            unsent.join(" and ")
+                            ". The {} {} NOT sent: {} the old endpoint; resume sends {} once the running task Finished",
+                            unsent.join(" and "),
+                            if unsent.len() == 1 { "call was" } else { "calls were" },
+                            if unsent.len() == 1 { "that direction still uses" } else { "those directions still use" },
+                            if unsent.len() == 1 { "it" } else { "them" }
                         )
                     }
                 ));
@@ -217,11 +220,26 @@ impl App {
                     p.rows[i].direction
                 ));
             }
-            if p.verifying && !p.running {
+            let all_finished = p.rows.iter().all(|r| r.outcome == Some(Outcome::Finished));
+            if p.verifying && !p.running && all_finished {
                 out.push(format!(
                     "Job {}: switched; the job was still being watched when you left (plan {short}): `dts-switch resume` watches it again.",
                     p.plan.job_id
                 ));
+            } else if p.verifying && !p.running && finished_then_unsent.is_none() {
+                let unsent: Vec<&str> = p
+                    .rows
+                    .iter()
+                    .filter(|r| !r.was_sent() && r.outcome.is_none())
+                    .map(|r| r.direction.as_str())
+                    .collect();
+                if !unsent.is_empty() {
+                    out.push(format!(
+                        "Job {}: HALF SWITCHED: the {} call was NOT sent (plan {short}; you left while the direction before it was watched); that direction still uses the old endpoint: `dts-switch resume` watches the job and then sends it.",
+                        p.plan.job_id,
+                        unsent.join(" and ")
+                    ));
+                }
             }
             if p.has_unknown() && !p.running {
                 out.push(format!(
@@ -229,6 +247,20 @@ impl App {
                     p.plan.job_id
                 ));
             }
+        }
+        // Commands that reach the same service: a simulator's endpoint; a demo has none
+        // to give (its journal and simulator end with it).
+        match self.shell.header.target {
+            Target::Simulator => {
+                let with = format!("`dts-switch --endpoint {} ", self.shell.header.endpoint);
+                for l in &mut out {
+                    *l = l.replace("`dts-switch ", &with);
+                }
+            }
+            Target::Demo if out.iter().any(|l| l.contains("`dts-switch ")) => out.push(
+                "(A demo: its journal and simulator end with it, so the commands above have nothing to take up; on a real account they do what is said.)".into(),
+            ),
+            _ => {}
         }
         out
     }
