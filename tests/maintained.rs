@@ -667,3 +667,40 @@ fn the_way_back_of_a_change_to_ecs_applies() {
     let out = env.run(&sim, &["apply", &path, "--dry-run"]);
     assert_eq!(out.code, 0, "{out:?}\n{back}");
 }
+
+#[test]
+fn the_legacy_api_takes_a_cross_account_pair_only_for_the_source() {
+    let sim = msim(Faults::default());
+    let env = Env::new();
+    let args = |side: &'static str| {
+        vec![
+            "plan",
+            "--api",
+            "legacy",
+            "--job",
+            dts_switch::sim::data::ONE_WAY_JOB_ID,
+            "--database",
+            side,
+            "--instance-type",
+            "ECS",
+            "--instance-id",
+            "i-bp1crossacct01",
+            "--port",
+            "3306",
+            "--owner-id",
+            "1234567890",
+            "--role",
+            "ops-role",
+        ]
+    };
+    let out = env.run(&sim, &args("destination"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("only when the source database is switched"),
+        "{out:?}"
+    );
+    let out = env.run(&sim, &args("source"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("SourceEndpoint.OwnerID"), "{out:?}");
+}

@@ -781,9 +781,47 @@ fn cross_account_ticked_with_empty_fields_blocks_the_preview() {
     app.form.as_mut().unwrap().focus_item(Item::Role);
     typ(&mut app, "ops-role");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen, Screen::Preview);
+    // The job is legacy: SwitchSynchronizationEndpoint takes the cross-account pair
+    // for the source only, so a destination switch with it is refused, nothing sent.
+    assert_ne!(app.screen, Screen::Preview);
+    let s = screen_text(&render(&app, 120, 40));
+    assert!(s.contains("the source database is switched"), "{s}");
+    // The source side takes it.
+    key(&mut app, KeyCode::Esc);
+    app.form.as_mut().unwrap().focus_item(Item::Side);
+    key(&mut app, KeyCode::Left);
+    assert_eq!(app.form.as_ref().unwrap().side, Side::Source);
+    app.form
+        .as_mut()
+        .unwrap()
+        .focus_item(Item::Field(FieldId::Ip));
+    typ(&mut app, "47.98.12.77");
+    let f = app.form.as_mut().unwrap();
+    if !f.cross {
+        f.focus_item(Item::CrossAccount);
+        key(&mut app, KeyCode::Char(' '));
+    }
+    app.form.as_mut().unwrap().focus_item(Item::OwnerId);
+    typ(&mut app, "1234567890");
+    app.form.as_mut().unwrap().focus_item(Item::Role);
+    typ(&mut app, "ops-role");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.screen,
+        Screen::Preview,
+        "{}",
+        screen_text(&render(&app, 120, 40))
+    );
     let params = &app.preview.as_ref().unwrap().plan.calls[0].params;
     assert!(params.contains(&("SourceEndpoint.OwnerID".into(), "1234567890".into())));
+    // With the legacy API chosen, the destination side does not offer it at all.
+    key(&mut app, KeyCode::Esc);
+    let f = app.form.as_mut().unwrap();
+    f.api = dts_switch::domain::family::ApiChoice::Legacy;
+    f.side = Side::Destination;
+    assert!(!f.items().contains(&Item::CrossAccount), "{:?}", f.items());
+    f.side = Side::Source;
+    assert!(f.items().contains(&Item::CrossAccount));
 }
 
 #[test]

@@ -96,7 +96,8 @@ pub fn validate_endpoint(a: &NewEndpointArgs) -> Result<rules::ValidEndpoint, Ve
     if a.api == crate::domain::family::ApiChoice::Legacy {
         if let Ok(e) = &endpoint {
             lines.extend(
-                crate::domain::family::legacy::unsupported(e)
+                // The side is each job's (a failover finds it): the plan checks it.
+                crate::domain::family::legacy::unsupported(e, None)
                     .into_iter()
                     .map(|l| format!("  {l}")),
             );

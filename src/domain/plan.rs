@@ -146,7 +146,7 @@ pub fn plan(
 ) -> Result<Plan, PlanError> {
     let cur = current_of(job, req.database);
     if family == Family::Legacy {
-        let bad = family::legacy::unsupported(&req.endpoint);
+        let bad = family::legacy::unsupported(&req.endpoint, Some(req.database));
         if !bad.is_empty() {
             return Err(PlanError::WrongFamilyInput {
                 job: job.id.clone(),

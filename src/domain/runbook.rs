@@ -558,7 +558,8 @@ fn parse_step(
         Some(ty) => match rules::validate(ty, &input) {
             Ok(e) => {
                 if api == ApiChoice::Legacy {
-                    for l in crate::domain::family::legacy::unsupported(&e) {
+                    // A find step's side is found per job: the plan checks it then.
+                    for l in crate::domain::family::legacy::unsupported(&e, database) {
                         let at = f.line_of_key("api");
                         f.err(at, l.replace("--instance-type", "instance_type"));
                     }

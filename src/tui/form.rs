@@ -198,6 +198,12 @@ impl FormState {
         }
     }
 
+    /// Cross-account is offered where the API takes it for the side switched: the legacy
+    /// API takes `SourceEndpoint.OwnerID`/`Role` for the source only.
+    pub fn cross_offered(&self) -> bool {
+        self.fleet.is_some() || self.side == Side::Source || self.maintained_possible()
+    }
+
     /// The focusable items, in order; generated from the rules table.
     pub fn items(&self) -> Vec<Item> {
         let fleet = self.fleet.is_some();
@@ -210,10 +216,12 @@ impl FormState {
         if self.maintained_possible() {
             v.push(Item::DatabaseName);
         }
-        v.push(Item::CrossAccount);
-        if self.cross {
-            v.push(Item::OwnerId);
-            v.push(Item::Role);
+        if self.cross_offered() {
+            v.push(Item::CrossAccount);
+            if self.cross {
+                v.push(Item::OwnerId);
+                v.push(Item::Role);
+            }
         }
         if !fleet
             && matches!(
@@ -449,8 +457,8 @@ impl FormState {
             instance_id: val(FieldId::InstanceId),
             ip: val(FieldId::Ip),
             port: val(FieldId::Port),
-            owner_id: self.cross.then(|| self.owner.value().to_string()),
-            role: self.cross.then(|| self.role.value().to_string()),
+            owner_id: (self.cross && self.cross_offered()).then(|| self.owner.value().to_string()),
+            role: (self.cross && self.cross_offered()).then(|| self.role.value().to_string()),
         };
         let mut endpoint = rules::validate(self.itype, &input);
         if let Some(e) = db_error {

@@ -26,9 +26,14 @@ pub fn params(
 }
 
 /// What the new endpoint is not allowed to hold in this family: a type only the
-/// maintained family takes, or one of its extras.
-pub fn unsupported(e: &ValidEndpoint) -> Vec<String> {
+/// maintained family takes, one of its extras, or a cross-account pair when the
+/// destination (`database`, in Forward terms; None: not known yet) is switched: SwitchSynchronizationEndpoint
+/// takes `SourceEndpoint.OwnerID`/`Role` for the source only.
+pub fn unsupported(e: &ValidEndpoint, database: Option<Side>) -> Vec<String> {
     let mut v = Vec::new();
+    if database == Some(Side::Destination) && (e.owner_id.is_some() || e.role.is_some()) {
+        v.push("--owner-id/--role: SwitchSynchronizationEndpoint (the legacy API of this job) takes the cross-account pair (SourceEndpoint.OwnerID, SourceEndpoint.Role) only when the source database is switched".to_string());
+    }
     if !e.instance_type.legacy() {
         v.push(format!(
             "--instance-type {}: SwitchSynchronizationEndpoint (the legacy API of this job) takes only LocalInstance, ECS and Express",
