@@ -270,7 +270,7 @@ fn ctrl_c_while_running_asks_and_the_tui_resumes_from_the_journal() {
         "quit while running: outcome not known to this run: {s}"
     );
     assert!(
-        s.contains("still running") && s.contains("dts-switch resume"),
+        s.contains("still running") && s.contains(" resume`"),
         "after leaving, the normal screen says how to go on: {s}"
     );
     assert_eq!(
