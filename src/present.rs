@@ -252,7 +252,12 @@ pub fn ticket_block(
         }
         None => s.push_str("Verification: none (not every call finished)\n"),
     }
-    s.push_str(&format!("Result: {} · exit {code}\n", result_words(code)));
+    let words = match (code, verdicts) {
+        // Exit 0 without a watch: accepted, not followed (--no-wait) or not verified.
+        (0, None) => "sent, not followed to its end nor verified",
+        _ => result_words(code),
+    };
+    s.push_str(&format!("Result: {words} · exit {code}\n"));
     s
 }
 

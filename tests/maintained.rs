@@ -704,3 +704,31 @@ fn the_legacy_api_takes_a_cross_account_pair_only_for_the_source() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("SourceEndpoint.OwnerID"), "{out:?}");
 }
+
+#[test]
+fn failover_and_apply_refuse_markdown_and_send_nothing() {
+    let sim = msim(Faults::default());
+    let env = Env::new();
+    for args in [
+        vec![
+            "--output",
+            "markdown",
+            "failover",
+            "--from-ip",
+            "10.40.2.15",
+            "--instance-type",
+            "other",
+            "--ip",
+            "47.96.33.99",
+            "--port",
+            "3306",
+            "--dry-run",
+        ],
+        vec!["--output", "markdown", "apply", "nofile.toml", "--dry-run"],
+    ] {
+        let out = env.run(&sim, &args);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains("has no markdown form"), "{out:?}");
+    }
+    assert!(sim.requests().is_empty());
+}

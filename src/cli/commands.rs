@@ -30,6 +30,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
     if g.output == OutputFormat::Markdown {
         let no_markdown = match &cli.command {
             Some(Command::Switch(_)) => Some("switch"),
+            Some(Command::Failover(_)) => Some("failover"),
+            Some(Command::Apply(_)) => Some("apply"),
+            Some(Command::Completions(_)) => Some("completions"),
+            Some(Command::Man(_)) => Some("man"),
             Some(Command::Status(_)) => Some("status"),
             Some(Command::Resume(_)) => Some("resume"),
             Some(Command::Simulate(_)) => Some("simulate"),

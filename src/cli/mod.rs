@@ -115,7 +115,7 @@ pub const VERSION: &str = concat!(
     name = "dts-switch",
     version = VERSION,
     about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely",
-    long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the region's synchronization jobs, plans the one or two SwitchSynchronizationEndpoint calls a failover needs (two for a two-way job), asks for confirmation, sends them once, and follows each switch task to its end.\n\nWith no subcommand it opens the interactive TUI. Try it with no cloud account: dts-switch --demo",
+    long_about = "Switch Alibaba Cloud DTS synchronization endpoints after a database failover, safely.\n\nLists the synchronization jobs of one or more regions, plans the calls a failover needs per job (SwitchSynchronizationEndpoint for legacy jobs, ModifyDtsJobEndpoint with a server-side dry run first for new-version ones; two calls for a two-way job), asks for confirmation, sends each once, follows it to its end and verifies the job is replicating again.\n\nWith no subcommand it opens the interactive TUI. Try it with no cloud account: dts-switch --demo",
     after_help = "Exit codes: 0 success · 1 the service refused or a task failed · 2 bad input or bad credentials (nothing mutating sent) · 3 outcome unknown (a switch may have executed; check before resending) · 4 switched, but the job was not verified healthy afterwards"
 )]
 pub struct Cli {
@@ -218,8 +218,14 @@ pub enum Command {
     )]
     Simulate(SimulateArgs),
     /// Print a shell completion script, e.g. dts-switch completions bash > /etc/bash_completion.d/dts-switch
+    #[command(
+        after_help = "Examples:\n  dts-switch completions bash > /etc/bash_completion.d/dts-switch\n  dts-switch completions zsh > ~/.zfunc/_dts-switch\n  dts-switch completions fish > ~/.config/fish/completions/dts-switch.fish"
+    )]
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. dts-switch man > /usr/local/share/man/man1/dts-switch.1
+    #[command(
+        after_help = "Examples:\n  dts-switch man > /usr/local/share/man/man1/dts-switch.1\n  dts-switch man --dir /usr/local/share/man/man1"
+    )]
     Man(ManArgs),
 }
 

@@ -298,8 +298,13 @@ impl Plan {
     pub fn explanation(&self) -> String {
         match (self.topology, self.calls.len()) {
             (Topology::TwoWay, 2) => format!(
-                "Two-way job: DTS needs one call per direction. Call 2 ({} {}) is sent only after call 1's task has Finished; if call 1 fails, call 2 is not sent.",
-                self.calls[1].direction, self.calls[1].endpoint_type.as_str()
+                "Two-way job: DTS needs one call per direction. Call 2 ({} {}) is sent only after {}; if call 1 fails, call 2 is not sent.",
+                self.calls[1].direction,
+                self.calls[1].endpoint_type.as_str(),
+                match self.family {
+                    Family::Legacy => "call 1's task has Finished",
+                    Family::Maintained => "call 1's direction has taken the new endpoint and is healthy again",
+                }
             ),
             (Topology::TwoWay, _) => format!(
                 "Two-way job: this plan sends only the {} call (one direction; the other is handled on its own).",
